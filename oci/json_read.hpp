@@ -1,0 +1,149 @@
+// Internal to oci/: typed reading of JSON values with SpecError paths.
+// Not part of the public API.
+//
+// Every value is read by an overload of `read(Reader&, const json&, path, T&)`
+// in namespace oci::detail; the templates below (optional, vector, map) find
+// the struct overloads of the parse_*.cpp files by argument-dependent lookup
+// on Reader. Paths are dotted with [i] for array indices and ["key"] for map
+// keys: `linux.uidMappings[1].size`, `linux.sysctl["net.ipv4.ip_forward"]`.
+//
+// JSON null is treated as absent, as Go's encoding/json (runc) does.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "oci/error.hpp"
+
+namespace oci::detail {
+
+using json = nlohmann::json;
+
+inline std::string join(const std::string& path, const char* key) {
+    return path.empty() ? std::string(key) : path + "." + key;
+}
+inline std::string index(const std::string& path, size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+}
+inline std::string map_key(const std::string& path, const std::string& key) {
+    return path + "[\"" + key + "\"]";
+}
+
+template <class T>
+const char* integer_kind() {
+    if constexpr (std::is_same_v<T, uint16_t>) return "must be an unsigned 16-bit integer";
+    else if constexpr (std::is_same_v<T, uint32_t>) return "must be an unsigned 32-bit integer";
+    else if constexpr (std::is_same_v<T, uint64_t>) return "must be an unsigned 64-bit integer";
+    else if constexpr (std::is_same_v<T, int32_t>) return "must be a 32-bit integer";
+    else if constexpr (std::is_same_v<T, int64_t>) return "must be a 64-bit integer";
+    else static_assert(sizeof(T) == 0, "unsupported integer type");
+}
+
+class Reader {
+public:
+    explicit Reader(std::string document) : document_(std::move(document)) {}
+
+    [[noreturn]] void fail(const std::string& path, const std::string& reason) const {
+        throw SpecError(document_, path, reason);
+    }
+
+    const json& object(const json& v, const std::string& path) const {
+        if (!v.is_object()) fail(path, "must be an object");
+        return v;
+    }
+
+    // The member `key` of object `o`, or nullptr when absent or null.
+    static const json* find(const json& o, const char* key) {
+        auto it = o.find(key);
+        if (it == o.end() || it->is_null()) return nullptr;
+        return &*it;
+    }
+
+    bool has(const json& o, const char* key) const { return find(o, key) != nullptr; }
+
+    // Optional member: left untouched when absent.
+    template <class T>
+    void opt(const json& o, const std::string& path, const char* key, T& out) {
+        if (const json* v = find(o, key)) read(*this, *v, join(path, key), out);
+    }
+
+    // REQUIRED member: "is required" when absent.
+    template <class T>
+    void req(const json& o, const std::string& path, const char* key, T& out) {
+        const json* v = find(o, key);
+        if (!v) fail(join(path, key), "is required");
+        read(*this, *v, join(path, key), out);
+    }
+
+private:
+    std::string document_;
+};
+
+inline void read(Reader& r, const json& v, const std::string& path, std::string& out) {
+    if (!v.is_string()) r.fail(path, "must be a string");
+    out = v.get_ref<const std::string&>();
+}
+
+inline void read(Reader& r, const json& v, const std::string& path, bool& out) {
+    if (!v.is_boolean()) r.fail(path, "must be a boolean");
+    out = v.get<bool>();
+}
+
+// Integers: JSON floats (1.5, 1e3, values beyond uint64) are refused, as are
+// values outside the width of the field.
+template <class T>
+    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+void read(Reader& r, const json& v, const std::string& path, T& out) {
+    using L = std::numeric_limits<T>;
+    if (v.is_number_unsigned()) {
+        auto u = v.get<uint64_t>();
+        if (u > static_cast<uint64_t>(L::max())) r.fail(path, integer_kind<T>());
+        out = static_cast<T>(u);
+    } else if (v.is_number_integer()) {
+        auto i = v.get<int64_t>();
+        if (i < static_cast<int64_t>(L::min()) || (i > 0 && static_cast<uint64_t>(i) > static_cast<uint64_t>(L::max())))
+            r.fail(path, integer_kind<T>());
+        out = static_cast<T>(i);
+    } else {
+        r.fail(path, integer_kind<T>());
+    }
+}
+
+template <class T>
+void read(Reader& r, const json& v, const std::string& path, std::optional<T>& out) {
+    T value{};
+    read(r, v, path, value);
+    out = std::move(value);
+}
+
+template <class T>
+void read(Reader& r, const json& v, const std::string& path, std::vector<T>& out) {
+    if (!v.is_array()) r.fail(path, "must be an array");
+    out.clear();
+    out.reserve(v.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+        T item{};
+        read(r, v[i], index(path, i), item);
+        out.push_back(std::move(item));
+    }
+}
+
+template <class T>
+void read(Reader& r, const json& v, const std::string& path, std::map<std::string, T>& out) {
+    if (!v.is_object()) r.fail(path, "must be an object");
+    out.clear();
+    for (auto it = v.begin(); it != v.end(); ++it) {
+        T item{};
+        read(r, it.value(), map_key(path, it.key()), item);
+        out.emplace(it.key(), std::move(item));
+    }
+}
+
+}  // namespace oci::detail

@@ -1,0 +1,210 @@
+// config.json -> oci::Config: the platform-independent sections of config.md
+// (ociVersion, root, mounts, process, hostname, domainname, hooks,
+// annotations). linux is in parse_linux.cpp, linux.resources in
+// parse_resources.cpp.
+#include "oci/parse.hpp"
+
+#include <algorithm>
+
+#include "oci/parse_detail.hpp"
+
+namespace oci::detail {
+
+// config-linux.md "User namespace mappings": all three fields REQUIRED.
+void read(Reader& r, const json& v, const std::string& p, IDMapping& out) {
+    const json& o = r.object(v, p);
+    r.req(o, p, "containerID", out.containerID);
+    r.req(o, p, "hostID", out.hostID);
+    r.req(o, p, "size", out.size);
+}
+
+// config.md "Root": path REQUIRED.
+static void read(Reader& r, const json& v, const std::string& p, Root& out) {
+    const json& o = r.object(v, p);
+    r.req(o, p, "path", out.path);
+    r.opt(o, p, "readonly", out.readonly);
+}
+
+// config.md "Mounts", "POSIX-platform Mounts": destination REQUIRED.
+static void read(Reader& r, const json& v, const std::string& p, Mount& out) {
+    const json& o = r.object(v, p);
+    r.req(o, p, "destination", out.destination);
+    r.opt(o, p, "source", out.source);
+    r.opt(o, p, "options", out.options);
+    r.opt(o, p, "type", out.type);
+    r.opt(o, p, "uidMappings", out.uidMappings);
+    r.opt(o, p, "gidMappings", out.gidMappings);
+}
+
+// config.md "Process": consoleSize height and width REQUIRED.
+static void read(Reader& r, const json& v, const std::string& p, ConsoleSize& out) {
+    const json& o = r.object(v, p);
+    r.req(o, p, "height", out.height);
+    r.req(o, p, "width", out.width);
+}
+
+// config.md "POSIX process": type, soft, hard REQUIRED.
+static void read(Reader& r, const json& v, const std::string& p, Rlimit& out) {
+    const json& o = r.object(v, p);
+    r.req(o, p, "type", out.type);
+    r.req(o, p, "soft", out.soft);
+    r.req(o, p, "hard", out.hard);
+}
+
+// config.md "Linux Process": capabilities.
+static void read(Reader& r, const json& v, const std::string& p, Capabilities& out) {
+    const json& o = r.object(v, p);
+    r.opt(o, p, "effective", out.effective);
+    r.opt(o, p, "bounding", out.bounding);
+    r.opt(o, p, "inheritable", out.inheritable);
+    r.opt(o, p, "permitted", out.permitted);
+    r.opt(o, p, "ambient", out.ambient);
+}
+
+// config.md "POSIX-platform User": uid and gid REQUIRED; "Windows User":
+// username. A user object with only a username is accepted here so that the
+// document parses; uid/gid are then required only when username is absent.
+static void read(Reader& r, const json& v, const std::string& p, User& out) {
+    const json& o = r.object(v, p);
+    r.opt(o, p, "username", out.username);
+    if (out.username) {
+        r.opt(o, p, "uid", out.uid);
+        r.opt(o, p, "gid", out.gid);
+    } else {
+        r.req(o, p, "uid", out.uid);
+        r.req(o, p, "gid", out.gid);
+    }
+    r.opt(o, p, "umask", out.umask);
+    r.opt(o, p, "additionalGids", out.additionalGids);
+}
+
+// config.md "Linux Process": scheduler.policy REQUIRED.
+static void read(Reader& r, const json& v, const std::string& p, Scheduler& out) {
+    const json& o = r.object(v, p);
+    r.req(o, p, "policy", out.policy);
+    r.opt(o, p, "nice", out.nice);
+    r.opt(o, p, "priority", out.priority);
+    r.opt(o, p, "flags", out.flags);
+    r.opt(o, p, "runtime", out.runtime);
+    r.opt(o, p, "deadline", out.deadline);
+    r.opt(o, p, "period", out.period);
+}
+
+// config.md "Linux Process": ioPriority class and priority REQUIRED.
+static void read(Reader& r, const json& v, const std::string& p, IOPriority& out) {
+    const json& o = r.object(v, p);
+    r.req(o, p, "class", out.class_);
+    r.req(o, p, "priority", out.priority);
+}
+
+static void read(Reader& r, const json& v, const std::string& p, ExecCPUAffinity& out) {
+    const json& o = r.object(v, p);
+    r.opt(o, p, "initial", out.initial);
+    r.opt(o, p, "final", out.final_);
+}
+
+// config.md "Process": cwd REQUIRED. args is REQUIRED non-empty on POSIX,
+// which validate_process() checks (so that a missing and an empty args give
+// the same message).
+void read(Reader& r, const json& v, const std::string& p, Process& out) {
+    const json& o = r.object(v, p);
+    r.opt(o, p, "terminal", out.terminal);
+    r.opt(o, p, "consoleSize", out.consoleSize);
+    r.opt(o, p, "user", out.user);
+    r.opt(o, p, "args", out.args);
+    r.opt(o, p, "commandLine", out.commandLine);
+    r.opt(o, p, "env", out.env);
+    r.req(o, p, "cwd", out.cwd);
+    r.opt(o, p, "capabilities", out.capabilities);
+    r.opt(o, p, "rlimits", out.rlimits);
+    r.opt(o, p, "noNewPrivileges", out.noNewPrivileges);
+    r.opt(o, p, "apparmorProfile", out.apparmorProfile);
+    r.opt(o, p, "oomScoreAdj", out.oomScoreAdj);
+    r.opt(o, p, "scheduler", out.scheduler);
+    r.opt(o, p, "selinuxLabel", out.selinuxLabel);
+    r.opt(o, p, "ioPriority", out.ioPriority);
+    r.opt(o, p, "execCPUAffinity", out.execCPUAffinity);
+}
+
+// config.md "POSIX-platform Hooks": path REQUIRED.
+static void read(Reader& r, const json& v, const std::string& p, Hook& out) {
+    const json& o = r.object(v, p);
+    r.req(o, p, "path", out.path);
+    r.opt(o, p, "args", out.args);
+    r.opt(o, p, "env", out.env);
+    r.opt(o, p, "timeout", out.timeout);
+}
+
+static void read(Reader& r, const json& v, const std::string& p, Hooks& out) {
+    const json& o = r.object(v, p);
+    r.opt(o, p, "prestart", out.prestart);
+    r.opt(o, p, "createRuntime", out.createRuntime);
+    r.opt(o, p, "createContainer", out.createContainer);
+    r.opt(o, p, "startContainer", out.startContainer);
+    r.opt(o, p, "poststart", out.poststart);
+    r.opt(o, p, "poststop", out.poststop);
+}
+
+// config.md: ociVersion REQUIRED; root REQUIRED on Linux.
+static void read(Reader& r, const json& v, const std::string& p, Config& out) {
+    if (!v.is_object()) r.fail(p, "must be a JSON object");
+    r.req(v, p, "ociVersion", out.ociVersion);
+    r.req(v, p, "root", out.root);
+    r.opt(v, p, "mounts", out.mounts);
+    r.opt(v, p, "process", out.process);
+    r.opt(v, p, "hostname", out.hostname);
+    r.opt(v, p, "domainname", out.domainname);
+    r.opt(v, p, "hooks", out.hooks);
+    r.opt(v, p, "annotations", out.annotations);
+    r.opt(v, p, "linux", out.linux);
+}
+
+}  // namespace oci::detail
+
+namespace oci {
+
+Config parse_config(std::string_view text, const std::string& document) {
+    bool blank = std::all_of(text.begin(), text.end(),
+                             [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+    if (blank) throw SpecError(document, "", "is empty");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text.begin(), text.end());
+    } catch (const nlohmann::json::parse_error& e) {
+        throw SpecError(document, "", std::string("invalid JSON: ") + e.what());
+    }
+    return parse_config(j, document);
+}
+
+Config parse_config(const std::string& text, const std::string& document) {
+    return parse_config(std::string_view(text), document);
+}
+
+Config parse_config(const char* text, const std::string& document) {
+    return parse_config(std::string_view(text), document);
+}
+
+Config parse_config(const nlohmann::json& j, const std::string& document) {
+    detail::Reader r(document);
+    Config cfg;
+    read(r, j, "", cfg);
+    return cfg;
+}
+
+Process parse_process(const nlohmann::json& j, const std::string& document) {
+    detail::Reader r(document);
+    Process p;
+    if (!j.is_object()) r.fail("", "must be a JSON object");
+    read(r, j, "", p);
+    return p;
+}
+
+Resources parse_resources(const nlohmann::json& j, const std::string& document) {
+    detail::Reader r(document);
+    Resources res;
+    if (!j.is_object()) r.fail("", "must be a JSON object");
+    read(r, j, "", res);
+    return res;
+}
+
+}  // namespace oci

@@ -1,0 +1,33 @@
+// config.json text -> typed oci::Config (config.md, config-linux.md).
+// Parsing checks JSON types and REQUIRED fields; semantic rules are in
+// validate.hpp. Unknown fields are ignored (config.md: "Implementations that
+// are reading/processing this configuration file MUST NOT generate an error if
+// they encounter an unknown property").
+#pragma once
+
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "oci/config.hpp"
+#include "oci/error.hpp"
+
+namespace oci {
+
+// Throws SpecError(document, path, reason). `document` names the file in
+// messages ("config.json").
+Config parse_config(std::string_view text, const std::string& document = "config.json");
+Config parse_config(const nlohmann::json& j, const std::string& document = "config.json");
+// Exact matches for text, which would otherwise be ambiguous between the
+// string_view and the json overloads (json converts from strings).
+Config parse_config(const std::string& text, const std::string& document = "config.json");
+Config parse_config(const char* text, const std::string& document = "config.json");
+
+// A process object alone, as given to `exec --process FILE`
+// (path "" is the document root).
+Process parse_process(const nlohmann::json& j, const std::string& document = "process.json");
+
+// linux.resources alone, as given to `update -r FILE`.
+Resources parse_resources(const nlohmann::json& j, const std::string& document = "resources.json");
+
+}  // namespace oci

@@ -1,0 +1,15 @@
+// Internal to oci/: readers of the config sections that live in separate
+// translation units (see json_read.hpp for the conventions).
+#pragma once
+
+#include "oci/config.hpp"
+#include "oci/json_read.hpp"
+
+namespace oci::detail {
+
+void read(Reader& r, const json& v, const std::string& path, IDMapping& out);
+void read(Reader& r, const json& v, const std::string& path, Process& out);
+void read(Reader& r, const json& v, const std::string& path, Linux& out);
+void read(Reader& r, const json& v, const std::string& path, Resources& out);
+
+}  // namespace oci::detail

@@ -1,0 +1,37 @@
+// runtime.md "State": the document printed by `state` and handed to hooks.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "oci/error.hpp"
+
+namespace oci {
+
+// runtime.md: creating, created, running, stopped; runc adds "paused".
+enum class Status { Creating, Created, Running, Stopped, Paused };
+
+const char* to_string(Status s);
+Status status_from_string(const std::string& s);  // throws std::invalid_argument
+
+struct State {
+    std::string ociVersion;
+    std::string id;
+    Status status = Status::Creating;
+    int pid = 0;  // 0 when stopped
+    std::string bundle;
+    std::map<std::string, std::string> annotations;
+    // runc's additions, which engines read (containerd's shim: created, rootfs)
+    std::string rootfs;
+    std::string created;  // RFC 3339 with nanoseconds
+    std::string owner;
+};
+
+// Exactly runtime.md's fields plus runc's rootfs/created/owner; pid omitted
+// when 0 (runtime.md: REQUIRED when status is created or running).
+nlohmann::json to_json(const State& s);
+State state_from_json(const nlohmann::json& j);  // throws SpecError("state.json", ...)
+
+}  // namespace oci

@@ -1,0 +1,41 @@
+// Semantic validation of a parsed config (the MUST rules of config.md and
+// config-linux.md that do not depend on the host). Every rejection is a
+// SpecError naming the JSON path, e.g.
+//   config.json: linux.uidMappings[0].size: must be greater than 0
+#pragma once
+
+#include "oci/config.hpp"
+#include "oci/error.hpp"
+#include "oci/names.hpp"
+
+namespace oci {
+
+// Checks: ociVersion in [1.0.0, 1.3.x]; root.path non-empty; process.cwd
+// absolute; process.args non-empty; mount destinations absolute (relative is
+// refused, as runc >= 1.2 does), namespaces types known and not duplicated;
+// id mappings: size > 0, no overlap of container or host ranges, no
+// hostID+size / containerID+size overflow of uint32, uid/gid mappings only
+// with a user namespace (runc silently drops them; we refuse: running as real
+// host root is not what the user asked for), mappings with a user namespace
+// given by path refused; devices type in c/b/u/p, path absolute; rlimits type
+// known and soft <= hard; capabilities names known (CAP_*); hooks paths
+// absolute and timeout > 0; rootfsPropagation value known; timeOffsets keys
+// monotonic/boottime and only with a time namespace; personality domain
+// LINUX/LINUX32; seccomp actions, operators and arch names known;
+// ioPriority/scheduler values known.
+void validate(const Config& cfg, const std::string& document = "config.json");
+void validate_process(const Process& p, const std::string& document, const std::string& path);
+// linux.resources alone (`update -r`); `path` is "" for a document of its own.
+void validate_resources(const Resources& r, const std::string& document, const std::string& path);
+
+// config.md "Specification version": SemVer 2.0.0 with major 1 and minor
+// 0..3 (pre-release and build suffixes allowed: "1.0.2-dev", "1.3.0+x").
+bool is_supported_oci_version(const std::string& version);
+
+// Helpers shared with the runtime.
+bool is_known_namespace(const std::string& type);
+bool is_known_capability(const std::string& name);
+// Returns -1 for unknown names. Uses <sys/resource.h> constants only.
+int rlimit_resource(const std::string& type);
+
+}  // namespace oci

@@ -1,0 +1,180 @@
+#include "cgroup/fsio.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include "sys/error.hpp"
+#include "sys/fd.hpp"
+
+namespace ucrun::cgroup {
+
+namespace {
+
+int read_all(const std::string& path, std::string& out) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return errno;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        if (n == 0) return 0;
+        out.append(buf, static_cast<size_t>(n));
+    }
+}
+
+}  // namespace
+
+std::string read_file(const std::string& path) {
+    std::string out;
+    if (int err = read_all(path, out)) throw SysError("read " + path, err);
+    return out;
+}
+
+std::optional<std::string> try_read(const std::string& path) {
+    std::string out;
+    if (read_all(path, out) != 0) return std::nullopt;
+    return out;
+}
+
+int write_file_errno(const std::string& path, const std::string& value) {
+    Fd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+    if (!fd) return errno;
+    ssize_t n;
+    do {
+        n = ::write(fd.get(), value.data(), value.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return errno;
+    return 0;
+}
+
+void write_file(const std::string& path, const std::string& value) {
+    if (int err = write_file_errno(path, value)) throw SysError("write " + path + " = " + value, err);
+}
+
+bool path_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+std::vector<std::string> mkdir_p(const std::string& dir) {
+    std::vector<std::string> made;
+    std::string cur;
+    for (const auto& part : split(dir, '/')) {
+        if (part.empty()) continue;
+        cur += "/" + part;
+        if (::mkdir(cur.c_str(), 0755) == 0) {
+            made.push_back(cur);
+        } else if (errno != EEXIST) {
+            throw SysError("mkdir " + cur, errno);
+        }
+    }
+    return made;
+}
+
+void remove_cgroup(const std::string& dir) {
+    // Child cgroups first: a container with its own cgroup namespace may
+    // have made some. A cgroup dir holds only kernel files, which rmdir
+    // ignores, and child dirs.
+    if (DIR* d = ::opendir(dir.c_str())) {
+        std::vector<std::string> subs;
+        while (dirent* e = ::readdir(d)) {
+            std::string n = e->d_name;
+            if (e->d_type == DT_DIR && n != "." && n != "..") subs.push_back(dir + "/" + n);
+        }
+        ::closedir(d);
+        for (const auto& s : subs) remove_cgroup(s);
+    }
+    // runc RemovePath: retry a few times, doubling the delay.
+    auto delay = std::chrono::milliseconds(10);
+    for (int attempt = 0;; ++attempt) {
+        if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+        if (errno != EBUSY || attempt == 5) throw SysError("rmdir " + dir, errno);
+        std::this_thread::sleep_for(delay);
+        delay *= 2;
+    }
+}
+
+std::string trim(const std::string& s) {
+    auto b = s.find_first_not_of(" \t\n");
+    if (b == std::string::npos) return "";
+    auto e = s.find_last_not_of(" \t\n");
+    return s.substr(b, e - b + 1);
+}
+
+std::string dirname(const std::string& p) {
+    auto pos = p.find_last_of('/');
+    if (pos == std::string::npos) return ".";
+    if (pos == 0) return "/";
+    return p.substr(0, pos);
+}
+
+std::string basename(const std::string& p) {
+    auto pos = p.find_last_of('/');
+    return pos == std::string::npos ? p : p.substr(pos + 1);
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    for (;;) {
+        auto pos = s.find(sep, start);
+        out.push_back(s.substr(start, pos - start));
+        if (pos == std::string::npos) return out;
+        start = pos + 1;
+    }
+}
+
+std::vector<std::string> fields(const std::string& s) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char c : s) {
+        if (c == ' ' || c == '\t' || c == '\n') {
+            if (!cur.empty()) out.push_back(std::move(cur));
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    if (!cur.empty()) out.push_back(std::move(cur));
+    return out;
+}
+
+uint64_t parse_uint(const std::string& s0) {
+    std::string s = trim(s0);
+    if (s == "max") return UINT64_MAX;
+    if (s.empty()) throw Error("cannot parse \"\" as a number");
+    uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') {
+            // v1 reports negative values for some counters (e.g. "-1"): runc
+            // (fscommon.ParseUint) clamps them to 0.
+            if (s[0] == '-') return 0;
+            throw Error("cannot parse \"" + s + "\" as a number");
+        }
+        uint64_t d = static_cast<uint64_t>(c - '0');
+        if (v > (UINT64_MAX - d) / 10) return UINT64_MAX;
+        v = v * 10 + d;
+    }
+    return v;
+}
+
+std::map<std::string, uint64_t> parse_keyed(const std::string& text) {
+    std::map<std::string, uint64_t> out;
+    for (const auto& line : split(text, '\n')) {
+        auto f = fields(line);
+        if (f.size() != 2) continue;
+        try {
+            out[f[0]] = parse_uint(f[1]);
+        } catch (const Error&) {
+        }
+    }
+    return out;
+}
+
+}  // namespace ucrun::cgroup

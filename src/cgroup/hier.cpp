@@ -1,0 +1,117 @@
+#include "cgroup/hier.hpp"
+
+#include <sys/statfs.h>
+
+#include <linux/magic.h>
+
+#include <algorithm>
+
+#include "cgroup/fsio.hpp"
+#include "sys/error.hpp"
+
+namespace ucrun::cgroup {
+
+const char* to_string(Layout l) {
+    switch (l) {
+        case Layout::V1: return "v1";
+        case Layout::V2: return "v2";
+        case Layout::Hybrid: return "hybrid";
+    }
+    return "?";
+}
+
+Layout detect(const std::string& mountpoint) {
+    struct statfs st {};
+    if (::statfs(mountpoint.c_str(), &st) < 0) throw SysError("statfs " + mountpoint, errno);
+    if (st.f_type == CGROUP2_SUPER_MAGIC) return Layout::V2;
+    std::string unified = mountpoint + "/unified";
+    if (::statfs(unified.c_str(), &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) return Layout::Hybrid;
+    return Layout::V1;
+}
+
+std::map<std::string, std::string> parse_proc_cgroup(const std::string& text) {
+    // "hierarchy-ID:controller-list:cgroup-path"
+    std::map<std::string, std::string> out;
+    for (const auto& line : split(text, '\n')) {
+        auto a = line.find(':');
+        if (a == std::string::npos) continue;
+        auto b = line.find(':', a + 1);
+        if (b == std::string::npos) continue;
+        out[line.substr(a + 1, b - a - 1)] = line.substr(b + 1);
+    }
+    return out;
+}
+
+std::string own_v2_path(const std::string& proc_cgroup) {
+    auto m = parse_proc_cgroup(proc_cgroup);
+    auto it = m.find("");
+    return it == m.end() || it->second.empty() ? "/" : it->second;
+}
+
+namespace {
+
+// mountinfo escapes blanks as \040 etc. (proc(5)).
+std::string unescape(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 3 < s.size()) {
+            int v = 0;
+            bool ok = true;
+            for (size_t k = 1; k <= 3; ++k) {
+                char c = s[i + k];
+                if (c < '0' || c > '7') ok = false;
+                v = v * 8 + (c - '0');
+            }
+            if (ok) {
+                out += static_cast<char>(v);
+                i += 3;
+                continue;
+            }
+        }
+        out += s[i];
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<Hierarchy> parse_v1_hierarchies(const std::string& mountinfo, const std::string& proc_cgroup,
+                                            const std::string& mountpoint) {
+    auto own = parse_proc_cgroup(proc_cgroup);
+    std::vector<Hierarchy> out;
+    for (const auto& line : split(mountinfo, '\n')) {
+        // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+        auto f = fields(line);
+        size_t dash = 0;
+        while (dash < f.size() && f[dash] != "-") ++dash;
+        if (dash < 5 || dash + 3 >= f.size() || f[dash + 1] != "cgroup") continue;
+        std::string dir = unescape(f[4]);
+        if (dirname(dir) != mountpoint) continue;
+        Hierarchy h;
+        h.mount_dir = dir;
+        h.mount_root = unescape(f[3]);
+        for (const auto& opt : split(f[dash + 3], ',')) {
+            static const char* const generic[] = {"rw", "ro", "relatime", "noexec", "nosuid", "nodev",
+                                                  "xattr", "clone_children", "noprefix", "cpuset_v2_mode"};
+            bool skip = opt.empty() || opt.rfind("release_agent=", 0) == 0;
+            for (const char* g : generic) skip = skip || opt == g;
+            if (!skip) h.controllers.push_back(opt);
+        }
+        if (h.controllers.empty()) continue;
+        bool dup = false;  // the same hierarchy mounted twice: keep the first
+        for (const auto& o : out) dup = dup || o.controllers == h.controllers;
+        if (dup) continue;
+        // Own cgroup: the /proc/self/cgroup line lists the same controllers.
+        std::string p = "/";
+        for (const auto& [key, path] : own) {
+            auto ctrls = split(key, ',');
+            if (std::is_permutation(ctrls.begin(), ctrls.end(), h.controllers.begin(), h.controllers.end())) p = path;
+        }
+        if (h.mount_root != "/" && p.rfind(h.mount_root, 0) == 0) p = p.substr(h.mount_root.size());
+        h.own = p.empty() ? "/" : p;
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+}  // namespace ucrun::cgroup

@@ -1,0 +1,56 @@
+// Internals shared by the v1 and v2 managers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cgroup/hier.hpp"
+#include "cgroup/manager.hpp"
+#include "cgroup/translate.hpp"
+
+namespace ucrun::cgroup {
+
+// controller -> the container's dir holding its files; "" if none.
+using DirOf = std::function<std::string(const std::string& controller)>;
+
+class FileProbe : public Probe {
+public:
+    explicit FileProbe(DirOf dir_of) : dir_of_(std::move(dir_of)) {}
+    bool exists(const std::string& controller, const std::string& file) const override;
+    std::optional<std::string> read(const std::string& controller, const std::string& file) const override;
+
+private:
+    DirOf dir_of_;
+};
+
+// Performs the writes (see WriteFlag). v2: an ENOENT on a controller's file
+// is reported as the controller not being enabled for the cgroup.
+void apply_writes(const std::vector<Write>& writes, const DirOf& dir_of, bool v2);
+
+// Pids in cgroup.procs of dir and all its descendants.
+std::vector<pid_t> pids_recursive(const std::string& dir);
+
+// Stats in runc's `events --stats` shape (runc types/events.go).
+nlohmann::json stats_v1(const DirOf& dir_of);
+nlohmann::json stats_v2(const std::string& dir);
+// "2MB", "1GB" ... from /sys/kernel/mm/hugepages (runc HugePageSizes).
+std::vector<std::string> hugepage_sizes();
+// "hugepages-2048kB" -> "2MB".
+std::string hugepage_size_name(const std::string& dirent);
+
+// Sleeps with back-off until pred() or ~timeout; returns pred().
+bool wait_until(const std::function<bool()>& pred, int timeout_ms);
+
+class V1Manager;
+class V2Manager;
+std::unique_ptr<Manager> make_v1(Layout, const std::string& inner, const std::string& mountpoint);
+std::unique_ptr<Manager> make_v2(const std::string& inner, const std::string& mountpoint);
+std::unique_ptr<Manager> v1_from_json(const nlohmann::json&);
+std::unique_ptr<Manager> v2_from_json(const nlohmann::json&);
+
+}  // namespace ucrun::cgroup

@@ -1,0 +1,132 @@
+// The container's control group (config-linux.md "Control groups").
+//
+// Three host layouts are supported (Documentation/admin-guide/cgroup-v2.rst,
+// Documentation/admin-guide/cgroup-v1/):
+//   V2      one cgroup2 hierarchy at the mount point;
+//   V1      one cgroup (v1) hierarchy per controller (or co-mounted group);
+//   Hybrid  V1 plus an empty cgroup2 hierarchy at <mountpoint>/unified. As
+//           runc does, resources go to the v1 controllers; the container is
+//           also placed in the unified hierarchy (so cgroup.kill works and a
+//           cgroup namespace sees a consistent view).
+//
+// Where the spec is silent, behaviour follows runc's libcontainer/cgroups
+// (fs, fs2, systemd path naming).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "oci/config.hpp"
+
+namespace ucrun::cgroup {
+
+enum class Layout { V1, V2, Hybrid };
+
+const char* to_string(Layout);
+
+// statfs(mountpoint): CGROUP2_SUPER_MAGIC -> V2; else cgroup2 at
+// <mountpoint>/unified -> Hybrid; else V1.
+Layout detect(const std::string& mountpoint = "/sys/fs/cgroup");
+
+struct Options {
+    std::string manager = "cgroupfs";  // cgroupfs | systemd | disabled
+    bool systemd_cgroup = false;       // --systemd-cgroup: same as manager "systemd"
+    std::string mountpoint = "/sys/fs/cgroup";
+};
+
+// One file system to mount for a config.md mount of type "cgroup" at
+// <destination>: V2 -> one {cgroup2, subdir ""}; V1 -> one per hierarchy
+// (subdir "cpu,cpuacct", data "cpu,cpuacct"; subdir "systemd", data
+// "name=systemd"), mounted on a tmpfs at <destination>; Hybrid -> the V1
+// list plus {cgroup2, subdir "unified"}.
+struct MountSpec {
+    std::string fstype;              // "cgroup" or "cgroup2"
+    std::string subdir;              // relative to the destination; "" = the destination itself
+    std::string data;                // mount(2) data for fstype "cgroup": the controllers / name=
+    std::string host_dir;            // the container's cgroup dir in this hierarchy (to bind without cgroupns)
+    std::vector<std::string> links;  // symlinks next to subdir naming each co-mounted controller ("cpu" -> "cpu,cpuacct")
+};
+
+class Manager {
+public:
+    virtual ~Manager() = default;
+
+    // Computes the cgroup path (nothing is created):
+    //  - cgroupfs: linux.cgroupsPath cleaned like runc's utils.CleanPath
+    //    ("/a/../b" -> "/b", "../x" -> "x"). Absolute: relative to the
+    //    hierarchy root. Relative: v1: below the caller's own cgroup in each
+    //    hierarchy; v2 (and the unified part of Hybrid): below the parent of
+    //    the caller's own cgroup (runc fs2/defaultpath.go). Absent: the
+    //    relative path "<id>" (runc's default).
+    //  - systemd (no systemd runs, so it is mapped onto cgroupfs):
+    //    "slice:prefix:name" -> "/<expanded slice>/<prefix>-<name>.scope"
+    //    ("a-b.slice" expands to "a.slice/a-b.slice"; a name ending in
+    //    ".slice" is used as is; empty slice -> "system.slice", or
+    //    "user.slice" when not root). Absent -> "system.slice:ucrun:<id>".
+    //  - disabled: a Manager whose every operation does nothing.
+    // Throws ucrun::Error on a malformed path.
+    static std::unique_ptr<Manager> make(const Options&, const std::string& id,
+                                         const std::optional<std::string>& cgroupsPath);
+    // Restores a manager saved with to_json(); null -> the disabled manager.
+    static std::unique_ptr<Manager> from_json(const nlohmann::json&);
+
+    virtual Layout layout() const = 0;
+    virtual bool enabled() const { return true; }
+    // The container's cgroup, relative to the hierarchy root (v2: the unified
+    // dir; v1: the path in the memory hierarchy, else in the first one).
+    virtual std::string path() const = 0;
+    // Absolute directories, keyed by hierarchy: v1 controller names (each
+    // co-mounted controller listed), "name=systemd", "" for cgroup2.
+    virtual std::map<std::string, std::string> dirs() const = 0;
+
+    // mkdir -p in every hierarchy (remembers the dirs it made, for destroy).
+    // v1: cpuset.cpus/mems of new dirs are copied from the parent when empty.
+    // v2: every controller of each ancestor is enabled in its
+    // cgroup.subtree_control (as runc fs2 CreateCgroupPath).
+    virtual void create() = 0;
+    // O_PATH|O_DIRECTORY fd of the cgroup2 leaf for clone3(CLONE_INTO_CGROUP);
+    // -1 unless the layout is V2. Owned by the manager (O_CLOEXEC).
+    virtual int v2_dir_fd() const = 0;
+    // Writes linux.resources. `initial` is true at create: v1 device rules
+    // are then written unconditionally; on update, changes only.
+    // Errors name the file and the value:
+    //   write /sys/fs/cgroup/memory/x/memory.limit_in_bytes = 10: Invalid argument
+    virtual void apply(const oci::Resources&, bool initial) = 0;
+    virtual void add_pid(pid_t) = 0;  // cgroup.procs in every hierarchy
+
+    virtual void freeze() = 0;  // returns once frozen (v1 FROZEN, v2 cgroup.events frozen 1)
+    virtual void thaw() = 0;
+    virtual bool frozen() const = 0;
+
+    virtual std::vector<pid_t> pids() const = 0;  // every process, recursively
+    // SIGKILL: cgroup.kill when there is one; else (runc signalAllProcesses)
+    // freeze, signal every pid, thaw.
+    virtual void kill_all(int sig) = 0;
+    // runc `events --stats` "data" object (runc types/events.go Stats).
+    virtual nlohmann::json stats() const = 0;
+    // v1 memory.oom_control oom_kill, v2 memory.events oom_kill; 0 if unknown.
+    virtual uint64_t oom_kill_count() const = 0;
+    // rmdir the leaf (and its child cgroups) in every hierarchy, retrying on
+    // EBUSY briefly, then the ancestors create() made, when empty. Gone is OK.
+    virtual void destroy() = 0;
+    virtual bool exists() const = 0;
+
+    // What to mount for a "cgroup" mount inside the container.
+    virtual std::vector<MountSpec> mounts() const = 0;
+
+    virtual nlohmann::json to_json() const = 0;
+};
+
+// cpu.shares (v1, 2..262144) -> cpu.weight (v2, 1..10000), runc's
+// ConvertCPUSharesToCgroupV2Value: 1 + ((shares-2)*9999)/262142; 0 -> 0.
+uint64_t shares_to_weight(uint64_t shares);
+
+}  // namespace ucrun::cgroup

@@ -1,0 +1,269 @@
+// cgroup v1 (and Hybrid): one directory per hierarchy
+// (Documentation/admin-guide/cgroup-v1/cgroups.rst). In Hybrid the
+// container also gets a directory in the (controller-less) cgroup2
+// hierarchy at <mountpoint>/unified.
+#include <csignal>
+
+#include "cgroup/devices.hpp"
+#include "cgroup/fsio.hpp"
+#include "cgroup/impl.hpp"
+#include "cgroup/path.hpp"
+#include "sys/error.hpp"
+
+namespace ucrun::cgroup {
+
+namespace {
+
+struct H {
+    std::vector<std::string> controllers;
+    std::string mount_dir;
+    std::string dir;
+};
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + v[i];
+    return s;
+}
+
+std::string under(const std::string& mount, const std::string& rel) { return rel == "/" ? mount : mount + rel; }
+
+// cgroup.procs; EINVAL may mean the task is still TASK_NEW: retry (runc
+// WriteCgroupProc).
+void write_procs(const std::string& dir, pid_t pid) {
+    std::string v = std::to_string(pid);
+    int err = 0;
+    for (int i = 0; i < 5; ++i) {
+        err = write_file_errno(dir + "/cgroup.procs", v);
+        if (err != EINVAL) break;
+        wait_until([] { return false; }, 30);
+    }
+    if (err) throw SysError("write " + dir + "/cgroup.procs = " + v, err);
+}
+
+}  // namespace
+
+class V1Manager final : public Manager {
+public:
+    Layout layout_ = Layout::V1;
+    std::string path_;
+    std::vector<H> hier_;
+    std::string unified_mount_, unified_;  // Hybrid only
+    std::vector<std::string> created_;
+
+    Layout layout() const override { return layout_; }
+    std::string path() const override { return path_; }
+
+    const H* find(const std::string& controller) const {
+        for (const auto& h : hier_)
+            for (const auto& c : h.controllers)
+                if (c == controller) return &h;
+        return nullptr;
+    }
+    std::string dir_of(const std::string& controller) const {
+        const H* h = find(controller);
+        return h ? h->dir : "";
+    }
+    DirOf dir_fn() const {
+        return [this](const std::string& c) { return dir_of(c); };
+    }
+
+    std::map<std::string, std::string> dirs() const override {
+        std::map<std::string, std::string> m;
+        for (const auto& h : hier_)
+            for (const auto& c : h.controllers) m[c] = h.dir;
+        if (!unified_.empty()) m[""] = unified_;
+        return m;
+    }
+
+    void create() override {
+        for (const auto& h : hier_) {
+            auto made = mkdir_p(h.dir);
+            created_.insert(created_.end(), made.begin(), made.end());
+            if (find("cpuset") == &h) init_cpuset(h);
+        }
+        if (!unified_.empty()) {
+            auto made = mkdir_p(unified_);
+            created_.insert(created_.end(), made.begin(), made.end());
+        }
+    }
+
+    // A new v1 cpuset has empty cpus/mems and then takes no tasks: copy the
+    // parent's, from the hierarchy root down (runc cpusetEnsureParent).
+    static void init_cpuset(const H& h) {
+        if (h.dir.size() <= h.mount_dir.size()) return;
+        std::string cur = h.mount_dir;
+        for (const auto& part : split(h.dir.substr(h.mount_dir.size() + 1), '/')) {
+            std::string parent = cur;
+            cur += "/" + part;
+            for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+                if (!trim(read_file(cur + "/" + f)).empty()) continue;
+                write_file(cur + "/" + f, trim(read_file(parent + "/" + f)));
+            }
+        }
+    }
+
+    int v2_dir_fd() const override { return -1; }
+
+    void apply(const oci::Resources& r, bool initial) override {
+        FileProbe probe(dir_fn());
+        apply_writes(translate_v1(r, probe, initial), dir_fn(), false);
+    }
+
+    void add_pid(pid_t pid) override {
+        for (const auto& h : hier_) write_procs(h.dir, pid);
+        if (!unified_.empty()) write_procs(unified_, pid);
+    }
+
+    std::string freezer() const {
+        std::string d = dir_of("freezer");
+        if (d.empty()) throw Error("cannot freeze: no freezer cgroup hierarchy is mounted");
+        return d;
+    }
+
+    void freeze() override {
+        // freezer-subsystem.rst: FREEZING means "not yet"; new tasks can keep
+        // it there, so retry, thawing now and then (runc fs/freezer.go).
+        std::string d = freezer();
+        for (int i = 0; i < 1000; ++i) {
+            if (i % 50 == 49) {
+                write_file_errno(d + "/freezer.state", "THAWED");
+                wait_until([] { return false; }, 10);
+            }
+            write_file(d + "/freezer.state", "FROZEN");
+            std::string st = trim(read_file(d + "/freezer.state"));
+            if (st == "FROZEN") return;
+            if (st != "FREEZING") throw Error("freeze " + d + ": unexpected state " + st);
+        }
+        write_file_errno(d + "/freezer.state", "THAWED");
+        throw Error("freeze " + d + ": stuck in FREEZING");
+    }
+
+    void thaw() override { write_file(freezer() + "/freezer.state", "THAWED"); }
+
+    bool frozen() const override {
+        std::string d = dir_of("freezer");
+        if (d.empty()) return false;
+        auto s = try_read(d + "/freezer.state");
+        return s && trim(*s) == "FROZEN";
+    }
+
+    std::string pid_dir() const {
+        for (const char* c : {"freezer", "devices", "memory", "pids"})
+            if (auto d = dir_of(c); !d.empty()) return d;
+        return hier_.empty() ? unified_ : hier_.front().dir;
+    }
+
+    std::vector<pid_t> pids() const override { return pids_recursive(pid_dir()); }
+
+    void kill_all(int sig) override {
+        // cgroup.kill (Linux 5.14) in the unified dir of Hybrid.
+        if (sig == SIGKILL && !unified_.empty()) {
+            int err = write_file_errno(unified_ + "/cgroup.kill", "1");
+            if (err == 0) return;
+            if (err != ENOENT) throw SysError("write " + unified_ + "/cgroup.kill = 1", err);
+        }
+        bool froze = false;
+        if (!dir_of("freezer").empty()) {
+            try {
+                freeze();
+                froze = true;
+            } catch (const std::exception&) {
+            }
+        }
+        for (pid_t p : pids()) ::kill(p, sig);  // ESRCH: already gone
+        if (froze) thaw();
+    }
+
+    nlohmann::json stats() const override { return stats_v1(dir_fn()); }
+
+    uint64_t oom_kill_count() const override {
+        auto d = dir_of("memory");
+        if (d.empty()) return 0;
+        auto s = try_read(d + "/memory.oom_control");
+        if (!s) return 0;
+        auto kv = parse_keyed(*s);
+        auto it = kv.find("oom_kill");
+        return it == kv.end() ? 0 : it->second;
+    }
+
+    void destroy() override {
+        std::optional<SysError> first;
+        auto rm = [&](const std::string& d) {
+            try {
+                remove_cgroup(d);
+            } catch (const SysError& e) {
+                if (!first) first = e;
+            }
+        };
+        for (const auto& h : hier_) rm(h.dir);
+        if (!unified_.empty()) rm(unified_);
+        for (auto it = created_.rbegin(); it != created_.rend(); ++it) ::rmdir(it->c_str());  // if empty
+        created_.clear();
+        if (first) throw *first;
+    }
+
+    bool exists() const override {
+        for (const auto& h : hier_)
+            if (path_exists(h.dir)) return true;
+        return false;
+    }
+
+    std::vector<MountSpec> mounts() const override {
+        std::vector<MountSpec> out;
+        for (const auto& h : hier_) {
+            MountSpec m;
+            m.fstype = "cgroup";
+            m.subdir = basename(h.mount_dir);
+            m.data = joined(h.controllers);
+            m.host_dir = h.dir;
+            if (h.controllers.size() > 1)
+                for (const auto& c : h.controllers)
+                    if (c != m.subdir) m.links.push_back(c);
+            out.push_back(std::move(m));
+        }
+        if (!unified_.empty()) out.push_back(MountSpec{"cgroup2", "unified", "", unified_, {}});
+        return out;
+    }
+
+    nlohmann::json to_json() const override {
+        nlohmann::json hs = nlohmann::json::array();
+        for (const auto& h : hier_) hs.push_back({{"controllers", h.controllers}, {"mount", h.mount_dir}, {"dir", h.dir}});
+        return {{"layout", to_string(layout_)}, {"path", path_},       {"hierarchies", hs},
+                {"unified_mount", unified_mount_}, {"unified", unified_}, {"created", created_}};
+    }
+};
+
+std::unique_ptr<Manager> make_v1(Layout layout, const std::string& inner, const std::string& mountpoint) {
+    auto m = std::make_unique<V1Manager>();
+    m->layout_ = layout;
+    std::string proc_cgroup = read_file("/proc/self/cgroup");
+    for (const auto& h : parse_v1_hierarchies(read_file("/proc/self/mountinfo"), proc_cgroup, mountpoint))
+        m->hier_.push_back(H{h.controllers, h.mount_dir, under(h.mount_dir, resolve(inner, h.own, false))});
+    // runc: without the devices hierarchy the container would get every
+    // device, which is fatal.
+    if (!m->find("devices")) throw Error("cgroup v1: no devices cgroup hierarchy is mounted under " + mountpoint);
+    const H* main = m->find("memory");
+    if (!main) main = &m->hier_.front();
+    m->path_ = main->dir.size() > main->mount_dir.size() ? main->dir.substr(main->mount_dir.size()) : "/";
+    if (layout == Layout::Hybrid) {
+        m->unified_mount_ = mountpoint + "/unified";
+        m->unified_ = under(m->unified_mount_, resolve(inner, own_v2_path(proc_cgroup), true));
+    }
+    return m;
+}
+
+std::unique_ptr<Manager> v1_from_json(const nlohmann::json& j) {
+    auto m = std::make_unique<V1Manager>();
+    m->layout_ = j.at("layout").get<std::string>() == "hybrid" ? Layout::Hybrid : Layout::V1;
+    m->path_ = j.at("path").get<std::string>();
+    for (const auto& h : j.at("hierarchies"))
+        m->hier_.push_back(H{h.at("controllers").get<std::vector<std::string>>(), h.at("mount").get<std::string>(),
+                             h.at("dir").get<std::string>()});
+    m->unified_mount_ = j.value("unified_mount", "");
+    m->unified_ = j.value("unified", "");
+    m->created_ = j.value("created", std::vector<std::string>{});
+    return m;
+}
+
+}  // namespace ucrun::cgroup

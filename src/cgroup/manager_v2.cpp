@@ -1,0 +1,173 @@
+// cgroup v2: one directory in the unified hierarchy
+// (Documentation/admin-guide/cgroup-v2.rst).
+#include <fcntl.h>
+
+#include <csignal>
+
+#include "cgroup/bpf.hpp"
+#include "cgroup/devices.hpp"
+#include "cgroup/fsio.hpp"
+#include "cgroup/impl.hpp"
+#include "cgroup/path.hpp"
+#include "sys/error.hpp"
+#include "sys/fd.hpp"
+
+namespace ucrun::cgroup {
+
+class V2Manager final : public Manager {
+public:
+    std::string mount_, dir_, path_;
+    std::vector<std::string> created_;
+    mutable Fd fd_;
+
+    Layout layout() const override { return Layout::V2; }
+    std::string path() const override { return path_; }
+    std::map<std::string, std::string> dirs() const override { return {{"", dir_}}; }
+    DirOf dir_fn() const {
+        return [this](const std::string&) { return dir_; };
+    }
+
+    // "Top-down Constraint": a controller is usable in a cgroup only when
+    // every ancestor has it in cgroup.subtree_control. Enable all the
+    // available ones on the way down; failures are ignored here and surface
+    // when a file is written (runc fs2 CreateCgroupPath).
+    static void enable_controllers(const std::string& dir) {
+        auto avail = try_read(dir + "/cgroup.controllers");
+        if (!avail) return;
+        std::string all;
+        for (const auto& c : fields(*avail)) all += (all.empty() ? "+" : " +") + c;
+        if (all.empty() || write_file_errno(dir + "/cgroup.subtree_control", all) == 0) return;
+        for (const auto& c : fields(*avail)) write_file_errno(dir + "/cgroup.subtree_control", "+" + c);
+    }
+
+    void create() override {
+        std::string cur = mount_;
+        std::string rest = dir_.size() > mount_.size() ? dir_.substr(mount_.size() + 1) : "";
+        for (const auto& part : rest.empty() ? std::vector<std::string>{} : split(rest, '/')) {
+            enable_controllers(cur);
+            cur += "/" + part;
+            auto made = mkdir_p(cur);
+            created_.insert(created_.end(), made.begin(), made.end());
+        }
+        fd_.reset();
+        v2_dir_fd();
+    }
+
+    int v2_dir_fd() const override {
+        if (!fd_) fd_.reset(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        return fd_.get();
+    }
+
+    void set_devices(const oci::Resources& r) {
+        auto prog = device_program(DeviceState::from(device_rules(r.devices)));
+        Fd p = load_device_program(prog);
+        Fd d(::open(dir_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+        if (!d) throw SysError("open " + dir_, errno);
+        attach_device_program(d.get(), p.get(), dir_);
+    }
+
+    void apply(const oci::Resources& r, bool initial) override {
+        // On update, no rules means "leave the devices as they are".
+        if (initial || !r.devices.empty()) set_devices(r);
+        FileProbe probe(dir_fn());
+        apply_writes(translate_v2(r, probe), dir_fn(), true);
+    }
+
+    void add_pid(pid_t pid) override {
+        std::string v = std::to_string(pid);
+        int err = 0;
+        for (int i = 0; i < 5; ++i) {  // EINVAL: task still TASK_NEW (runc)
+            err = write_file_errno(dir_ + "/cgroup.procs", v);
+            if (err != EINVAL) break;
+            wait_until([] { return false; }, 30);
+        }
+        if (err) throw SysError("write " + dir_ + "/cgroup.procs = " + v, err);
+    }
+
+    bool events_frozen() const {
+        auto ev = try_read(dir_ + "/cgroup.events");
+        if (!ev) return false;
+        auto kv = parse_keyed(*ev);
+        auto it = kv.find("frozen");
+        return it != kv.end() && it->second == 1;
+    }
+
+    void freeze() override {
+        // cgroup-v2.rst "cgroup.freeze": the cgroup is frozen once
+        // cgroup.events says "frozen 1".
+        write_file(dir_ + "/cgroup.freeze", "1");
+        if (!wait_until([this] { return events_frozen(); }, 10000)) {
+            write_file_errno(dir_ + "/cgroup.freeze", "0");
+            throw Error("freeze " + dir_ + ": timed out waiting for cgroup.events \"frozen 1\"");
+        }
+    }
+
+    void thaw() override { write_file(dir_ + "/cgroup.freeze", "0"); }
+
+    bool frozen() const override {
+        auto s = try_read(dir_ + "/cgroup.freeze");
+        return s && trim(*s) == "1";
+    }
+
+    std::vector<pid_t> pids() const override { return pids_recursive(dir_); }
+
+    void kill_all(int sig) override {
+        if (sig == SIGKILL) {  // cgroup.kill: Linux 5.14
+            int err = write_file_errno(dir_ + "/cgroup.kill", "1");
+            if (err == 0) return;
+            if (err != ENOENT) throw SysError("write " + dir_ + "/cgroup.kill = 1", err);
+        }
+        bool froze = false;
+        try {
+            freeze();
+            froze = true;
+        } catch (const std::exception&) {
+        }
+        for (pid_t p : pids()) ::kill(p, sig);
+        if (froze) thaw();
+    }
+
+    nlohmann::json stats() const override { return stats_v2(dir_); }
+
+    uint64_t oom_kill_count() const override {
+        auto s = try_read(dir_ + "/memory.events");
+        if (!s) return 0;
+        auto kv = parse_keyed(*s);
+        auto it = kv.find("oom_kill");
+        return it == kv.end() ? 0 : it->second;
+    }
+
+    void destroy() override {
+        fd_.reset();
+        remove_cgroup(dir_);
+        for (auto it = created_.rbegin(); it != created_.rend(); ++it) ::rmdir(it->c_str());  // if empty
+        created_.clear();
+    }
+
+    bool exists() const override { return path_exists(dir_); }
+
+    std::vector<MountSpec> mounts() const override { return {MountSpec{"cgroup2", "", "", dir_, {}}}; }
+
+    nlohmann::json to_json() const override {
+        return {{"layout", "v2"}, {"path", path_}, {"mount", mount_}, {"dir", dir_}, {"created", created_}};
+    }
+};
+
+std::unique_ptr<Manager> make_v2(const std::string& inner, const std::string& mountpoint) {
+    auto m = std::make_unique<V2Manager>();
+    m->mount_ = mountpoint;
+    m->path_ = resolve(inner, own_v2_path(read_file("/proc/self/cgroup")), true);
+    m->dir_ = m->path_ == "/" ? mountpoint : mountpoint + m->path_;
+    return m;
+}
+
+std::unique_ptr<Manager> v2_from_json(const nlohmann::json& j) {
+    auto m = std::make_unique<V2Manager>();
+    m->mount_ = j.at("mount").get<std::string>();
+    m->dir_ = j.at("dir").get<std::string>();
+    m->path_ = j.at("path").get<std::string>();
+    m->created_ = j.value("created", std::vector<std::string>{});
+    return m;
+}
+
+}  // namespace ucrun::cgroup

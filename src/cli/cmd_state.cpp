@@ -1,0 +1,19 @@
+#include "cli/command.hpp"
+#include "container/ops.hpp"
+#include "oci/state.hpp"
+#include "sys/io.hpp"
+
+namespace ucrun::cli {
+
+namespace {
+int run(Context& ctx, const Parsed& p) {
+    require_args(p, 1, "state");
+    state::Record r = container::load_live(ctx, p.args[0]);
+    sys::write_all(1, oci::to_json(r.state).dump(2) + "\n");
+    return 0;
+}
+}  // namespace
+
+Command state_command() { return {"state", "state <container-id>", "output the state of a container (runtime.md \"State\")", {}, run}; }
+
+}  // namespace ucrun::cli

@@ -1,0 +1,37 @@
+// One entry per command; each command lives in its own cmd_*.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/args.hpp"
+#include "container/context.hpp"
+
+namespace ucrun::cli {
+
+struct Command {
+    const char* name;
+    const char* synopsis;     // "create [options] <container-id>"
+    const char* description;
+    std::vector<FlagSpec> flags;
+    int (*run)(Context& ctx, const Parsed& p);
+};
+
+const std::vector<Command>& commands();
+
+// Declared in cmd_*.cpp
+Command create_command();
+Command start_command();
+Command run_command();
+Command state_command();
+Command kill_command();
+Command delete_command();
+Command list_command();
+Command spec_command();
+Command features_command();
+
+// Requires exactly `n` positional args (runc: "... requires exactly 1 argument(s)").
+void require_args(const Parsed& p, size_t n, const char* cmd);
+int parse_int_flag(const Parsed& p, const std::string& name, int def);
+
+}  // namespace ucrun::cli

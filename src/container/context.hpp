@@ -1,0 +1,19 @@
+// What every command gets from the global flags: the process's own
+// context, passed explicitly (no global mutable state).
+#pragma once
+
+#include <string>
+
+#include "log/log.hpp"
+
+namespace ucrun {
+
+struct Context {
+    std::string root = "/run/ucrun";
+    std::string cgroup_manager = "cgroupfs";  // cgroupfs | systemd | disabled
+    bool systemd_cgroup = false;
+    bool debug = false;
+    Logger log;
+};
+
+}  // namespace ucrun

@@ -1,0 +1,243 @@
+#include "container/create.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <optional>
+
+#include "container/record.hpp"
+#include "mount/devices.hpp"
+#include "ns/namespaces.hpp"
+#include "oci/container_id.hpp"
+#include "oci/parse.hpp"
+#include "oci/validate.hpp"
+#include "proc/init.hpp"
+#include "proc/sync.hpp"
+#include "security/capabilities.hpp"
+#include "security/seccomp.hpp"
+#include "state/store.hpp"
+#include "sys/error.hpp"
+#include "sys/io.hpp"
+#include "sys/socket.hpp"
+#include "sys/syscalls.hpp"
+#include "userns/idmap.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace ucrun::container {
+
+namespace {
+
+std::string absolute(const std::string& p, const std::string& what) {
+    char buf[PATH_MAX];
+    if (!::realpath(p.c_str(), buf)) throw_errno(what + " " + p);
+    return buf;
+}
+
+// Checks of the config against this runtime that oci::validate cannot make.
+void check_runtime_rules(const oci::Config& cfg, const ns::Plan& plan) {
+    if (!cfg.process) throw oci::SpecError("config.json", "process", "is required to create a container");
+    if (plan.new_user() && cfg.linux->uidMappings.empty())
+        throw oci::SpecError("config.json", "linux.uidMappings",
+                             "required for a new user namespace (linux.namespaces has \"user\" without a path)");
+    if (plan.new_user() && cfg.linux->gidMappings.empty())
+        throw oci::SpecError("config.json", "linux.gidMappings",
+                             "required for a new user namespace (linux.namespaces has \"user\" without a path)");
+}
+
+// Undo of a half-made container: kill the init, remove the state dir.
+struct CreateGuard {
+    state::Store* store = nullptr;
+    std::string id;
+    pid_t pid = 0;
+    pid_t extra = 0;  // the intermediate child on the join path
+    bool armed = true;
+    ~CreateGuard() {
+        if (!armed) return;
+        for (pid_t p : {pid, extra}) {
+            if (p <= 0) continue;
+            ::kill(p, SIGKILL);
+            ::waitpid(p, nullptr, __WALL);
+        }
+        if (store) store->remove(id);
+    }
+};
+
+void join_for_children(const ns::Plan& plan) {
+    // pid and time namespaces apply to children only: join them here so the
+    // init is born inside (setns(2)).
+    for (const auto& j : plan.joins) {
+        if (j.flag != CLONE_NEWPID && j.flag != CLONE_NEWTIME) continue;
+        Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) throw_errno("open " + j.type + " namespace " + j.path);
+        if (::setns(fd.get(), static_cast<int>(j.flag)) < 0) throw_errno("join " + j.type + " namespace " + j.path);
+    }
+}
+
+void write_time_offsets(pid_t pid, const oci::Config& cfg) {
+    if (!cfg.linux || cfg.linux->timeOffsets.empty()) return;
+    // config-linux.md "Offset for Time Namespace": written before any process
+    // runs in the namespace (time_namespaces(7)).
+    std::string s;
+    for (const auto& [clock, off] : cfg.linux->timeOffsets)
+        s += clock + " " + std::to_string(off.secs.value_or(0)) + " " + std::to_string(off.nanosecs.value_or(0)) + "\n";
+    sys::write_file("/proc/" + std::to_string(pid) + "/timens_offsets", s);
+}
+
+}  // namespace
+
+Created create(Context& ctx, const CreateOptions& o, bool foreground) {
+    if (auto why = oci::container_id_problem(o.id); !why.empty())
+        throw Error("invalid container id \"" + o.id + "\": " + why);
+    const std::string bundle = absolute(o.bundle, "bundle");
+    std::string text;
+    try {
+        text = sys::read_file(bundle + "/config.json");
+    } catch (const SysError& e) {
+        throw SysError("config.json: open " + bundle + "/config.json", e.code());
+    }
+    oci::Config cfg = oci::parse_config(text);
+    oci::validate(cfg);
+    if (!cfg.linux) cfg.linux.emplace();
+    const ns::Plan plan = ns::plan(&*cfg.linux);
+    check_runtime_rules(cfg, plan);
+    std::string rootfs_cfg = cfg.root.path[0] == '/' ? cfg.root.path : bundle + "/" + cfg.root.path;
+    struct stat st;
+    if (::stat(rootfs_cfg.c_str(), &st) < 0)
+        throw SysError("config.json: root.path: " + rootfs_cfg, errno);
+    const std::string rootfs = absolute(rootfs_cfg, "root.path");
+
+    // Everything that can fail without side effects is done; from here on
+    // the guard undoes what was made.
+    state::Store store(ctx.root);
+    CreateGuard guard;
+    Fd dirfd = store.create_dir(o.id);
+    guard.store = &store;
+    guard.id = o.id;
+
+    Fd fifo;
+    if (!foreground) {
+        // runtime.md "start": the init blocks on this FIFO until `start`.
+        if (::mkfifoat(dirfd.get(), "exec.fifo", 0622) < 0) throw_errno("mkfifo " + store.dir(o.id) + "/exec.fifo");
+        if (::fchmodat(dirfd.get(), "exec.fifo", 0622, 0) < 0) throw_errno("chmod exec.fifo");  // umask
+        fifo.reset(::openat(dirfd.get(), "exec.fifo", O_PATH | O_CLOEXEC));
+        if (!fifo) throw_errno("open exec.fifo");
+    }
+
+    Fd console;
+    if (!o.console_socket.empty()) console = sys::connect_unix(o.console_socket, SOCK_STREAM);
+    else if (cfg.process->terminal && !foreground)
+        throw Error("cannot allocate tty if ucrun will detach without setting console socket");
+
+    std::optional<security::Program> seccomp;
+    Fd listener;
+    if (cfg.linux->seccomp) {
+        seccomp = security::compile(*cfg.linux->seccomp);
+        if (cfg.linux->seccomp->listenerPath)
+            listener = sys::connect_unix(*cfg.linux->seccomp->listenerPath, SOCK_STREAM);
+    }
+
+    proc::InitArgs args;
+    args.cfg = &cfg;
+    args.ns = &plan;
+    args.rootfs.cfg = &cfg;
+    args.rootfs.bundle = bundle;
+    args.rootfs.rootfs = rootfs;
+    args.rootfs.ns = &plan;
+    args.rootfs.userns = plan.has(CLONE_NEWUSER);
+    args.rootfs.no_pivot = o.no_pivot;
+    args.exec_fifo = fifo ? fifo.get() : -1;
+    args.preserve_fds = o.preserve_fds;
+    args.new_keyring = !o.no_new_keyring;
+    args.fast_path = plan.joins.empty();
+    args.last_cap = security::read_last_cap();
+    args.seccomp = seccomp ? &*seccomp : nullptr;
+    args.console_socket = console ? console.get() : -1;
+    args.seccomp_listener = listener ? listener.get() : -1;
+
+    join_for_children(plan);
+    auto [parent_end, child_end] = sys::seqpacket_pair();
+    args.sync = child_end.get();
+
+    int pidfd = -1;
+    struct clone_args ca {};
+    if (args.fast_path) ca.flags = plan.new_flags;
+    else if (!plan.new_user()) ca.flags = plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME);
+    ca.flags |= CLONE_PIDFD;
+    ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    ca.exit_signal = SIGCHLD;
+    pid_t pid = sys::clone3(&ca);
+    if (pid < 0) throw_errno("clone3 container init");
+    if (pid == 0) {
+        parent_end.reset();
+        proc::init_main(args);  // never returns
+    }
+    child_end.reset();
+    Created out;
+    out.pidfd.reset(pidfd);
+    guard.pid = pid;
+
+    const auto& L = *cfg.linux;
+    // The init reads the container process state (for a seccomp listener)
+    // once its final pid is known: see proc/init.cpp.
+    const bool forks = !args.fast_path && plan.new_user() && (plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME));
+    auto send_state = [&](pid_t p) {
+        if (!listener) return;
+        proc::send(parent_end.get(), proc::Msg::State,
+                   security::container_process_state(p, L.seccomp->listenerMetadata,
+                                                     initial_state_json(cfg, o.id, bundle, p)).dump());
+    };
+    if (args.fast_path && plan.new_user()) {
+        userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
+        proc::send(parent_end.get(), proc::Msg::MapsDone);
+    }
+    if (args.fast_path) write_time_offsets(pid, cfg);
+    if (args.fast_path || !plan.new_user()) send_state(pid);
+
+    // Talk to the init until it is ready or fails.
+    for (;;) {
+        proc::Msg type;
+        std::string payload;
+        if (!proc::recv(parent_end.get(), type, payload))
+            throw Error("container init exited before it was ready");
+        if (type == proc::Msg::Error) throw Error(payload);
+        if (type == proc::Msg::NeedMaps) {
+            userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
+            proc::send(parent_end.get(), proc::Msg::MapsDone);
+            if (!forks) send_state(pid);
+        } else if (type == proc::Msg::InitPid) {
+            pid_t init = static_cast<pid_t>(std::stol(payload));
+            ::waitpid(pid, nullptr, 0);  // the intermediate has exited
+            guard.pid = pid = init;
+            out.pidfd.reset(sys::pidfd_open(pid));
+            write_time_offsets(pid, cfg);
+            send_state(pid);
+        } else if (type == proc::Msg::Ready) {
+            break;
+        }
+    }
+
+    if (cfg.process->oomScoreAdj)
+        sys::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*cfg.process->oomScoreAdj));
+
+    state::Record rec = make_record(cfg, o.id, bundle, rootfs, pid, text);
+    store.save(rec);
+    if (!o.pid_file.empty()) sys::write_file_atomic(absolute_pid_file(o.pid_file), std::to_string(pid));
+
+    guard.armed = false;
+    out.pid = pid;
+    out.sync = std::move(parent_end);
+    return out;
+}
+
+}  // namespace ucrun::container

@@ -1,0 +1,36 @@
+// runtime.md "Lifecycle" steps 1-4 and the create operation: from a bundle
+// to an init process that waits, in its namespaces, for `start`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "container/context.hpp"
+#include "sys/fd.hpp"
+
+namespace ucrun::container {
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle = ".";
+    std::string pid_file;
+    std::string console_socket;
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;
+};
+
+struct Created {
+    pid_t pid = 0;
+    Fd pidfd;
+    Fd sync;  // run: the channel to release the init with Msg::Start
+};
+
+// create: the init waits on <root>/<id>/exec.fifo for `start`.
+// run (foreground = true): no FIFO; the init waits for Msg::Start on `sync`.
+// On failure nothing is left behind (state dir, process, cgroup) and the
+// error is thrown with its context.
+Created create(Context& ctx, const CreateOptions& opts, bool foreground);
+
+}  // namespace ucrun::container

@@ -1,0 +1,28 @@
+// runtime.md "Operations" on an existing container: start, kill, delete,
+// state, and the wait of `run`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "container/context.hpp"
+#include "container/create.hpp"
+#include "state/store.hpp"
+
+namespace ucrun::container {
+
+// The record with its live status filled in (state.status).
+state::Record load_live(const Context& ctx, const std::string& id);
+
+void start(Context& ctx, const std::string& id);
+void kill(Context& ctx, const std::string& id, int sig, bool all);
+void remove(Context& ctx, const std::string& id, bool force);
+
+// run: releases the init (Msg::Start), forwards signals to it, reaps it and
+// returns its exit status as a shell would (128+N for signal N).
+int run_foreground(Context& ctx, const std::string& id, Created& c);
+void release(Context& ctx, const std::string& id, Created& c);
+
+}  // namespace ucrun::container

@@ -1,0 +1,153 @@
+#include "mount/devices.hpp"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "mount/mounter.hpp"
+#include "mount/path.hpp"
+#include "sys/error.hpp"
+#include "sys/syscalls.hpp"
+
+namespace ucrun::mount {
+
+namespace {
+
+struct DefaultDev {
+    const char* path;
+    unsigned major, minor;
+};
+// config-linux.md "Default Devices"
+constexpr DefaultDev kDefaults[] = {
+    {"/dev/null", 1, 3}, {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+};
+
+mode_t type_bits(const std::string& t) {
+    if (t == "b") return S_IFBLK;
+    if (t == "p") return S_IFIFO;
+    return S_IFCHR;  // c, u
+}
+
+// Creates one device node at `path` inside the root.
+void make_device(const RootfsSpec& spec, int rootfd, const std::string& path, mode_t type, unsigned major,
+                 unsigned minor, mode_t perm, uid_t uid, gid_t gid) {
+    const std::string display = spec.rootfs + path;
+    auto slash = path.rfind('/');
+    Fd dir = mkdir_in_root(rootfd, path.substr(0, slash == 0 ? 1 : slash), false, display);
+    std::string name = path.substr(slash + 1);
+    // Replace whatever is there (a planted symlink must not be followed).
+    if (::unlinkat(dir.get(), name.c_str(), 0) < 0 && errno != ENOENT && errno != EISDIR)
+        throw_errno("remove " + display);
+    if (!spec.userns) {
+        if (::mknodat(dir.get(), name.c_str(), type | perm, makedev(major, minor)) < 0)
+            throw_errno("mknod " + display);
+        if (::fchownat(dir.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + display);
+        return;
+    }
+    // In a user namespace the kernel refuses mknod: bind the host's node.
+    Fd f(::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (!f && errno != EEXIST) throw_errno("create " + display);
+    Fd target = open_in_root(rootfd, path);
+    if (!target) throw_errno("open " + display);
+    Options o;
+    o.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+    char host[64];
+    std::snprintf(host, sizeof host, "/dev/%s", path.c_str() + 5);
+    (void)major;
+    (void)minor;
+    Fd tree = clone_tree(AT_FDCWD, host, o, display);
+    attach(tree.get(), target.get(), display);
+}
+
+void make_symlink(int rootfd, const char* target, const std::string& link) {
+    Fd dev = open_in_root(rootfd, "/dev", O_DIRECTORY);
+    if (!dev) return;
+    std::string name = link.substr(5);
+    if (::symlinkat(target, dev.get(), name.c_str()) < 0 && errno != EEXIST) throw_errno("symlink /dev/" + name);
+}
+
+}  // namespace
+
+void setup_dev(const RootfsSpec& spec, int rootfd) {
+    const oci::Config& cfg = *spec.cfg;
+    // A /dev bind-mounted from the host is left as it is (runc).
+    for (const auto& m : cfg.mounts)
+        if (m.destination == "/dev" && is_bind(m)) return;
+    Fd dev = open_in_root(rootfd, "/dev", O_DIRECTORY);
+    if (!dev) return;  // no /dev in the rootfs and none mounted: nothing to populate
+
+    for (const auto& d : kDefaults) {
+        bool listed = false;
+        if (cfg.linux)
+            for (const auto& c : cfg.linux->devices) listed |= c.path == d.path;
+        if (!listed) make_device(spec, rootfd, d.path, S_IFCHR, d.major, d.minor, 0666, 0, 0);
+    }
+    if (cfg.linux) {
+        for (const auto& d : cfg.linux->devices) {
+            // devices outside /dev are bound from their own host path only in a userns.
+            make_device(spec, rootfd, d.path, type_bits(d.type), static_cast<unsigned>(d.major),
+                        static_cast<unsigned>(d.minor), d.fileMode.value_or(0666) & 07777, d.uid.value_or(0),
+                        d.gid.value_or(0));
+        }
+    }
+    // config-linux.md "Default Devices": /dev/ptmx -> pts/ptmx; and the
+    // conventional fd links (runc).
+    Fd ptmx = open_in_root(rootfd, "/dev/pts/ptmx");
+    if (ptmx) {
+        ::unlinkat(dev.get(), "ptmx", 0);
+        make_symlink(rootfd, "pts/ptmx", "/dev/ptmx");
+    }
+    make_symlink(rootfd, "/proc/self/fd", "/dev/fd");
+    make_symlink(rootfd, "/proc/self/fd/0", "/dev/stdin");
+    make_symlink(rootfd, "/proc/self/fd/1", "/dev/stdout");
+    make_symlink(rootfd, "/proc/self/fd/2", "/dev/stderr");
+    make_symlink(rootfd, "/proc/kcore", "/dev/core");
+}
+
+Fd open_devnull_checked(int rootfd) {
+    Fd fd = open_in_root(rootfd, "/dev/null", O_NOFOLLOW);
+    if (!fd) throw_errno("open /dev/null in the container");
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
+        throw Error("/dev/null in the container is not the character device 1:3");
+    return fd;
+}
+
+void mask_path(int rootfd, const std::string& path, int devnull_fd) {
+    Fd target = open_in_root(rootfd, path);
+    if (!target) {
+        if (errno == ENOENT) return;  // config-linux.md: nothing to mask
+        throw_errno("open masked path " + path);
+    }
+    struct stat st;
+    if (::fstat(target.get(), &st) < 0) throw_errno("stat masked path " + path);
+    Fd tree;
+    if (S_ISDIR(st.st_mode)) {
+        Options o;
+        o.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+        o.data = {"size=0", "nr_inodes=1"};
+        tree = new_fs("tmpfs", "tmpfs", o, path);
+    } else {
+        Options o;
+        tree = clone_tree(devnull_fd, "", o, path);
+    }
+    attach(tree.get(), target.get(), path);
+}
+
+void readonly_path(int rootfd, const std::string& path) {
+    Fd target = open_in_root(rootfd, path);
+    if (!target) {
+        if (errno == ENOENT) return;
+        throw_errno("open read-only path " + path);
+    }
+    Options o;
+    o.recursive = true;
+    o.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    Fd tree = clone_tree(target.get(), "", o, path);
+    attach(tree.get(), target.get(), path);
+}
+
+}  // namespace ucrun::mount

@@ -1,0 +1,100 @@
+#include "mount/mounter.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+
+#include "sys/error.hpp"
+#include "sys/syscalls.hpp"
+
+namespace ucrun::mount {
+
+namespace {
+// Superblock flags that have no mount attribute: given to the filesystem
+// as fsconfig flags (the VFS parses them, fs/fs_context.c).
+struct SbFlag {
+    unsigned long flag;
+    const char* name;
+};
+constexpr SbFlag kSbFlags[] = {
+    {MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"}, {MS_LAZYTIME, "lazytime"}, {MS_MANDLOCK, "mand"},
+};
+}  // namespace
+
+void set_attrs(int tree, const Options& o, bool recursive, const std::string& display) {
+    struct mount_attr attr {};
+    attr.attr_set = o.attr_set;
+    attr.attr_clr = o.attr_clr;
+    // Atime is a 3-valued field: changing it requires clearing the whole field.
+    if (attr.attr_set & MOUNT_ATTR__ATIME) attr.attr_clr |= MOUNT_ATTR__ATIME;
+    if (attr.attr_set || attr.attr_clr) {
+        if (sys::mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
+            throw_errno("set mount attributes of " + display);
+    }
+    if (o.rattr_set || o.rattr_clr) {
+        struct mount_attr r {};
+        r.attr_set = o.rattr_set;
+        r.attr_clr = o.rattr_clr;
+        if (r.attr_set & MOUNT_ATTR__ATIME) r.attr_clr |= MOUNT_ATTR__ATIME;
+        if (sys::mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &r) < 0)
+            throw_errno("set recursive mount attributes of " + display);
+    }
+    for (unsigned long p : o.propagation) {
+        struct mount_attr pa {};
+        pa.propagation = p & ~static_cast<unsigned long>(MS_REC);
+        if (sys::mount_setattr(tree, "", AT_EMPTY_PATH | ((p & MS_REC) ? AT_RECURSIVE : 0), &pa) < 0)
+            throw_errno("set propagation of " + display);
+    }
+}
+
+Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std::string& display) {
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive ? AT_RECURSIVE : 0);
+    if (source.empty()) flags |= AT_EMPTY_PATH;
+    Fd tree(sys::open_tree(dirfd, source.c_str(), flags));
+    if (!tree) throw_errno("bind " + display);
+    set_attrs(tree.get(), o, o.recursive, display);
+    return tree;
+}
+
+Fd new_fs(const std::string& type, const std::string& source, const Options& o, const std::string& display) {
+    Fd fs(sys::fsopen(type.c_str(), FSOPEN_CLOEXEC));
+    if (!fs) throw_errno("mount " + type + " on " + display);
+    auto fail = [&](const std::string& what) {
+        int err = errno;
+        // The filesystem explains itself in the context's log.
+        char buf[256];
+        ssize_t n = ::read(fs.get(), buf, sizeof buf - 1);
+        std::string detail = n > 2 ? " (" + std::string(buf + 2, static_cast<size_t>(n - 2)) + ")" : "";
+        while (!detail.empty() && (detail.back() == '\n')) detail.pop_back();
+        throw SysError("mount " + type + " on " + display + ": " + what + detail, err);
+    };
+    if (!source.empty() && sys::fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) < 0)
+        fail("source " + source);
+    for (const auto& d : o.data) {
+        auto eq = d.find('=');
+        int rc = eq == std::string::npos
+                     ? sys::fsconfig(fs.get(), FSCONFIG_SET_FLAG, d.c_str(), nullptr, 0)
+                     : sys::fsconfig(fs.get(), FSCONFIG_SET_STRING, d.substr(0, eq).c_str(),
+                                     d.substr(eq + 1).c_str(), 0);
+        if (rc < 0) fail("option " + d);
+    }
+    for (const auto& f : kSbFlags)
+        if ((o.flags & f.flag) && sys::fsconfig(fs.get(), FSCONFIG_SET_FLAG, f.name, nullptr, 0) < 0)
+            fail(std::string("option ") + f.name);
+    if (sys::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) fail("create");
+    unsigned attrs = static_cast<unsigned>(o.attr_set & ~static_cast<uint64_t>(MOUNT_ATTR__ATIME));
+    if (o.attr_set & MOUNT_ATTR_NOATIME) attrs |= MOUNT_ATTR_NOATIME;
+    else if (o.attr_set & MOUNT_ATTR_STRICTATIME) attrs |= MOUNT_ATTR_STRICTATIME;
+    Fd mnt(sys::fsmount(fs.get(), FSMOUNT_CLOEXEC, attrs));
+    if (!mnt) fail("fsmount");
+    Options rest;  // propagation and recursive attrs still to apply
+    rest.propagation = o.propagation;
+    set_attrs(mnt.get(), rest, false, display);
+    return mnt;
+}
+
+void attach(int tree, int target, const std::string& display) {
+    if (sys::move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        throw_errno("mount on " + display);
+}
+
+}  // namespace ucrun::mount

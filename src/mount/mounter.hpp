@@ -1,0 +1,23 @@
+// Mounting onto file descriptors with the new mount API (open_tree,
+// fsopen/fsconfig/fsmount, mount_setattr, move_mount), falling back to
+// mount(2) on /proc/self/fd/N where the kernel lacks it.
+#pragma once
+
+#include <string>
+
+#include "mount/options.hpp"
+#include "sys/fd.hpp"
+
+namespace ucrun::mount {
+
+// A detached bind-mount tree of `source` (a path or fd), with the options'
+// attributes and propagation applied. Throws SysError naming `display`.
+Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std::string& display);
+// A new filesystem instance, detached.
+Fd new_fs(const std::string& type, const std::string& source, const Options& o, const std::string& display);
+// Attach a detached mount onto the target fd (O_PATH).
+void attach(int tree, int target, const std::string& display);
+// Applies attributes and propagation to an existing detached tree / mount fd.
+void set_attrs(int tree, const Options& o, bool recursive, const std::string& display);
+
+}  // namespace ucrun::mount

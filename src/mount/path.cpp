@@ -1,0 +1,53 @@
+#include "mount/path.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "sys/error.hpp"
+#include "sys/syscalls.hpp"
+
+namespace ucrun::mount {
+
+Fd open_in_root(int rootfd, const std::string& path, int extra_flags) {
+    struct open_how how {};
+    how.flags = static_cast<uint64_t>(O_PATH | O_CLOEXEC | extra_flags);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    std::string rel = path;
+    while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
+    if (rel.empty()) rel = ".";
+    int fd;
+    do {
+        fd = sys::openat2(rootfd, rel.c_str(), &how);
+    } while (fd < 0 && errno == EAGAIN);  // a rename raced with the lookup: retry
+    return Fd(fd);
+}
+
+Fd mkdir_in_root(int rootfd, const std::string& path, bool last_is_file, const std::string& display) {
+    Fd fd = open_in_root(rootfd, path);
+    if (fd) return fd;
+    if (errno != ENOENT) throw_errno("open " + display + " in rootfs");
+    // Create the parent first (recursively), then the last component inside
+    // it, relative to the parent fd: never through a path string.
+    std::string p = path;
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    auto slash = p.rfind('/');
+    std::string parent = slash == std::string::npos || slash == 0 ? "/" : p.substr(0, slash);
+    std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
+    Fd dir = mkdir_in_root(rootfd, parent, false, display);
+    // O_PATH fds cannot be used as dirfd for mkdirat? They can (since 2.6.39).
+    if (last_is_file) {
+        Fd f(::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
+        if (!f && errno != EEXIST) throw_errno("create " + display + " in rootfs");
+    } else if (::mkdirat(dir.get(), name.c_str(), 0755) < 0 && errno != EEXIST) {
+        throw_errno("mkdir " + display + " in rootfs");
+    }
+    // Re-resolve from the root: if a symlink was raced in, it is followed
+    // inside the root, never outside.
+    fd = open_in_root(rootfd, path);
+    if (!fd) throw_errno("open " + display + " in rootfs");
+    return fd;
+}
+
+std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+}  // namespace ucrun::mount

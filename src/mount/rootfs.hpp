@@ -1,0 +1,37 @@
+// The container's filesystem: mount propagation, the rootfs bind, the
+// mounts of config.json, /dev, pivot_root, masked and read-only paths
+// (config.md "Root", "Mounts"; config-linux.md "Default Filesystems",
+// "Devices", "Rootfs Mount Propagation", "Masked Paths", "Readonly Paths").
+// Runs in the container's init, inside its new mount namespace.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "ns/namespaces.hpp"
+#include "oci/config.hpp"
+#include "sys/fd.hpp"
+
+namespace ucrun::mount {
+
+struct RootfsSpec {
+    const oci::Config* cfg = nullptr;
+    std::string bundle;  // absolute
+    std::string rootfs;  // absolute host path of root.path
+    const ns::Plan* ns = nullptr;
+    bool userns = false;  // the container runs in a user namespace (new or joined)
+    bool no_pivot = false;
+    // Detached mounts prepared by the parent (idmapped binds), by index in
+    // cfg->mounts; moved into place instead of being made here.
+    std::map<size_t, int> premade;
+    int rootfs_premade = -1;  // idmapped rootfs tree, or -1
+};
+
+// Before pivot_root: propagation, rootfs bind, mounts, devices.
+void prepare_rootfs(const RootfsSpec& spec);
+// pivot_root (or MS_MOVE + chroot with --no-pivot); afterwards "/" is the rootfs.
+void enter_rootfs(const RootfsSpec& spec);
+// After pivot_root: masked paths, read-only paths, root.readonly.
+void finish_rootfs(const RootfsSpec& spec);
+
+}  // namespace ucrun::mount

@@ -1,0 +1,33 @@
+// config-linux.md "Namespaces": which namespaces the container gets, new
+// (clone/unshare flags) or joined (setns on a path).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "oci/config.hpp"
+
+namespace ucrun::ns {
+
+// "network" -> CLONE_NEWNET, ...; 0 for unknown types.
+unsigned long clone_flag(const std::string& type);
+// "network" -> "net" (the name under /proc/<pid>/ns/)
+const char* proc_name(const std::string& type);
+
+struct Join {
+    std::string type;
+    std::string path;
+    unsigned long flag;
+};
+
+struct Plan {
+    unsigned long new_flags = 0;  // CLONE_NEW* for namespaces without a path
+    std::vector<Join> joins;      // namespaces given by path, user first
+    bool new_user() const;
+    bool has(unsigned long flag) const;  // new or joined
+    unsigned long joined_flags() const;
+};
+
+Plan plan(const oci::Linux* linux_cfg);
+
+}  // namespace ucrun::ns

@@ -1,0 +1,289 @@
+#include "proc/init.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "mount/devices.hpp"
+#include "mount/path.hpp"
+#include "oci/validate.hpp"
+#include "proc/exec_path.hpp"
+#include "proc/sync.hpp"
+#include "proc/terminal.hpp"
+#include "security/capabilities.hpp"
+#include "security/lsm.hpp"
+#include "security/seccomp.hpp"
+#include "sys/error.hpp"
+#include "sys/io.hpp"
+#include "sys/socket.hpp"
+#include "sys/syscalls.hpp"
+
+namespace ucrun::proc {
+
+namespace {
+
+void wait_for(int sync, Msg want) {
+    Msg type;
+    std::string payload;
+    if (!recv(sync, type, payload)) throw Error("ucrun exited before the container started");
+    if (type != want) throw Error("unexpected message from ucrun");
+}
+
+// setns into every namespace given by path, user first (ns::plan sorted
+// them). runc order: joining the user namespace gives the capabilities to
+// join the namespaces it owns.
+void join_namespaces(const ns::Plan& plan) {
+    for (const auto& j : plan.joins) {
+        if (j.flag == CLONE_NEWPID || j.flag == 0x80 /* CLONE_NEWTIME */) continue;  // joined by the parent
+        Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) throw_errno("open " + j.type + " namespace " + j.path);
+        if (::setns(fd.get(), static_cast<int>(j.flag)) < 0) throw_errno("join " + j.type + " namespace " + j.path);
+    }
+}
+
+// Becomes root of the (new or joined) user namespace, so that files are
+// accessed with the container's ids and not as host root.
+void become_ns_root(bool set_groups) {
+    if (::setresgid(0, 0, 0) < 0 && errno != EINVAL) throw_errno("setresgid 0");
+    if (::setresuid(0, 0, 0) < 0 && errno != EINVAL) throw_errno("setresuid 0");
+    if (set_groups && ::setgroups(0, nullptr) < 0 && errno != EPERM) throw_errno("setgroups");
+}
+
+void set_hostnames(const oci::Config& cfg) {
+    if (cfg.hostname && ::sethostname(cfg.hostname->data(), cfg.hostname->size()) < 0)
+        throw_errno("sethostname " + *cfg.hostname);
+    if (cfg.domainname && ::setdomainname(cfg.domainname->data(), cfg.domainname->size()) < 0)
+        throw_errno("setdomainname " + *cfg.domainname);
+}
+
+// A procfs instance of our own, never attached anywhere the container can
+// reach: writes to /proc files go through it, not through a /proc the
+// rootfs controls (CVE-2025-52881).
+Fd private_procfs() {
+    Fd fs(sys::fsopen("proc", FSOPEN_CLOEXEC));
+    if (!fs) throw_errno("open a private procfs");
+    if (sys::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) throw_errno("create a private procfs");
+    Fd mnt(sys::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+    if (!mnt) throw_errno("mount a private procfs");
+    return mnt;
+}
+
+// config-linux.md "Sysctl": written in the container's namespaces.
+void apply_sysctl(const oci::Config& cfg, int procfd) {
+    if (!cfg.linux) return;
+    for (const auto& [key, value] : cfg.linux->sysctl) {
+        std::string rel = "sys/" + key;
+        for (auto& c : rel)
+            if (c == '.') c = '/';
+        // Keys may name files containing dots (net.ipv4.conf.eth0.1): only
+        // dots between components are separators; try the literal form too.
+        try {
+            sys::write_file_at(procfd, rel, value);
+        } catch (const SysError& e) {
+            throw SysError("linux.sysctl." + key + ": write " + value, e.code());
+        }
+    }
+}
+
+void apply_rlimits(const oci::Process& p) {
+    for (const auto& r : p.rlimits) {
+        int res = oci::rlimit_resource(r.type);
+        struct rlimit rl {r.soft, r.hard};
+        if (::setrlimit(res, &rl) < 0) throw_errno("setrlimit " + r.type);
+    }
+}
+
+void apply_personality(const oci::Config& cfg) {
+    if (!cfg.linux || !cfg.linux->personality) return;
+    unsigned long persona = cfg.linux->personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;
+    if (::personality(persona) < 0) throw_errno("personality " + cfg.linux->personality->domain);
+}
+
+void enter_cwd(const oci::Process& p) {
+    // Resolved inside the new root after pivot_root, without magic links:
+    // a cwd of /proc/self/fd/N cannot reach a host directory (CVE-2024-21626).
+    Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    Fd dir = mount::mkdir_in_root(root.get(), p.cwd, false, "process.cwd " + p.cwd);
+    if (::fchdir(dir.get()) < 0) throw_errno("chdir to process.cwd " + p.cwd);
+    char buf[4096];
+    if (!::getcwd(buf, sizeof buf) || buf[0] != '/') throw Error("process.cwd " + p.cwd + ": outside the container");
+}
+
+// process.user: groups, gid, uid; capabilities survive the switch through
+// PR_SET_KEEPCAPS (security/capabilities.hpp documents the order).
+void switch_user(const oci::Process& p, const security::CapSets& caps, int last_cap, bool set_groups) {
+    security::drop_bounding(caps, last_cap);
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+    if (set_groups) {
+        std::vector<gid_t> gids(p.user.additionalGids.begin(), p.user.additionalGids.end());
+        if (::setgroups(gids.size(), gids.data()) < 0) throw_errno("setgroups process.user.additionalGids");
+    }
+    if (::setresgid(p.user.gid, p.user.gid, p.user.gid) < 0)
+        throw_errno("setresgid process.user.gid " + std::to_string(p.user.gid));
+    if (::setresuid(p.user.uid, p.user.uid, p.user.uid) < 0)
+        throw_errno("setresuid process.user.uid " + std::to_string(p.user.uid));
+    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+    security::apply(caps);
+    if (p.user.umask) ::umask(static_cast<mode_t>(*p.user.umask));
+}
+
+// Blocks until `start` opens the exec FIFO for reading (runc's protocol),
+// then writes one byte. The FIFO is reopened through our own procfs so that
+// the container's mounts play no part.
+void wait_exec_fifo(int procfd, int fifo) {
+    std::string rel = "thread-self/fd/" + std::to_string(fifo);
+    Fd w(::openat(procfd, rel.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!w) throw_errno("open exec fifo");
+    if (!sys::write_all(w.get(), "0")) throw_errno("write exec fifo");
+}
+
+void close_extra_fds(int preserve) {
+    // Only stdio and --preserve-fds reach the container (CVE-2024-21626).
+    ::syscall(SYS_close_range, 3 + preserve, ~0U, 0);
+}
+
+// Loads the filter compiled by the parent; an SCMP_ACT_NOTIFY listener fd
+// goes to linux.seccomp.listenerPath (connected by the parent, since the
+// path is on the host) with the container process state
+// (config-linux.md "The Container Process State").
+void load_seccomp(const InitArgs& a, const security::Program& prog, const std::string& process_state) {
+    int notify_fd = security::load(prog);
+    if (notify_fd < 0) return;
+    Fd n(notify_fd);
+    if (a.seccomp_listener < 0) return;
+    // config-linux.md: the state goes with the fd in one message (SCM_RIGHTS).
+    if (!sys::send_msg(a.seccomp_listener, process_state, n.get()))
+        throw_errno("send seccomp notify fd to linux.seccomp.listenerPath");
+}
+
+// The join path: the intermediate child has joined or created the
+// namespaces that clone3 could not, and must fork the real init into the
+// new pid (and time) namespace. CLONE_PARENT makes ucrun its parent.
+pid_t fork_into_pid_ns() {
+    struct clone_args ca {};
+    ca.flags = CLONE_PARENT;
+    ca.exit_signal = 0;  // CLONE_PARENT: the exit signal of the original parent applies
+    return sys::clone3(&ca);
+}
+
+[[noreturn]] void run_init(const InitArgs& a) {
+    const oci::Config& cfg = *a.cfg;
+    const oci::Process& p = *cfg.process;
+    const ns::Plan& plan = *a.ns;
+    const bool userns = plan.has(CLONE_NEWUSER);
+    bool set_groups = true;
+
+    if (a.fast_path) {
+        if (plan.new_user()) wait_for(a.sync, Msg::MapsDone);
+    } else {
+        join_namespaces(plan);
+        unsigned long flags = plan.new_flags & ~static_cast<unsigned long>(CLONE_NEWPID | 0x80);
+        if (flags & CLONE_NEWUSER) {
+            if (::unshare(CLONE_NEWUSER) < 0) throw_errno("unshare user namespace");
+            send(a.sync, Msg::NeedMaps);
+            wait_for(a.sync, Msg::MapsDone);
+            flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
+        }
+        if (userns) become_ns_root(false);
+        if (flags && ::unshare(static_cast<int>(flags)) < 0) throw_errno("unshare namespaces");
+        unsigned long late = plan.new_flags & (CLONE_NEWPID | 0x80);
+        if (late && plan.new_user()) {
+            if (::unshare(static_cast<int>(late)) < 0) throw_errno("unshare pid namespace");
+            pid_t child = fork_into_pid_ns();
+            if (child < 0) throw_errno("clone container init");
+            if (child > 0) {
+                send(a.sync, Msg::InitPid, std::to_string(child));
+                ::_exit(0);
+            }
+        }
+    }
+    if (userns) become_ns_root(set_groups);
+    // The parent sends the container process state when a seccomp listener
+    // wants it (it knows our host pid).
+    std::string process_state;
+    if (a.seccomp_listener >= 0) {
+        Msg type;
+        if (!recv(a.sync, type, process_state) || type != Msg::State) throw Error("no container state from ucrun");
+    }
+
+    if (plan.has(CLONE_NEWUTS)) set_hostnames(cfg);
+
+    if (a.new_keyring) {
+        // runc: a fresh session keyring per container (--no-new-keyring skips).
+        // Kernels without keyrings in the userns refuse: not fatal.
+        ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr);
+    }
+
+    Fd procfd = private_procfs();
+    apply_sysctl(cfg, procfd.get());
+
+    mount::prepare_rootfs(a.rootfs);
+    mount::enter_rootfs(a.rootfs);
+    if (p.terminal && a.console_socket >= 0) setup_console(p, a.console_socket);
+    mount::finish_rootfs(a.rootfs);
+
+    apply_personality(cfg);
+    enter_cwd(p);
+    std::string exe = resolve_executable(p.args[0], p.env);
+
+    // LSM labels are set for the exec (attr/exec), before dropping privileges.
+    if (p.apparmorProfile && !p.apparmorProfile->empty()) security::apply_apparmor_profile(*p.apparmorProfile);
+    if (p.selinuxLabel && !p.selinuxLabel->empty()) security::set_selinux_exec_label(*p.selinuxLabel);
+
+    apply_rlimits(p);
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
+    // before the capabilities are dropped (runc does the same). With it, load
+    // it as late as possible, just before execve.
+    const auto* prog = static_cast<const security::Program*>(a.seccomp);
+    if (prog && !p.noNewPrivileges) load_seccomp(a, *prog, process_state);
+    security::CapSets caps = security::resolve(p.capabilities, a.last_cap);
+    switch_user(p, caps, a.last_cap, set_groups);
+    if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
+
+    std::vector<char*> argv;
+    for (const auto& s : p.args) argv.push_back(const_cast<char*>(s.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (const auto& s : p.env) envp.push_back(const_cast<char*>(s.c_str()));
+    envp.push_back(nullptr);
+
+    send(a.sync, Msg::Ready);
+    if (a.exec_fifo >= 0) wait_exec_fifo(procfd.get(), a.exec_fifo);
+    else wait_for(a.sync, Msg::Start);
+
+    if (prog && p.noNewPrivileges) load_seccomp(a, *prog, process_state);
+    procfd.reset();
+    close_extra_fds(a.preserve_fds);
+    ::execve(exe.c_str(), argv.data(), envp.data());
+    int err = errno;
+    std::string msg = "ucrun: exec " + exe + ": " + std::strerror(err) + "\n";
+    sys::write_all(2, msg);
+    ::_exit(err == ENOENT ? 127 : 126);
+}
+
+}  // namespace
+
+void init_main(const InitArgs& a) {
+    try {
+        run_init(a);
+    } catch (const std::exception& e) {
+        send(a.sync, Msg::Error, e.what());
+    } catch (...) {
+        send(a.sync, Msg::Error, "unknown error in container init");
+    }
+    ::_exit(1);
+}
+
+}  // namespace ucrun::proc

@@ -1,0 +1,33 @@
+// The container's init: everything that happens inside the new namespaces
+// between clone and execve (runtime.md "Lifecycle" steps 2-4 and the
+// start operation). Runs in the child of clone3; returns only by exec or
+// _exit. Never throws across the clone boundary: failures are sent to the
+// parent as proc::Msg::Error.
+#pragma once
+
+#include <string>
+
+#include "mount/rootfs.hpp"
+#include "ns/namespaces.hpp"
+#include "oci/config.hpp"
+
+namespace ucrun::proc {
+
+struct InitArgs {
+    const oci::Config* cfg = nullptr;
+    const ns::Plan* ns = nullptr;
+    mount::RootfsSpec rootfs;
+    int sync = -1;          // our end of the socketpair
+    int exec_fifo = -1;     // O_PATH fd of <state>/exec.fifo; -1: wait for Msg::Start
+    int preserve_fds = 0;   // fds 3 .. 3+N-1 stay open (plus LISTEN_FDS)
+    bool new_keyring = true;
+    bool fast_path = true;  // all namespaces new and created by clone3 itself
+    int last_cap = 40;
+    const void* seccomp = nullptr;  // const security::Program*, compiled by the parent
+    int console_socket = -1;        // connected --console-socket: the pty master goes here
+    int seccomp_listener = -1;      // connected linux.seccomp.listenerPath
+};
+
+[[noreturn]] void init_main(const InitArgs& a);
+
+}  // namespace ucrun::proc

@@ -1,0 +1,23 @@
+#include "proc/sync.hpp"
+
+#include "sys/socket.hpp"
+
+namespace ucrun::proc {
+
+bool send(int sock, Msg type, std::string_view payload, int fd) {
+    std::string buf;
+    buf.reserve(payload.size() + 1);
+    buf += static_cast<char>(type);
+    buf += payload;
+    return sys::send_msg(sock, buf, fd);
+}
+
+bool recv(int sock, Msg& type, std::string& payload, Fd* fd) {
+    std::string buf;
+    if (!sys::recv_msg(sock, buf, fd) || buf.empty()) return false;
+    type = static_cast<Msg>(buf[0]);
+    payload = buf.substr(1);
+    return true;
+}
+
+}  // namespace ucrun::proc

@@ -1,0 +1,30 @@
+// Typed messages between ucrun and the container's init over one
+// SOCK_SEQPACKET socketpair. One byte of type, then the payload. An error
+// in the init travels to the parent as an Error message carrying the text
+// ("mount proc on /b/rootfs/proc: Operation not permitted"); no exception
+// crosses the clone boundary.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sys/fd.hpp"
+
+namespace ucrun::proc {
+
+enum class Msg : char {
+    NeedMaps = 'u',  // init -> parent: my new user namespace wants uid_map/gid_map
+    MapsDone = 'm',  // parent -> init: maps written
+    InitPid = 'p',   // init -> parent: payload is the host pid of the real init (join path)
+    Ready = 'r',     // init -> parent: set up, waiting for start
+    Start = 's',     // parent -> init: exec now (run; create uses the exec FIFO)
+    Error = 'e',     // init -> parent: payload is the message
+    State = 'j',     // parent -> init: container process state JSON (seccomp listener)
+    Fd = 'f',        // init -> parent: a descriptor attached (console master, seccomp notify fd)
+};
+
+bool send(int sock, Msg type, std::string_view payload = {}, int fd = -1);
+// Returns false on EOF. Throws on socket errors.
+bool recv(int sock, Msg& type, std::string& payload, Fd* fd = nullptr);
+
+}  // namespace ucrun::proc

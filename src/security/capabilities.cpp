@@ -1,0 +1,146 @@
+// See capabilities.hpp. Spec: config.md "Linux Process" (capabilities).
+#include "security/capabilities.hpp"
+
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "oci/names.hpp"
+#include "sys/error.hpp"
+
+namespace ucrun::security {
+
+std::optional<int> cap_from_name(std::string_view name) {
+    int n = oci::capability_number(std::string(name));
+    if (n < 0) return std::nullopt;
+    return n;
+}
+
+std::string cap_name(int cap) { return oci::capability_name(cap); }
+
+std::vector<std::string> capability_names() {
+    std::vector<std::string> v;
+    for (int i = 0; i <= oci::last_capability; ++i) v.emplace_back(oci::capability_name(i));
+    return v;
+}
+
+int read_last_cap() {
+    std::ifstream f("/proc/sys/kernel/cap_last_cap");
+    int n = -1;
+    if (f >> n && n >= 0 && n < 64) return n;
+    // Fallback: the highest cap PR_CAPBSET_READ knows (EINVAL past the end).
+    int last = -1;
+    for (int c = 0; c < 64; ++c) {
+        if (::prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0) break;
+        last = c;
+    }
+    if (last < 0) throw Error("cannot determine the kernel's last capability (/proc/sys/kernel/cap_last_cap)");
+    return last;
+}
+
+namespace {
+
+uint64_t mask_of(const std::optional<std::vector<std::string>>& names, const char* set, int last_cap,
+                 std::vector<std::string>& ignored) {
+    uint64_t m = 0;
+    if (!names) return m;
+    for (const auto& n : *names) {
+        auto c = cap_from_name(n);
+        if (!c)
+            throw Error(std::string("process.capabilities.") + set + ": unknown capability \"" + n + "\"");
+        if (*c > last_cap) {
+            bool seen = false;
+            for (const auto& i : ignored) seen = seen || i == n;
+            if (!seen) ignored.push_back(n);
+            continue;
+        }
+        m |= uint64_t{1} << *c;
+    }
+    return m;
+}
+
+}  // namespace
+
+CapSets resolve(const oci::Capabilities& caps, int last_cap) {
+    CapSets s;
+    s.bounding = mask_of(caps.bounding, "bounding", last_cap, s.ignored);
+    s.effective = mask_of(caps.effective, "effective", last_cap, s.ignored);
+    s.permitted = mask_of(caps.permitted, "permitted", last_cap, s.ignored);
+    s.inheritable = mask_of(caps.inheritable, "inheritable", last_cap, s.ignored);
+    s.ambient = mask_of(caps.ambient, "ambient", last_cap, s.ignored);
+    return s;
+}
+
+CapSets resolve(const std::optional<oci::Capabilities>& caps, int last_cap) {
+    if (!caps) return CapSets{};
+    return resolve(*caps, last_cap);
+}
+
+bool in_bounding(int cap) { return ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1; }
+
+bool in_ambient(int cap) { return ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1; }
+
+void drop_bounding(const CapSets& sets, int last_cap) {
+    for (int c = 0; c <= last_cap && c < 64; ++c) {
+        if (sets.bounding & (uint64_t{1} << c)) continue;
+        int r = ::prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+        if (r < 0) {
+            if (errno == EINVAL) continue;  // not known to this kernel
+            throw_errno("prctl(PR_CAPBSET_READ, " + cap_name(c) + ")");
+        }
+        if (r == 0) continue;  // already dropped: no CAP_SETPCAP needed
+        if (::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+            if (errno == EINVAL) continue;
+            throw_errno("prctl(PR_CAPBSET_DROP, " + cap_name(c) + ")");
+        }
+    }
+}
+
+void drop_bounding(const oci::Capabilities& caps, int last_cap) { drop_bounding(resolve(caps, last_cap), last_cap); }
+
+CurrentCaps current() {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (::syscall(SYS_capget, &hdr, data) < 0) throw_errno("capget");
+    auto join = [](uint32_t lo, uint32_t hi) { return uint64_t{lo} | (uint64_t{hi} << 32); };
+    return {join(data[0].effective, data[1].effective), join(data[0].permitted, data[1].permitted),
+            join(data[0].inheritable, data[1].inheritable)};
+}
+
+std::vector<std::string> apply(const CapSets& sets) {
+    std::vector<std::string> warnings;
+    for (const auto& n : sets.ignored) warnings.push_back("ignoring unknown or unavailable capability " + n);
+
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};  // pid 0: this thread
+    __user_cap_data_struct data[2]{};
+    data[0].effective = static_cast<uint32_t>(sets.effective);
+    data[1].effective = static_cast<uint32_t>(sets.effective >> 32);
+    data[0].permitted = static_cast<uint32_t>(sets.permitted);
+    data[1].permitted = static_cast<uint32_t>(sets.permitted >> 32);
+    data[0].inheritable = static_cast<uint32_t>(sets.inheritable);
+    data[1].inheritable = static_cast<uint32_t>(sets.inheritable >> 32);
+    if (::syscall(SYS_capset, &hdr, data) < 0) throw_errno("capset (process.capabilities)");
+
+    // Ambient: clear, then raise (the kernel requires each to be permitted
+    // and inheritable; runc warns and goes on when a raise fails).
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
+        if (errno != EINVAL) throw_errno("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+        if (sets.ambient) warnings.push_back("ambient capabilities are not supported by this kernel");
+        return warnings;
+    }
+    for (int c = 0; c < 64; ++c) {
+        if (!(sets.ambient & (uint64_t{1} << c))) continue;
+        if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+            warnings.push_back("cannot raise ambient capability " + cap_name(c) + ": " + std::strerror(errno));
+    }
+    return warnings;
+}
+
+std::vector<std::string> apply(const oci::Capabilities& caps, int last_cap) { return apply(resolve(caps, last_cap)); }
+
+}  // namespace ucrun::security

@@ -1,0 +1,480 @@
+// See seccomp.hpp. Spec: config-linux.md "Seccomp" and "The Container Process State".
+#include "security/seccomp.hpp"
+
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "oci/error.hpp"
+#include "sys/error.hpp"
+#include "sys/fd.hpp"
+
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+namespace ucrun::security {
+
+namespace {
+
+const std::string kDoc = "config.json";
+
+struct NamedU32 {
+    const char* name;
+    uint32_t value;
+};
+
+// config-linux.md "Seccomp": architectures, as libseccomp's seccomp.h names
+// them. Only those this libseccomp build defines.
+const NamedU32 kArchs[] = {
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+#ifdef SCMP_ARCH_PARISC
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+#endif
+#ifdef SCMP_ARCH_PARISC64
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+#endif
+#ifdef SCMP_ARCH_RISCV64
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+#endif
+#ifdef SCMP_ARCH_LOONGARCH64
+    {"SCMP_ARCH_LOONGARCH64", SCMP_ARCH_LOONGARCH64},
+#endif
+#ifdef SCMP_ARCH_M68K
+    {"SCMP_ARCH_M68K", SCMP_ARCH_M68K},
+#endif
+#ifdef SCMP_ARCH_SH
+    {"SCMP_ARCH_SH", SCMP_ARCH_SH},
+#endif
+#ifdef SCMP_ARCH_SHEB
+    {"SCMP_ARCH_SHEB", SCMP_ARCH_SHEB},
+#endif
+};
+
+const NamedU32 kOperators[] = {
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+};
+
+// The four flags config-linux.md lists; all are seccomp(2) load-time flags,
+// which we pass ourselves since we load the exported BPF with the raw syscall.
+const NamedU32 kFlags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
+};
+
+const char* const kActions[] = {
+    "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",
+    "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY",
+};
+
+template <size_t N>
+std::optional<uint32_t> lookup(const NamedU32 (&table)[N], std::string_view name) {
+    for (const auto& e : table)
+        if (name == e.name) return e.value;
+    return std::nullopt;
+}
+
+// Actions that take a data value (errnoRet); config-linux.md: "Some actions
+// like SCMP_ACT_ERRNO and SCMP_ACT_TRACE allow to specify the errno code".
+bool takes_errno(std::string_view action) { return action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_TRACE"; }
+
+struct CtxDeleter {
+    void operator()(void* ctx) const { seccomp_release(ctx); }
+};
+using Ctx = std::unique_ptr<void, CtxDeleter>;
+
+std::string idx(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
+
+uint32_t checked_errno(const std::optional<uint32_t>& v, const std::string& path) {
+    if (!v) return EPERM;  // config-linux.md: "The default is EPERM."
+    if (*v > 0xffff) throw oci::SpecError(kDoc, path, "must fit in 16 bits (got " + std::to_string(*v) + ")");
+    return *v;
+}
+
+std::vector<struct sock_filter> export_bpf(void* ctx) {
+    Fd mem(static_cast<int>(::syscall(SYS_memfd_create, "ucrun-seccomp-bpf", MFD_CLOEXEC)));
+    if (!mem) throw_errno("seccomp: memfd_create for the BPF export");
+    int rc = seccomp_export_bpf(ctx, mem.get());
+    if (rc < 0) throw SysError("seccomp: export the BPF program", -rc);
+    off_t size = ::lseek(mem.get(), 0, SEEK_END);
+    if (size < 0) throw_errno("seccomp: lseek on the BPF export");
+    if (size % sizeof(struct sock_filter) != 0)
+        throw Error("seccomp: exported BPF has a size (" + std::to_string(size) + ") that is not a whole number of instructions");
+    std::vector<struct sock_filter> insns(static_cast<size_t>(size) / sizeof(struct sock_filter));
+    auto* p = reinterpret_cast<char*>(insns.data());
+    size_t done = 0, want = static_cast<size_t>(size);
+    while (done < want) {
+        ssize_t n = ::pread(mem.get(), p + done, want - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("seccomp: read back the BPF export");
+        if (n == 0) throw Error("seccomp: short read of the BPF export");
+        done += static_cast<size_t>(n);
+    }
+    return insns;
+}
+
+long seccomp_syscall(unsigned op, unsigned flags, void* args) { return ::syscall(SYS_seccomp, op, flags, args); }
+
+}  // namespace
+
+// --- names --------------------------------------------------------------------
+
+std::optional<uint32_t> action_from_name(std::string_view n, uint32_t errno_ret) {
+    if (n == "SCMP_ACT_KILL") return SCMP_ACT_KILL_THREAD;  // runc: Kill == KillThread
+    if (n == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
+    if (n == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
+    if (n == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
+    if (n == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_ret);
+    if (n == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_ret);
+    if (n == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
+    if (n == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+    if (n == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
+    return std::nullopt;
+}
+
+std::optional<uint32_t> arch_from_name(std::string_view name) { return lookup(kArchs, name); }
+
+std::optional<int> operator_from_name(std::string_view name) {
+    auto v = lookup(kOperators, name);
+    if (!v) return std::nullopt;
+    return static_cast<int>(*v);
+}
+
+std::optional<unsigned> filter_flag_from_name(std::string_view name) { return lookup(kFlags, name); }
+
+std::vector<std::string> known_actions() { return {std::begin(kActions), std::end(kActions)}; }
+
+std::vector<std::string> known_operators() {
+    std::vector<std::string> v;
+    for (const auto& e : kOperators) v.emplace_back(e.name);
+    return v;
+}
+
+std::vector<std::string> known_archs() {
+    std::vector<std::string> v;
+    for (const auto& e : kArchs) v.emplace_back(e.name);
+    return v;
+}
+
+std::vector<std::string> known_flags() {
+    std::vector<std::string> v;
+    for (const auto& e : kFlags) v.emplace_back(e.name);
+    return v;
+}
+
+// --- kernel probes --------------------------------------------------------------
+
+unsigned kernel_filter_flags() {
+    unsigned out = 0;
+    const unsigned singles[] = {SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+                                SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_TSYNC_ESRCH};
+    // The kernel validates the flags (EINVAL) before it copies the program
+    // from user memory (EFAULT for NULL): EFAULT means "flag known".
+    for (unsigned f : singles)
+        if (seccomp_syscall(SECCOMP_SET_MODE_FILTER, f, nullptr) < 0 && errno == EFAULT) out |= f;
+    // WAIT_KILLABLE_RECV is only valid together with NEW_LISTENER.
+    if (out & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+        unsigned f = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+        if (seccomp_syscall(SECCOMP_SET_MODE_FILTER, f, nullptr) < 0 && errno == EFAULT)
+            out |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+    }
+    return out;
+}
+
+bool kernel_action_available(uint32_t seccomp_ret) {
+    return seccomp_syscall(SECCOMP_GET_ACTION_AVAIL, 0, &seccomp_ret) == 0;
+}
+
+std::vector<std::string> supported_flags() {
+    unsigned k = kernel_filter_flags();
+    std::vector<std::string> v;
+    for (const auto& e : kFlags)
+        if (e.value == SECCOMP_FILTER_FLAG_TSYNC || (k & e.value)) v.emplace_back(e.name);
+    return v;
+}
+
+std::string libseccomp_version() {
+    const scmp_version* v = seccomp_version();
+    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+}
+
+// --- compile ----------------------------------------------------------------------
+
+Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
+    const std::string base = "linux.seccomp";
+    Program prog;
+
+    // defaultAction / defaultErrnoRet
+    if (s.defaultAction == "SCMP_ACT_NOTIFY")
+        throw oci::SpecError(kDoc, base + ".defaultAction", "SCMP_ACT_NOTIFY cannot be used as the default action");
+    if (s.defaultErrnoRet && !takes_errno(s.defaultAction))
+        throw oci::SpecError(kDoc, base + ".defaultErrnoRet",
+                             "not supported with defaultAction " + s.defaultAction +
+                                 " (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno)");
+    uint32_t def_errno = checked_errno(s.defaultErrnoRet, base + ".defaultErrnoRet");
+    auto def = action_from_name(s.defaultAction, def_errno);
+    if (!def) throw oci::SpecError(kDoc, base + ".defaultAction", "unknown action \"" + s.defaultAction + "\"");
+
+    Ctx ctx(seccomp_init(*def));
+    if (!ctx)
+        throw Error("seccomp: cannot create a filter with default action " + s.defaultAction +
+                    " (not supported by this kernel or libseccomp?)");
+    // We set NNP ourselves (process.noNewPrivileges); the attribute only
+    // matters for seccomp_load, which we do not use, but keep it honest.
+    seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
+
+    // architectures: the native one is in every new filter; add the others.
+    for (size_t i = 0; i < s.architectures.size(); ++i) {
+        auto arch = arch_from_name(s.architectures[i]);
+        if (!arch)
+            throw oci::SpecError(kDoc, idx(base + ".architectures", i),
+                                 "unknown or unsupported architecture \"" + s.architectures[i] + "\" (libseccomp " +
+                                     libseccomp_version() + ")");
+        int rc = seccomp_arch_add(ctx.get(), *arch);
+        if (rc < 0 && rc != -EEXIST)
+            throw SysError("seccomp: add architecture " + s.architectures[i], -rc);
+    }
+
+    // flags
+    unsigned wanted = 0;
+    unsigned kernel = opts.check_kernel_flags ? kernel_filter_flags() : ~0u;
+    for (size_t i = 0; i < s.flags.size(); ++i) {
+        auto f = filter_flag_from_name(s.flags[i]);
+        if (!f) throw oci::SpecError(kDoc, idx(base + ".flags", i), "unknown seccomp flag \"" + s.flags[i] + "\"");
+        if (*f == SECCOMP_FILTER_FLAG_TSYNC) continue;  // runc: silently ignored (single-threaded init)
+        if (!(kernel & *f))
+            throw oci::SpecError(kDoc, idx(base + ".flags", i), s.flags[i] + " is not supported by this kernel");
+        wanted |= *f;
+    }
+
+    // syscalls
+    for (size_t i = 0; i < s.syscalls.size(); ++i) {
+        const auto& sc = s.syscalls[i];
+        const std::string path = idx(base + ".syscalls", i);
+        if (sc.names.empty()) throw oci::SpecError(kDoc, path + ".names", "must contain at least one entry");
+        if (sc.errnoRet && !takes_errno(sc.action))
+            throw oci::SpecError(kDoc, path + ".errnoRet",
+                                 "not supported with action " + sc.action +
+                                     " (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno)");
+        auto act = action_from_name(sc.action, checked_errno(sc.errnoRet, path + ".errnoRet"));
+        if (!act) throw oci::SpecError(kDoc, path + ".action", "unknown action \"" + sc.action + "\"");
+        const bool notify = *act == SCMP_ACT_NOTIFY;
+        if (notify)
+            for (size_t j = 0; j < sc.names.size(); ++j)
+                if (std::find(opts.notify_forbidden.begin(), opts.notify_forbidden.end(), sc.names[j]) !=
+                    opts.notify_forbidden.end())
+                    throw oci::SpecError(kDoc, idx(path + ".names", j),
+                                         "SCMP_ACT_NOTIFY cannot be used for the " + sc.names[j] +
+                                             " syscall (the runtime needs it after loading the filter)");
+
+        // runc: "Ignore it if the action is the same as default" (libseccomp
+        // refuses such rules with EACCES).
+        if (*act == *def) continue;
+
+        std::vector<scmp_arg_cmp> conds;
+        std::array<unsigned, 6> per_index{};
+        for (size_t k = 0; k < sc.args.size(); ++k) {
+            const auto& a = sc.args[k];
+            const std::string apath = idx(path + ".args", k);
+            if (a.index >= per_index.size())
+                throw oci::SpecError(kDoc, apath + ".index", "must be less than 6 (got " + std::to_string(a.index) + ")");
+            auto op = operator_from_name(a.op);
+            if (!op) throw oci::SpecError(kDoc, apath + ".op", "unknown operator \"" + a.op + "\"");
+            ++per_index[a.index];
+            // SCMP_CMP_MASKED_EQ: value is the mask, valueTwo the datum.
+            conds.push_back(scmp_arg_cmp{a.index, static_cast<scmp_compare>(*op), a.value, a.valueTwo.value_or(0)});
+        }
+        const bool same_index = std::any_of(per_index.begin(), per_index.end(), [](unsigned c) { return c > 1; });
+
+        for (const auto& name : sc.names) {
+            int nr = seccomp_syscall_resolve_name(name.c_str());
+            if (nr == __NR_SCMP_ERROR) {
+                // runc: logrus.Debugf("unknown seccomp syscall %q ignored", ...)
+                prog.skipped.push_back(name);
+                if (opts.debug) opts.debug("unknown seccomp syscall \"" + name + "\" ignored");
+                continue;
+            }
+            auto add = [&](unsigned n, const scmp_arg_cmp* c) {
+                int rc = seccomp_rule_add_array(ctx.get(), *act, nr, n, c);
+                if (rc < 0)
+                    throw SysError("seccomp: add rule for syscall \"" + name + "\" (" + path + ")", -rc);
+            };
+            if (conds.empty())
+                add(0, nullptr);
+            else if (same_index)
+                // runc: "If two or more arguments have the same condition,
+                // revert to old behavior, adding each condition as a separate rule"
+                for (const auto& c : conds) add(1, &c);
+            else
+                add(static_cast<unsigned>(conds.size()), conds.data());
+            if (notify) prog.uses_notify = true;
+        }
+    }
+
+    if (prog.uses_notify) {
+        if (opts.check_kernel_flags && !(kernel & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+            throw oci::SpecError(kDoc, base, "SCMP_ACT_NOTIFY is not supported by this kernel");
+        wanted |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    } else {
+        // Only meaningful (and only accepted by the kernel) with a listener.
+        wanted &= ~static_cast<unsigned>(SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+    }
+    prog.flags = wanted;
+
+    prog.insns = export_bpf(ctx.get());
+    if (prog.insns.empty() || prog.insns.size() > BPF_MAXINSNS)
+        throw Error("seccomp: the filter has " + std::to_string(prog.insns.size()) + " instructions; the kernel takes 1 to " +
+                    std::to_string(BPF_MAXINSNS));
+    return prog;
+}
+
+std::optional<Program> compile(const std::optional<oci::Seccomp>& s, const CompileOptions& opts) {
+    if (!s) return std::nullopt;
+    return compile(*s, opts);
+}
+
+// --- cache format -------------------------------------------------------------------
+
+namespace {
+constexpr uint32_t kMagic = 0x55534346;  // "USCF"
+struct Header {
+    uint32_t magic, flags, notify, count;
+};
+}  // namespace
+
+std::string Program::to_bytes() const {
+    Header h{kMagic, flags, uses_notify ? 1u : 0u, static_cast<uint32_t>(insns.size())};
+    std::string out(reinterpret_cast<const char*>(&h), sizeof h);
+    out.append(reinterpret_cast<const char*>(insns.data()), insns.size() * sizeof(struct sock_filter));
+    return out;
+}
+
+Program Program::from_bytes(std::string_view bytes) {
+    Header h;
+    if (bytes.size() < sizeof h) throw Error("seccomp program cache: truncated header");
+    std::memcpy(&h, bytes.data(), sizeof h);
+    if (h.magic != kMagic) throw Error("seccomp program cache: bad magic");
+    if (h.count == 0 || h.count > BPF_MAXINSNS || bytes.size() != sizeof h + h.count * sizeof(struct sock_filter))
+        throw Error("seccomp program cache: bad size");
+    Program p;
+    p.flags = h.flags;
+    p.uses_notify = h.notify != 0;
+    p.insns.resize(h.count);
+    std::memcpy(p.insns.data(), bytes.data() + sizeof h, h.count * sizeof(struct sock_filter));
+    return p;
+}
+
+// --- load (container init) -----------------------------------------------------------------
+
+int load(const Program& p, unsigned extra_flags) {
+    struct sock_fprog fprog {};
+    fprog.len = static_cast<unsigned short>(p.insns.size());
+    fprog.filter = const_cast<struct sock_filter*>(p.insns.data());
+    const unsigned flags = p.flags | extra_flags;
+    long rc = seccomp_syscall(SECCOMP_SET_MODE_FILTER, flags, &fprog);
+    if (rc < 0) {
+        int err = errno;
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "%#x", flags);
+        std::string what = std::string("seccomp(SECCOMP_SET_MODE_FILTER, flags=") + hex + ")";
+        if (err == EACCES) what += " (neither no_new_privs nor CAP_SYS_ADMIN)";
+        throw SysError(what, err);
+    }
+    return (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? static_cast<int>(rc) : -1;
+}
+
+// --- notify listener -------------------------------------------------------------------------
+
+nlohmann::json container_process_state(int pid, const std::optional<std::string>& metadata, nlohmann::json state,
+                                       const std::string& oci_version) {
+    nlohmann::json j;
+    j["ociVersion"] = oci_version;
+    j["fds"] = nlohmann::json::array({"seccompFd"});
+    j["pid"] = pid;
+    if (metadata) j["metadata"] = *metadata;
+    j["state"] = std::move(state);
+    return j;
+}
+
+void send_notify_fd(const std::string& listener_path, int fd, const nlohmann::json& process_state) {
+    const std::string where = "seccomp listener " + listener_path;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (listener_path.empty() || listener_path.size() >= sizeof addr.sun_path)
+        throw Error(where + ": linux.seccomp.listenerPath must be 1 to " + std::to_string(sizeof addr.sun_path - 1) +
+                    " bytes long");
+    std::memcpy(addr.sun_path, listener_path.data(), listener_path.size());
+
+    Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!sock) throw_errno(where + ": socket");
+    int rc;
+    do rc = ::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0) throw_errno("connect to " + where);
+
+    const std::string payload = process_state.dump();
+    size_t off = 0;
+    bool first = true;
+    while (off < payload.size()) {
+        iovec iov{const_cast<char*>(payload.data() + off), payload.size() - off};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        if (first) {
+            // The fds go with the first sendmsg only (config-linux.md).
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            cmsghdr* c = CMSG_FIRSTHDR(&msg);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        }
+        ssize_t n = ::sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("send the container process state to " + where);
+        first = false;
+        off += static_cast<size_t>(n);
+    }
+    // The connection is not reused: closed here by ~Fd (config-linux.md).
+}
+
+}  // namespace ucrun::security

@@ -1,0 +1,74 @@
+#include "sys/io.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "sys/error.hpp"
+#include "sys/fd.hpp"
+
+namespace ucrun::sys {
+
+bool write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+}
+
+std::string read_all(int fd) {
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("read");
+        }
+        if (n == 0) return out;
+        out.append(buf, static_cast<size_t>(n));
+    }
+}
+
+std::string read_file_at(int dirfd, const std::string& path) {
+    Fd fd(::openat(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) throw_errno("open " + path);
+    try {
+        return read_all(fd.get());
+    } catch (const SysError& e) {
+        throw SysError("read " + path, e.code());
+    }
+}
+
+std::string read_file(const std::string& path) { return read_file_at(AT_FDCWD, path); }
+
+void write_file_at(int dirfd, const std::string& path, std::string_view data) {
+    Fd fd(::openat(dirfd, path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) throw_errno("open " + path);
+    if (!write_all(fd.get(), data)) throw_errno("write " + path);
+}
+
+void write_file(const std::string& path, std::string_view data) { write_file_at(AT_FDCWD, path, data); }
+
+void write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
+    std::string tmp = path + ".tmp";
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (!fd) throw_errno("create " + tmp);
+    if (!write_all(fd.get(), data)) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw_errno("write " + tmp, err);
+    }
+    fd.reset();
+    if (::rename(tmp.c_str(), path.c_str()) < 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw_errno("rename " + tmp + " to " + path, err);
+    }
+}
+
+}  // namespace ucrun::sys

@@ -1,0 +1,20 @@
+// Small whole-file and whole-buffer I/O helpers that retry on EINTR and
+// throw SysError naming the file.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ucrun::sys {
+
+std::string read_file(const std::string& path);                  // throws SysError("open <path>", ...)
+std::string read_file_at(int dirfd, const std::string& path);     // relative to dirfd
+void write_file(const std::string& path, std::string_view data);  // O_WRONLY|O_TRUNC? no: plain O_WRONLY (proc/cgroup files)
+void write_file_at(int dirfd, const std::string& path, std::string_view data);
+// Atomically replaces `path` with `data` (write to a temp file in the same
+// directory, then rename).
+void write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+bool write_all(int fd, std::string_view data);  // false with errno on failure
+std::string read_all(int fd);                   // until EOF; throws on error
+
+}  // namespace ucrun::sys

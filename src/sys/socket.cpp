@@ -1,0 +1,84 @@
+#include "sys/socket.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <vector>
+
+#include "sys/error.hpp"
+
+namespace ucrun::sys {
+
+std::pair<Fd, Fd> seqpacket_pair() {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+    return {Fd(sv[0]), Fd(sv[1])};
+}
+
+bool send_msg(int sock, std::string_view data, int fd) {
+    struct iovec iov {};
+    iov.iov_base = const_cast<char*>(data.data());
+    iov.iov_len = data.size();
+    alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (fd >= 0) {
+        msg.msg_control = cbuf;
+        msg.msg_controllen = sizeof cbuf;
+        struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    for (;;) {
+        ssize_t n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+        if (n >= 0) return true;
+        if (errno != EINTR) return false;
+    }
+}
+
+bool recv_msg(int sock, std::string& data, Fd* fd) {
+    std::vector<char> buf(65536);
+    struct iovec iov {};
+    iov.iov_base = buf.data();
+    iov.iov_len = buf.size();
+    alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    ssize_t n;
+    do {
+        n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("recvmsg");
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int got;
+            std::memcpy(&got, CMSG_DATA(c), sizeof(int));
+            if (fd) fd->reset(got);
+            else ::close(got);
+        }
+    }
+    if (n == 0) return false;
+    data.assign(buf.data(), static_cast<size_t>(n));
+    return true;
+}
+
+Fd connect_unix(const std::string& path, int type) {
+    Fd s(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
+    if (!s) throw_errno("socket");
+    struct sockaddr_un addr {};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) throw Error("socket path too long: " + path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (::connect(s.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
+        throw_errno("connect " + path);
+    return s;
+}
+
+}  // namespace ucrun::sys

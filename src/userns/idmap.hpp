@@ -1,0 +1,27 @@
+// config-linux.md "User namespace mappings": writing /proc/<pid>/uid_map and
+// gid_map for the container's new user namespace (user_namespaces(7)).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "oci/config.hpp"
+
+namespace ucrun::userns {
+
+// "containerID hostID size\n" lines, as the kernel wants them.
+std::string format_map(const std::vector<oci::IDMapping>& m);
+
+// Writes uid_map and gid_map of `pid`. The runtime runs as host root (it has
+// CAP_SETUID/CAP_SETGID over the parent namespace), so setgroups stays
+// "allow" and may be used by the container; rootless callers must write
+// "deny" to setgroups before gid_map (user_namespaces(7)).
+void write_maps(pid_t pid, const std::vector<oci::IDMapping>& uids, const std::vector<oci::IDMapping>& gids,
+                bool deny_setgroups);
+
+// Maps a container id to the host id through `m`; -1 when unmapped.
+long long to_host(const std::vector<oci::IDMapping>& m, uint32_t id);
+
+}  // namespace ucrun::userns
