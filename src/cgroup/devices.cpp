@@ -42,7 +42,7 @@ std::vector<DeviceRule> device_rules(const std::vector<oci::DeviceCgroup>& in) {
         DeviceRule r;
         r.allow = d.allow;
         std::string t = d.type.value_or("a");
-        if (t.empty()) t = "a";
+        if (t.empty()) t.push_back('a');
         if (t != "a" && t != "c" && t != "b") throw Error(where + ".type: invalid device type \"" + t + "\"");
         r.type = t[0];
         r.major = d.major.value_or(-1);
@@ -51,7 +51,7 @@ std::vector<DeviceRule> device_rules(const std::vector<oci::DeviceCgroup>& in) {
         // Absent access: runc's specconv leaves it empty, which the v1 kernel
         // reads as "rwm"; we say so explicitly.
         std::string acc = d.access.value_or("rwm");
-        if (acc.empty()) acc = "rwm";
+        if (acc.empty()) acc = std::string("rwm");
         if (!parse_access(acc, r.access)) throw Error(where + ".access: invalid access \"" + acc + "\"");
         out.push_back(r);
     }

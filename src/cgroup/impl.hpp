@@ -46,8 +46,6 @@ std::string hugepage_size_name(const std::string& dirent);
 // Sleeps with back-off until pred() or ~timeout; returns pred().
 bool wait_until(const std::function<bool()>& pred, int timeout_ms);
 
-class V1Manager;
-class V2Manager;
 std::unique_ptr<Manager> make_v1(Layout, const std::string& inner, const std::string& mountpoint);
 std::unique_ptr<Manager> make_v2(const std::string& inner, const std::string& mountpoint);
 std::unique_ptr<Manager> v1_from_json(const nlohmann::json&);

@@ -29,6 +29,7 @@ public:
     nlohmann::json stats() const override { return nlohmann::json::object(); }
     uint64_t oom_kill_count() const override { return 0; }
     void destroy() override {}
+    void chown(uid_t, gid_t) override {}
     bool exists() const override { return false; }
     std::vector<MountSpec> mounts() const override { return {}; }
     nlohmann::json to_json() const override { return nullptr; }

@@ -78,7 +78,7 @@ public:
     // Restores a manager saved with to_json(); null -> the disabled manager.
     static std::unique_ptr<Manager> from_json(const nlohmann::json&);
 
-    virtual Layout layout() const = 0;
+    virtual Layout layout() const = 0;  // (the disabled manager says V2; check enabled())
     virtual bool enabled() const { return true; }
     // The container's cgroup, relative to the hierarchy root (v2: the unified
     // dir; v1: the path in the memory hierarchy, else in the first one).
@@ -118,6 +118,13 @@ public:
     // EBUSY briefly, then the ancestors create() made, when empty. Gone is OK.
     virtual void destroy() = 0;
     virtual bool exists() const = 0;
+
+    // config-linux.md "Cgroup ownership": hands the cgroup to uid:gid. V2
+    // only (v1 delegation is unsafe; V1/Hybrid do nothing): the directory
+    // and the files /sys/kernel/cgroup/delegate lists (else cgroup.procs,
+    // cgroup.subtree_control, cgroup.threads) that exist. The caller decides
+    // when (new cgroup namespace and a read-write cgroup mount).
+    virtual void chown(uid_t uid, gid_t gid) = 0;
 
     // What to mount for a "cgroup" mount inside the container.
     virtual std::vector<MountSpec> mounts() const = 0;

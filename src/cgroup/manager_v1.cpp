@@ -203,6 +203,8 @@ public:
         if (first) throw *first;
     }
 
+    void chown(uid_t, gid_t) override {}  // spec: not on v1
+
     bool exists() const override {
         for (const auto& h : hier_)
             if (path_exists(h.dir)) return true;

@@ -1,6 +1,7 @@
 // cgroup v2: one directory in the unified hierarchy
 // (Documentation/admin-guide/cgroup-v2.rst).
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <csignal>
 
@@ -145,6 +146,19 @@ public:
     }
 
     bool exists() const override { return path_exists(dir_); }
+
+    void chown(uid_t uid, gid_t gid) override {
+        if (::lchown(dir_.c_str(), uid, gid) < 0) throw SysError("chown " + dir_, errno);
+        std::vector<std::string> files;
+        if (auto d = try_read("/sys/kernel/cgroup/delegate"))
+            files = fields(*d);
+        else
+            files = {"cgroup.procs", "cgroup.subtree_control", "cgroup.threads"};
+        for (const auto& f : files) {
+            std::string p = dir_ + "/" + f;
+            if (::lchown(p.c_str(), uid, gid) < 0 && errno != ENOENT) throw SysError("chown " + p, errno);
+        }
+    }
 
     std::vector<MountSpec> mounts() const override { return {MountSpec{"cgroup2", "", "", dir_, {}}}; }
 

@@ -38,7 +38,7 @@ std::string clean_path(const std::string& path) {
     std::string p = lexical_clean(path);
     if (p[0] != '/') {
         p = lexical_clean("/" + p).substr(1);  // filepath.Rel("/", Clean("/"+p))
-        if (p.empty()) p = ".";
+        if (p.empty()) p.push_back('.');
     }
     return p;
 }

@@ -47,7 +47,7 @@ void memory(const oci::Memory& m, const Probe& probe, Out& out) {
     if (m.checkBeforeUpdate.value_or(false)) check_usage(m, probe);
     int64_t s = swap_v2(swap, limit);
     std::string sv = num(s);
-    if (sv.empty() && s == 0 && swap > 0) sv = "0";  // memory == memory+swap: no swap
+    if (sv.empty() && s == 0 && swap > 0) sv.push_back('0');  // memory == memory+swap: no swap
     // Without swap accounting there is no memory.swap.max: "max" or "0"
     // then mean nothing to do.
     if (!sv.empty()) out.push_back({"memory", "memory.swap.max", sv, (sv == "max" || sv == "0") ? unsigned(kOptional) : 0u});
@@ -122,7 +122,10 @@ int64_t swap_v2(int64_t swap, int64_t limit) {
 std::string cpu_max(std::optional<int64_t> quota, std::optional<uint64_t> period) {
     // cgroup-v2.rst "cpu.max": "$MAX $PERIOD"; a lone $MAX keeps the period.
     std::string s = quota && *quota > 0 ? str(*quota) : "max";
-    if (period && *period != 0) s += " " + str(*period);
+    if (period && *period != 0) {
+        s.push_back(' ');
+        s += str(*period);
+    }
     return s;
 }
 

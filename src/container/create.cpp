@@ -168,6 +168,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     join_for_children(plan);
     auto [parent_end, child_end] = sys::seqpacket_pair();
     args.sync = child_end.get();
+    args.state_lock = dirfd.get();
 
     int pidfd = -1;
     struct clone_args ca {};

@@ -276,6 +276,7 @@ pid_t fork_into_pid_ns() {
 }  // namespace
 
 void init_main(const InitArgs& a) {
+    if (a.state_lock >= 0) ::close(a.state_lock);
     try {
         run_init(a);
     } catch (const std::exception& e) {

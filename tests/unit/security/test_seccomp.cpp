@@ -1,0 +1,496 @@
+// Seccomp: names, compile, runc rules, and real loads in forked children.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "helpers.hpp"
+#include "oci/parse.hpp"
+#include "security/seccomp.hpp"
+#include "sys/error.hpp"
+#include "sys/fd.hpp"
+
+using namespace ucrun::security;
+using nlohmann::json;
+
+namespace {
+
+oci::Seccomp parse_seccomp(const json& s) {
+    json cfg = {{"ociVersion", "1.3.0"}, {"root", {{"path", "rootfs"}}}, {"linux", {{"seccomp", s}}}};
+    auto c = oci::parse_config(cfg);
+    REQUIRE(c.linux);
+    REQUIRE(c.linux->seccomp);
+    return *c.linux->seccomp;
+}
+
+// In a child: set no_new_privs, load, run fn; returns fn's exit code.
+template <typename F>
+int load_in_child(const Program& p, F&& fn) {
+    return test::in_child([&]() -> int {
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 90;
+        try {
+            load(p);
+        } catch (const std::exception&) {
+            return 91;
+        }
+        return fn();
+    });
+}
+
+// 0 if syscall(SYS_umask, v) is allowed, the errno if it fails.
+long umask_result(unsigned long v) {
+    long r = ::syscall(SYS_umask, v);
+    return r < 0 ? errno : 0;
+}
+
+oci::Seccomp umask_rule(std::vector<oci::SeccompArg> args) {
+    oci::Seccomp s;
+    s.defaultAction = "SCMP_ACT_ALLOW";
+    oci::SeccompSyscall sc;
+    sc.names = {"umask"};
+    sc.action = "SCMP_ACT_ERRNO";
+    sc.errnoRet = 99;
+    sc.args = std::move(args);
+    s.syscalls.push_back(sc);
+    return s;
+}
+
+oci::SeccompArg arg(uint32_t index, const char* op, uint64_t value, std::optional<uint64_t> two = std::nullopt) {
+    oci::SeccompArg a;
+    a.index = index;
+    a.op = op;
+    a.value = value;
+    a.valueTwo = two;
+    return a;
+}
+
+}  // namespace
+
+TEST_CASE("seccomp names") {
+    CHECK(action_from_name("SCMP_ACT_ALLOW", 1) == 0x7fff0000u);
+    CHECK(action_from_name("SCMP_ACT_ERRNO", 1) == (0x00050000u | 1));
+    CHECK(action_from_name("SCMP_ACT_TRACE", 5) == (0x7ff00000u | 5));
+    CHECK(action_from_name("SCMP_ACT_KILL", 0) == 0u);  // kill thread
+    CHECK(action_from_name("SCMP_ACT_KILL_PROCESS", 0) == 0x80000000u);
+    CHECK(action_from_name("SCMP_ACT_NOTIFY", 0) == 0x7fc00000u);
+    CHECK_FALSE(action_from_name("SCMP_ACT_NOPE", 0));
+    CHECK(arch_from_name("SCMP_ARCH_X86_64"));
+    CHECK(arch_from_name("SCMP_ARCH_AARCH64"));
+    CHECK_FALSE(arch_from_name("x86_64"));
+    CHECK(operator_from_name("SCMP_CMP_MASKED_EQ"));
+    CHECK_FALSE(operator_from_name("SCMP_CMP_XX"));
+    CHECK(filter_flag_from_name("SECCOMP_FILTER_FLAG_LOG") == SECCOMP_FILTER_FLAG_LOG);
+    CHECK(known_actions().size() == 9);
+    CHECK(known_operators().size() == 7);
+    CHECK(known_flags().size() == 4);
+    CHECK(known_archs().size() >= 16);
+    CHECK(libseccomp_version().find('.') != std::string::npos);
+}
+
+TEST_CASE("seccomp kernel probes") {
+    unsigned k = kernel_filter_flags();
+    // Any kernel that runs this (>= 5.x) knows these.
+    CHECK((k & SECCOMP_FILTER_FLAG_TSYNC) != 0);
+    CHECK((k & SECCOMP_FILTER_FLAG_LOG) != 0);
+    CHECK((k & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0);
+    CHECK(kernel_action_available(SECCOMP_RET_ALLOW));
+    CHECK(kernel_action_available(SECCOMP_RET_KILL_PROCESS));
+    auto sup = supported_flags();
+    CHECK(std::find(sup.begin(), sup.end(), "SECCOMP_FILTER_FLAG_TSYNC") != sup.end());
+}
+
+TEST_CASE("seccomp compile: deny mkdir with EPERM, and the filter really works") {
+    auto s = parse_seccomp({{"defaultAction", "SCMP_ACT_ALLOW"},
+                            {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}}}}});
+    Program p = compile(s);
+    CHECK(p.insns.size() > 2);
+    CHECK(p.flags == 0);
+    CHECK_FALSE(p.uses_notify);
+    CHECK(p.skipped.empty());
+
+    char dir[] = "/tmp/ucrun-sec-XXXXXX";
+    REQUIRE(::mkdtemp(dir));
+    const std::string target = std::string(dir) + "/d";
+    int rc = load_in_child(p, [&]() -> int {
+        if (::syscall(SYS_getpid) <= 0) return 1;
+        if (::mkdir(target.c_str(), 0700) == 0) return 2;
+        if (errno != EPERM) return 3;
+        if (::syscall(SYS_mkdirat, AT_FDCWD, target.c_str(), 0700) == 0 || errno != EPERM) return 4;
+        return 0;
+    });
+    CHECK(rc == 0);
+    struct stat st;
+    CHECK(::stat(target.c_str(), &st) != 0);  // never created
+    // Without the filter it works (sanity).
+    CHECK(::mkdir(target.c_str(), 0700) == 0);
+    ::rmdir(target.c_str());
+    ::rmdir(dir);
+}
+
+TEST_CASE("seccomp compile: every comparison operator") {
+    struct Case {
+        const char* op;
+        uint64_t value;
+        std::optional<uint64_t> two;
+        unsigned long denied, allowed;
+    };
+    const Case cases[] = {
+        {"SCMP_CMP_EQ", 022, {}, 022, 023},
+        {"SCMP_CMP_NE", 022, {}, 023, 022},
+        {"SCMP_CMP_LT", 020, {}, 017, 020},
+        {"SCMP_CMP_LE", 020, {}, 020, 021},
+        {"SCMP_CMP_GE", 020, {}, 020, 017},
+        {"SCMP_CMP_GT", 020, {}, 021, 020},
+        {"SCMP_CMP_MASKED_EQ", 070, 020, 027, 037},  // value = mask, valueTwo = datum
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.op);
+        Program p = compile(umask_rule({arg(0, c.op, c.value, c.two)}));
+        int rc = load_in_child(p, [&]() -> int {
+            if (umask_result(c.denied) != 99) return 1;
+            if (umask_result(c.allowed) != 0) return 2;
+            return 0;
+        });
+        CHECK(rc == 0);
+    }
+}
+
+TEST_CASE("seccomp compile: args on the same index are OR'ed (separate rules), else AND'ed") {
+    Program same = compile(umask_rule({arg(0, "SCMP_CMP_EQ", 1), arg(0, "SCMP_CMP_EQ", 2)}));
+    CHECK(load_in_child(same, [] {
+              if (umask_result(1) != 99) return 1;
+              if (umask_result(2) != 99) return 2;
+              if (umask_result(3) != 0) return 3;
+              return 0;
+          }) == 0);
+
+    oci::Seccomp s;
+    s.defaultAction = "SCMP_ACT_ALLOW";
+    oci::SeccompSyscall sc;
+    sc.names = {"getpriority"};
+    sc.action = "SCMP_ACT_ERRNO";
+    sc.errnoRet = 99;
+    sc.args = {arg(0, "SCMP_CMP_EQ", PRIO_PROCESS), arg(1, "SCMP_CMP_EQ", 77777)};
+    s.syscalls.push_back(sc);
+    Program both = compile(s);
+    CHECK(load_in_child(both, [] {
+              errno = 0;
+              if (::syscall(SYS_getpriority, PRIO_PROCESS, 77777) != -1 || errno != 99) return 1;
+              if (::syscall(SYS_getpriority, PRIO_PROCESS, 0) < 0) return 2;  // only one arg matches
+              errno = 0;
+              if (::syscall(SYS_getpriority, PRIO_PGRP, 77777) == -1 && errno == 99) return 3;
+              return 0;
+          }) == 0);
+}
+
+TEST_CASE("seccomp compile: unknown syscall names are skipped and reported") {
+    oci::Seccomp s;
+    s.defaultAction = "SCMP_ACT_ALLOW";
+    oci::SeccompSyscall sc;
+    sc.names = {"no_such_syscall_ucrun", "mkdir"};
+    sc.action = "SCMP_ACT_ERRNO";
+    s.syscalls.push_back(sc);
+    std::vector<std::string> logged;
+    CompileOptions o;
+    o.debug = [&](const std::string& m) { logged.push_back(m); };
+    Program p = compile(s, o);
+    REQUIRE(p.skipped.size() == 1);
+    CHECK(p.skipped[0] == "no_such_syscall_ucrun");
+    REQUIRE(logged.size() == 1);
+    CHECK(logged[0].find("no_such_syscall_ucrun") != std::string::npos);
+
+    // Everything unknown: still a valid (default-only) program.
+    s.syscalls[0].names = {"no_such_syscall_ucrun"};
+    CHECK_NOTHROW(compile(s));
+}
+
+TEST_CASE("seccomp compile: rules with the default action are skipped (runc)") {
+    oci::Seccomp s;
+    s.defaultAction = "SCMP_ACT_ERRNO";
+    s.defaultErrnoRet = 1;
+    oci::SeccompSyscall sc;
+    sc.names = {"mkdir"};
+    sc.action = "SCMP_ACT_ERRNO";
+    sc.errnoRet = 1;  // same as default: libseccomp would say EACCES
+    s.syscalls.push_back(sc);
+    CHECK_NOTHROW(compile(s));
+}
+
+TEST_CASE("seccomp compile: errors name the JSON path") {
+    auto expect = [](const oci::Seccomp& s, const std::string& path) {
+        try {
+            compile(s);
+            FAIL("no error for " << path);
+        } catch (const oci::SpecError& e) {
+            CHECK(e.path() == path);
+        }
+    };
+    oci::Seccomp base;
+    base.defaultAction = "SCMP_ACT_ALLOW";
+    oci::SeccompSyscall sc;
+    sc.names = {"mkdir"};
+    sc.action = "SCMP_ACT_ERRNO";
+
+    {
+        auto s = base;
+        s.defaultAction = "SCMP_ACT_BOGUS";
+        expect(s, "linux.seccomp.defaultAction");
+    }
+    {
+        auto s = base;
+        s.defaultAction = "SCMP_ACT_NOTIFY";
+        expect(s, "linux.seccomp.defaultAction");
+    }
+    {
+        auto s = base;
+        s.defaultErrnoRet = 5;  // ALLOW takes no errno: spec MUST fail
+        expect(s, "linux.seccomp.defaultErrnoRet");
+    }
+    {
+        auto s = base;
+        s.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_VAX"};
+        expect(s, "linux.seccomp.architectures[1]");
+    }
+    {
+        auto s = base;
+        s.flags = {"SECCOMP_FILTER_FLAG_NOPE"};
+        expect(s, "linux.seccomp.flags[0]");
+    }
+    {
+        auto s = base;
+        auto r = sc;
+        r.action = "SCMP_ACT_KILL";
+        r.errnoRet = 3;
+        s.syscalls = {sc, r};
+        expect(s, "linux.seccomp.syscalls[1].errnoRet");
+    }
+    {
+        auto s = base;
+        auto r = sc;
+        r.args = {arg(6, "SCMP_CMP_EQ", 1)};
+        s.syscalls = {r};
+        expect(s, "linux.seccomp.syscalls[0].args[0].index");
+    }
+    {
+        auto s = base;
+        auto r = sc;
+        r.args = {arg(0, "SCMP_CMP_EQ", 1), arg(1, "SCMP_CMP_ALMOST", 1)};
+        s.syscalls = {r};
+        expect(s, "linux.seccomp.syscalls[0].args[1].op");
+    }
+    {
+        auto s = base;
+        auto r = sc;
+        r.action = "SCMP_ACT_NOTIFY";
+        r.names = {"mkdir", "write"};
+        s.syscalls = {r};
+        expect(s, "linux.seccomp.syscalls[0].names[1]");
+    }
+    {
+        auto s = base;
+        auto r = sc;
+        r.names.clear();
+        s.syscalls = {r};
+        expect(s, "linux.seccomp.syscalls[0].names");
+    }
+}
+
+TEST_CASE("seccomp compile: flags") {
+    oci::Seccomp s;
+    s.defaultAction = "SCMP_ACT_ALLOW";
+    oci::SeccompSyscall sc;
+    sc.names = {"mkdir"};
+    sc.action = "SCMP_ACT_LOG";
+    s.syscalls.push_back(sc);
+    s.flags = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"};
+    Program p = compile(s);
+    CHECK(p.flags == SECCOMP_FILTER_FLAG_LOG);  // TSYNC ignored, as runc
+
+    if (kernel_filter_flags() & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) {
+        s.flags = {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
+        CHECK(compile(s).flags == 0);  // dropped: no listener
+        s.syscalls[0].action = "SCMP_ACT_NOTIFY";
+        CHECK(compile(s).flags == (SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV));
+    }
+    // The LOG program loads.
+    s.flags = {"SECCOMP_FILTER_FLAG_LOG"};
+    s.syscalls[0].action = "SCMP_ACT_LOG";
+    CHECK(load_in_child(compile(s), [] { return ::syscall(SYS_getpid) > 0 ? 0 : 1; }) == 0);
+}
+
+TEST_CASE("seccomp: cache round trip") {
+    auto p = compile(umask_rule({arg(0, "SCMP_CMP_EQ", 022)}));
+    auto q = Program::from_bytes(p.to_bytes());
+    CHECK(q.flags == p.flags);
+    CHECK(q.uses_notify == p.uses_notify);
+    REQUIRE(q.insns.size() == p.insns.size());
+    CHECK(std::memcmp(q.insns.data(), p.insns.data(), p.insns.size() * sizeof(sock_filter)) == 0);
+    CHECK_THROWS_AS(Program::from_bytes("junk"), ucrun::Error);
+    CHECK(load_in_child(q, [] { return umask_result(022) == 99 ? 0 : 1; }) == 0);
+}
+
+TEST_CASE("seccomp: absent linux.seccomp compiles to nothing") {
+    std::optional<oci::Seccomp> none;
+    CHECK_FALSE(compile(none).has_value());
+}
+
+TEST_CASE("seccomp: Docker's default profile (amd64, default caps) compiles and behaves") {
+    json j = test::fixture("docker-default-amd64.json");
+    REQUIRE(j["syscalls"][0]["names"].size() > 300);
+    auto s = parse_seccomp(j);
+    std::vector<std::string> logged;
+    CompileOptions o;
+    o.debug = [&](const std::string& m) { logged.push_back(m); };
+    Program p = compile(s, o);
+    MESSAGE("docker profile: " << p.insns.size() << " BPF instructions, " << p.skipped.size()
+                               << " names unknown to libseccomp " << libseccomp_version());
+    CHECK(p.insns.size() > 100);
+    CHECK(p.skipped.size() == logged.size());
+    CHECK(p.skipped.size() < 10);
+
+    char dir[] = "/tmp/ucrun-sec-XXXXXX";
+    REQUIRE(::mkdtemp(dir));
+    const std::string target = std::string(dir) + "/d";
+    int rc = load_in_child(p, [&]() -> int {
+        if (::syscall(SYS_getpid) <= 0) return 1;
+        if (::mkdir(target.c_str(), 0700) != 0) return 2;  // allowed
+        errno = 0;
+        if (::syscall(SYS_unshare, CLONE_NEWUTS) != -1 || errno != EPERM) return 3;  // defaultErrnoRet 1
+        errno = 0;
+        if (::syscall(SYS_clone3, nullptr, 0) != -1 || errno != ENOSYS) return 4;  // errnoRet 38
+        errno = 0;
+        if (::socket(40 /* AF_VSOCK */, SOCK_STREAM, 0) != -1 || errno != EPERM) return 5;
+        int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0) return 6;
+        ::close(fd);
+        if (::syscall(SYS_personality, 0xffffffffUL) < 0) return 7;  // query: allowed
+        pid_t pid = ::fork();  // clone without namespace flags: allowed
+        if (pid < 0) return 8;
+        if (pid == 0) ::_exit(0);
+        int st;
+        ::waitpid(pid, &st, 0);
+        return 0;
+    });
+    CHECK(rc == 0);
+    ::rmdir(target.c_str());
+    ::rmdir(dir);
+}
+
+TEST_CASE("seccomp: SCMP_ACT_NOTIFY end to end (listener fd, send_notify_fd, agent reply)") {
+    oci::Seccomp s;
+    s.defaultAction = "SCMP_ACT_ALLOW";
+    oci::SeccompSyscall sc;
+    sc.names = {"getppid"};
+    sc.action = "SCMP_ACT_NOTIFY";
+    s.syscalls.push_back(sc);
+    s.listenerMetadata = "hello";
+    Program p = compile(s);
+    REQUIRE(p.uses_notify);
+    CHECK((p.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0);
+
+    char dir[] = "/tmp/ucrun-sec-XXXXXX";
+    REQUIRE(::mkdtemp(dir));
+    const std::string path = std::string(dir) + "/agent.sock";
+    ucrun::Fd lsock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(lsock);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, path.c_str());
+    REQUIRE(::bind(lsock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(lsock.get(), 1) == 0);
+
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        int rc = 0;
+        try {
+            ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            int fd = load(p);
+            if (fd < 0) ::_exit(10);
+            json state = {{"ociVersion", "1.3.0"}, {"id", "c1"}, {"status", "creating"}, {"pid", ::getpid()}, {"bundle", "/b"}};
+            send_notify_fd(path, fd, container_process_state(::getpid(), std::string("hello"), state));
+            ::close(fd);
+            rc = ::syscall(SYS_getppid) == 4242 ? 0 : 11;  // answered by the agent below
+        } catch (...) {
+            rc = 12;
+        }
+        ::_exit(rc);
+    }
+
+    pollfd pf{lsock.get(), POLLIN, 0};
+    REQUIRE(::poll(&pf, 1, 10000) == 1);
+    ucrun::Fd conn(::accept4(lsock.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    REQUIRE(conn);
+    std::string payload;
+    ucrun::Fd notify_fd;
+    for (;;) {
+        char buf[4096];
+        iovec iov{buf, sizeof buf};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        ssize_t n = ::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC);
+        REQUIRE(n >= 0);
+        if (n == 0) break;  // runtime closed: one state per connection
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                int fd;
+                std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+                notify_fd.reset(fd);
+            }
+        payload.append(buf, static_cast<size_t>(n));
+    }
+    REQUIRE(notify_fd);
+    json st = json::parse(payload);
+    CHECK(st["ociVersion"] == "1.3.0");
+    CHECK(st["fds"] == json::array({"seccompFd"}));
+    CHECK(st["pid"] == child);
+    CHECK(st["metadata"] == "hello");
+    CHECK(st["state"]["id"] == "c1");
+
+    seccomp_notif_sizes sizes{};
+    REQUIRE(::syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0);
+    std::vector<char> reqbuf(std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif)), 0);
+    std::vector<char> respbuf(std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp)), 0);
+    auto* req = reinterpret_cast<seccomp_notif*>(reqbuf.data());
+    auto* resp = reinterpret_cast<seccomp_notif_resp*>(respbuf.data());
+    pollfd nf{notify_fd.get(), POLLIN, 0};
+    REQUIRE(::poll(&nf, 1, 10000) == 1);
+    REQUIRE(::ioctl(notify_fd.get(), SECCOMP_IOCTL_NOTIF_RECV, req) == 0);
+    CHECK(req->pid == static_cast<uint32_t>(child));
+    CHECK(req->data.nr == SYS_getppid);
+    resp->id = req->id;
+    resp->val = 4242;
+    resp->error = 0;
+    resp->flags = 0;
+    REQUIRE(::ioctl(notify_fd.get(), SECCOMP_IOCTL_NOTIF_SEND, resp) == 0);
+
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    ::unlink(path.c_str());
+    ::rmdir(dir);
+}
+
+TEST_CASE("seccomp: send_notify_fd reports a missing listener") {
+    CHECK_THROWS_AS(send_notify_fd("/nonexistent/ucrun/agent.sock", 0, json::object()), ucrun::SysError);
+    CHECK_THROWS_AS(send_notify_fd(std::string(200, 'x'), 0, json::object()), ucrun::Error);
+}
