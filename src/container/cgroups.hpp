@@ -1,11 +1,22 @@
-// The container's cgroup as later commands see it, restored from the state
-// record (src/cgroup does the work).
+// The container's cgroup: made at create (runtime.md "create": the
+// resources of config.json are applied), restored from the state record by
+// later commands. src/cgroup does the work.
 #pragma once
 
+#include <memory>
+
+#include "cgroup/manager.hpp"
+#include "container/context.hpp"
+#include "oci/config.hpp"
 #include "state/store.hpp"
 
 namespace ucrun::container {
 
+// Creates the cgroup and applies linux.resources, with runc's default
+// device rules and the allow rules of linux.devices after the config's own.
+std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg);
+
+std::unique_ptr<cgroup::Manager> restore_cgroup(const state::Record& r);
 bool cgroup_frozen(const state::Record& r);
 // Signals every process of the container's cgroup; false when it has none.
 bool kill_cgroup(const state::Record& r, int sig);

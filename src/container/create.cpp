@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "container/cgroups.hpp"
 #include "container/record.hpp"
 #include "mount/devices.hpp"
 #include "ns/namespaces.hpp"
@@ -61,6 +62,7 @@ struct CreateGuard {
     std::string id;
     pid_t pid = 0;
     pid_t extra = 0;  // the intermediate child on the join path
+    cgroup::Manager* cg = nullptr;
     bool armed = true;
     ~CreateGuard() {
         if (!armed) return;
@@ -68,6 +70,12 @@ struct CreateGuard {
             if (p <= 0) continue;
             ::kill(p, SIGKILL);
             ::waitpid(p, nullptr, __WALL);
+        }
+        if (cg) {
+            try {
+                cg->destroy();
+            } catch (...) {
+            }
         }
         if (store) store->remove(id);
     }
@@ -165,6 +173,17 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     args.console_socket = console ? console.get() : -1;
     args.seccomp_listener = listener ? listener.get() : -1;
 
+    // The cgroup exists, with its limits, before the init does (runtime.md
+    // "create": resources are applied before the user program runs).
+    std::unique_ptr<cgroup::Manager> cg = make_cgroup(ctx, o.id, cfg);
+    guard.cg = cg.get();
+    const int cg_fd = cg->enabled() ? cg->v2_dir_fd() : -1;
+    // With a cgroup namespace, the init must sit in its cgroup before the
+    // namespace is made, so that the namespace is rooted there
+    // (cgroup_namespaces(7)). On pure v2 clone3(CLONE_INTO_CGROUP) does both
+    // at once; otherwise the init unshares it after the parent has moved it.
+    args.late_cgroupns = cg->enabled() && cg_fd < 0 && (plan.new_flags & CLONE_NEWCGROUP);
+
     join_for_children(plan);
     auto [parent_end, child_end] = sys::seqpacket_pair();
     args.sync = child_end.get();
@@ -172,11 +191,15 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
 
     int pidfd = -1;
     struct clone_args ca {};
-    if (args.fast_path) ca.flags = plan.new_flags;
+    if (args.fast_path) ca.flags = plan.new_flags & ~(args.late_cgroupns ? CLONE_NEWCGROUP : 0UL);
     else if (!plan.new_user()) ca.flags = plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME);
     ca.flags |= CLONE_PIDFD;
     ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     ca.exit_signal = SIGCHLD;
+    if (cg_fd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = static_cast<uint64_t>(cg_fd);
+    }
     pid_t pid = sys::clone3(&ca);
     if (pid < 0) throw_errno("clone3 container init");
     if (pid == 0) {
@@ -198,8 +221,9 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
                    security::container_process_state(p, L.seccomp->listenerMetadata,
                                                      initial_state_json(cfg, o.id, bundle, p)).dump());
     };
-    if (args.fast_path && plan.new_user()) {
-        userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
+    if (cg->enabled() && cg_fd < 0) cg->add_pid(pid);
+    if (args.fast_path && (plan.new_user() || args.late_cgroupns)) {
+        if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
         proc::send(parent_end.get(), proc::Msg::MapsDone);
     }
     if (args.fast_path) write_time_offsets(pid, cfg);
@@ -213,7 +237,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             throw Error("container init exited before it was ready");
         if (type == proc::Msg::Error) throw Error(payload);
         if (type == proc::Msg::NeedMaps) {
-            userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
+            if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
             proc::send(parent_end.get(), proc::Msg::MapsDone);
             if (!forks) send_state(pid);
         } else if (type == proc::Msg::InitPid) {
@@ -232,6 +256,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
         sys::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*cfg.process->oomScoreAdj));
 
     state::Record rec = make_record(cfg, o.id, bundle, rootfs, pid, text);
+    rec.cgroup = cg->to_json();
     store.save(rec);
     if (!o.pid_file.empty()) sys::write_file_atomic(absolute_pid_file(o.pid_file), std::to_string(pid));
 

@@ -186,16 +186,17 @@ pid_t fork_into_pid_ns() {
     bool set_groups = true;
 
     if (a.fast_path) {
-        if (plan.new_user()) wait_for(a.sync, Msg::MapsDone);
+        if (plan.new_user() || a.late_cgroupns) wait_for(a.sync, Msg::MapsDone);
+        if (a.late_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
     } else {
         join_namespaces(plan);
         unsigned long flags = plan.new_flags & ~static_cast<unsigned long>(CLONE_NEWPID | 0x80);
-        if (flags & CLONE_NEWUSER) {
-            if (::unshare(CLONE_NEWUSER) < 0) throw_errno("unshare user namespace");
-            send(a.sync, Msg::NeedMaps);
-            wait_for(a.sync, Msg::MapsDone);
-            flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
-        }
+        // One handshake: the parent writes our maps (new user namespace)
+        // and places us in the cgroup before we make the other namespaces.
+        if ((flags & CLONE_NEWUSER) && ::unshare(CLONE_NEWUSER) < 0) throw_errno("unshare user namespace");
+        send(a.sync, Msg::NeedMaps);
+        wait_for(a.sync, Msg::MapsDone);
+        flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
         if (userns) become_ns_root(false);
         if (flags && ::unshare(static_cast<int>(flags)) < 0) throw_errno("unshare namespaces");
         unsigned long late = plan.new_flags & (CLONE_NEWPID | 0x80);

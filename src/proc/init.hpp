@@ -22,7 +22,8 @@ struct InitArgs {
     int exec_fifo = -1;     // O_PATH fd of <state>/exec.fifo; -1: wait for Msg::Start
     int preserve_fds = 0;   // fds 3 .. 3+N-1 stay open (plus LISTEN_FDS)
     bool new_keyring = true;
-    bool fast_path = true;  // all namespaces new and created by clone3 itself
+    bool fast_path = true;
+    bool late_cgroupns = false;  // unshare the cgroup namespace once the parent has placed us  // all namespaces new and created by clone3 itself
     int last_cap = 40;
     const void* seccomp = nullptr;  // const security::Program*, compiled by the parent
     int console_socket = -1;        // connected --console-socket: the pty master goes here
