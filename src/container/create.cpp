@@ -92,16 +92,6 @@ void join_for_children(const ns::Plan& plan) {
     }
 }
 
-void write_time_offsets(pid_t pid, const oci::Config& cfg) {
-    if (!cfg.linux || cfg.linux->timeOffsets.empty()) return;
-    // config-linux.md "Offset for Time Namespace": written before any process
-    // runs in the namespace (time_namespaces(7)).
-    std::string s;
-    for (const auto& [clock, off] : cfg.linux->timeOffsets)
-        s += clock + " " + std::to_string(off.secs.value_or(0)) + " " + std::to_string(off.nanosecs.value_or(0)) + "\n";
-    sys::write_file("/proc/" + std::to_string(pid) + "/timens_offsets", s);
-}
-
 }  // namespace
 
 Created create(Context& ctx, const CreateOptions& o, bool foreground) {
@@ -128,6 +118,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // Everything that can fail without side effects is done; from here on
     // the guard undoes what was made.
     state::Store store(ctx.root);
+    std::unique_ptr<cgroup::Manager> cg;  // outlives the guard, which destroys it on failure
     CreateGuard guard;
     Fd dirfd = store.create_dir(o.id);
     guard.store = &store;
@@ -169,13 +160,16 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     args.new_keyring = !o.no_new_keyring;
     args.fast_path = plan.joins.empty();
     args.last_cap = security::read_last_cap();
+    const security::CapSets caps = security::resolve(cfg.process->capabilities, args.last_cap);
+    for (const auto& n : caps.ignored) ctx.log.warn("process.capabilities: ignoring unknown or unavailable capability " + n);
+    args.caps = &caps;
     args.seccomp = seccomp ? &*seccomp : nullptr;
     args.console_socket = console ? console.get() : -1;
     args.seccomp_listener = listener ? listener.get() : -1;
 
     // The cgroup exists, with its limits, before the init does (runtime.md
     // "create": resources are applied before the user program runs).
-    std::unique_ptr<cgroup::Manager> cg = make_cgroup(ctx, o.id, cfg);
+    cg = make_cgroup(ctx, o.id, cfg);
     guard.cg = cg.get();
     const int cg_fd = cg->enabled() ? cg->v2_dir_fd() : -1;
     // With a cgroup namespace, the init must sit in its cgroup before the
@@ -191,8 +185,13 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
 
     int pidfd = -1;
     struct clone_args ca {};
+    // A new time namespace is made by the init itself: its offsets can only
+    // be written before any process is in it (time_namespaces(7)).
     if (args.fast_path) ca.flags = plan.new_flags & ~(args.late_cgroupns ? CLONE_NEWCGROUP : 0UL);
-    else if (!plan.new_user()) ca.flags = plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME);
+    // With a user namespace (new or joined) the pid namespace must be owned
+    // by it, so the init makes it after joining (and forks); else clone does.
+    else if (!plan.has(CLONE_NEWUSER)) ca.flags = plan.new_flags & CLONE_NEWPID;
+    ca.flags &= ~static_cast<uint64_t>(CLONE_NEWTIME);
     ca.flags |= CLONE_PIDFD;
     ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     ca.exit_signal = SIGCHLD;
@@ -214,7 +213,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     const auto& L = *cfg.linux;
     // The init reads the container process state (for a seccomp listener)
     // once its final pid is known: see proc/init.cpp.
-    const bool forks = !args.fast_path && plan.new_user() && (plan.new_flags & (CLONE_NEWPID | CLONE_NEWTIME));
+    const bool forks = !args.fast_path && plan.has(CLONE_NEWUSER) && (plan.new_flags & CLONE_NEWPID);
     auto send_state = [&](pid_t p) {
         if (!listener) return;
         proc::send(parent_end.get(), proc::Msg::State,
@@ -226,8 +225,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
         if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
         proc::send(parent_end.get(), proc::Msg::MapsDone);
     }
-    if (args.fast_path) write_time_offsets(pid, cfg);
-    if (args.fast_path || !plan.new_user()) send_state(pid);
+    if (args.fast_path || (!plan.new_user() && !forks)) send_state(pid);
 
     // Talk to the init until it is ready or fails.
     for (;;) {
@@ -245,7 +243,6 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             ::waitpid(pid, nullptr, 0);  // the intermediate has exited
             guard.pid = pid = init;
             out.pidfd.reset(sys::pidfd_open(pid));
-            write_time_offsets(pid, cfg);
             send_state(pid);
         } else if (type == proc::Msg::Ready) {
             break;

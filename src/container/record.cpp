@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "config.h"
 #include "log/log.hpp"
 
 namespace ucrun::container {
@@ -9,7 +10,9 @@ namespace ucrun::container {
 namespace {
 oci::State base_state(const oci::Config& cfg, const std::string& id, const std::string& bundle, pid_t pid) {
     oci::State s;
-    s.ociVersion = cfg.ociVersion;
+    // runtime.md "State": the version of the spec the state complies with.
+    (void)cfg;
+    s.ociVersion = UCRUN_SPEC_VERSION;
     s.id = id;
     s.pid = pid;
     s.bundle = bundle;

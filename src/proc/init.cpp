@@ -7,13 +7,19 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <linux/magic.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 #include <vector>
 
 #include "mount/devices.hpp"
@@ -46,7 +52,7 @@ void wait_for(int sync, Msg want) {
 // join the namespaces it owns.
 void join_namespaces(const ns::Plan& plan) {
     for (const auto& j : plan.joins) {
-        if (j.flag == CLONE_NEWPID || j.flag == 0x80 /* CLONE_NEWTIME */) continue;  // joined by the parent
+        if (j.flag == CLONE_NEWPID || j.flag == CLONE_NEWTIME) continue;  // joined by the parent
         Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd) throw_errno("open " + j.type + " namespace " + j.path);
         if (::setns(fd.get(), static_cast<int>(j.flag)) < 0) throw_errno("join " + j.type + " namespace " + j.path);
@@ -68,16 +74,40 @@ void set_hostnames(const oci::Config& cfg) {
         throw_errno("setdomainname " + *cfg.domainname);
 }
 
-// A procfs instance of our own, never attached anywhere the container can
-// reach: writes to /proc files go through it, not through a /proc the
-// rootfs controls (CVE-2025-52881).
-Fd private_procfs() {
-    Fd fs(sys::fsopen("proc", FSOPEN_CLOEXEC));
-    if (!fs) throw_errno("open a private procfs");
-    if (sys::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) throw_errno("create a private procfs");
-    Fd mnt(sys::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
-    if (!mnt) throw_errno("mount a private procfs");
-    return mnt;
+// The host's /proc, opened before anything of the rootfs is mounted and
+// checked to be the root of a procfs: writes to /proc files during setup
+// go through it, never through a /proc the container's rootfs controls
+// (CVE-2025-52881). Entries such as /proc/sys/net show the namespaces of
+// the process that opens them, i.e. the container's.
+Fd host_procfs() {
+    Fd fd(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) throw_errno("open /proc");
+    struct statfs sfs;
+    struct statx stx;
+    if (::fstatfs(fd.get(), &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC ||
+        ::statx(fd.get(), "", AT_EMPTY_PATH, 0, &stx) < 0 ||
+        ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)))
+        throw Error("/proc is not a procfs mount");
+    return fd;
+}
+
+// config-linux.md "Offset for Time Namespace": the offsets are written
+// between unshare and the first process entering the namespace; then we
+// enter it ourselves through time_for_children (time_namespaces(7)).
+void enter_new_time_ns(const oci::Config& cfg) {
+    if (::unshare(CLONE_NEWTIME) < 0) throw_errno("unshare time namespace");
+    if (cfg.linux && !cfg.linux->timeOffsets.empty()) {
+        std::string s;
+        for (const auto& [clock, off] : cfg.linux->timeOffsets)
+            s += clock + " " + std::to_string(off.secs.value_or(0)) + " " + std::to_string(off.nanosecs.value_or(0)) + "\n";
+        try {
+            sys::write_file("/proc/self/timens_offsets", s);
+        } catch (const SysError& e) {
+            throw SysError("linux.timeOffsets: write /proc/self/timens_offsets", e.code());
+        }
+    }
+    Fd ns(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
+    if (!ns || ::setns(ns.get(), CLONE_NEWTIME) < 0) throw_errno("enter time namespace");
 }
 
 // config-linux.md "Sysctl": written in the container's namespaces.
@@ -188,9 +218,10 @@ pid_t fork_into_pid_ns() {
     if (a.fast_path) {
         if (plan.new_user() || a.late_cgroupns) wait_for(a.sync, Msg::MapsDone);
         if (a.late_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
+        if (plan.new_flags & CLONE_NEWTIME) enter_new_time_ns(cfg);
     } else {
         join_namespaces(plan);
-        unsigned long flags = plan.new_flags & ~static_cast<unsigned long>(CLONE_NEWPID | 0x80);
+        unsigned long flags = plan.new_flags & ~static_cast<unsigned long>(CLONE_NEWPID | CLONE_NEWTIME);
         // One handshake: the parent writes our maps (new user namespace)
         // and places us in the cgroup before we make the other namespaces.
         if ((flags & CLONE_NEWUSER) && ::unshare(CLONE_NEWUSER) < 0) throw_errno("unshare user namespace");
@@ -199,9 +230,9 @@ pid_t fork_into_pid_ns() {
         flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
         if (userns) become_ns_root(false);
         if (flags && ::unshare(static_cast<int>(flags)) < 0) throw_errno("unshare namespaces");
-        unsigned long late = plan.new_flags & (CLONE_NEWPID | 0x80);
-        if (late && plan.new_user()) {
-            if (::unshare(static_cast<int>(late)) < 0) throw_errno("unshare pid namespace");
+        if (plan.new_flags & CLONE_NEWTIME) enter_new_time_ns(cfg);
+        if ((plan.new_flags & CLONE_NEWPID) && userns) {
+            if (::unshare(CLONE_NEWPID) < 0) throw_errno("unshare pid namespace");
             pid_t child = fork_into_pid_ns();
             if (child < 0) throw_errno("clone container init");
             if (child > 0) {
@@ -227,7 +258,7 @@ pid_t fork_into_pid_ns() {
         ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr);
     }
 
-    Fd procfd = private_procfs();
+    Fd procfd = host_procfs();
     apply_sysctl(cfg, procfd.get());
 
     mount::prepare_rootfs(a.rootfs);
@@ -249,8 +280,7 @@ pid_t fork_into_pid_ns() {
     // it as late as possible, just before execve.
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
     if (prog && !p.noNewPrivileges) load_seccomp(a, *prog, process_state);
-    security::CapSets caps = security::resolve(p.capabilities, a.last_cap);
-    switch_user(p, caps, a.last_cap, set_groups);
+    switch_user(p, *a.caps, a.last_cap, set_groups);
     if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
 
     std::vector<char*> argv;

@@ -10,6 +10,7 @@
 #include "mount/rootfs.hpp"
 #include "ns/namespaces.hpp"
 #include "oci/config.hpp"
+#include "security/capabilities.hpp"
 
 namespace ucrun::proc {
 
@@ -25,6 +26,7 @@ struct InitArgs {
     bool fast_path = true;
     bool late_cgroupns = false;  // unshare the cgroup namespace once the parent has placed us  // all namespaces new and created by clone3 itself
     int last_cap = 40;
+    const security::CapSets* caps = nullptr;  // process.capabilities, resolved by the parent
     const void* seccomp = nullptr;  // const security::Program*, compiled by the parent
     int console_socket = -1;        // connected --console-socket: the pty master goes here
     int seccomp_listener = -1;      // connected linux.seccomp.listenerPath

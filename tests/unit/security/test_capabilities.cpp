@@ -45,8 +45,11 @@ TEST_CASE("capability sets resolve against the kernel's last cap") {
     CHECK(s.ignored[0] == "CAP_BPF");
     CHECK(resolve(c, 40).bounding == ((1ull << 5) | (1ull << 0) | (1ull << 39)));
 
-    c.ambient = {"CAP_WHATEVER"};
-    CHECK_THROWS_AS(resolve(c, 40), ucrun::Error);
+    c.ambient = {"CAP_WHATEVER"};  // unknown: ignored with a warning (config.md)
+    auto w = resolve(c, 40);
+    CHECK(w.ambient == 0);
+    REQUIRE(w.ignored.size() == 1);
+    CHECK(w.ignored[0] == "CAP_WHATEVER");
     CHECK(resolve(std::optional<oci::Capabilities>{}, 40).bounding == 0);
 }
 
