@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what ucrun needs to build and test on Debian 12, by package name.
+set -euo pipefail
+pkgs=(meson ninja-build pkg-config g++ git
+      nlohmann-json3-dev libyaml-cpp-dev libseccomp-dev libmount-dev doctest-dev
+      busybox-static python3 python3-pytest iproute2 time util-linux procps)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Peers the benchmark compares against, when the archive has them (optional).
+for p in runc crun; do
+  if ! command -v "$p" >/dev/null 2>&1; then
+    apt-get install -y -q --no-install-recommends "$p" >/dev/null 2>&1 || true
+  fi
+done
