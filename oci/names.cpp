@@ -57,7 +57,7 @@ constexpr std::string_view mount_options[] = {
     "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime",
     "noexec", "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime",
     "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime",
-    "relatime", "remount", "rexec", "rnoatime", "rnodiratime", "rnoexec",
+    "relatime", "remount", "rexec", "rnoatime", "rnodev", "rnodiratime", "rnoexec",
     "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate",
     "rrelatime", "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid",
     "rsymfollow", "runbindable", "rw", "shared", "silent", "slave", "strictatime",

@@ -2,6 +2,7 @@
 // convertLibcontainerStats): Go's omitempty drops zero numbers and empty
 // lists, never nested objects.
 #include <dirent.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cgroup/fsio.hpp"
@@ -192,6 +193,23 @@ json stats_v1(const DirOf& dir_of) {
                               "memory_spread_page", "memory_spread_slab", "sched_load_balance",
                               "sched_relax_domain_level"})
             s["cpuset"][k] = read_u(cs, std::string("cpuset.") + k);
+        // Signed: -1 is "the system default" (runc CPUSetStats int64).
+        if (auto v = try_read(cs + "/cpuset.sched_relax_domain_level"))
+            s["cpuset"]["sched_relax_domain_level"] = std::strtoll(trim(*v).c_str(), nullptr, 10);
+        // "0-3,8" -> [0,1,2,3,8] (runc getCpusetStat / parseCpusetList).
+        auto list = [&](const char* file, const char* key) {
+            std::vector<uint64_t> out;
+            if (auto v = try_read(cs + "/" + file))
+                for (const auto& part : split(trim(*v), ',')) {
+                    if (part.empty()) continue;
+                    auto range = split(part, '-');
+                    uint64_t lo = parse_uint(range[0]), hi = range.size() > 1 ? parse_uint(range[1]) : lo;
+                    for (uint64_t i = lo; i <= hi && out.size() < 65536; ++i) out.push_back(i);
+                }
+            put(s["cpuset"], key, out);
+        };
+        list("cpuset.cpus", "cpus");
+        list("cpuset.mems", "mems");
     }
 
     std::string mem = dir_of("memory");

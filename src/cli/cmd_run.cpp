@@ -1,6 +1,8 @@
 #include "cli/command.hpp"
 #include "cli/create_flags.hpp"
+#include "container/activation.hpp"
 #include "container/ops.hpp"
+#include "state/store.hpp"
 
 namespace ucrun::cli {
 
@@ -8,12 +10,24 @@ namespace {
 int run(Context& ctx, const Parsed& p) {
     require_args(p, 1, "run");
     auto opts = create_options(p);
+    opts.detach = p.has("detach");
     container::Created c = container::create(ctx, opts, true);
-    if (p.has("detach")) {
+    // NOTIFY_SOCKET: the socket the container notifies, bound before the
+    // init runs (container/activation.hpp).
+    Fd notify;
+    try {
+        notify = container::activation::bind_notify(state::Store(ctx.root).dir(opts.id));
+    } catch (...) {
+        container::remove(ctx, opts.id, true);
+        throw;
+    }
+    if (opts.detach) {
         container::release(ctx, opts.id, c);
+        // runc: run --detach returns once the container said READY=.
+        if (notify) container::activation::wait_notify(notify.get(), container::activation::notify_host(), c.pid, c.pidfd.get());
         return 0;
     }
-    return container::run_foreground(ctx, opts.id, c);
+    return container::run_foreground(ctx, opts.id, c, notify ? notify.get() : -1);
 }
 }  // namespace
 

@@ -29,6 +29,12 @@ Command delete_command();
 Command list_command();
 Command spec_command();
 Command features_command();
+Command update_command();
+Command pause_command();
+Command resume_command();
+Command events_command();
+Command exec_command();
+Command ps_command();
 
 // Requires exactly `n` positional args (runc: "... requires exactly 1 argument(s)").
 void require_args(const Parsed& p, size_t n, const char* cmd);

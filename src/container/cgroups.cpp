@@ -1,8 +1,48 @@
 #include "container/cgroups.hpp"
 
+#include <csignal>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
 #include "cgroup/devices.hpp"
+#include "sys/error.hpp"
 
 namespace ucrun::container {
+
+namespace {
+
+// A default device rule without the accesses that the config's own rules
+// deny for that very device (type, major and minor named: "deny c 1:5 rwm"
+// after the usual "deny all"), the last rule naming the device deciding.
+// runc appends its defaults after the config's rules, so such a deny has
+// no effect there; config-linux.md asks for the rules to be applied in the
+// listed order, and a deny of /dev/zero by name is meant. A blanket rule
+// ("a", or no major) never removes a default.
+std::optional<oci::DeviceCgroup> yield_to_config(oci::DeviceCgroup d, const std::vector<oci::DeviceCgroup>& cfg) {
+    if (!d.major || !d.minor || *d.major < 0 || *d.minor < 0) return d;
+    const std::string type = d.type.value_or("a");
+    std::string denied;
+    for (const auto& r : cfg) {
+        if (!r.major || *r.major != *d.major || (r.minor && *r.minor != *d.minor)) continue;
+        if (r.type.value_or("a") != type) continue;
+        for (char c : r.access.value_or("rwm")) {
+            auto at = denied.find(c);
+            if (!r.allow && at == std::string::npos) denied += c;
+            if (r.allow && at != std::string::npos) denied.erase(at, 1);
+        }
+    }
+    if (denied.empty()) return d;
+    std::string access;
+    for (char c : d.access.value_or("rwm"))
+        if (denied.find(c) == std::string::npos) access += c;
+    if (access.empty()) return std::nullopt;
+    d.access = access;
+    return d;
+}
+
+}  // namespace
 
 std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg) {
     cgroup::Options opts;
@@ -10,10 +50,22 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
     opts.systemd_cgroup = ctx.systemd_cgroup;
     auto cg = cgroup::Manager::make(opts, id, cfg.linux ? cfg.linux->cgroupsPath : std::nullopt);
     if (!cg->enabled()) return cg;
+    // A cgroup shared with other processes (another container of the same
+    // id under another --root gets the same default path) lets kill --all,
+    // pause and delete reach them. runc 1.1 warns, as here; 1.2 refuses.
+    if (cg->exists()) {
+        if (auto n = cg->pids().size())
+            ctx.log.warn("container's cgroup is not empty: " + std::to_string(n) + " process(es) found in " +
+                         cg->path());
+        if (cg->frozen()) throw Error("container's cgroup unexpectedly frozen: " + cg->path());
+    }
     oci::Resources res = cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{};
     // runc appends its default allowed devices, and linux.devices, after
-    // the config's rules (config-linux.md "Default Devices").
-    for (auto& d : cgroup::default_device_rules()) res.devices.push_back(d);
+    // the config's rules (config-linux.md "Default Devices"), except what
+    // the config itself denies by name (see yield_to_config).
+    const std::vector<oci::DeviceCgroup> own = res.devices;
+    for (auto& d : cgroup::default_device_rules())
+        if (auto kept = yield_to_config(d, own)) res.devices.push_back(*kept);
     if (cfg.linux)
         for (const auto& d : cfg.linux->devices) {
             if (d.type == "p") continue;
@@ -60,6 +112,19 @@ void thaw_cgroup(const state::Record& r) {
     if (!r.cgroup.is_object()) return;
     auto cg = restore_cgroup(r);
     if (cg->enabled() && cg->exists() && cg->frozen()) cg->thaw();
+}
+
+void kill_leftovers(const state::Record& r) {
+    if (!r.cgroup.is_object()) return;
+    auto cg = restore_cgroup(r);
+    if (!cg->enabled() || !cg->exists()) return;
+    if (cg->pids().empty()) {
+        if (cg->frozen()) cg->thaw();
+        return;
+    }
+    cg->kill_all(SIGKILL);
+    if (cg->frozen()) cg->thaw();
+    for (int i = 0; i < 1000 && !cg->pids().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
 void destroy_cgroup(const state::Record& r) {

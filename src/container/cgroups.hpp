@@ -21,6 +21,11 @@ bool cgroup_frozen(const state::Record& r);
 // Signals every process of the container's cgroup; false when it has none.
 bool kill_cgroup(const state::Record& r, int sig);
 void thaw_cgroup(const state::Record& r);
+// A stopped container without a pid namespace of its own can leave
+// processes behind its init: SIGKILL them (thawing the cgroup if it is
+// frozen) and wait for them to go, so that the cgroup can be removed
+// (runc's destroy does the same).
+void kill_leftovers(const state::Record& r);
 void destroy_cgroup(const state::Record& r);
 
 }  // namespace ucrun::container

@@ -11,16 +11,21 @@
 
 #include <climits>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 
+#include "container/activation.hpp"
 #include "container/cgroups.hpp"
+#include "container/hooks.hpp"
 #include "container/record.hpp"
 #include "mount/devices.hpp"
+#include "mount/idmap.hpp"
 #include "ns/namespaces.hpp"
 #include "oci/container_id.hpp"
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
 #include "proc/init.hpp"
+#include "proc/sysctl.hpp"
 #include "proc/sync.hpp"
 #include "security/capabilities.hpp"
 #include "security/seccomp.hpp"
@@ -64,6 +69,9 @@ struct CreateGuard {
     pid_t extra = 0;  // the intermediate child on the join path
     cgroup::Manager* cg = nullptr;
     bool armed = true;
+    // runtime.md "Lifecycle": a failed create continues at step 12 (destroy)
+    // and 13 (poststop hooks, failures are warnings); runc does the same.
+    std::function<void()> poststop;
     ~CreateGuard() {
         if (!armed) return;
         for (pid_t p : {pid, extra}) {
@@ -78,6 +86,7 @@ struct CreateGuard {
             }
         }
         if (store) store->remove(id);
+        if (poststop) poststop();
     }
 };
 
@@ -109,6 +118,10 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     if (!cfg.linux) cfg.linux.emplace();
     const ns::Plan plan = ns::plan(&*cfg.linux);
     check_runtime_rules(cfg, plan);
+    proc::check_sysctl(cfg, plan);  // config-linux.md "Sysctl": namespaced keys only
+    // Socket activation passes through (container/activation.hpp).
+    const int listen_fds = activation::listen_fds();
+    if (listen_fds > 0) activation::add_listen_env(*cfg.process, listen_fds);
     std::string rootfs_cfg = cfg.root.path[0] == '/' ? cfg.root.path : bundle + "/" + cfg.root.path;
     struct stat st;
     if (::stat(rootfs_cfg.c_str(), &st) < 0)
@@ -121,6 +134,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     std::unique_ptr<cgroup::Manager> cg;  // outlives the guard, which destroys it on failure
     CreateGuard guard;
     Fd dirfd = store.create_dir(o.id);
+    if (!activation::notify_host().empty()) activation::prepare_notify(cfg, store.dir(o.id));
     guard.store = &store;
     guard.id = o.id;
 
@@ -135,14 +149,15 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
 
     Fd console;
     if (!o.console_socket.empty()) console = sys::connect_unix(o.console_socket, SOCK_STREAM);
-    else if (cfg.process->terminal && !foreground)
+    else if (cfg.process->terminal && (!foreground || o.detach))
         throw Error("cannot allocate tty if ucrun will detach without setting console socket");
 
     std::optional<security::Program> seccomp;
     Fd listener;
     if (cfg.linux->seccomp) {
         seccomp = security::compile(*cfg.linux->seccomp);
-        if (cfg.linux->seccomp->listenerPath)
+        // config-linux.md "listenerPath": ignored unless SCMP_ACT_NOTIFY is used.
+        if (cfg.linux->seccomp->listenerPath && seccomp->uses_notify)
             listener = sys::connect_unix(*cfg.linux->seccomp->listenerPath, SOCK_STREAM);
     }
 
@@ -155,8 +170,12 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     args.rootfs.ns = &plan;
     args.rootfs.userns = plan.has(CLONE_NEWUSER);
     args.rootfs.no_pivot = o.no_pivot;
+    // Idmapped binds are made here, as host root (mount/idmap.hpp); the
+    // init attaches them. Closed when create returns.
+    std::map<size_t, Fd> idmapped = mount::make_idmapped_mounts(cfg, bundle);
+    for (const auto& [i, fd] : idmapped) args.rootfs.premade[i] = fd.get();
     args.exec_fifo = fifo ? fifo.get() : -1;
-    args.preserve_fds = o.preserve_fds;
+    args.preserve_fds = listen_fds + o.preserve_fds;  // runc: the LISTEN_FDS first
     args.new_keyring = !o.no_new_keyring;
     args.fast_path = plan.joins.empty();
     args.last_cap = security::read_last_cap();
@@ -167,10 +186,42 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     args.console_socket = console ? console.get() : -1;
     args.seccomp_listener = listener ? listener.get() : -1;
 
+    // config.md "POSIX-platform Hooks" (container/hooks.hpp); no hooks, no work.
+    const oci::Hooks& hooks = cfg.hooks;
+    args.hooks_sync = !hooks.prestart.empty() || !hooks.createRuntime.empty();
+    nlohmann::json hook_state;
+    if (!hooks.createContainer.empty() || !hooks.startContainer.empty()) {
+        hook_state = initial_state_json(cfg, o.id, bundle, 0);
+        args.hook_state = &hook_state;
+        args.run_hooks = &run_hook_list;
+    }
+    if (!hooks.poststop.empty())
+        guard.poststop = [&] {
+            nlohmann::json st = initial_state_json(cfg, o.id, bundle, 0);
+            st["status"] = "stopped";
+            run_poststop(ctx, hooks.poststop, st, bundle);
+        };
+
     // The cgroup exists, with its limits, before the init does (runtime.md
     // "create": resources are applied before the user program runs).
     cg = make_cgroup(ctx, o.id, cfg);
     guard.cg = cg.get();
+    if (cg->enabled()) {
+        // From here on the cgroup is on record, so that `delete --force`
+        // can remove it after a create that was killed midway (status
+        // "creating", no pid yet).
+        state::Record pre;
+        pre.state.ociVersion = cfg.ociVersion;
+        pre.state.id = o.id;
+        pre.state.status = oci::Status::Creating;
+        pre.state.bundle = bundle;
+        pre.state.rootfs = rootfs;
+        pre.cgroup = cg->to_json();
+        store.save(pre);
+    }
+    // A "cgroup" mount shows the container's cgroups: the init, in its own
+    // namespaces, cannot find them any more.
+    args.rootfs.cgroup_mounts = cg->mounts();
     const int cg_fd = cg->enabled() ? cg->v2_dir_fd() : -1;
     // With a cgroup namespace, the init must sit in its cgroup before the
     // namespace is made, so that the namespace is rooted there
@@ -231,7 +282,8 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     for (;;) {
         proc::Msg type;
         std::string payload;
-        if (!proc::recv(parent_end.get(), type, payload))
+        Fd received;
+        if (!proc::recv(parent_end.get(), type, payload, &received))
             throw Error("container init exited before it was ready");
         if (type == proc::Msg::Error) throw Error(payload);
         if (type == proc::Msg::NeedMaps) {
@@ -244,6 +296,17 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             guard.pid = pid = init;
             out.pidfd.reset(sys::pidfd_open(pid));
             send_state(pid);
+        } else if (type == proc::Msg::Hooks) {
+            // config.md "Prestart", "CreateRuntime": in the runtime namespace
+            // while the init waits before pivot_root; the pid is the one seen
+            // by the runtime (runtime.md "State"). A failure kills the init
+            // (the guard) and fails create.
+            const nlohmann::json st = initial_state_json(cfg, o.id, bundle, pid);
+            run_hook_list(hooks.prestart, HookKind::Prestart, st, bundle);
+            run_hook_list(hooks.createRuntime, HookKind::CreateRuntime, st, bundle);
+            proc::send(parent_end.get(), proc::Msg::HooksDone);
+        } else if (type == proc::Msg::Console) {
+            out.console = std::move(received);  // foreground run with a terminal
         } else if (type == proc::Msg::Ready) {
             break;
         }

@@ -19,12 +19,14 @@ struct CreateOptions {
     bool no_pivot = false;
     bool no_new_keyring = false;
     int preserve_fds = 0;
+    bool detach = false;  // run --detach: a terminal needs --console-socket
 };
 
 struct Created {
     pid_t pid = 0;
     Fd pidfd;
     Fd sync;  // run: the channel to release the init with Msg::Start
+    Fd console;  // run with process.terminal and no --console-socket: the pty master
 };
 
 // create: the init waits on <root>/<id>/exec.fifo for `start`.

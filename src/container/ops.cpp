@@ -9,7 +9,9 @@
 #include <chrono>
 #include <thread>
 
+#include "container/activation.hpp"
 #include "container/cgroups.hpp"
+#include "container/foreground.hpp"
 #include "container/hooks.hpp"
 #include "proc/sync.hpp"
 #include "sys/error.hpp"
@@ -37,6 +39,16 @@ void wait_gone(const state::Record& r) {
     for (int i = 0; i < 1000 && alive(r); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
+// SIGKILL to the container (its cgroup when it has one), wait until gone.
+void stop_now(const state::Record& r) {
+    if (!kill_cgroup(r, SIGKILL)) {
+        Fd pidfd = open_init(r);
+        if (pidfd) sys::pidfd_send_signal(pidfd.get(), SIGKILL);
+    }
+    thaw_cgroup(r);
+    wait_gone(r);
+}
+
 }  // namespace
 
 state::Record load_live(const Context& ctx, const std::string& id) {
@@ -60,37 +72,77 @@ void start(Context& ctx, const std::string& id) {
     Fd f(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!f) throw_errno("open " + fifo);
     Fd pidfd = open_init(r);
-    // Wait for the init's byte, or its death.
+    // Opening the FIFO releases the init. It runs the startContainer hooks,
+    // then writes "0" and keeps its end open until execve (close-on-exec), or
+    // writes "1" and the error and exits (proc/init.cpp open_exec_fifo).
+    // Waiting for the end to close puts poststart after the user process is
+    // executed (config.md "Poststart").
+    std::string got;
     for (;;) {
         struct pollfd p[2] = {{f.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
         int n = ::poll(p, pidfd ? 2 : 1, 100);
         if (n < 0 && errno != EINTR) throw_errno("poll exec fifo");
-        if (p[0].revents & POLLIN) {
-            char c;
-            if (::read(f.get(), &c, 1) == 1) break;
+        if (n > 0 && (p[0].revents & (POLLIN | POLLHUP))) {
+            char buf[4096];
+            ssize_t k = ::read(f.get(), buf, sizeof buf);
+            if (k > 0) got.append(buf, static_cast<size_t>(k));
+            else if (k == 0 && !got.empty()) break;  // the init exec'ed (or exited)
         }
-        if ((pidfd && (p[1].revents & POLLIN)) || !alive(r))
-            throw Error("cannot start a container that has stopped");
+        if ((pidfd && n > 0 && (p[1].revents & POLLIN)) || !alive(r)) {
+            if (got.empty()) throw Error("cannot start a container that has stopped");
+            char buf[4096];
+            for (ssize_t k; (k = ::read(f.get(), buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(k));
+            break;
+        }
     }
     ::unlink(fifo.c_str());
+    // runtime.md "Lifecycle" step 7: a startContainer hook failed; the init
+    // has exited, the container is stopped (delete removes it).
+    if (got[0] != '0') throw Error(got.substr(1));
     r.state.status = oci::Status::Running;
     store.save(r);
-    run_hooks(ctx, r, HookKind::Poststart);
+    try {
+        run_hooks(ctx, r, HookKind::Poststart);
+    } catch (...) {
+        // runtime.md "Lifecycle" step 9: generate an error, stop the container.
+        stop_now(r);
+        throw;
+    }
 }
 
 void kill(Context& ctx, const std::string& id, int sig, bool all) {
     state::Record r = load_live(ctx, id);
+    // runc Signal: --all still reaches what is left in the cgroup of a
+    // stopped container (no pid namespace); nothing left is fine.
+    if (r.state.status == oci::Status::Stopped && all) {
+        kill_cgroup(r, sig);
+        return;
+    }
     if (r.state.status == oci::Status::Stopped) throw Error("container not running");
-    if (all && kill_cgroup(r, sig)) return;
+    if (all && kill_cgroup(r, sig)) {
+        if (sig == SIGKILL) thaw_cgroup(r);
+        return;
+    }
     Fd pidfd = open_init(r);
     if (!pidfd) throw Error("container not running");
     if (sys::pidfd_send_signal(pidfd.get(), sig) < 0) throw_errno("kill container " + id);
+    // runc: in a frozen cgroup a SIGKILL does nothing until it is thawed.
+    if (sig == SIGKILL && r.state.status == oci::Status::Paused) thaw_cgroup(r);
 }
 
 void remove(Context& ctx, const std::string& id, bool force) {
     state::Store store(ctx.root);
     Fd lock = store.lock(id);
-    state::Record r = load_live(ctx, id);
+    state::Record r;
+    try {
+        r = load_live(ctx, id);
+    } catch (const state::NotFound&) {
+        // runc: a directory without state.json was left by a create that
+        // died before it recorded anything: remove it (`delete --force`
+        // then succeeds).
+        store.remove(id);
+        throw;
+    }
     switch (r.state.status) {
         case oci::Status::Stopped: break;
         case oci::Status::Created:
@@ -108,44 +160,59 @@ void remove(Context& ctx, const std::string& id, bool force) {
         thaw_cgroup(r);
         wait_gone(r);
     }
+    kill_leftovers(r);
     destroy_cgroup(r);
     store.remove(id);
     run_hooks(ctx, r, HookKind::Poststop);
 }
 
 void release(Context& ctx, const std::string& id, Created& c) {
+    // A failure after create: stop the container and destroy it, poststop
+    // hooks included (runtime.md "Lifecycle" steps 7 and 9 continue at 12;
+    // runc's run does the same).
+    auto abort_run = [&] {
+        sys::pidfd_send_signal(c.pidfd.get(), SIGKILL);
+        ::waitpid(c.pid, nullptr, 0);
+        remove(ctx, id, true);
+    };
     if (!proc::send(c.sync.get(), proc::Msg::Start)) throw_errno("start container " + id);
+    // The init runs the startContainer hooks, then its end of the channel
+    // closes on execve (close-on-exec); a failure comes as Msg::Error.
+    proc::Msg type;
+    std::string payload;
+    while (proc::recv(c.sync.get(), type, payload)) {
+        if (type != proc::Msg::Error) continue;
+        abort_run();
+        throw Error(payload);
+    }
     state::Store store(ctx.root);
     state::Record r = store.load(id);
     r.state.status = oci::Status::Running;
     store.save(r);
-    run_hooks(ctx, r, HookKind::Poststart);
+    try {
+        run_hooks(ctx, r, HookKind::Poststart);
+    } catch (...) {
+        abort_run();
+        throw;
+    }
 }
 
-int run_foreground(Context& ctx, const std::string& id, Created& c) {
-    // Signals sent to `ucrun run` go to the container (runc forwards them).
-    sigset_t set;
-    sigemptyset(&set);
-    for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGPIPE, SIGALRM, SIGCONT, SIGTSTP})
-        sigaddset(&set, s);
-    sigprocmask(SIG_BLOCK, &set, nullptr);
+int run_foreground(Context& ctx, const std::string& id, Created& c, int notify) {
+    // Signals sent to `ucrun run` go to the container (runc forwards them);
+    // a terminal is proxied, READY= forwarded (container/foreground.hpp).
+    SignalForwarder sig;
+    // The init waits for Msg::Start: its pty has our window size before the
+    // user process runs.
+    if (c.console) resize_console(c.console.get());
     release(ctx, id, c);
-    int status = 0;
-    for (;;) {
-        siginfo_t si;
-        int sig = sigwaitinfo(&set, &si);
-        if (sig < 0) continue;
-        if (sig == SIGCHLD) {
-            pid_t w = ::waitpid(c.pid, &status, WNOHANG);
-            if (w == c.pid) break;
-            while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-            }
-            continue;
-        }
-        if (sig == SIGWINCH || sig == SIGPIPE) continue;
-        sys::pidfd_send_signal(c.pidfd.get(), sig);
-    }
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    Foreground f;
+    f.pid = c.pid;
+    f.pidfd = c.pidfd.get();
+    f.console = c.console ? c.console.get() : -1;
+    f.notify = notify;
+    f.notify_host = activation::notify_host();
+    f.notify_mainpid = ::getpid();  // runc: systemd watches the runtime, which stays
+    int code = wait_foreground(sig, f);
     remove(ctx, id, true);
     return code;
 }

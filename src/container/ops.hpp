@@ -22,7 +22,9 @@ void remove(Context& ctx, const std::string& id, bool force);
 
 // run: releases the init (Msg::Start), forwards signals to it, reaps it and
 // returns its exit status as a shell would (128+N for signal N).
-int run_foreground(Context& ctx, const std::string& id, Created& c);
+// A bound notify socket (`notify`, container/activation.hpp) has its
+// READY= forwarded while waiting; a pty master in c.console is proxied.
+int run_foreground(Context& ctx, const std::string& id, Created& c, int notify = -1);
 void release(Context& ctx, const std::string& id, Created& c);
 
 }  // namespace ucrun::container

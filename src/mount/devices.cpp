@@ -31,34 +31,45 @@ mode_t type_bits(const std::string& t) {
     return S_IFCHR;  // c, u
 }
 
-// Creates one device node at `path` inside the root.
+// Creates one device node at `path` inside the root (config-linux.md
+// "Devices"): mknod with exactly the fileMode, uid and gid given (runc
+// creates them under umask 0). In a user namespace the kernel refuses mknod
+// of devices: the host's node at the same path is bound instead (runc).
+// Whatever the rootfs has there (a planted symlink to a host file) is
+// removed, never followed; something mounted there by config.json's mounts
+// is left in place: that mount wins.
 void make_device(const RootfsSpec& spec, int rootfd, const std::string& path, mode_t type, unsigned major,
                  unsigned minor, mode_t perm, uid_t uid, gid_t gid) {
     const std::string display = spec.rootfs + path;
     auto slash = path.rfind('/');
     Fd dir = mkdir_in_root(rootfd, path.substr(0, slash == 0 ? 1 : slash), false, display);
     std::string name = path.substr(slash + 1);
-    // Replace whatever is there (a planted symlink must not be followed).
-    if (::unlinkat(dir.get(), name.c_str(), 0) < 0 && errno != ENOENT && errno != EISDIR)
-        throw_errno("remove " + display);
-    if (!spec.userns) {
+    if (name.empty() || name == "." || name == "..") throw Error("device " + path + ": not a file name");
+    struct stat st;
+    if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISDIR(st.st_mode)) throw Error("device " + display + ": a directory is in the way");
+        if (::unlinkat(dir.get(), name.c_str(), 0) < 0) {
+            if (errno == EBUSY) return;  // a mount of config.json
+            throw_errno("remove " + display);
+        }
+    }
+    if (!spec.userns || type == S_IFIFO) {
         if (::mknodat(dir.get(), name.c_str(), type | perm, makedev(major, minor)) < 0)
             throw_errno("mknod " + display);
+        // Just made, in a mount namespace no one else has entered yet. The
+        // mode after the owner: chown clears the set-id bits.
         if (::fchownat(dir.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + display);
+        if (::fchmodat(dir.get(), name.c_str(), perm, 0) < 0) throw_errno("chmod " + display);
         return;
     }
-    // In a user namespace the kernel refuses mknod: bind the host's node.
     Fd f(::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (!f && errno != EEXIST) throw_errno("create " + display);
-    Fd target = open_in_root(rootfd, path);
+    if (!f) throw_errno("create " + display);
+    f.reset();
+    Fd target(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!target) throw_errno("open " + display);
     Options o;
     o.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
-    char host[64];
-    std::snprintf(host, sizeof host, "/dev/%s", path.c_str() + 5);
-    (void)major;
-    (void)minor;
-    Fd tree = clone_tree(AT_FDCWD, host, o, display);
+    Fd tree = clone_tree(AT_FDCWD, path, o, display);  // the host's node, same path
     attach(tree.get(), target.get(), display);
 }
 
@@ -104,7 +115,9 @@ void setup_dev(const RootfsSpec& spec, int rootfd) {
     make_symlink(rootfd, "/proc/self/fd/0", "/dev/stdin");
     make_symlink(rootfd, "/proc/self/fd/1", "/dev/stdout");
     make_symlink(rootfd, "/proc/self/fd/2", "/dev/stderr");
-    make_symlink(rootfd, "/proc/kcore", "/dev/core");
+    // runc: only where the kernel has one (CONFIG_PROC_KCORE); /proc is
+    // still the host's here.
+    if (::access("/proc/kcore", F_OK) == 0) make_symlink(rootfd, "/proc/kcore", "/dev/core");
 }
 
 Fd open_devnull_checked(int rootfd) {
@@ -117,7 +130,9 @@ Fd open_devnull_checked(int rootfd) {
 }
 
 void mask_path(int rootfd, const std::string& path, int devnull_fd) {
-    Fd target = open_in_root(rootfd, path);
+    // The path itself: a symlink there is masked, not what it points to
+    // (mounting over the symlink works with move_mount on an O_PATH fd).
+    Fd target = open_in_root(rootfd, path, O_NOFOLLOW);
     if (!target) {
         if (errno == ENOENT) return;  // config-linux.md: nothing to mask
         throw_errno("open masked path " + path);
@@ -143,9 +158,12 @@ void readonly_path(int rootfd, const std::string& path) {
         if (errno == ENOENT) return;
         throw_errno("open read-only path " + path);
     }
+    // Read-only, the path and everything mounted below it (runc binds
+    // recursively, but remounts the top only); nosuid, nodev, noexec stay
+    // as they were (runc): a read-only /usr still runs programs.
     Options o;
     o.recursive = true;
-    o.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    o.rattr_set = MOUNT_ATTR_RDONLY;
     Fd tree = clone_tree(target.get(), "", o, path);
     attach(tree.get(), target.get(), path);
 }

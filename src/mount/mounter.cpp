@@ -38,10 +38,14 @@ void set_attrs(int tree, const Options& o, bool recursive, const std::string& di
         if (sys::mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &r) < 0)
             throw_errno("set recursive mount attributes of " + display);
     }
+    set_propagation(tree, o, display);
+}
+
+void set_propagation(int mnt, const Options& o, const std::string& display) {
     for (unsigned long p : o.propagation) {
         struct mount_attr pa {};
         pa.propagation = p & ~static_cast<unsigned long>(MS_REC);
-        if (sys::mount_setattr(tree, "", AT_EMPTY_PATH | ((p & MS_REC) ? AT_RECURSIVE : 0), &pa) < 0)
+        if (sys::mount_setattr(mnt, "", AT_EMPTY_PATH | ((p & MS_REC) ? AT_RECURSIVE : 0), &pa) < 0)
             throw_errno("set propagation of " + display);
     }
 }
@@ -50,8 +54,8 @@ Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std:
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive ? AT_RECURSIVE : 0);
     if (source.empty()) flags |= AT_EMPTY_PATH;
     Fd tree(sys::open_tree(dirfd, source.c_str(), flags));
-    if (!tree) throw_errno("bind " + display);
-    set_attrs(tree.get(), o, o.recursive, display);
+    if (!tree) throw_errno("bind " + (source.empty() ? std::string("fd ") + std::to_string(dirfd) : source) + " on " + display);
+    set_attrs(tree.get(), o, false, display);
     return tree;
 }
 
@@ -95,6 +99,11 @@ Fd new_fs(const std::string& type, const std::string& source, const Options& o, 
 void attach(int tree, int target, const std::string& display) {
     if (sys::move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         throw_errno("mount on " + display);
+}
+
+void attach(int tree, int target, const Options& o, const std::string& display) {
+    attach(tree, target, display);
+    set_propagation(tree, o, display);
 }
 
 }  // namespace ucrun::mount

@@ -11,12 +11,20 @@
 namespace ucrun::mount {
 
 // A detached bind-mount tree of `source` (a path or fd), with the options'
-// attributes and propagation applied. Throws SysError naming `display`.
+// attributes applied: the plain ones (ro, nosuid, ...) to the top mount
+// only, as mount(2)'s remount does for runc; the r* ones (rro, ...) to the
+// whole tree. Throws SysError naming `display`.
 Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std::string& display);
 // A new filesystem instance, detached.
 Fd new_fs(const std::string& type, const std::string& source, const Options& o, const std::string& display);
 // Attach a detached mount onto the target fd (O_PATH).
 void attach(int tree, int target, const std::string& display);
+// Attach, then apply the options' propagation (shared, rslave, ...) to the
+// now attached mount: the kernel does not keep a peer group made on a
+// detached tree across move_mount.
+void attach(int tree, int target, const Options& o, const std::string& display);
+// Propagation changes of the options, applied to a mount fd.
+void set_propagation(int mnt, const Options& o, const std::string& display);
 // Applies attributes and propagation to an existing detached tree / mount fd.
 void set_attrs(int tree, const Options& o, bool recursive, const std::string& display);
 

@@ -142,6 +142,7 @@ Options parse_options(const oci::Mount& m, const std::string& path) {
         else if (opt == "idmap") o.idmap = true;
         else if (opt == "ridmap") o.idmap = o.ridmap = true;
         else if (opt == "tmpcopyup") o.tmpcopyup = true;
+        else if (opt == "remount") o.remount = true;
         else o.data.push_back(opt);
     }
     if (m.type && *m.type == "bind") o.bind = true;

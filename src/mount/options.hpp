@@ -24,7 +24,8 @@ struct Options {
     bool recursive = false;         // rbind
     bool idmap = false;             // idmap / ridmap
     bool ridmap = false;
-    bool tmpcopyup = false;         // accepted (crun extension), not implemented
+    bool remount = false;           // change the mount already at the destination
+    bool tmpcopyup = false;         // tmpfs: copy up what it hides (rootfs.cpp)
 
     std::string data_string() const;  // comma-joined data
 };

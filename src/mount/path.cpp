@@ -12,9 +12,8 @@ Fd open_in_root(int rootfd, const std::string& path, int extra_flags) {
     struct open_how how {};
     how.flags = static_cast<uint64_t>(O_PATH | O_CLOEXEC | extra_flags);
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    std::string rel = path;
-    while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
-    if (rel.empty()) rel = ".";
+    size_t skip = path.find_first_not_of('/');
+    const std::string rel = skip == std::string::npos ? std::string(1, '.') : path.substr(skip);
     int fd;
     do {
         fd = sys::openat2(rootfd, rel.c_str(), &how);
@@ -34,7 +33,6 @@ Fd mkdir_in_root(int rootfd, const std::string& path, bool last_is_file, const s
     std::string parent = slash == std::string::npos || slash == 0 ? "/" : p.substr(0, slash);
     std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
     Fd dir = mkdir_in_root(rootfd, parent, false, display);
-    // O_PATH fds cannot be used as dirfd for mkdirat? They can (since 2.6.39).
     if (last_is_file) {
         Fd f(::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
         if (!f && errno != EEXIST) throw_errno("create " + display + " in rootfs");
@@ -44,7 +42,13 @@ Fd mkdir_in_root(int rootfd, const std::string& path, bool last_is_file, const s
     // Re-resolve from the root: if a symlink was raced in, it is followed
     // inside the root, never outside.
     fd = open_in_root(rootfd, path);
-    if (!fd) throw_errno("open " + display + " in rootfs");
+    if (!fd) {
+        int err = errno;
+        struct stat st;
+        if (err == ENOENT && ::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+            throw SysError("open " + display + " in rootfs: a symlink to a path missing in the rootfs", err);
+        throw_errno("open " + display + " in rootfs", err);
+    }
     return fd;
 }
 

@@ -1,29 +1,49 @@
 #include "mount/rootfs.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <vector>
+
+#include "mount/cgroup_mount.hpp"
 #include "mount/devices.hpp"
 #include "mount/mounter.hpp"
 #include "mount/options.hpp"
 #include "mount/path.hpp"
+#include "oci/error.hpp"
 #include "sys/error.hpp"
+#include "sys/io.hpp"
 #include "sys/syscalls.hpp"
 
 namespace ucrun::mount {
 
 namespace {
 
+bool unbindable_root(const oci::Config& cfg) {
+    if (!cfg.linux || !cfg.linux->rootfsPropagation) return false;
+    const std::string& p = *cfg.linux->rootfsPropagation;
+    return p == "unbindable" || p == "runbindable";
+}
+
 unsigned long root_propagation(const oci::Config& cfg) {
     // config-linux.md "Rootfs Mount Propagation"; runc's default is rslave.
     if (!cfg.linux || !cfg.linux->rootfsPropagation) return MS_SLAVE | MS_REC;
     const std::string& p = *cfg.linux->rootfsPropagation;
-    if (p == "shared" || p == "rshared") return MS_SHARED | MS_REC;
-    if (p == "private" || p == "rprivate") return MS_PRIVATE | MS_REC;
-    if (p == "unbindable" || p == "runbindable") return MS_UNBINDABLE | MS_REC;
+    // As runc: the r-prefixed values apply to every mount, the others to
+    // the root mount only.
+    const unsigned long rec = p[0] == 'r' ? MS_REC : 0;
+    if (p == "shared" || p == "rshared") return MS_SHARED | rec;
+    if (p == "private" || p == "rprivate") return MS_PRIVATE | rec;
+    if (p == "slave" || p == "rslave") return MS_SLAVE | rec;
+    // unbindable: nothing could be bound (the rootfs, the bind mounts) from
+    // an unbindable tree; made so at the end (finish_rootfs). runc fails.
     return MS_SLAVE | MS_REC;
 }
 
@@ -34,17 +54,195 @@ std::string host_source(const RootfsSpec& spec, const oci::Mount& m) {
     return s;
 }
 
-bool source_is_file(const std::string& src) {
+bool tree_is_file(int tree) {
     struct stat st;
-    return ::stat(src.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
+    return ::fstat(tree, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
-void require_dir(int fd, const std::string& display) {
+struct MountPoint {
+    std::string path;
+    bool shared = false;
+};
+
+// The mounts of /proc/self/mountinfo whose mount point holds `path`
+// (absolute, no symlinks): the longest one (the parent mount of `path`),
+// and "/", with whether each is shared (proc(5)).
+void parent_and_root(const std::string& path, MountPoint& parent, MountPoint& root) {
+    std::string text = sys::read_file("/proc/self/mountinfo");
+    parent = root = MountPoint{"/", false};
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t eol = text.find('\n', pos);
+        if (eol == std::string::npos) eol = text.size();
+        std::string line = text.substr(pos, eol - pos);
+        pos = eol + 1;
+        // id parent major:minor root mountpoint options [optional...] - ...
+        std::vector<std::string> f;
+        size_t start = 0;
+        for (size_t i = 0; i <= line.size(); ++i) {
+            if (i < line.size() && line[i] != ' ') continue;
+            f.push_back(line.substr(start, i - start));
+            start = i + 1;
+        }
+        if (f.size() < 7) continue;
+        bool shared = false;
+        for (size_t i = 6; i < f.size() && f[i] != "-"; ++i) shared |= f[i].rfind("shared:", 0) == 0;
+        // Unescape \ooo (space, tab, newline, backslash).
+        std::string mp;
+        for (size_t i = 0; i < f[4].size(); ++i) {
+            if (f[4][i] == '\\' && i + 3 < f[4].size()) {
+                mp += static_cast<char>(std::stoi(f[4].substr(i + 1, 3), nullptr, 8));
+                i += 3;
+            } else {
+                mp += f[4][i];
+            }
+        }
+        // Later lines are mounted on top of earlier ones: the last wins.
+        if (mp == "/") root.shared = shared;
+        bool prefix = mp == "/" || path == mp ||
+                      (path.compare(0, mp.size(), mp) == 0 && path.size() > mp.size() && path[mp.size()] == '/');
+        if (prefix && mp.size() >= parent.path.size()) parent = MountPoint{mp, shared};
+    }
+}
+
+// proc, sysfs (and the cgroup file systems) go on a plain directory only,
+// never on a symlink planted in the rootfs, whatever it points to
+// (CVE-2019-19921, CVE-2025-52565); runc: "must be mounted on ordinary
+// directory".
+void require_plain_dir(int rootfd, const std::string& dest, const std::string& type, const std::string& display) {
+    Fd last = open_in_root(rootfd, dest, O_NOFOLLOW);
+    if (!last && errno == ENOENT) {
+        mkdir_in_root(rootfd, dest, false, display);
+        last = open_in_root(rootfd, dest, O_NOFOLLOW);
+    }
     struct stat st;
-    if (::fstat(fd, &st) < 0) throw_errno("stat " + display);
-    // Never mount procfs/sysfs on something that is not a plain directory
-    // (CVE-2019-19921, CVE-2025-52565).
-    if (!S_ISDIR(st.st_mode)) throw Error("mount on " + display + ": not a directory");
+    if (!last || ::fstat(last.get(), &st) < 0) throw_errno("open " + display + " in rootfs");
+    if (!S_ISDIR(st.st_mode))
+        throw Error("mount " + type + " on " + display + ": must be mounted on an ordinary directory" +
+                    (S_ISLNK(st.st_mode) ? ", not a symlink" : ""));
+}
+
+// runc checkProcMount: nothing is mounted on top of procfs (a bind over
+// /proc/self/attr would defeat the LSM, CVE-2019-16884), except the files
+// lxcfs provides.
+constexpr const char* kProcAllowed[] = {
+    "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps", "/proc/uptime",
+    "/proc/loadavg", "/proc/slabinfo", "/proc/pressure/cpu", "/proc/pressure/io", "/proc/pressure/memory",
+    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+};
+
+std::string clean_path(const std::string& p) {
+    std::string out;
+    size_t i = 0;
+    while (i < p.size()) {
+        size_t j = p.find('/', i);
+        if (j == std::string::npos) j = p.size();
+        std::string c = p.substr(i, j - i);
+        if (c == "..") {
+            auto k = out.rfind('/');
+            out.erase(k == std::string::npos ? 0 : k);
+        } else if (!c.empty() && c != ".") {
+            out += "/" + c;
+        }
+        i = j + 1;
+    }
+    return out.empty() ? "/" : out;
+}
+
+// Checks where a mount is about to land: never on the container's root
+// itself (a destination that is a symlink to "/" in the rootfs), never on
+// top of procfs outside runc's list.
+void check_target(int rootfd, int target, const oci::Mount& m, const std::string& path) {
+    struct stat r, t;
+    if (::fstat(rootfd, &r) == 0 && ::fstat(target, &t) == 0 && r.st_dev == t.st_dev && r.st_ino == t.st_ino)
+        throw oci::SpecError("config.json", path + ".destination",
+                             "\"" + m.destination + "\" resolves to the container's root directory");
+    struct statfs sfs;
+    if (::fstatfs(target, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC) {
+        const std::string dest = clean_path(m.destination);
+        for (const char* ok : kProcAllowed)
+            if (dest == ok) return;
+        throw oci::SpecError("config.json", path + ".destination",
+                             "\"" + m.destination + "\" is inside /proc: mounting over procfs is not allowed");
+    }
+}
+
+// Copies the directory `from` into `to` (both O_RDONLY dir fds): regular
+// files, directories, symlinks and fifos, with their mode and owner; never
+// following a symlink.
+void copy_tree(int from, int to, const std::string& display) {
+    Fd dup(::dup(from));
+    DIR* d = dup ? ::fdopendir(dup.get()) : nullptr;
+    if (!d) throw_errno("tmpcopyup: read " + display);
+    dup.release();
+    struct Closer {
+        DIR* d;
+        ~Closer() { ::closedir(d); }
+    } closer{d};
+    while (struct dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        const std::string where = display + "/" + name;
+        struct stat st;
+        if (::fstatat(from, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("tmpcopyup: stat " + where);
+        if (S_ISDIR(st.st_mode)) {
+            if (::mkdirat(to, name.c_str(), 0700) < 0) throw_errno("tmpcopyup: mkdir " + where);
+            Fd sub_from(::openat(from, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            Fd sub_to(::openat(to, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!sub_from || !sub_to) throw_errno("tmpcopyup: open " + where);
+            copy_tree(sub_from.get(), sub_to.get(), where);
+        } else if (S_ISREG(st.st_mode)) {
+            Fd in(::openat(from, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+            Fd out(::openat(to, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+            if (!in || !out) throw_errno("tmpcopyup: copy " + where);
+            char buf[65536];
+            for (;;) {
+                ssize_t n = ::read(in.get(), buf, sizeof buf);
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) throw_errno("tmpcopyup: read " + where);
+                if (n == 0) break;
+                if (!sys::write_all(out.get(), std::string_view(buf, static_cast<size_t>(n))))
+                    throw_errno("tmpcopyup: write " + where);
+            }
+        } else if (S_ISLNK(st.st_mode)) {
+            std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+            ssize_t n = ::readlinkat(from, name.c_str(), target.data(), target.size());
+            if (n < 0) throw_errno("tmpcopyup: readlink " + where);
+            target.resize(static_cast<size_t>(n));
+            if (::symlinkat(target.c_str(), to, name.c_str()) < 0) throw_errno("tmpcopyup: symlink " + where);
+        } else if (S_ISFIFO(st.st_mode)) {
+            if (::mknodat(to, name.c_str(), S_IFIFO | 0600, 0) < 0) throw_errno("tmpcopyup: mkfifo " + where);
+        } else {
+            continue;  // devices and sockets are not copied
+        }
+        if (::fchownat(to, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL)
+            throw_errno("tmpcopyup: chown " + where);
+        if (!S_ISLNK(st.st_mode) && ::fchmodat(to, name.c_str(), st.st_mode & 07777, 0) < 0)
+            throw_errno("tmpcopyup: chmod " + where);
+    }
+}
+
+// config.md "remount": change the flags (and file system options) of the
+// mount already at the destination, as mount(2) with MS_REMOUNT does.
+void remount(int target, const Options& o, const std::string& display) {
+    if (!o.data.empty()) {
+        Fd fs(sys::fspick(target, "", FSPICK_EMPTY_PATH | FSPICK_CLOEXEC));
+        if (!fs) throw_errno("remount " + display);
+        for (const auto& d : o.data) {
+            auto eq = d.find('=');
+            int rc = eq == std::string::npos
+                         ? sys::fsconfig(fs.get(), FSCONFIG_SET_FLAG, d.c_str(), nullptr, 0)
+                         : sys::fsconfig(fs.get(), FSCONFIG_SET_STRING, d.substr(0, eq).c_str(),
+                                         d.substr(eq + 1).c_str(), 0);
+            if (rc < 0) throw_errno("remount " + display + ": option " + d);
+        }
+        if (sys::fsconfig(fs.get(), FSCONFIG_CMD_RECONFIGURE, nullptr, nullptr, 0) < 0)
+            throw_errno("remount " + display);
+    }
+    Options a = o;
+    a.propagation.clear();
+    set_attrs(target, a, false, display);
+    set_propagation(target, o, display);
 }
 
 void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
@@ -56,32 +254,69 @@ void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
 
     auto pre = spec.premade.find(idx);
     if (pre != spec.premade.end()) {
-        Fd target = mkdir_in_root(rootfd, m.destination, source_is_file(host_source(spec, m)), display);
-        attach(pre->second, target.get(), display);
+        // An idmapped bind made by the parent (mount/idmap.hpp), with its
+        // attributes already set.
+        Fd target = mkdir_in_root(rootfd, m.destination, tree_is_file(pre->second), display);
+        check_target(rootfd, target.get(), m, path);
+        attach(pre->second, target.get(), o, display);
         return;
     }
 
     if (o.bind) {
-        std::string src = host_source(spec, m);
-        Fd target = mkdir_in_root(rootfd, m.destination, source_is_file(src), display);
-        Fd tree = clone_tree(AT_FDCWD, src, o, display);
-        attach(tree.get(), target.get(), display);
+        // The source first: a missing one leaves no mount point behind in
+        // the rootfs, and the tree says whether the mount point is a file.
+        Fd tree = clone_tree(AT_FDCWD, host_source(spec, m), o, display);
+        Fd target = mkdir_in_root(rootfd, m.destination, tree_is_file(tree.get()), display);
+        check_target(rootfd, target.get(), m, path);
+        attach(tree.get(), target.get(), o, display);
         return;
     }
 
+    if (o.remount) {
+        Fd target = open_in_root(rootfd, m.destination);
+        if (!target) throw_errno("remount " + display);
+        check_target(rootfd, target.get(), m, path);
+        remount(target.get(), o, display);
+        return;
+    }
+
+    if (type == "proc" || type == "sysfs" || type == "cgroup" || type == "cgroup2")
+        require_plain_dir(rootfd, m.destination, type, display);
+    // runc: a tmpfs on a directory of the rootfs takes that directory's
+    // permissions, unless a mode= says otherwise.
+    int keep_mode = -1;
+    if (type == "tmpfs") {
+        bool has_mode = false;
+        for (const auto& d : o.data) has_mode |= d.rfind("mode=", 0) == 0;
+        struct stat st;
+        Fd before = has_mode ? Fd() : open_in_root(rootfd, m.destination);
+        if (before && ::fstat(before.get(), &st) == 0 && S_ISDIR(st.st_mode))
+            keep_mode = static_cast<int>(st.st_mode & 07777);
+    }
     Fd target = mkdir_in_root(rootfd, m.destination, false, display);
-    if (type == "proc" || type == "sysfs" || type == "cgroup" || type == "cgroup2") require_dir(target.get(), display);
+    check_target(rootfd, target.get(), m, path);
 
     if (type == "cgroup") {
-        // The container sees a cgroup2 hierarchy rooted at its cgroup
-        // namespace. Without a cgroup namespace in a user namespace the
-        // kernel refuses a new instance: bind the host's, as runc does.
-        type = "cgroup2";
-        o.data.clear();
+        // The container's own cgroups, per host layout (cgroup_mount.hpp).
+        CgroupMountContext c{&spec.cgroup_mounts, spec.ns && spec.ns->has(CLONE_NEWCGROUP), spec.userns};
+        mount_cgroup(c, o, target.get(), display);
+        return;
     }
     try {
         Fd mnt = new_fs(type, m.source.value_or(type), o, display);
-        attach(mnt.get(), target.get(), display);
+        if (keep_mode >= 0) {
+            Fd top(::openat(mnt.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            if (!top || ::fchmod(top.get(), static_cast<mode_t>(keep_mode)) < 0) throw_errno("chmod " + display);
+        }
+        if (type == "tmpfs" && o.tmpcopyup) {
+            // config.md "tmpcopyup" (crun): the tmpfs starts with a copy of
+            // what the rootfs has at the destination.
+            Fd from(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            Fd to(::openat(mnt.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            if (!from || !to) throw_errno("tmpcopyup " + display);
+            copy_tree(from.get(), to.get(), display);
+        }
+        attach(mnt.get(), target.get(), o, display);
     } catch (const SysError& e) {
         // runc: in a user namespace without its own network namespace, sysfs
         // cannot be mounted; bind the host's /sys read-only instead. Same
@@ -92,9 +327,10 @@ void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
         Options b = o;
         b.bind = b.recursive = true;
         b.attr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+        b.rattr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
         b.data.clear();
         Fd tree = clone_tree(AT_FDCWD, type == "sysfs" ? "/sys" : "/sys/fs/cgroup", b, display);
-        attach(tree.get(), target.get(), display);
+        attach(tree.get(), target.get(), b, display);
     }
 }
 
@@ -104,7 +340,19 @@ void prepare_rootfs(const RootfsSpec& spec) {
     const oci::Config& cfg = *spec.cfg;
     // Nothing we mount may propagate back to the host.
     if (::mount(nullptr, "/", nullptr, root_propagation(cfg), nullptr) < 0)
-        throw_errno("make / " + std::string((root_propagation(cfg) & MS_SHARED) ? "rshared" : "rslave"));
+        throw_errno("make / " + (cfg.linux ? cfg.linux->rootfsPropagation.value_or("rslave") : std::string("rslave")) +
+                    " (linux.rootfsPropagation)");
+
+    // pivot_root refuses a new root whose parent mount, or an old root, is
+    // shared (rootfsPropagation shared, or a shared mount left as it was by
+    // a non-recursive value). Like runc (rootfsParentMountPrivate), make
+    // those private; other mounts keep their peers (an rbind of a shared
+    // host mount then propagates both ways).
+    MountPoint parent, root;
+    parent_and_root(spec.rootfs, parent, root);
+    for (const MountPoint& mp : {parent, root})
+        if (mp.shared && ::mount(nullptr, mp.path.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+            throw_errno("make " + mp.path + " (the parent mount of the rootfs) private");
 
     // The rootfs must be a mount point for pivot_root: bind it onto itself.
     if (spec.rootfs_premade >= 0) {
@@ -133,10 +381,15 @@ void enter_rootfs(const RootfsSpec& spec) {
         if (::mount(spec.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) throw_errno("move rootfs to /");
         if (::chroot(".") < 0) throw_errno("chroot " + spec.rootfs);
     } else {
-        // pivot_root(".", ".") stacks the old root under the new one; detach
-        // it right away (pivot_root(2) NOTES). Make it rslave first so the
-        // unmount does not propagate to the host.
+        // pivot_root(".", ".") stacks the old root on top of the new one;
+        // detach it right away (pivot_root(2) NOTES). Make it rslave first
+        // so that the unmount does not propagate to the host. "." must name
+        // the old root for that, not the new one (whose mounts keep the
+        // propagation asked for): go there through an fd, as runc does.
+        Fd oldroot(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!oldroot) throw_errno("open /");
         if (sys::pivot_root(".", ".") < 0) throw_errno("pivot_root " + spec.rootfs);
+        if (::fchdir(oldroot.get()) < 0) throw_errno("chdir to the old root");
         if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) throw_errno("make old root rslave");
         if (::umount2(".", MNT_DETACH) < 0) throw_errno("unmount old root");
     }
@@ -157,6 +410,11 @@ void finish_rootfs(const RootfsSpec& spec) {
         }
         if (cfg.linux->readonlyPaths)
             for (const auto& p : *cfg.linux->readonlyPaths) readonly_path(rootfd.get(), p);
+    }
+    if (unbindable_root(cfg)) {
+        unsigned long rec = (*cfg.linux->rootfsPropagation)[0] == 'r' ? MS_REC : 0;
+        if (::mount(nullptr, "/", nullptr, MS_UNBINDABLE | rec, nullptr) < 0)
+            throw_errno("make / " + *cfg.linux->rootfsPropagation + " (linux.rootfsPropagation)");
     }
     if (cfg.root.readonly) {
         // config.md "Root": readonly. Only the root mount itself, like runc.

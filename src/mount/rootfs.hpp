@@ -7,7 +7,9 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
+#include "cgroup/manager.hpp"
 #include "ns/namespaces.hpp"
 #include "oci/config.hpp"
 #include "sys/fd.hpp"
@@ -25,6 +27,10 @@ struct RootfsSpec {
     // cfg->mounts; moved into place instead of being made here.
     std::map<size_t, int> premade;
     int rootfs_premade = -1;  // idmapped rootfs tree, or -1
+    // What a mount of type "cgroup" mounts (cgroup::Manager::mounts(), from
+    // the parent: the init cannot see the host's cgroups any more); empty
+    // when the container has no cgroup (--cgroup-manager disabled).
+    std::vector<cgroup::MountSpec> cgroup_mounts;
 };
 
 // Before pivot_root: propagation, rootfs bind, mounts, devices.

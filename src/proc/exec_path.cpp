@@ -10,6 +10,13 @@
 namespace ucrun::proc {
 
 namespace {
+// Go's error strings (runc's wording) are lower case: "no such file or directory".
+std::string go_strerror(int err) {
+    std::string s = std::strerror(err);
+    if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
+    return s;
+}
+
 bool is_executable_file(const std::string& p) {
     struct stat st;
     return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
@@ -20,7 +27,7 @@ std::string resolve_executable(const std::string& arg0, const std::vector<std::s
     if (arg0.find('/') != std::string::npos) {
         struct stat st;
         if (::stat(arg0.c_str(), &st) < 0)
-            throw Error("exec: \"" + arg0 + "\": stat " + arg0 + ": " + std::strerror(errno));
+            throw Error("exec: \"" + arg0 + "\": stat " + arg0 + ": " + go_strerror(errno));
         if (S_ISDIR(st.st_mode)) throw Error("exec: \"" + arg0 + "\": is a directory");
         return arg0;
     }

@@ -26,6 +26,9 @@
 #include "mount/path.hpp"
 #include "oci/validate.hpp"
 #include "proc/exec_path.hpp"
+#include "proc/process_setup.hpp"
+#include "proc/scheduling.hpp"
+#include "proc/sysctl.hpp"
 #include "proc/sync.hpp"
 #include "proc/terminal.hpp"
 #include "security/capabilities.hpp"
@@ -110,78 +113,35 @@ void enter_new_time_ns(const oci::Config& cfg) {
     if (!ns || ::setns(ns.get(), CLONE_NEWTIME) < 0) throw_errno("enter time namespace");
 }
 
-// config-linux.md "Sysctl": written in the container's namespaces.
-void apply_sysctl(const oci::Config& cfg, int procfd) {
-    if (!cfg.linux) return;
-    for (const auto& [key, value] : cfg.linux->sysctl) {
-        std::string rel = "sys/" + key;
-        for (auto& c : rel)
-            if (c == '.') c = '/';
-        // Keys may name files containing dots (net.ipv4.conf.eth0.1): only
-        // dots between components are separators; try the literal form too.
-        try {
-            sys::write_file_at(procfd, rel, value);
-        } catch (const SysError& e) {
-            throw SysError("linux.sysctl." + key + ": write " + value, e.code());
-        }
-    }
-}
-
-void apply_rlimits(const oci::Process& p) {
-    for (const auto& r : p.rlimits) {
-        int res = oci::rlimit_resource(r.type);
-        struct rlimit rl {r.soft, r.hard};
-        if (::setrlimit(res, &rl) < 0) throw_errno("setrlimit " + r.type);
-    }
-}
-
 void apply_personality(const oci::Config& cfg) {
     if (!cfg.linux || !cfg.linux->personality) return;
     unsigned long persona = cfg.linux->personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;
     if (::personality(persona) < 0) throw_errno("personality " + cfg.linux->personality->domain);
 }
 
-void enter_cwd(const oci::Process& p) {
-    // Resolved inside the new root after pivot_root, without magic links:
-    // a cwd of /proc/self/fd/N cannot reach a host directory (CVE-2024-21626).
-    Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    Fd dir = mount::mkdir_in_root(root.get(), p.cwd, false, "process.cwd " + p.cwd);
-    if (::fchdir(dir.get()) < 0) throw_errno("chdir to process.cwd " + p.cwd);
-    char buf[4096];
-    if (!::getcwd(buf, sizeof buf) || buf[0] != '/') throw Error("process.cwd " + p.cwd + ": outside the container");
-}
-
-// process.user: groups, gid, uid; capabilities survive the switch through
-// PR_SET_KEEPCAPS (security/capabilities.hpp documents the order).
-void switch_user(const oci::Process& p, const security::CapSets& caps, int last_cap, bool set_groups) {
-    security::drop_bounding(caps, last_cap);
-    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
-    if (set_groups) {
-        std::vector<gid_t> gids(p.user.additionalGids.begin(), p.user.additionalGids.end());
-        if (::setgroups(gids.size(), gids.data()) < 0) throw_errno("setgroups process.user.additionalGids");
-    }
-    if (::setresgid(p.user.gid, p.user.gid, p.user.gid) < 0)
-        throw_errno("setresgid process.user.gid " + std::to_string(p.user.gid));
-    if (::setresuid(p.user.uid, p.user.uid, p.user.uid) < 0)
-        throw_errno("setresuid process.user.uid " + std::to_string(p.user.uid));
-    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
-    security::apply(caps);
-    if (p.user.umask) ::umask(static_cast<mode_t>(*p.user.umask));
-}
-
-// Blocks until `start` opens the exec FIFO for reading (runc's protocol),
-// then writes one byte. The FIFO is reopened through our own procfs so that
-// the container's mounts play no part.
-void wait_exec_fifo(int procfd, int fifo) {
+// Blocks until `start` opens the exec FIFO for reading (runc's protocol).
+// The FIFO is reopened through our own procfs so that the container's mounts
+// play no part. On the returned end the init writes "0" when it goes on to
+// execve, or "1" and the error (a startContainer hook failed); the end stays
+// open until execve (close-on-exec), so that `start` runs the poststart
+// hooks after the user process is executed (config.md "Poststart").
+Fd open_exec_fifo(int procfd, int fifo) {
     std::string rel = "thread-self/fd/" + std::to_string(fifo);
     Fd w(::openat(procfd, rel.c_str(), O_WRONLY | O_CLOEXEC));
     if (!w) throw_errno("open exec fifo");
-    if (!sys::write_all(w.get(), "0")) throw_errno("write exec fifo");
+    return w;
 }
 
-void close_extra_fds(int preserve) {
-    // Only stdio and --preserve-fds reach the container (CVE-2024-21626).
-    ::syscall(SYS_close_range, 3 + preserve, ~0U, 0);
+// createContainer and startContainer hooks, run by the init in the
+// container's namespaces. runtime.md "State": for hooks executed in the
+// container namespace, the pid is the pid as seen by the container.
+void run_container_hooks(const InitArgs& a, const std::vector<oci::Hook>& hooks, const char* kind,
+                         const char* status, const std::string& cwd) {
+    if (hooks.empty() || !a.run_hooks || !a.hook_state) return;
+    nlohmann::json st = *a.hook_state;
+    st["status"] = status;
+    st["pid"] = ::getpid();
+    a.run_hooks(hooks, kind, st.dump(), cwd);
 }
 
 // Loads the filter compiled by the parent; an SCMP_ACT_NOTIFY listener fd
@@ -196,6 +156,9 @@ void load_seccomp(const InitArgs& a, const security::Program& prog, const std::s
     // config-linux.md: the state goes with the fd in one message (SCM_RIGHTS).
     if (!sys::send_msg(a.seccomp_listener, process_state, n.get()))
         throw_errno("send seccomp notify fd to linux.seccomp.listenerPath");
+    // config-linux.md "listenerPath": one state per connection, closed after
+    // sending (the agent reads up to EOF).
+    ::close(a.seccomp_listener);
 }
 
 // The join path: the intermediate child has joined or created the
@@ -262,19 +225,36 @@ pid_t fork_into_pid_ns() {
     apply_sysctl(cfg, procfd.get());
 
     mount::prepare_rootfs(a.rootfs);
+    // config.md "Prestart", "CreateRuntime", "CreateContainer": after the
+    // namespaces and the mounts are made, before pivot_root. The parent runs
+    // the first two (runtime namespace), then createContainer runs here, in
+    // the container's namespaces, with the host filesystem still visible and
+    // the rootfs as working directory (as runc).
+    if (a.hooks_sync) {
+        send(a.sync, Msg::Hooks);
+        wait_for(a.sync, Msg::HooksDone);
+    }
+    run_container_hooks(a, cfg.hooks.createContainer, "createContainer", "creating", a.rootfs.rootfs);
     mount::enter_rootfs(a.rootfs);
-    if (p.terminal && a.console_socket >= 0) setup_console(p, a.console_socket);
+    // process.terminal: the master goes to --console-socket, else (foreground
+    // `run`) to ucrun over the sync socket.
+    if (p.terminal) setup_console(p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, true});
     mount::finish_rootfs(a.rootfs);
 
     apply_personality(cfg);
     enter_cwd(p);
-    std::string exe = resolve_executable(p.args[0], p.env);
+    // runc (setupUser): HOME from the container's /etc/passwd when unset.
+    std::vector<std::string> env = p.env;
+    add_home_env(env, p.user.uid);
+    std::string exe = resolve_executable(p.args[0], env);
 
     // LSM labels are set for the exec (attr/exec), before dropping privileges.
     if (p.apparmorProfile && !p.apparmorProfile->empty()) security::apply_apparmor_profile(*p.apparmorProfile);
     if (p.selinuxLabel && !p.selinuxLabel->empty()) security::set_selinux_exec_label(*p.selinuxLabel);
 
     apply_rlimits(p);
+    apply_scheduler(p);
+    apply_io_priority(p);
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
     // before the capabilities are dropped (runc does the same). With it, load
     // it as late as possible, just before execve.
@@ -287,12 +267,23 @@ pid_t fork_into_pid_ns() {
     for (const auto& s : p.args) argv.push_back(const_cast<char*>(s.c_str()));
     argv.push_back(nullptr);
     std::vector<char*> envp;
-    for (const auto& s : p.env) envp.push_back(const_cast<char*>(s.c_str()));
+    for (const auto& s : env) envp.push_back(const_cast<char*>(s.c_str()));
     envp.push_back(nullptr);
 
     send(a.sync, Msg::Ready);
-    if (a.exec_fifo >= 0) wait_exec_fifo(procfd.get(), a.exec_fifo);
+    Fd fifo_w;
+    if (a.exec_fifo >= 0) fifo_w = open_exec_fifo(procfd.get(), a.exec_fifo);
     else wait_for(a.sync, Msg::Start);
+    // config.md "StartContainer Hooks": after `start`, before the user
+    // process; the path resolves in the container. A failure is reported to
+    // `start` on the FIFO (to `run` as an Error message) and the init exits.
+    try {
+        run_container_hooks(a, cfg.hooks.startContainer, "startContainer", "created", {});
+    } catch (const std::exception& e) {
+        if (fifo_w) sys::write_all(fifo_w.get(), std::string("1") + e.what());
+        throw;
+    }
+    if (fifo_w && !sys::write_all(fifo_w.get(), "0")) throw_errno("write exec fifo");
 
     if (prog && p.noNewPrivileges) load_seccomp(a, *prog, process_state);
     procfd.reset();
@@ -308,6 +299,11 @@ pid_t fork_into_pid_ns() {
 
 void init_main(const InitArgs& a) {
     if (a.state_lock >= 0) ::close(a.state_lock);
+    // Until execve the init runs the ucrun binary (/proc/<pid>/exe): not
+    // dumpable, no process of the container (a shared pid namespace, a
+    // later exec) can ptrace it or open its exe, mem, fds (CVE-2019-5736,
+    // CVE-2016-9962; runc's nsexec does the same). execve restores it.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     try {
         run_init(a);
     } catch (const std::exception& e) {

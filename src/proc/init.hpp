@@ -6,6 +6,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "mount/rootfs.hpp"
 #include "ns/namespaces.hpp"
@@ -30,6 +33,16 @@ struct InitArgs {
     const void* seccomp = nullptr;  // const security::Program*, compiled by the parent
     int console_socket = -1;        // connected --console-socket: the pty master goes here
     int seccomp_listener = -1;      // connected linux.seccomp.listenerPath
+    // config.md "POSIX-platform Hooks" (container/hooks.hpp). hooks_sync:
+    // stop before pivot_root with Msg::Hooks until the parent has run the
+    // prestart and createRuntime hooks. createContainer and startContainer
+    // run here, through run_hooks (container::run_hook_list: proc does not
+    // depend on the container module), with hook_state (runtime.md "State",
+    // status and pid set here) on stdin.
+    bool hooks_sync = false;
+    void (*run_hooks)(const std::vector<oci::Hook>& hooks, const char* kind, const std::string& state,
+                      const std::string& cwd) = nullptr;
+    const nlohmann::json* hook_state = nullptr;  // built by the parent
 };
 
 [[noreturn]] void init_main(const InitArgs& a);

@@ -21,6 +21,9 @@ enum class Msg : char {
     Error = 'e',     // init -> parent: payload is the message
     State = 'j',     // parent -> init: container process state JSON (seccomp listener)
     Fd = 'f',        // init -> parent: a descriptor attached (console master, seccomp notify fd)
+    Hooks = 'h',     // init -> parent: namespaces and mounts made, before pivot_root: run prestart/createRuntime
+    HooksDone = 'H', // parent -> init: those hooks succeeded (on failure the parent kills the init)
+    Console = 'c',   // init/exec -> parent: the pty master attached, payload its name (terminal, no --console-socket)
 };
 
 bool send(int sock, Msg type, std::string_view payload = {}, int fd = -1);

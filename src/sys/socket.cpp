@@ -55,6 +55,8 @@ bool recv_msg(int sock, std::string& data, Fd* fd) {
     do {
         n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
+    // The peer died with our message unread: the same as an orderly EOF.
+    if (n < 0 && errno == ECONNRESET) return false;
     if (n < 0) throw_errno("recvmsg");
     for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {

@@ -39,6 +39,9 @@ inline int fsopen(const char* fstype, unsigned flags) {
 inline int fsconfig(int fd, unsigned cmd, const char* key, const void* value, int aux) {
     return static_cast<int>(::syscall(SYS_fsconfig, fd, cmd, key, value, aux));
 }
+inline int fspick(int dirfd, const char* path, unsigned flags) {
+    return static_cast<int>(::syscall(SYS_fspick, dirfd, path, flags));
+}
 inline int fsmount(int fd, unsigned flags, unsigned attr_flags) {
     return static_cast<int>(::syscall(SYS_fsmount, fd, flags, attr_flags));
 }

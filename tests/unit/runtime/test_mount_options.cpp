@@ -61,3 +61,24 @@ TEST_CASE("an empty option names its path") {
         CHECK(std::string(e.what()) == "config.json: mounts[3].options[1]: empty mount option");
     }
 }
+
+TEST_CASE("remount is a flag, not file system data") {
+    auto o = parse_options(mnt({"remount", "ro", "size=2m"}), "m");
+    CHECK(o.remount);
+    CHECK((o.attr_set & MOUNT_ATTR_RDONLY) != 0);
+    CHECK(o.data_string() == "size=2m");
+}
+
+TEST_CASE("recursive clears and rnodev") {
+    auto o = parse_options(mnt({"rbind", "rnodev", "rrw", "rsuid"}, "none"), "m");
+    CHECK((o.rattr_set & MOUNT_ATTR_NODEV) != 0);
+    CHECK((o.rattr_clr & (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID)) == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID));
+    CHECK(o.data.empty());
+}
+
+TEST_CASE("propagation keeps each option, in order") {
+    auto o = parse_options(mnt({"shared", "runbindable"}, "none"), "m");
+    REQUIRE(o.propagation.size() == 2);
+    CHECK(o.propagation[0] == MS_SHARED);
+    CHECK(o.propagation[1] == (MS_UNBINDABLE | MS_REC));
+}

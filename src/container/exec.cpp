@@ -1,0 +1,284 @@
+#include "container/exec.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "container/cgroups.hpp"
+#include "container/foreground.hpp"
+#include "container/ops.hpp"
+#include "container/record.hpp"
+#include "oci/parse.hpp"
+#include "oci/validate.hpp"
+#include "proc/exec.hpp"
+#include "proc/sync.hpp"
+#include "security/capabilities.hpp"
+#include "security/lsm.hpp"
+#include "security/seccomp.hpp"
+#include "state/store.hpp"
+#include "sys/error.hpp"
+#include "sys/io.hpp"
+#include "sys/socket.hpp"
+#include "sys/syscalls.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace ucrun::container {
+
+namespace {
+
+uint32_t parse_id(const std::string& s, const char* what) {
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || *end || errno || v < 0 || v > 0xFFFFFFFFLL)
+        throw Error("parsing " + s + " as int for " + what + " failed: invalid syntax");
+    return static_cast<uint32_t>(v);
+}
+
+void add_cap(std::optional<std::vector<std::string>>& set, const std::string& c) {
+    if (!set) set.emplace();
+    set->push_back(c);
+}
+
+// The namespaces of `pid` that are not ours: those to join.
+unsigned long foreign_namespaces(pid_t pid) {
+    struct Entry {
+        const char* name;
+        unsigned long flag;
+    };
+    static constexpr Entry kNs[] = {
+        {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID},       {"net", CLONE_NEWNET},
+        {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+    };
+    unsigned long flags = 0;
+    const std::string base = "/proc/" + std::to_string(pid) + "/ns/";
+    for (const auto& e : kNs) {
+        struct stat theirs, ours;
+        if (::stat((base + e.name).c_str(), &theirs) < 0) {
+            if (errno == ENOENT) continue;  // this kernel lacks the type
+            throw_errno("stat " + base + e.name);
+        }
+        if (::stat((std::string("/proc/self/ns/") + e.name).c_str(), &ours) < 0) continue;
+        if (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev) flags |= e.flag;
+    }
+    return flags;
+}
+
+// Kills and reaps the child when exec fails half-way.
+struct ChildGuard {
+    pid_t pid = 0;
+    int pidfd = -1;
+    ~ChildGuard() {
+        if (pid <= 0) return;
+        if (pidfd >= 0) sys::pidfd_send_signal(pidfd, SIGKILL);
+        else ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, __WALL);
+    }
+};
+
+}  // namespace
+
+oci::Process exec_process(const oci::Config& cfg, const ExecOptions& o) {
+    oci::Process p;
+    std::string document = "config.json", path = "process";
+    if (!o.process_file.empty()) {
+        std::string text = sys::read_file(o.process_file);
+        auto j = nlohmann::json::parse(text, nullptr, false);
+        if (j.is_discarded()) throw Error(o.process_file + ": invalid JSON");
+        p = oci::parse_process(j, o.process_file);
+        document = o.process_file;
+        path = "";
+        // runc (libcontainer newInitConfig): what the file leaves out comes
+        // from the container's config.
+        if (cfg.process) {
+            if (!p.capabilities) p.capabilities = cfg.process->capabilities;
+            if (p.rlimits.empty()) p.rlimits = cfg.process->rlimits;
+            if (!p.apparmorProfile || p.apparmorProfile->empty()) p.apparmorProfile = cfg.process->apparmorProfile;
+            if (!p.selinuxLabel || p.selinuxLabel->empty()) p.selinuxLabel = cfg.process->selinuxLabel;
+        }
+    } else {
+        if (!cfg.process) throw Error("config.json has no process");
+        p = *cfg.process;
+        p.args = o.args;
+        if (!o.cwd.empty()) p.cwd = o.cwd;
+        if (!o.apparmor.empty()) p.apparmorProfile = o.apparmor;
+        if (!o.process_label.empty()) p.selinuxLabel = o.process_label;
+        if (!o.caps.empty()) {
+            if (!p.capabilities) p.capabilities.emplace();
+            auto& c = *p.capabilities;
+            const bool inheritable = c.inheritable.has_value();
+            for (const auto& cap : o.caps) {
+                add_cap(c.bounding, cap);
+                add_cap(c.effective, cap);
+                add_cap(c.permitted, cap);
+                // runc: ambient needs inheritable, which --cap does not set.
+                if (inheritable) add_cap(c.ambient, cap);
+            }
+        }
+        // runc appends -e to the config's environment.
+        for (const auto& e : o.env) p.env.push_back(e);
+        p.terminal = o.tty.value_or(false);
+        if (o.no_new_privs) p.noNewPrivileges = *o.no_new_privs;
+        if (!o.user.empty()) {
+            auto colon = o.user.find(':');
+            if (colon != std::string::npos) p.user.gid = parse_id(o.user.substr(colon + 1), "gid");
+            p.user.uid = parse_id(o.user.substr(0, colon), "uid");
+        }
+        for (const auto& g : o.additional_gids) {
+            if (!g.empty() && g[0] == '-') throw Error("additional-gids must be a positive number " + g);
+            p.user.additionalGids.push_back(parse_id(g, "additional-gids"));
+        }
+    }
+    if (p.args.empty()) throw Error("process args cannot be empty");
+    if (p.cwd.empty()) throw Error("Cwd property must not be empty");
+    oci::validate_process(p, document, path);
+    if (p.selinuxLabel && !p.selinuxLabel->empty() && !security::selinux_enabled())
+        throw Error("selinux label is specified in config, but selinux is disabled or not supported");
+    return p;
+}
+
+int exec(Context& ctx, const ExecOptions& o) {
+    state::Record r = load_live(ctx, o.id);
+    switch (r.state.status) {
+        case oci::Status::Stopped: throw Error("cannot exec in a stopped container");
+        case oci::Status::Paused:
+            if (!o.ignore_paused) throw Error("cannot exec in a paused container (use --ignore-paused to override)");
+            break;
+        case oci::Status::Creating: throw Error("cannot exec in a container that is being created");
+        default: break;
+    }
+    if (!r.config.is_object()) throw Error("container " + o.id + ": no config on record");
+    oci::Config cfg = oci::parse_config(r.config);
+    oci::Process p = exec_process(cfg, o);
+
+    Fd console;
+    if (p.terminal) {
+        if (!o.console_socket.empty()) console = sys::connect_unix(o.console_socket, SOCK_STREAM);
+        else if (o.detach) throw Error("cannot allocate tty if ucrun will detach without setting console socket");
+    }
+    // runc exec: the container's seccomp filter applies to the new process.
+    std::optional<security::Program> seccomp;
+    Fd listener;
+    if (cfg.linux && cfg.linux->seccomp) {
+        seccomp = security::compile(*cfg.linux->seccomp);
+        if (cfg.linux->seccomp->listenerPath && seccomp->uses_notify)
+            listener = sys::connect_unix(*cfg.linux->seccomp->listenerPath, SOCK_STREAM);
+    }
+
+    // A pidfd pins the init; a start time that still matches means it is ours.
+    Fd init(sys::pidfd_open(r.pid));
+    if (!init || state::process_start_time(r.pid) != r.pid_start_time)
+        throw Error("cannot exec in a stopped container");
+    const unsigned long ns = foreign_namespaces(r.pid);
+    const unsigned long for_children = ns & (CLONE_NEWPID | CLONE_NEWTIME);
+
+    proc::ExecArgs args;
+    args.process = &p;
+    args.init_pidfd = init.get();
+    args.ns_flags = ns & ~for_children;
+    args.console_socket = console ? console.get() : -1;
+    args.preserve_fds = o.preserve_fds;
+    args.last_cap = security::read_last_cap();
+    args.caps = security::resolve(p.capabilities, args.last_cap);
+    args.seccomp = seccomp ? &*seccomp : nullptr;
+    args.seccomp_listener = listener ? listener.get() : -1;
+    if (ns & CLONE_NEWUSER) {
+        // A user namespace whose setgroups(2) is denied (user_namespaces(7)).
+        try {
+            args.set_groups = sys::read_file("/proc/" + std::to_string(r.pid) + "/setgroups").rfind("deny", 0) != 0;
+        } catch (const SysError&) {
+        }
+    }
+
+    std::unique_ptr<cgroup::Manager> cg;
+    if (r.cgroup.is_object()) {
+        cg = restore_cgroup(r);
+        if (!cg->enabled()) cg.reset();
+    }
+    const int cg_fd = cg ? cg->v2_dir_fd() : -1;
+
+    // Signals are blocked (to be forwarded) before the process exists, so
+    // that none is lost; the child unblocks them.
+    std::optional<SignalForwarder> sig;
+    if (!o.detach) sig.emplace();
+
+    auto [parent_end, child_end] = sys::seqpacket_pair();
+    args.sync = child_end.get();
+
+    // Until execve the child is a copy of ucrun: /proc/<pid>/exe is our
+    // binary. Not dumpable (inherited by the child), processes of the
+    // container cannot open it nor its fds (CVE-2019-5736).
+    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+    // The pid and time namespaces apply to children: enter them here, so
+    // that the child is born inside (setns(2)).
+    if (for_children && ::setns(init.get(), static_cast<int>(for_children)) < 0)
+        throw_errno("join the pid namespace of container " + o.id);
+
+    int pidfd = -1;
+    struct clone_args ca {};
+    ca.flags = CLONE_PIDFD;
+    ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    ca.exit_signal = SIGCHLD;
+    if (cg_fd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = static_cast<uint64_t>(cg_fd);
+    }
+    pid_t pid = sys::clone3(&ca);
+    if (pid < 0) throw_errno("clone3 exec process");
+    if (pid == 0) {
+        parent_end.reset();
+        proc::exec_main(args);  // never returns
+    }
+    child_end.reset();
+    Fd child_pidfd(pidfd);
+    ChildGuard guard{pid, pidfd};
+
+    if (cg && cg_fd < 0) cg->add_pid(pid);
+    if (!proc::send(parent_end.get(), proc::Msg::Start)) throw_errno("start exec process");
+    if (listener) {
+        nlohmann::json st = oci::to_json(r.state);
+        proc::send(parent_end.get(), proc::Msg::State,
+                   security::container_process_state(pid, cfg.linux->seccomp->listenerMetadata, st).dump());
+    }
+
+    Fd master;
+    for (;;) {
+        proc::Msg type;
+        std::string payload;
+        Fd fd;
+        // EOF: the sync socket went with execve (close-on-exec).
+        if (!proc::recv(parent_end.get(), type, payload, &fd)) break;
+        if (type == proc::Msg::Error) throw Error("unable to start container process: " + payload);
+        if (type == proc::Msg::Console) {
+            // Our window size before the process runs (it waits for Start).
+            master = std::move(fd);
+            resize_console(master.get());
+            if (!proc::send(parent_end.get(), proc::Msg::Start)) throw_errno("start exec process");
+        }
+    }
+    guard.pid = 0;  // the process runs: it is no longer ours to kill
+
+    if (!o.pid_file.empty()) sys::write_file_atomic(absolute_pid_file(o.pid_file), std::to_string(pid));
+    if (o.detach) return 0;
+    Foreground f;
+    f.pid = pid;
+    f.pidfd = child_pidfd.get();
+    f.console = master ? master.get() : -1;
+    return wait_foreground(*sig, f);
+}
+
+}  // namespace ucrun::container

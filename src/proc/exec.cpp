@@ -1,0 +1,111 @@
+#include "proc/exec.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "proc/exec_path.hpp"
+#include "proc/process_setup.hpp"
+#include "proc/scheduling.hpp"
+#include "proc/sync.hpp"
+#include "proc/terminal.hpp"
+#include "security/lsm.hpp"
+#include "security/seccomp.hpp"
+#include "sys/error.hpp"
+#include "sys/socket.hpp"
+
+namespace ucrun::proc {
+
+namespace {
+
+void wait_for(int sync, Msg want) {
+    Msg type;
+    std::string payload;
+    if (!recv(sync, type, payload)) throw Error("ucrun exited before the process was started");
+    if (type != want) throw Error("unexpected message from ucrun");
+}
+
+void load_seccomp(const ExecArgs& a, const security::Program& prog, const std::string& process_state) {
+    int notify_fd = security::load(prog);
+    if (notify_fd < 0) return;
+    Fd n(notify_fd);
+    if (a.seccomp_listener < 0) return;
+    // config-linux.md "The Container Process State": the state and the fd in
+    // one message, then the connection is closed.
+    if (!sys::send_msg(a.seccomp_listener, process_state, n.get()))
+        throw_errno("send seccomp notify fd to linux.seccomp.listenerPath");
+    ::close(a.seccomp_listener);
+}
+
+[[noreturn]] void run_exec(const ExecArgs& a) {
+    const oci::Process& p = *a.process;
+    // The parent blocks the signals it forwards; execve keeps the mask.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+    // The parent has put us in the container's cgroup.
+    wait_for(a.sync, Msg::Start);
+    // One atomic step into every namespace of the init that is not already
+    // ours (setns(2) with a pidfd, Linux 5.8); the user namespace first
+    // gives the rights over the others. The pid and time namespaces were
+    // entered at clone3 (they apply to children only).
+    if (a.ns_flags && ::setns(a.init_pidfd, static_cast<int>(a.ns_flags)) < 0)
+        throw_errno("join the namespaces of the container's init");
+    std::string process_state;
+    if (a.seccomp_listener >= 0) {
+        Msg type;
+        if (!recv(a.sync, type, process_state) || type != Msg::State) throw Error("no container state from ucrun");
+    }
+
+    // Joining the mount namespace put us at its root; cwd inside it, no
+    // creation (runc: the cwd of exec must exist).
+    enter_cwd(p, false);
+    if (p.terminal)
+    {
+        setup_console(p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, false});
+        // ucrun gives the pty its window size, then lets us go on.
+        if (a.console_socket < 0) wait_for(a.sync, Msg::Start);
+    }
+    std::vector<std::string> env = p.env;
+    add_home_env(env, p.user.uid);
+    std::string exe = resolve_executable(p.args[0], env);
+
+    if (p.apparmorProfile && !p.apparmorProfile->empty()) security::apply_apparmor_profile(*p.apparmorProfile);
+    if (p.selinuxLabel && !p.selinuxLabel->empty()) security::set_selinux_exec_label(*p.selinuxLabel);
+    apply_rlimits(p);
+    apply_scheduler(p);
+    apply_io_priority(p);
+    // The container's seccomp filter, at the same points as in the init.
+    const auto* prog = static_cast<const security::Program*>(a.seccomp);
+    if (prog && !p.noNewPrivileges) load_seccomp(a, *prog, process_state);
+    switch_user(p, a.caps, a.last_cap, a.set_groups);
+    if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
+    if (prog && p.noNewPrivileges) load_seccomp(a, *prog, process_state);
+
+    auto argv = c_strings(p.args);
+    auto envp = c_strings(env);
+    // Everything but stdio and --preserve-fds is closed by execve; the sync
+    // socket too, which tells the parent that execve succeeded.
+    close_extra_fds(a.preserve_fds, true);
+    ::execve(exe.c_str(), argv.data(), envp.data());
+    throw_errno("exec " + exe);
+}
+
+}  // namespace
+
+void exec_main(const ExecArgs& a) {
+    try {
+        run_exec(a);
+    } catch (const std::exception& e) {
+        send(a.sync, Msg::Error, e.what());
+    } catch (...) {
+        send(a.sync, Msg::Error, "unknown error in exec");
+    }
+    ::_exit(255);
+}
+
+}  // namespace ucrun::proc

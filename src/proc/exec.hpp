@@ -1,0 +1,33 @@
+// A process joining a running container (`ucrun exec`): the child side.
+// ucrun has entered the container's pid (and time) namespaces for its
+// children and clone3()d this process into them (and into the container's
+// cgroup on cgroup v2); here it joins the other namespaces of the
+// container's init in one setns(pidfd, ...) and finishes like the init does
+// (proc/process_setup.hpp), then execve(2)s. Returns only by exec or _exit;
+// failures go to the parent as proc::Msg::Error on `sync`.
+#pragma once
+
+#include <string>
+
+#include "oci/config.hpp"
+#include "security/capabilities.hpp"
+
+namespace ucrun::proc {
+
+struct ExecArgs {
+    const oci::Process* process = nullptr;  // args, env, cwd, user... all final
+    int init_pidfd = -1;                    // pidfd of the container's init
+    unsigned long ns_flags = 0;             // CLONE_NEW* to join with setns(init_pidfd, ...)
+    int sync = -1;                          // our end of the socketpair (close-on-exec)
+    int console_socket = -1;                // --console-socket; -1 with a terminal: master over `sync`
+    int preserve_fds = 0;                   // fds 3 .. 3+N-1 stay open
+    int last_cap = 40;
+    bool set_groups = true;                 // false: the user namespace has setgroups "deny"
+    security::CapSets caps;                 // resolved by the parent
+    const void* seccomp = nullptr;          // const security::Program*: the container's linux.seccomp
+    int seccomp_listener = -1;              // connected linux.seccomp.listenerPath
+};
+
+[[noreturn]] void exec_main(const ExecArgs& a);
+
+}  // namespace ucrun::proc

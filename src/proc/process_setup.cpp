@@ -1,0 +1,121 @@
+#include "proc/process_setup.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstring>
+
+#include "mount/path.hpp"
+#include "oci/validate.hpp"
+#include "sys/error.hpp"
+#include "sys/fd.hpp"
+#include "sys/syscalls.hpp"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace ucrun::proc {
+
+void apply_rlimits(const std::vector<oci::Rlimit>& rlimits) {
+    for (const auto& r : rlimits) {
+        int res = oci::rlimit_resource(r.type);
+        struct rlimit rl {r.soft, r.hard};
+        if (::setrlimit(res, &rl) < 0) throw_errno("setrlimit " + r.type);
+    }
+}
+
+void enter_cwd(const oci::Process& p, bool create) {
+    Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open /");
+    Fd dir;
+    if (create) {
+        dir = mount::mkdir_in_root(root.get(), p.cwd, false, "process.cwd " + p.cwd);
+    } else {
+        dir = mount::open_in_root(root.get(), p.cwd, O_DIRECTORY);
+        if (!dir) {
+            // runc's wording (Go error strings are lower case).
+            std::string why = std::strerror(errno);
+            if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+            throw Error("chdir to cwd (\"" + p.cwd + "\") set in config.json failed: " + why);
+        }
+    }
+    if (::fchdir(dir.get()) < 0) throw_errno("chdir to process.cwd " + p.cwd);
+    char buf[4096];
+    if (!::getcwd(buf, sizeof buf) || buf[0] != '/') throw Error("process.cwd " + p.cwd + ": outside the container");
+}
+
+void switch_user(const oci::Process& p, const security::CapSets& caps, int last_cap, bool set_groups) {
+    security::drop_bounding(caps, last_cap);
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+    if (set_groups) {
+        std::vector<gid_t> gids(p.user.additionalGids.begin(), p.user.additionalGids.end());
+        if (::setgroups(gids.size(), gids.data()) < 0) throw_errno("setgroups process.user.additionalGids");
+    }
+    if (::setresgid(p.user.gid, p.user.gid, p.user.gid) < 0)
+        throw_errno("setresgid process.user.gid " + std::to_string(p.user.gid));
+    if (::setresuid(p.user.uid, p.user.uid, p.user.uid) < 0)
+        throw_errno("setresuid process.user.uid " + std::to_string(p.user.uid));
+    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+    security::apply(caps);
+    if (p.user.umask) ::umask(static_cast<mode_t>(*p.user.umask));
+}
+
+void close_extra_fds(int preserve, bool on_exec) {
+    ::syscall(SYS_close_range, 3 + preserve, ~0U, on_exec ? CLOSE_RANGE_CLOEXEC : 0);
+}
+
+void add_home_env(std::vector<std::string>& env, uint32_t uid) {
+    for (const auto& e : env)
+        if (e.rfind("HOME=", 0) == 0) return;
+    std::string home = "/";
+    // The container's /etc/passwd, resolved inside the current root.
+    struct open_how how {};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    Fd f(root ? sys::openat2(root.get(), "etc/passwd", &how) : -1);
+    struct stat st;
+    if (f && ::fstat(f.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+        std::string text;
+        char buf[4096];
+        ssize_t n;
+        while (text.size() < (1u << 20) && (n = ::read(f.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+        // name:passwd:uid:gid:gecos:home:shell
+        size_t pos = 0;
+        while (pos < text.size()) {
+            size_t end = text.find('\n', pos);
+            if (end == std::string::npos) end = text.size();
+            std::string line = text.substr(pos, end - pos);
+            pos = end + 1;
+            std::vector<std::string> fields;
+            size_t s = 0;
+            for (;;) {
+                size_t c = line.find(':', s);
+                fields.push_back(line.substr(s, c == std::string::npos ? std::string::npos : c - s));
+                if (c == std::string::npos) break;
+                s = c + 1;
+            }
+            if (fields.size() < 6 || fields[2] != std::to_string(uid)) continue;
+            if (!fields[5].empty()) home = fields[5];
+            break;
+        }
+    }
+    env.push_back("HOME=" + home);
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+    std::vector<char*> out;
+    out.reserve(v.size() + 1);
+    for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+}  // namespace ucrun::proc

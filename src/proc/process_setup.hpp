@@ -1,0 +1,43 @@
+// The last steps before execve(2) shared by the container's init
+// (proc/init.cpp) and by a process joining a running container
+// (proc/exec.cpp): config.md "Process" rlimits, cwd, user and
+// capabilities, and what reaches the new program (fds, environment).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "oci/config.hpp"
+#include "security/capabilities.hpp"
+
+namespace ucrun::proc {
+
+// process.rlimits: setrlimit(2) for each entry.
+void apply_rlimits(const std::vector<oci::Rlimit>& rlimits);
+inline void apply_rlimits(const oci::Process& p) { apply_rlimits(p.rlimits); }
+
+// process.cwd, resolved inside the current root without magic links: a cwd
+// of /proc/self/fd/N cannot reach a host directory (CVE-2024-21626). The
+// init creates a missing cwd (runc does); `exec` does not, and fails with
+// runc's wording: chdir to cwd ("/x") set in config.json failed: <reason>.
+void enter_cwd(const oci::Process& p, bool create = true);
+
+// process.user: groups, gid, uid; capabilities survive the switch through
+// PR_SET_KEEPCAPS (security/capabilities.hpp documents the order).
+void switch_user(const oci::Process& p, const security::CapSets& caps, int last_cap, bool set_groups);
+
+// Only stdio and fds 3 .. 3+preserve-1 (--preserve-fds, LISTEN_FDS) reach
+// the container (CVE-2024-21626). `on_exec`: mark the others close-on-exec
+// instead of closing them, so that a channel to the parent stays usable
+// until execve succeeds.
+void close_extra_fds(int preserve, bool on_exec = false);
+
+// runc (libcontainer setupUser): HOME=<the user's home from the container's
+// /etc/passwd, else "/"> is added when process.env has no HOME. Call after
+// entering the container's root.
+void add_home_env(std::vector<std::string>& env, uint32_t uid);
+
+// NULL-terminated views for execve(2); valid while `v` lives.
+std::vector<char*> c_strings(const std::vector<std::string>& v);
+
+}  // namespace ucrun::proc

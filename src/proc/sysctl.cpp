@@ -1,0 +1,98 @@
+#include "proc/sysctl.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+
+#include <vector>
+
+#include "oci/error.hpp"
+#include "sys/error.hpp"
+#include "sys/fd.hpp"
+#include "sys/io.hpp"
+
+namespace ucrun::proc {
+
+namespace {
+
+std::string field(const std::string& key) { return "linux.sysctl[\"" + key + "\"]"; }
+
+std::vector<std::string> components(const std::string& key) {
+    const char sep = key.find('/') != std::string::npos ? '/' : '.';
+    std::vector<std::string> out;
+    size_t start = 0;
+    for (;;) {
+        size_t end = key.find(sep, start);
+        out.push_back(key.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    for (const auto& c : out)
+        if (c.empty() || c == "." || c == ".." || c.find('\0') != std::string::npos)
+            throw oci::SpecError("config.json", field(key), "not a valid sysctl name");
+    return out;
+}
+
+// The network namespace given by path is the one ucrun runs in ("host").
+bool is_current_netns(const std::string& path) {
+    struct stat a, b;
+    if (::stat(path.c_str(), &a) < 0) throw SysError("open network namespace " + path, errno);
+    if (::stat("/proc/self/ns/net", &b) < 0) throw SysError("stat /proc/self/ns/net", errno);
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+}  // namespace
+
+std::string sysctl_path(const std::string& key) {
+    std::string p = "sys";
+    for (const auto& c : components(key)) p += "/" + c;
+    return p;
+}
+
+void check_sysctl(const oci::Config& cfg, const ns::Plan& plan) {
+    if (!cfg.linux) return;
+    static const char* const ipc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",   "kernel.sem",
+                                      "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+    for (const auto& [key, value] : cfg.linux->sysctl) {
+        std::vector<std::string> c = components(key);
+        std::string dotted;
+        for (const auto& x : c) dotted += (dotted.empty() ? "" : ".") + x;
+        if (c[0] == "net") {
+            if (!plan.has(CLONE_NEWNET))
+                throw oci::SpecError("config.json", field(key), "requires a network namespace");
+            const oci::Namespace* n = cfg.linux->find_namespace("network");
+            if (n && n->path && is_current_netns(*n->path))
+                throw oci::SpecError("config.json", field(key),
+                                     "requires a network namespace other than the host's (" + *n->path + ")");
+            continue;
+        }
+        bool is_ipc = c[0] == "fs" && c.size() > 1 && c[1] == "mqueue";
+        for (const char* k : ipc) is_ipc |= dotted == k;
+        if (is_ipc) {
+            if (!plan.has(CLONE_NEWIPC)) throw oci::SpecError("config.json", field(key), "requires an IPC namespace");
+            continue;
+        }
+        if (dotted == "kernel.domainname" || dotted == "kernel.hostname") {
+            if (!plan.has(CLONE_NEWUTS)) throw oci::SpecError("config.json", field(key), "requires a UTS namespace");
+            if (dotted == "kernel.hostname")
+                throw oci::SpecError("config.json", field(key), "conflicts with the hostname field: set hostname");
+            continue;
+        }
+        throw oci::SpecError("config.json", field(key),
+                             "is not in a namespace of the container: it would change the host");
+    }
+}
+
+void apply_sysctl(const oci::Config& cfg, int procfd) {
+    if (!cfg.linux) return;
+    for (const auto& [key, value] : cfg.linux->sysctl) {
+        const std::string rel = sysctl_path(key);
+        // Resolved below procfd only: the components are plain names, and
+        // /proc/sys has no symlinks.
+        Fd fd(::openat(procfd, rel.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
+        if (!fd) throw SysError(field(key) + ": open /proc/" + rel, errno);
+        if (!sys::write_all(fd.get(), value)) throw SysError(field(key) + ": write \"" + value + "\"", errno);
+    }
+}
+
+}  // namespace ucrun::proc
