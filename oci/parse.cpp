@@ -163,7 +163,7 @@ static void read(Reader& r, const json& v, const std::string& p, Config& out) {
 
 namespace oci {
 
-Config parse_config(std::string_view text, const std::string& document) {
+nlohmann::json parse_document(std::string_view text, const std::string& document) {
     bool blank = std::all_of(text.begin(), text.end(),
                              [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
     if (blank) throw SpecError(document, "", "is empty");
@@ -173,7 +173,11 @@ Config parse_config(std::string_view text, const std::string& document) {
     } catch (const nlohmann::json::parse_error& e) {
         throw SpecError(document, "", std::string("invalid JSON: ") + e.what());
     }
-    return parse_config(j, document);
+    return j;
+}
+
+Config parse_config(std::string_view text, const std::string& document) {
+    return parse_config(parse_document(text, document), document);
 }
 
 Config parse_config(const std::string& text, const std::string& document) {
@@ -197,6 +201,13 @@ Process parse_process(const nlohmann::json& j, const std::string& document) {
     if (!j.is_object()) r.fail("", "must be a JSON object");
     read(r, j, "", p);
     return p;
+}
+
+Hooks parse_hooks(const nlohmann::json& j, const std::string& document) {
+    detail::Reader r(document);
+    Hooks h;
+    read(r, j, "hooks", h);
+    return h;
 }
 
 Resources parse_resources(const nlohmann::json& j, const std::string& document) {

@@ -14,6 +14,9 @@
 
 namespace oci {
 
+// The JSON text alone: "is empty" / "invalid JSON: ..." errors.
+nlohmann::json parse_document(std::string_view text, const std::string& document = "config.json");
+
 // Throws SpecError(document, path, reason). `document` names the file in
 // messages ("config.json").
 Config parse_config(std::string_view text, const std::string& document = "config.json");
@@ -26,6 +29,9 @@ Config parse_config(const char* text, const std::string& document = "config.json
 // A process object alone, as given to `exec --process FILE`
 // (path "" is the document root).
 Process parse_process(const nlohmann::json& j, const std::string& document = "process.json");
+
+// The hooks object alone (kept in the state record for poststart/poststop).
+Hooks parse_hooks(const nlohmann::json& j, const std::string& document = "config.json");
 
 // linux.resources alone, as given to `update -r FILE`.
 Resources parse_resources(const nlohmann::json& j, const std::string& document = "resources.json");

@@ -28,11 +28,11 @@ std::unique_ptr<cgroup::Manager> cgroup_of(const state::Record& r, const char* w
 }
 
 // linux.resources as recorded (config.json's, with the updates since).
-nlohmann::json recorded_resources(const state::Record& r) {
-    if (r.config.is_object() && r.config.contains("linux") && r.config["linux"].is_object() &&
-        r.config["linux"].contains("resources") && r.config["linux"]["resources"].is_object())
-        return r.config["linux"]["resources"];
-    return nlohmann::json::object();
+nlohmann::json recorded_resources(const nlohmann::json& config) {
+    auto l = config.find("linux");
+    if (l == config.end() || !l->is_object()) return nlohmann::json::object();
+    auto res = l->find("resources");
+    return res != l->end() && res->is_object() ? *res : nlohmann::json::object();
 }
 
 // One runc events line: {"type":...,"id":...[,"data":...]} (the field order
@@ -76,7 +76,8 @@ void update(Context& ctx, const std::string& id, const nlohmann::json& patch, co
         throw Error("container not running");
     auto cg = cgroup_of(live, "update");
 
-    const nlohmann::json old_json = recorded_resources(live);
+    nlohmann::json config = store.load_config(id);
+    const nlohmann::json old_json = recorded_resources(config);
     nlohmann::json new_json = old_json;
     new_json.merge_patch(patch);
     oci::Resources before = oci::parse_resources(old_json, "state.json");
@@ -98,13 +99,11 @@ void update(Context& ctx, const std::string& id, const nlohmann::json& patch, co
         }
         throw;
     }
-    // Record the result (on the record as stored: the live one has its
-    // status computed).
-    state::Record r = store.load(id);
-    if (!r.config.is_object()) r.config = nlohmann::json::object();
-    if (!r.config["linux"].is_object()) r.config["linux"] = nlohmann::json::object();
-    r.config["linux"]["resources"] = new_json;
-    store.save(r);
+    // Record the result in the container's config, so that the next
+    // update builds on it.
+    if (!config["linux"].is_object()) config["linux"] = nlohmann::json::object();
+    config["linux"]["resources"] = new_json;
+    store.save_config(id, config.dump());
 }
 
 void events(Context& ctx, const std::string& id, bool once, std::chrono::milliseconds interval) {

@@ -113,7 +113,9 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     } catch (const SysError& e) {
         throw SysError("config.json: open " + bundle + "/config.json", e.code());
     }
-    oci::Config cfg = oci::parse_config(text);
+    // config.json is parsed once; its text is kept as given (state store).
+    const nlohmann::json doc = oci::parse_document(text);
+    oci::Config cfg = oci::parse_config(doc);
     oci::validate(cfg);
     if (!cfg.linux) cfg.linux.emplace();
     const ns::Plan plan = ns::plan(&*cfg.linux);
@@ -315,8 +317,10 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     if (cfg.process->oomScoreAdj)
         sys::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*cfg.process->oomScoreAdj));
 
-    state::Record rec = make_record(cfg, o.id, bundle, rootfs, pid, text);
+    state::Record rec = make_record(cfg, o.id, bundle, rootfs, pid);
     rec.cgroup = cg->to_json();
+    if (auto h = doc.find("hooks"); h != doc.end()) rec.hooks = *h;
+    store.save_config(o.id, text);
     store.save(rec);
     if (!o.pid_file.empty()) sys::write_file_atomic(absolute_pid_file(o.pid_file), std::to_string(pid));
 

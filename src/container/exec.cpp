@@ -161,8 +161,7 @@ int exec(Context& ctx, const ExecOptions& o) {
         case oci::Status::Creating: throw Error("cannot exec in a container that is being created");
         default: break;
     }
-    if (!r.config.is_object()) throw Error("container " + o.id + ": no config on record");
-    oci::Config cfg = oci::parse_config(r.config);
+    oci::Config cfg = oci::parse_config(state::Store(ctx.root).load_config(o.id));
     oci::Process p = exec_process(cfg, o);
 
     Fd console;

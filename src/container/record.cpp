@@ -22,7 +22,7 @@ oci::State base_state(const oci::Config& cfg, const std::string& id, const std::
 }  // namespace
 
 state::Record make_record(const oci::Config& cfg, const std::string& id, const std::string& bundle,
-                          const std::string& rootfs, pid_t pid, const std::string& config_text) {
+                          const std::string& rootfs, pid_t pid) {
     state::Record r;
     r.state = base_state(cfg, id, bundle, pid);
     r.state.status = oci::Status::Created;
@@ -31,9 +31,6 @@ state::Record make_record(const oci::Config& cfg, const std::string& id, const s
     r.state.owner = "";
     r.pid = pid;
     r.pid_start_time = state::process_start_time(pid);
-    // Later commands (exec, delete's poststop hooks) need the config; keep
-    // the text as given rather than re-serializing it.
-    r.config = nlohmann::json::parse(config_text, nullptr, false);
     return r;
 }
 

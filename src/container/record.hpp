@@ -13,7 +13,7 @@
 namespace ucrun::container {
 
 state::Record make_record(const oci::Config& cfg, const std::string& id, const std::string& bundle,
-                          const std::string& rootfs, pid_t pid, const std::string& config_text);
+                          const std::string& rootfs, pid_t pid);
 // The state document while creating (for hooks and the seccomp listener).
 nlohmann::json initial_state_json(const oci::Config& cfg, const std::string& id, const std::string& bundle, pid_t pid);
 // --pid-file relative to the caller's cwd, made absolute.

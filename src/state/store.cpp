@@ -96,7 +96,7 @@ Record Store::load(const std::string& id) const {
     r.pid = j.value("init_pid", 0);
     r.pid_start_time = j.value("init_start_time", uint64_t{0});
     if (j.contains("cgroup")) r.cgroup = j["cgroup"];
-    if (j.contains("config")) r.config = j["config"];
+    if (j.contains("hooks")) r.hooks = j["hooks"];
     return r;
 }
 
@@ -106,9 +106,20 @@ void Store::save(const Record& r) const {
     j["init_pid"] = r.pid;
     j["init_start_time"] = r.pid_start_time;
     if (!r.cgroup.is_null()) j["cgroup"] = r.cgroup;
-    if (!r.config.is_null()) j["config"] = r.config;
+    if (!r.hooks.is_null()) j["hooks"] = r.hooks;
     // No fsync: the state lives on tmpfs (/run) and dies with the host anyway.
     sys::write_file_atomic(dir(r.state.id) + "/" + kStateFile, j.dump());
+}
+
+void Store::save_config(const std::string& id, std::string_view text) const {
+    sys::write_file_atomic(dir(id) + "/config.json", text);
+}
+
+nlohmann::json Store::load_config(const std::string& id) const {
+    std::string path = dir(id) + "/config.json";
+    auto j = nlohmann::json::parse(sys::read_file(path), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt config");
+    return j;
 }
 
 void Store::remove(const std::string& id) const {

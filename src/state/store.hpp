@@ -22,8 +22,10 @@ struct Record {
     pid_t pid = 0;               // host pid of the container's init, 0 once reaped/never started
     uint64_t pid_start_time = 0; // /proc/<pid>/stat field 22: guards against pid reuse
     nlohmann::json cgroup;       // serialized cgroup manager (null: none)
-    nlohmann::json config;       // the bits of config.json later commands need
-                                 // (process, hooks.poststop, linux.seccomp, namespaces)
+    nlohmann::json hooks;        // config.json's hooks (null: none), for start and delete
+    // config.json as given to create lives in <dir>/config.json, read only
+    // by the commands that need it (exec, update): state/list/kill/delete
+    // read one small file.
 };
 
 class NotFound : public std::runtime_error {
@@ -46,6 +48,9 @@ public:
     Fd lock(const std::string& id) const;
     Record load(const std::string& id) const;  // throws NotFound
     void save(const Record& r) const;          // atomic
+    // The container's config.json (as given at create, with updates).
+    void save_config(const std::string& id, std::string_view text) const;  // atomic
+    nlohmann::json load_config(const std::string& id) const;
     void remove(const std::string& id) const;  // the directory and all in it
     std::vector<std::string> list_ids() const;
 

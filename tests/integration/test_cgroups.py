@@ -591,10 +591,17 @@ def test_events_stats(ucrun, bundle, cid):
     resources(b)["memory"] = {"limit": 100 * MiB}
     resources(b)["pids"] = {"limit": 50}
     start_sleeper(ucrun, b, cid, "x=$(head -c 2000000 /dev/zero | tr '\\0' a); sleep 1000 & exec sleep 1001")
-    cp = ucrun("events", "--stats", cid)
-    lines = cp.stdout.splitlines()
-    assert len(lines) == 1
-    ev = json.loads(lines[0])
+    # The shell forks its background sleep asynchronously: poll until both
+    # processes are there (bounded), then check everything in one sample.
+    deadline = time.monotonic() + 10
+    while True:
+        cp = ucrun("events", "--stats", cid)
+        lines = cp.stdout.splitlines()
+        assert len(lines) == 1
+        ev = json.loads(lines[0])
+        if ev["data"]["pids"]["current"] >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert ev["type"] == "stats" and ev["id"] == cid
     data = ev["data"]
     assert data["memory"]["usage"]["usage"] > 0
