@@ -237,22 +237,15 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     args.state_lock = dirfd.get();
 
     int pidfd = -1;
-    struct clone_args ca {};
+    uint64_t flags = 0;
     // A new time namespace is made by the init itself: its offsets can only
     // be written before any process is in it (time_namespaces(7)).
-    if (args.fast_path) ca.flags = plan.new_flags & ~(args.late_cgroupns ? CLONE_NEWCGROUP : 0UL);
+    if (args.fast_path) flags = plan.new_flags & ~(args.late_cgroupns ? CLONE_NEWCGROUP : 0UL);
     // With a user namespace (new or joined) the pid namespace must be owned
     // by it, so the init makes it after joining (and forks); else clone does.
-    else if (!plan.has(CLONE_NEWUSER)) ca.flags = plan.new_flags & CLONE_NEWPID;
-    ca.flags &= ~static_cast<uint64_t>(CLONE_NEWTIME);
-    ca.flags |= CLONE_PIDFD;
-    ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    ca.exit_signal = SIGCHLD;
-    if (cg_fd >= 0) {
-        ca.flags |= CLONE_INTO_CGROUP;
-        ca.cgroup = static_cast<uint64_t>(cg_fd);
-    }
-    pid_t pid = sys::clone3(&ca);
+    else if (!plan.has(CLONE_NEWUSER)) flags = plan.new_flags & CLONE_NEWPID;
+    flags &= ~static_cast<uint64_t>(CLONE_NEWTIME);
+    pid_t pid = sys::clone3_pidfd(flags, cg_fd, &pidfd);
     if (pid < 0) throw_errno("clone3 container init");
     if (pid == 0) {
         parent_end.reset();

@@ -228,15 +228,7 @@ int exec(Context& ctx, const ExecOptions& o) {
         throw_errno("join the pid namespace of container " + o.id);
 
     int pidfd = -1;
-    struct clone_args ca {};
-    ca.flags = CLONE_PIDFD;
-    ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    ca.exit_signal = SIGCHLD;
-    if (cg_fd >= 0) {
-        ca.flags |= CLONE_INTO_CGROUP;
-        ca.cgroup = static_cast<uint64_t>(cg_fd);
-    }
-    pid_t pid = sys::clone3(&ca);
+    pid_t pid = sys::clone3_pidfd(0, cg_fd, &pidfd);
     if (pid < 0) throw_errno("clone3 exec process");
     if (pid == 0) {
         parent_end.reset();

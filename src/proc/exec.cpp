@@ -28,18 +28,6 @@ void wait_for(int sync, Msg want) {
     if (type != want) throw Error("unexpected message from ucrun");
 }
 
-void load_seccomp(const ExecArgs& a, const security::Program& prog, const std::string& process_state) {
-    int notify_fd = security::load(prog);
-    if (notify_fd < 0) return;
-    Fd n(notify_fd);
-    if (a.seccomp_listener < 0) return;
-    // config-linux.md "The Container Process State": the state and the fd in
-    // one message, then the connection is closed.
-    if (!sys::send_msg(a.seccomp_listener, process_state, n.get()))
-        throw_errno("send seccomp notify fd to linux.seccomp.listenerPath");
-    ::close(a.seccomp_listener);
-}
-
 [[noreturn]] void run_exec(const ExecArgs& a) {
     const oci::Process& p = *a.process;
     // The parent blocks the signals it forwards; execve keeps the mask.
@@ -74,17 +62,10 @@ void load_seccomp(const ExecArgs& a, const security::Program& prog, const std::s
     add_home_env(env, p.user.uid);
     std::string exe = resolve_executable(p.args[0], env);
 
-    if (p.apparmorProfile && !p.apparmorProfile->empty()) security::apply_apparmor_profile(*p.apparmorProfile);
-    if (p.selinuxLabel && !p.selinuxLabel->empty()) security::set_selinux_exec_label(*p.selinuxLabel);
-    apply_rlimits(p);
-    apply_scheduler(p);
-    apply_io_priority(p);
     // The container's seccomp filter, at the same points as in the init.
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
-    if (prog && !p.noNewPrivileges) load_seccomp(a, *prog, process_state);
-    switch_user(p, a.caps, a.last_cap, a.set_groups);
-    if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
-    if (prog && p.noNewPrivileges) load_seccomp(a, *prog, process_state);
+    finalize_process(p, a.caps, a.last_cap, a.set_groups, prog, a.seccomp_listener, process_state);
+    if (prog && p.noNewPrivileges) load_seccomp(*prog, a.seccomp_listener, process_state);
 
     auto argv = c_strings(p.args);
     auto envp = c_strings(env);

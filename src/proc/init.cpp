@@ -144,23 +144,6 @@ void run_container_hooks(const InitArgs& a, const std::vector<oci::Hook>& hooks,
     a.run_hooks(hooks, kind, st.dump(), cwd);
 }
 
-// Loads the filter compiled by the parent; an SCMP_ACT_NOTIFY listener fd
-// goes to linux.seccomp.listenerPath (connected by the parent, since the
-// path is on the host) with the container process state
-// (config-linux.md "The Container Process State").
-void load_seccomp(const InitArgs& a, const security::Program& prog, const std::string& process_state) {
-    int notify_fd = security::load(prog);
-    if (notify_fd < 0) return;
-    Fd n(notify_fd);
-    if (a.seccomp_listener < 0) return;
-    // config-linux.md: the state goes with the fd in one message (SCM_RIGHTS).
-    if (!sys::send_msg(a.seccomp_listener, process_state, n.get()))
-        throw_errno("send seccomp notify fd to linux.seccomp.listenerPath");
-    // config-linux.md "listenerPath": one state per connection, closed after
-    // sending (the agent reads up to EOF).
-    ::close(a.seccomp_listener);
-}
-
 // The join path: the intermediate child has joined or created the
 // namespaces that clone3 could not, and must fork the real init into the
 // new pid (and time) namespace. CLONE_PARENT makes ucrun its parent.
@@ -248,20 +231,8 @@ pid_t fork_into_pid_ns() {
     add_home_env(env, p.user.uid);
     std::string exe = resolve_executable(p.args[0], env);
 
-    // LSM labels are set for the exec (attr/exec), before dropping privileges.
-    if (p.apparmorProfile && !p.apparmorProfile->empty()) security::apply_apparmor_profile(*p.apparmorProfile);
-    if (p.selinuxLabel && !p.selinuxLabel->empty()) security::set_selinux_exec_label(*p.selinuxLabel);
-
-    apply_rlimits(p);
-    apply_scheduler(p);
-    apply_io_priority(p);
-    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
-    // before the capabilities are dropped (runc does the same). With it, load
-    // it as late as possible, just before execve.
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
-    if (prog && !p.noNewPrivileges) load_seccomp(a, *prog, process_state);
-    switch_user(p, *a.caps, a.last_cap, set_groups);
-    if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
+    finalize_process(p, *a.caps, a.last_cap, set_groups, prog, a.seccomp_listener, process_state);
 
     std::vector<char*> argv;
     for (const auto& s : p.args) argv.push_back(const_cast<char*>(s.c_str()));
@@ -285,7 +256,7 @@ pid_t fork_into_pid_ns() {
     }
     if (fifo_w && !sys::write_all(fifo_w.get(), "0")) throw_errno("write exec fifo");
 
-    if (prog && p.noNewPrivileges) load_seccomp(a, *prog, process_state);
+    if (prog && p.noNewPrivileges) load_seccomp(*prog, a.seccomp_listener, process_state);
     procfd.reset();
     close_extra_fds(a.preserve_fds);
     ::execve(exe.c_str(), argv.data(), envp.data());

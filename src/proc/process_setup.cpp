@@ -15,7 +15,10 @@
 #include "oci/validate.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
+#include "sys/socket.hpp"
 #include "sys/syscalls.hpp"
+#include "proc/scheduling.hpp"
+#include "security/lsm.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -116,6 +119,29 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
     for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
     out.push_back(nullptr);
     return out;
+}
+
+void load_seccomp(const security::Program& prog, int listener, const std::string& process_state) {
+    int notify_fd = security::load(prog);
+    if (notify_fd < 0) return;
+    Fd n(notify_fd);
+    if (listener < 0) return;
+    if (!sys::send_msg(listener, process_state, n.get()))
+        throw_errno("send seccomp notify fd to linux.seccomp.listenerPath");
+    ::close(listener);  // one state per connection: the agent reads to EOF
+}
+
+void finalize_process(const oci::Process& p, const security::CapSets& caps, int last_cap, bool set_groups,
+                      const security::Program* seccomp, int listener, const std::string& process_state) {
+    // LSM labels apply to the coming execve (attr/exec).
+    if (p.apparmorProfile && !p.apparmorProfile->empty()) security::apply_apparmor_profile(*p.apparmorProfile);
+    if (p.selinuxLabel && !p.selinuxLabel->empty()) security::set_selinux_exec_label(*p.selinuxLabel);
+    apply_rlimits(p);
+    apply_scheduler(p);
+    apply_io_priority(p);
+    if (seccomp && !p.noNewPrivileges) load_seccomp(*seccomp, listener, process_state);
+    switch_user(p, caps, last_cap, set_groups);
+    if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
 }
 
 }  // namespace ucrun::proc

@@ -9,6 +9,7 @@
 
 #include "oci/config.hpp"
 #include "security/capabilities.hpp"
+#include "security/seccomp.hpp"
 
 namespace ucrun::proc {
 
@@ -31,6 +32,22 @@ void switch_user(const oci::Process& p, const security::CapSets& caps, int last_
 // instead of closing them, so that a channel to the parent stays usable
 // until execve succeeds.
 void close_extra_fds(int preserve, bool on_exec = false);
+
+// Loads the seccomp filter compiled by the parent. With SCMP_ACT_NOTIFY
+// the listener fd goes to linux.seccomp.listenerPath (`listener`, connected
+// by the parent since the path is on the host) together with the container
+// process state, in one message; then that connection is closed
+// (config-linux.md "The Container Process State", "listenerPath").
+void load_seccomp(const security::Program& prog, int listener, const std::string& process_state);
+
+// The last steps of every container process, in the init and in exec, in
+// runc's order: LSM labels for the exec, rlimits, scheduler, I/O priority,
+// the seccomp filter when it must be loaded while still privileged (without
+// no_new_privs it needs CAP_SYS_ADMIN), user, groups and capabilities, and
+// no_new_privs. With no_new_privs the caller loads the filter itself, as
+// late as possible, just before execve.
+void finalize_process(const oci::Process& p, const security::CapSets& caps, int last_cap, bool set_groups,
+                      const security::Program* seccomp, int listener, const std::string& process_state);
 
 // runc (libcontainer setupUser): HOME=<the user's home from the container's
 // /etc/passwd, else "/"> is added when process.env has no HOME. Call after
