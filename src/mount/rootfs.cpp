@@ -348,11 +348,16 @@ void prepare_rootfs(const RootfsSpec& spec) {
     // a non-recursive value). Like runc (rootfsParentMountPrivate), make
     // those private; other mounts keep their peers (an rbind of a shared
     // host mount then propagates both ways).
-    MountPoint parent, root;
-    parent_and_root(spec.rootfs, parent, root);
-    for (const MountPoint& mp : {parent, root})
-        if (mp.shared && ::mount(nullptr, mp.path.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
-            throw_errno("make " + mp.path + " (the parent mount of the rootfs) private");
+    // After a recursive slave or private (the default rslave) nothing is
+    // shared any more: mountinfo need not be read at all.
+    const unsigned long prop = root_propagation(cfg);
+    if (!(prop & MS_REC) || (prop & (MS_SHARED | MS_UNBINDABLE))) {
+        MountPoint parent, root;
+        parent_and_root(spec.rootfs, parent, root);
+        for (const MountPoint& mp : {parent, root})
+            if (mp.shared && ::mount(nullptr, mp.path.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+                throw_errno("make " + mp.path + " (the parent mount of the rootfs) private");
+    }
 
     // The rootfs must be a mount point for pivot_root: bind it onto itself.
     if (spec.rootfs_premade >= 0) {
