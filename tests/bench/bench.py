@@ -847,6 +847,10 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="ucrun-bench."))
     bench = None
     code = 1
+    # crun 1.8.1 with a user namespace chowns the host's device nodes it
+    # binds into the container (seen: /dev/null left owned by 100000): put
+    # the owners back afterwards, whatever the runtimes did.
+    dev_owners = host_device_owners()
     try:
         subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "ucrun-bench", str(tmp)],
                        check=True)
@@ -892,7 +896,34 @@ def main():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         cleanup(bench, runtimes, tmp)
+        restore_device_owners(dev_owners)
     return code
+
+
+HOST_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
+
+
+def host_device_owners():
+    owners = {}
+    for d in HOST_DEVICES:
+        try:
+            st = os.lstat(d)
+            owners[d] = (st.st_uid, st.st_gid)
+        except OSError:
+            pass
+    return owners
+
+
+def restore_device_owners(owners):
+    for d, (uid, gid) in owners.items():
+        try:
+            st = os.lstat(d)
+            if (st.st_uid, st.st_gid) != (uid, gid):
+                print(f"bench: {d} was chowned to {st.st_uid}:{st.st_gid} by a runtime; "
+                      f"restoring {uid}:{gid}", file=sys.stderr)
+                os.lchown(d, uid, gid)
+        except OSError:
+            pass
 
 
 def cleanup(bench, runtimes, tmp: Path):
