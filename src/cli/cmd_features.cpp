@@ -17,6 +17,9 @@ int run(Context&, const Parsed& p) {
     // path form mapped onto cgroupfs.
     in.cgroup = oci::CgroupFeatures{true, true, true, false, true};
     in.idmapMounts = true;
+    in.memoryPolicy = oci::MemoryPolicyFeatures{oci::spec_mempolicy_modes(), oci::spec_mempolicy_flags()};
+    in.netDevices = false;  // refused with a clear error (container/create.cpp)
+    in.intelRdt = oci::IntelRdtFeatures{false, false, false};
     sys::write_all(1, oci::features_document(in).dump(4) + "\n");
     return 0;
 }

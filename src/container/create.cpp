@@ -28,6 +28,7 @@
 #include "proc/sysctl.hpp"
 #include "proc/sync.hpp"
 #include "security/capabilities.hpp"
+#include "security/lsm.hpp"
 #include "security/seccomp.hpp"
 #include "state/store.hpp"
 #include "sys/error.hpp"
@@ -59,6 +60,16 @@ void check_runtime_rules(const oci::Config& cfg, const ns::Plan& plan) {
     if (plan.new_user() && cfg.linux->gidMappings.empty())
         throw oci::SpecError("config.json", "linux.gidMappings",
                              "required for a new user namespace (linux.namespaces has \"user\" without a path)");
+    // Asked for and not available: a clear error rather than a container
+    // that silently lacks it.
+    if (!cfg.linux->netDevices.empty())
+        throw oci::SpecError("config.json", "linux.netDevices", "moving network devices is not supported by ucrun");
+    if (cfg.linux->intelRdt && ::access("/sys/fs/resctrl/schemata", F_OK) != 0)
+        throw oci::SpecError("config.json", "linux.intelRdt", "resctrl is not mounted at /sys/fs/resctrl");
+    if (cfg.linux->intelRdt)
+        throw oci::SpecError("config.json", "linux.intelRdt", "Intel RDT is not supported by ucrun");
+    if (cfg.linux->mountLabel && !cfg.linux->mountLabel->empty() && !security::selinux_enabled())
+        throw oci::SpecError("config.json", "linux.mountLabel", "SELinux is not enabled on this host");
 }
 
 // Undo of a half-made container: kill the init, remove the state dir.

@@ -282,6 +282,12 @@ void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
 
     if (type == "proc" || type == "sysfs" || type == "cgroup" || type == "cgroup2")
         require_plain_dir(rootfd, m.destination, type, display);
+    // config-linux.md "Mount Label": the SELinux context of the container's
+    // own file systems (runc: label.FormatMountLabel for tmpfs, mqueue,
+    // devpts and the like; create checked that SELinux is enabled).
+    const auto& label = spec.cfg->linux ? spec.cfg->linux->mountLabel : std::nullopt;
+    if (label && !label->empty() && (type == "tmpfs" || type == "devpts" || type == "mqueue" || type == "shm"))
+        o.data.push_back("context=" + *label);
     // runc: a tmpfs on a directory of the rootfs takes that directory's
     // permissions, unless a mode= says otherwise.
     int keep_mode = -1;

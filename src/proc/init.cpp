@@ -26,6 +26,7 @@
 #include "mount/path.hpp"
 #include "oci/validate.hpp"
 #include "proc/exec_path.hpp"
+#include "proc/mempolicy.hpp"
 #include "proc/process_setup.hpp"
 #include "proc/scheduling.hpp"
 #include "proc/sysctl.hpp"
@@ -231,6 +232,7 @@ pid_t fork_into_pid_ns() {
     add_home_env(env, p.user.uid);
     std::string exe = resolve_executable(p.args[0], env);
 
+    if (cfg.linux && cfg.linux->memoryPolicy) apply_memory_policy(*cfg.linux->memoryPolicy);
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
     finalize_process(p, *a.caps, a.last_cap, set_groups, prog, a.seccomp_listener, process_state);
 

@@ -15,3 +15,17 @@ TEST_CASE("to_host maps through the ranges") {
     CHECK(ucrun::userns::to_host(m, 1004) == 200004);
     CHECK(ucrun::userns::to_host(m, 1005) == -1);
 }
+
+#include "proc/mempolicy.hpp"
+#include "sys/error.hpp"
+
+TEST_CASE("memory policy node lists become nodemasks") {
+    auto m = ucrun::proc::node_mask("0-3,7");
+    REQUIRE(m.size() == 1);
+    CHECK(m[0] == 0x8fUL);
+    m = ucrun::proc::node_mask("64");
+    REQUIRE(m.size() == 2);
+    CHECK(m[1] == 1UL);
+    CHECK_THROWS_AS(ucrun::proc::node_mask("3-1"), ucrun::Error);
+    CHECK_THROWS_AS(ucrun::proc::node_mask("x"), ucrun::Error);
+}

@@ -1,0 +1,17 @@
+// linux.memoryPolicy (config-linux.md "Memory policy"): set_mempolicy(2)
+// for the container process, inherited across execve.
+#pragma once
+
+#include <vector>
+
+#include "oci/config.hpp"
+
+namespace ucrun::proc {
+
+// "0-3,7" -> a nodemask of unsigned longs. Throws ucrun::Error naming
+// linux.memoryPolicy.nodes on a malformed list.
+std::vector<unsigned long> node_mask(const std::string& list);
+
+void apply_memory_policy(const oci::MemoryPolicy& mp);
+
+}  // namespace ucrun::proc
