@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "container/activation.hpp"
+#include "config.h"
 #include "container/cgroups.hpp"
 #include "container/hooks.hpp"
 #include "container/record.hpp"
@@ -224,7 +225,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
         // can remove it after a create that was killed midway (status
         // "creating", no pid yet).
         state::Record pre;
-        pre.state.ociVersion = cfg.ociVersion;
+        pre.state.ociVersion = UCRUN_SPEC_VERSION;
         pre.state.id = o.id;
         pre.state.status = oci::Status::Creating;
         pre.state.bundle = bundle;

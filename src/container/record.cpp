@@ -11,7 +11,6 @@ namespace {
 oci::State base_state(const oci::Config& cfg, const std::string& id, const std::string& bundle, pid_t pid) {
     oci::State s;
     // runtime.md "State": the version of the spec the state complies with.
-    (void)cfg;
     s.ociVersion = UCRUN_SPEC_VERSION;
     s.id = id;
     s.pid = pid;

@@ -45,7 +45,7 @@ int read_last_cap() {
 
 namespace {
 
-uint64_t mask_of(const std::optional<std::vector<std::string>>& names, const char* set, int last_cap,
+uint64_t mask_of(const std::optional<std::vector<std::string>>& names, int last_cap,
                  std::vector<std::string>& ignored) {
     uint64_t m = 0;
     if (!names) return m;
@@ -53,7 +53,6 @@ uint64_t mask_of(const std::optional<std::vector<std::string>>& names, const cha
         auto c = cap_from_name(n);
         // config.md "Linux Process": a capability that cannot be granted is
         // logged as a warning; runtimes SHOULD NOT fail.
-        (void)set;
         if (!c || *c > last_cap) {
             bool seen = false;
             for (const auto& i : ignored) seen = seen || i == n;
@@ -69,11 +68,11 @@ uint64_t mask_of(const std::optional<std::vector<std::string>>& names, const cha
 
 CapSets resolve(const oci::Capabilities& caps, int last_cap) {
     CapSets s;
-    s.bounding = mask_of(caps.bounding, "bounding", last_cap, s.ignored);
-    s.effective = mask_of(caps.effective, "effective", last_cap, s.ignored);
-    s.permitted = mask_of(caps.permitted, "permitted", last_cap, s.ignored);
-    s.inheritable = mask_of(caps.inheritable, "inheritable", last_cap, s.ignored);
-    s.ambient = mask_of(caps.ambient, "ambient", last_cap, s.ignored);
+    s.bounding = mask_of(caps.bounding, last_cap, s.ignored);
+    s.effective = mask_of(caps.effective, last_cap, s.ignored);
+    s.permitted = mask_of(caps.permitted, last_cap, s.ignored);
+    s.inheritable = mask_of(caps.inheritable, last_cap, s.ignored);
+    s.ambient = mask_of(caps.ambient, last_cap, s.ignored);
     return s;
 }
 
