@@ -129,7 +129,7 @@ Fd open_devnull_checked(int rootfd) {
     return fd;
 }
 
-void mask_path(int rootfd, const std::string& path, int devnull_fd) {
+void mask_path(int rootfd, const std::string& path, int devnull_fd, Fd& empty_dir) {
     // The path itself: a symlink there is masked, not what it points to
     // (mounting over the symlink works with move_mount on an O_PATH fd).
     Fd target = open_in_root(rootfd, path, O_NOFOLLOW);
@@ -140,11 +140,19 @@ void mask_path(int rootfd, const std::string& path, int devnull_fd) {
     struct stat st;
     if (::fstat(target.get(), &st) < 0) throw_errno("stat masked path " + path);
     Fd tree;
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st.st_mode) && empty_dir) {
+        // Every masked directory shows the same empty read-only tmpfs: a
+        // clone of the first one (mount flags are cloned with it) costs no
+        // new superblock.
+        tree = clone_tree(empty_dir.get(), "", Options{}, path);
+    } else if (S_ISDIR(st.st_mode)) {
         Options o;
         o.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
         o.data = {"size=0", "nr_inodes=1"};
         tree = new_fs("tmpfs", "tmpfs", o, path);
+        attach(tree.get(), target.get(), path);
+        empty_dir = std::move(tree);  // still names the mount, now attached
+        return;
     } else {
         Options o;
         tree = clone_tree(devnull_fd, "", o, path);

@@ -14,7 +14,8 @@ void setup_dev(const RootfsSpec& spec, int rootfd);
 
 // Binds /dev/null (checked to be the char device 1:3) over a file, or a
 // read-only tmpfs over a directory. Missing paths are ignored.
-void mask_path(int rootfd, const std::string& path, int devnull_fd);
+// `empty_dir` carries the first masking tmpfs from one call to the next.
+void mask_path(int rootfd, const std::string& path, int devnull_fd, Fd& empty_dir);
 // A read-only bind of the path onto itself. Missing paths are ignored.
 void readonly_path(int rootfd, const std::string& path);
 

@@ -417,7 +417,8 @@ void finish_rootfs(const RootfsSpec& spec) {
             // 1:3, so that a planted file or symlink is never bound over a
             // masked path (CVE-2025-31133).
             Fd devnull = open_devnull_checked(rootfd.get());
-            for (const auto& p : *cfg.linux->maskedPaths) mask_path(rootfd.get(), p, devnull.get());
+            Fd empty_dir;
+            for (const auto& p : *cfg.linux->maskedPaths) mask_path(rootfd.get(), p, devnull.get(), empty_dir);
         }
         if (cfg.linux->readonlyPaths)
             for (const auto& p : *cfg.linux->readonlyPaths) readonly_path(rootfd.get(), p);
