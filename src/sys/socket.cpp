@@ -41,12 +41,21 @@ bool send_msg(int sock, std::string_view data, int fd) {
 }
 
 bool recv_msg(int sock, std::string& data, Fd* fd) {
-    // On the stack, not zero-filled: only the bytes received are touched
-    // (a zeroed 64 KiB vector costed 64 KiB of resident memory per call).
-    char buf[65536];
+    // The size of the next message first (datagram sockets: MSG_TRUNC
+    // reports the full length; no control buffer, so no fd is taken), then
+    // a buffer of exactly that size. A fixed 64 KiB stack buffer cost 16
+    // page faults per call (stack-clash probes touch every page), in the
+    // parent and again, copy-on-write, in the init.
+    ssize_t len;
+    do {
+        len = ::recv(sock, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+    } while (len < 0 && errno == EINTR);
+    if (len < 0 && errno == ECONNRESET) return false;
+    if (len < 0) throw_errno("recvmsg");
+    std::string buf(static_cast<size_t>(len > 0 ? len : 1), '\0');
     struct iovec iov {};
-    iov.iov_base = buf;
-    iov.iov_len = sizeof buf;
+    iov.iov_base = buf.data();
+    iov.iov_len = buf.size();
     alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
     struct msghdr msg {};
     msg.msg_iov = &iov;
@@ -69,7 +78,8 @@ bool recv_msg(int sock, std::string& data, Fd* fd) {
         }
     }
     if (n == 0) return false;
-    data.assign(buf, static_cast<size_t>(n));
+    buf.resize(static_cast<size_t>(n));
+    data = std::move(buf);
     return true;
 }
 

@@ -16,7 +16,7 @@ std::pair<Fd, Fd> seqpacket_pair();  // SOCK_SEQPACKET | SOCK_CLOEXEC
 // false with errno on failure.
 bool send_msg(int sock, std::string_view data, int fd = -1);
 
-// Receives one message (up to 64 KiB). Returns false on EOF; throws on error.
+// Receives one datagram of any size. Returns false on EOF; throws on error.
 // A received descriptor is stored in *fd (O_CLOEXEC) when fd != nullptr.
 bool recv_msg(int sock, std::string& data, Fd* fd = nullptr);
 
