@@ -13,8 +13,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Peers the benchmark compares against, when the archive has them (optional).
-for p in runc crun; do
+# Peers the benchmark compares against, and podman (with conmon) as a real
+# engine driving ucrun in tests/integration/test_engines.py.
+for p in runc crun podman; do
   if ! command -v "$p" >/dev/null 2>&1; then
     apt-get install -y -q --no-install-recommends "$p" >/dev/null 2>&1 || true
   fi

@@ -52,7 +52,9 @@ std::string usage_text(const std::string& synopsis, const std::string& descripti
         if (left.size() < 32) left.resize(32, ' ');
         s += left + " " + f.help + "\n";
     }
-    s += "  --help, -h                       show help\n";
+    bool has_help = false;
+    for (const auto& f : specs) has_help |= f.name == "help";
+    if (!has_help) s += "  --help, -h                       show help\n";
     return s;
 }
 
