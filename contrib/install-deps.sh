@@ -14,8 +14,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Peers the benchmark compares against, and podman (with conmon) as a real
-# engine driving ucrun in tests/integration/test_engines.py.
-for p in runc crun podman; do
+# engine driving ucrun in tests/integration/test_engines.py; containerd (ctr
+# and the io.containerd.runc.v2 shim) likewise.
+for p in runc crun podman containerd; do
   if ! command -v "$p" >/dev/null 2>&1; then
     apt-get install -y -q --no-install-recommends "$p" >/dev/null 2>&1 || true
   fi

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import time
 import uuid
 
 import pytest
@@ -82,3 +83,99 @@ def test_podman_detached_exec_tty_top_stop(image):
 def test_podman_run_with_terminal(image):
     cp = podman("run", "--rm", "-t", *LIMITS, image, "tty")
     assert cp.stdout.strip() == "/dev/pts/0"
+
+
+# --- containerd: its runc shim (io.containerd.runc.v2) with ucrun as BinaryName
+
+CONTAINERD = shutil.which("containerd")
+CTR = shutil.which("ctr")
+needs_containerd = pytest.mark.skipif(CONTAINERD is None or CTR is None,
+                                      reason="containerd is not installed (contrib/install-deps.sh installs it)")
+
+
+@pytest.fixture(scope="module")
+def containerd(tmp_path_factory):
+    """A private containerd (own root, state and socket; no CRI), and a
+    busybox rootfs for `ctr run --rootfs`."""
+    d = tmp_path_factory.mktemp("containerd")
+    sock = d / "containerd.sock"
+    (d / "config.toml").write_text(
+        f'version = 2\nroot = "{d}/root"\nstate = "{d}/state"\n'
+        'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+        f'[grpc]\n  address = "{sock}"\n')
+    log = open(d / "containerd.log", "w")
+    proc = subprocess.Popen([CONTAINERD, "--config", str(d / "config.toml")], stdout=log, stderr=log)
+    try:
+        for _ in range(200):
+            if sock.exists() and subprocess.run([CTR, "--address", str(sock), "version"],
+                                                capture_output=True).returncode == 0:
+                break
+            time.sleep(0.05)
+        rootfs = d / "rootfs"
+        for sub in ("bin", "proc", "dev", "sys", "tmp", "etc"):
+            (rootfs / sub).mkdir(parents=True)
+        shutil.copy2(BUSYBOX, rootfs / "bin" / "busybox")
+        for a in ("sh", "echo", "id", "sleep", "tty", "hostname"):
+            (rootfs / "bin" / a).symlink_to("busybox")
+        yield sock, rootfs
+    finally:
+        proc.terminate()  # the daemon we started, by its pid
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        subprocess.run(["umount", "-R", str(d / "state")], capture_output=True)
+
+
+def ctr(sock, *args, check=True, timeout=60):
+    cp = subprocess.run([CTR, "--address", str(sock), *args], capture_output=True, text=True, timeout=timeout)
+    if check and cp.returncode != 0:
+        raise AssertionError(f"ctr {' '.join(args)}: exit {cp.returncode}\n{cp.stdout}\n{cp.stderr}")
+    return cp
+
+
+def shim_run_args(rootfs):
+    return ["--runtime", "io.containerd.runc.v2", "--runc-binary", str(UCRUN_BIN), "--rootfs", str(rootfs)]
+
+
+@needs_containerd
+def test_containerd_shim_run_and_exit_code(containerd):
+    sock, rootfs = containerd
+    name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
+    cp = ctr(sock, "run", "--rm", *shim_run_args(rootfs), name, "sh", "-c", "echo hello from the shim; exit 5",
+             check=False)
+    assert cp.stdout.strip() == "hello from the shim"
+    assert cp.returncode == 5
+
+
+@needs_containerd
+def test_containerd_shim_exec_ps_kill_delete(containerd):
+    sock, rootfs = containerd
+    name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
+    ctr(sock, "run", "-d", *shim_run_args(rootfs), name, "sleep", "1000")
+    try:
+        assert ctr(sock, "task", "exec", "--exec-id", "e1", name, "echo", "exec via the shim").stdout.strip() \
+            == "exec via the shim"
+        assert len(ctr(sock, "task", "ps", name).stdout.splitlines()) >= 2  # header + the init
+        ctr(sock, "task", "kill", "-s", "KILL", name)
+        for _ in range(100):
+            if "STOPPED" in ctr(sock, "task", "ls").stdout:
+                break
+            time.sleep(0.05)
+        assert "STOPPED" in ctr(sock, "task", "ls").stdout
+    finally:
+        ctr(sock, "task", "delete", "-f", name, check=False)
+        ctr(sock, "container", "rm", name, check=False)
+
+
+@needs_containerd
+def test_containerd_shows_ucruns_error(containerd):
+    """The shim reads the last "level":"error" line of ucrun's JSON log."""
+    sock, rootfs = containerd
+    name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
+    cp = ctr(sock, "run", "--rm", *shim_run_args(rootfs), name, "nosuchcmd", check=False)
+    ctr(sock, "container", "rm", name, check=False)
+    assert cp.returncode != 0
+    assert 'exec: "nosuchcmd": executable file not found in $PATH' in cp.stderr
