@@ -15,9 +15,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Peers the benchmark compares against, and podman (with conmon) as a real
 # engine driving ucrun in tests/integration/test_engines.py; containerd (ctr
-# and the io.containerd.runc.v2 shim) likewise.
-for p in runc crun podman containerd; do
-  if ! command -v "$p" >/dev/null 2>&1; then
+# and the io.containerd.runc.v2 shim) and docker (dockerd with ucrun in its
+# "runtimes") likewise. Optional: their tests skip, saying so, without them.
+for p in runc crun podman containerd docker.io; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     apt-get install -y -q --no-install-recommends "$p" >/dev/null 2>&1 || true
   fi
 done

@@ -3,6 +3,7 @@ engines call runc: create with a pid file and console socket, start, state,
 exec, kill, delete. The image is a busybox rootfs imported from a tarball
 (no registry)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -179,3 +180,107 @@ def test_containerd_shows_ucruns_error(containerd):
     ctr(sock, "container", "rm", name, check=False)
     assert cp.returncode != 0
     assert 'exec: "nosuchcmd": executable file not found in $PATH' in cp.stderr
+
+
+# --- docker: dockerd with ucrun under "runtimes" in daemon.json
+
+DOCKERD = shutil.which("dockerd")
+DOCKER = shutil.which("docker")
+needs_docker = pytest.mark.skipif(DOCKERD is None or DOCKER is None,
+                                  reason="docker.io is not installed (contrib/install-deps.sh installs it)")
+
+
+@pytest.fixture(scope="module")
+def dockerd(tmp_path_factory):
+    """A private dockerd (own data root, socket; no bridge, no iptables)
+    with ucrun registered as a runtime, and a busybox image imported from a
+    tarball (never pulled)."""
+    d = tmp_path_factory.mktemp("docker")
+    sock = d / "docker.sock"
+    (d / "daemon.json").write_text(json.dumps({
+        "data-root": str(d / "data"), "exec-root": str(d / "exec"), "pidfile": str(d / "docker.pid"),
+        "hosts": [f"unix://{sock}"], "bridge": "none", "iptables": False, "ip6tables": False,
+        "runtimes": {"ucrun": {"path": str(UCRUN_BIN)}},
+        # See LIMITS above: no runtime may raise these here.
+        "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024},
+                            "nproc": {"Name": "nproc", "Hard": 1024, "Soft": 1024}},
+    }))
+    log = open(d / "dockerd.log", "w")
+    proc = subprocess.Popen([DOCKERD, "--config-file", str(d / "daemon.json")], stdout=log, stderr=log)
+    docker = [DOCKER, "-H", f"unix://{sock}"]
+    try:
+        for _ in range(300):
+            if sock.exists() and subprocess.run(docker + ["version"], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.05)
+        rootfs = d / "rootfs"
+        for sub in ("bin", "proc", "dev", "sys", "tmp", "etc"):
+            (rootfs / sub).mkdir(parents=True)
+        shutil.copy2(BUSYBOX, rootfs / "bin" / "busybox")
+        for a in ("sh", "echo", "id", "sleep", "tty"):
+            (rootfs / "bin" / a).symlink_to("busybox")
+        tar = d / "rootfs.tar"
+        with tarfile.open(tar, "w") as t:
+            t.add(rootfs, arcname=".")
+        subprocess.run(docker + ["import", str(tar), "ucrun-it-bb:latest"], check=True, capture_output=True,
+                       timeout=120)
+        yield docker
+    finally:
+        subprocess.run(docker + ["rm", "-f", "-v", "ucrun-it-dk"], capture_output=True, timeout=60)
+        proc.terminate()  # the daemon we started, by its pid
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        subprocess.run(["umount", "-R", str(d)], capture_output=True)
+
+
+def docker_run(docker, *args, check=True):
+    cp = subprocess.run(docker + ["run", "--rm", "--pull", "never", "--runtime", "ucrun", "--network", "none",
+                                  *args], capture_output=True, text=True, timeout=120)
+    if check and cp.returncode != 0:
+        raise AssertionError(f"docker run {' '.join(args)}: exit {cp.returncode}\n{cp.stdout}\n{cp.stderr}")
+    return cp
+
+
+@needs_docker
+def test_docker_run_exit_codes(dockerd):
+    cp = docker_run(dockerd, "ucrun-it-bb:latest", "sh", "-c", "echo hello from docker; exit 7", check=False)
+    assert cp.stdout.strip() == "hello from docker"
+    assert cp.returncode == 7
+    # docker maps "executable file not found" to 127
+    cp = docker_run(dockerd, "ucrun-it-bb:latest", "nosuchcmd", check=False)
+    assert cp.returncode == 127, cp.stderr
+    assert "executable file not found" in cp.stderr
+
+
+@needs_docker
+def test_docker_exec_pause_update_stop(dockerd):
+    docker = dockerd
+    subprocess.run(docker + ["run", "-d", "--name", "ucrun-it-dk", "--pull", "never", "--runtime", "ucrun",
+                             "--network", "none", "ucrun-it-bb:latest", "sleep", "1000"],
+                   check=True, capture_output=True, timeout=120)
+
+    def d(*args):
+        cp = subprocess.run(docker + list(args), capture_output=True, text=True, timeout=60)
+        assert cp.returncode == 0, f"docker {' '.join(args)}: {cp.stderr}"
+        return cp.stdout.strip()
+
+    assert d("exec", "ucrun-it-dk", "echo", "exec ok") == "exec ok"
+    d("pause", "ucrun-it-dk")
+    assert d("inspect", "-f", "{{.State.Status}}", "ucrun-it-dk") == "paused"
+    d("unpause", "ucrun-it-dk")
+    assert d("inspect", "-f", "{{.State.Status}}", "ucrun-it-dk") == "running"
+    d("update", "--memory", "64m", "--memory-swap", "128m", "ucrun-it-dk")
+    # ucrun update wrote the limit into the container's cgroup (cgroupfs driver)
+    cid = d("inspect", "-f", "{{.Id}}", "ucrun-it-dk")
+    limit = [p for p in (f"/sys/fs/cgroup/memory/docker/{cid}/memory.limit_in_bytes",
+                         f"/sys/fs/cgroup/docker/{cid}/memory.max") if os.path.exists(p)]
+    assert limit, "no memory cgroup for the container"
+    with open(limit[0]) as f:
+        assert f.read().strip() == str(64 << 20)
+    d("stop", "-t", "1", "ucrun-it-dk")
+    assert d("inspect", "-f", "{{.State.Status}}", "ucrun-it-dk") == "exited"
+    d("rm", "ucrun-it-dk")
