@@ -59,6 +59,12 @@ Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std:
     return tree;
 }
 
+int set_fs_option(int fs, const std::string& option) {
+    auto eq = option.find('=');
+    if (eq == std::string::npos) return sys::fsconfig(fs, FSCONFIG_SET_FLAG, option.c_str(), nullptr, 0);
+    return sys::fsconfig(fs, FSCONFIG_SET_STRING, option.substr(0, eq).c_str(), option.substr(eq + 1).c_str(), 0);
+}
+
 Fd new_fs(const std::string& type, const std::string& source, const Options& o, const std::string& display) {
     Fd fs(sys::fsopen(type.c_str(), FSOPEN_CLOEXEC));
     if (!fs) throw_errno("mount " + type + " on " + display);
@@ -73,14 +79,8 @@ Fd new_fs(const std::string& type, const std::string& source, const Options& o, 
     };
     if (!source.empty() && sys::fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) < 0)
         fail("source " + source);
-    for (const auto& d : o.data) {
-        auto eq = d.find('=');
-        int rc = eq == std::string::npos
-                     ? sys::fsconfig(fs.get(), FSCONFIG_SET_FLAG, d.c_str(), nullptr, 0)
-                     : sys::fsconfig(fs.get(), FSCONFIG_SET_STRING, d.substr(0, eq).c_str(),
-                                     d.substr(eq + 1).c_str(), 0);
-        if (rc < 0) fail("option " + d);
-    }
+    for (const auto& d : o.data)
+        if (set_fs_option(fs.get(), d) < 0) fail("option " + d);
     for (const auto& f : kSbFlags)
         if ((o.flags & f.flag) && sys::fsconfig(fs.get(), FSCONFIG_SET_FLAG, f.name, nullptr, 0) < 0)
             fail(std::string("option ") + f.name);

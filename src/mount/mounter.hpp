@@ -15,6 +15,9 @@ namespace ucrun::mount {
 // only, as mount(2)'s remount does for runc; the r* ones (rro, ...) to the
 // whole tree. Throws SysError naming `display`.
 Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std::string& display);
+// One filesystem option on an fs context: "key=value" as a string, "key"
+// as a flag (fsconfig(2)). Returns fsconfig's result.
+int set_fs_option(int fs, const std::string& option);
 // A new filesystem instance, detached.
 Fd new_fs(const std::string& type, const std::string& source, const Options& o, const std::string& display);
 // Attach a detached mount onto the target fd (O_PATH).

@@ -228,14 +228,8 @@ void remount(int target, const Options& o, const std::string& display) {
     if (!o.data.empty()) {
         Fd fs(sys::fspick(target, "", FSPICK_EMPTY_PATH | FSPICK_CLOEXEC));
         if (!fs) throw_errno("remount " + display);
-        for (const auto& d : o.data) {
-            auto eq = d.find('=');
-            int rc = eq == std::string::npos
-                         ? sys::fsconfig(fs.get(), FSCONFIG_SET_FLAG, d.c_str(), nullptr, 0)
-                         : sys::fsconfig(fs.get(), FSCONFIG_SET_STRING, d.substr(0, eq).c_str(),
-                                         d.substr(eq + 1).c_str(), 0);
-            if (rc < 0) throw_errno("remount " + display + ": option " + d);
-        }
+        for (const auto& d : o.data)
+            if (set_fs_option(fs.get(), d) < 0) throw_errno("remount " + display + ": option " + d);
         if (sys::fsconfig(fs.get(), FSCONFIG_CMD_RECONFIGURE, nullptr, nullptr, 0) < 0)
             throw_errno("remount " + display);
     }
