@@ -31,8 +31,15 @@ def podman(*args, check=True, timeout=120):
     return cp
 
 
+def _libpod_dirs():
+    """podman's own parent cgroups (libpod_parent, libpod_parent/conmon)."""
+    import glob
+    return set(glob.glob("/sys/fs/cgroup/*/libpod_parent") + glob.glob("/sys/fs/cgroup/*/libpod_parent/conmon"))
+
+
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
+    before = _libpod_dirs()
     root = tmp_path_factory.mktemp("podman-image")
     rootfs = root / "rootfs"
     for d in ("bin", "proc", "dev", "sys", "tmp", "etc"):
@@ -47,6 +54,13 @@ def image(tmp_path_factory):
     subprocess.run([PODMAN, "import", "-q", str(tar), name], check=True, capture_output=True, timeout=120)
     yield name
     subprocess.run([PODMAN, "rmi", "-f", name], capture_output=True, timeout=120)
+    # podman leaves its (empty) parent cgroups; remove the ones it made here,
+    # deepest first. The containers' own cgroups are ucrun's, already gone.
+    for d in sorted(_libpod_dirs() - before, key=len, reverse=True):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
 
 
 def test_podman_run_output_and_exit_code(image):
