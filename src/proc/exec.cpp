@@ -21,13 +21,6 @@ namespace ucrun::proc {
 
 namespace {
 
-void wait_for(int sync, Msg want) {
-    Msg type;
-    std::string payload;
-    if (!recv(sync, type, payload)) throw Error("ucrun exited before the process was started");
-    if (type != want) throw Error("unexpected message from ucrun");
-}
-
 [[noreturn]] void run_exec(const ExecArgs& a) {
     const oci::Process& p = *a.process;
     // The parent blocks the signals it forwards; execve keeps the mask.

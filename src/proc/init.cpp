@@ -44,13 +44,6 @@ namespace ucrun::proc {
 
 namespace {
 
-void wait_for(int sync, Msg want) {
-    Msg type;
-    std::string payload;
-    if (!recv(sync, type, payload)) throw Error("ucrun exited before the container started");
-    if (type != want) throw Error("unexpected message from ucrun");
-}
-
 // setns into every namespace given by path, user first (ns::plan sorted
 // them). runc order: joining the user namespace gives the capabilities to
 // join the namespaces it owns.

@@ -1,5 +1,6 @@
 #include "proc/sync.hpp"
 
+#include "sys/error.hpp"
 #include "sys/socket.hpp"
 
 namespace ucrun::proc {
@@ -18,6 +19,13 @@ bool recv(int sock, Msg& type, std::string& payload, Fd* fd) {
     type = static_cast<Msg>(buf[0]);
     payload = buf.substr(1);
     return true;
+}
+
+void wait_for(int sock, Msg want) {
+    Msg type;
+    std::string payload;
+    if (!recv(sock, type, payload)) throw Error("ucrun exited before the container process was started");
+    if (type != want) throw Error("unexpected message from ucrun");
 }
 
 }  // namespace ucrun::proc

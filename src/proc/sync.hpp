@@ -30,4 +30,8 @@ bool send(int sock, Msg type, std::string_view payload = {}, int fd = -1);
 // Returns false on EOF. Throws on socket errors.
 bool recv(int sock, Msg& type, std::string& payload, Fd* fd = nullptr);
 
+// In the init or an exec'd process: blocks for the parent's `want`;
+// throws ucrun::Error when the parent is gone or says something else.
+void wait_for(int sock, Msg want);
+
 }  // namespace ucrun::proc
