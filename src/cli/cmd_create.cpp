@@ -17,7 +17,7 @@ std::vector<FlagSpec> create_flags() {
 
 container::CreateOptions create_options(const Parsed& p) {
     container::CreateOptions o;
-    o.id = p.args.at(0);
+    o.id = container_id(p);
     o.bundle = p.get("bundle", ".");
     o.pid_file = p.get("pid-file");
     o.console_socket = p.get("console-socket");

@@ -7,7 +7,7 @@ namespace {
 int run(Context& ctx, const Parsed& p) {
     require_args(p, 1, "delete");
     try {
-        container::remove(ctx, p.args[0], p.has("force"));
+        container::remove(ctx, container_id(p), p.has("force"));
     } catch (const state::NotFound&) {
         // runc: `delete --force` of a missing container succeeds.
         if (!p.has("force")) throw;

@@ -50,7 +50,7 @@ std::chrono::milliseconds parse_duration(const std::string& s) {
 int run(Context& ctx, const Parsed& p) {
     require_args(p, 1, "events");
     auto interval = parse_duration(p.get("interval", "5s"));
-    container::events(ctx, p.args[0], p.has("stats"), interval);
+    container::events(ctx, container_id(p), p.has("stats"), interval);
     return 0;
 }
 

@@ -7,7 +7,7 @@ namespace {
 int run(Context& ctx, const Parsed& p) {
     if (p.args.empty()) throw UsageError("\"exec\" requires a minimum of 1 argument");
     container::ExecOptions o;
-    o.id = p.args[0];
+    o.id = container_id(p);
     o.args.assign(p.args.begin() + 1, p.args.end());
     // `exec ID -- cmd -flag` (ucrun-exec(8); runc would run "--").
     if (!o.args.empty() && o.args[0] == "--") o.args.erase(o.args.begin());

@@ -15,7 +15,7 @@ int run(Context& ctx, const Parsed& p) {
         if (!s) throw UsageError("unknown signal \"" + p.args[1] + "\"");
         sig = *s;
     }
-    container::kill(ctx, p.args[0], sig, p.has("all"));
+    container::kill(ctx, container_id(p), sig, p.has("all"));
     return 0;
 }
 }  // namespace

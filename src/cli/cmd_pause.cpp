@@ -7,12 +7,12 @@ namespace ucrun::cli {
 namespace {
 int run_pause(Context& ctx, const Parsed& p) {
     require_args(p, 1, "pause");
-    container::pause(ctx, p.args[0]);
+    container::pause(ctx, container_id(p));
     return 0;
 }
 int run_resume(Context& ctx, const Parsed& p) {
     require_args(p, 1, "resume");
-    container::resume(ctx, p.args[0]);
+    container::resume(ctx, container_id(p));
     return 0;
 }
 }  // namespace

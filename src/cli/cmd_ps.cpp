@@ -48,7 +48,7 @@ int run(Context& ctx, const Parsed& p) {
     if (p.args.empty()) throw UsageError("\"ps\" requires a minimum of 1 argument");
     std::string fmt = p.get("format", "table");
     if (fmt != "table" && fmt != "json") throw Error("invalid format option");
-    state::Record r = container::load_live(ctx, p.args[0]);
+    state::Record r = container::load_live(ctx, container_id(p));
     std::vector<pid_t> pids = container::container_pids(r);
     if (fmt == "json") {
         sys::write_all(1, nlohmann::json(pids).dump() + "\n");

@@ -9,7 +9,7 @@ namespace ucrun::cli {
 namespace {
 int run(Context& ctx, const Parsed& p) {
     require_args(p, 1, "start");
-    const std::string& id = p.args[0];
+    const std::string& id = container_id(p);
     // NOTIFY_SOCKET (container/activation.hpp): the socket the container
     // notifies is bound before the init is released; once started, `start`
     // waits for READY= (or the init's exit) and forwards it, as runc does.

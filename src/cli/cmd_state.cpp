@@ -8,7 +8,7 @@ namespace ucrun::cli {
 namespace {
 int run(Context& ctx, const Parsed& p) {
     require_args(p, 1, "state");
-    state::Record r = container::load_live(ctx, p.args[0]);
+    state::Record r = container::load_live(ctx, container_id(p));
     sys::write_all(1, oci::to_json(r.state).dump(2) + "\n");
     return 0;
 }

@@ -147,7 +147,7 @@ int run(Context& ctx, const Parsed& p) {
         auto& m = patch["memory"];
         if (m.contains("limit") && m["limit"] == -1 && !m.contains("swap")) m["swap"] = -1;
     }
-    container::update(ctx, p.args[0], patch, document);
+    container::update(ctx, container_id(p), patch, document);
     return 0;
 }
 

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "state/store.hpp"
+
 namespace ucrun::cli {
 
 const std::vector<Command>& commands() {
@@ -18,6 +20,8 @@ void require_args(const Parsed& p, size_t n, const char* cmd) {
     if (p.args.size() != n)
         throw UsageError(std::string("\"") + cmd + "\" requires exactly " + std::to_string(n) + " argument(s)");
 }
+
+const std::string& container_id(const Parsed& p) { return state::checked_id(p.args.at(0)); }
 
 int parse_int_flag(const Parsed& p, const std::string& name, int def) {
     if (!p.has(name)) return def;

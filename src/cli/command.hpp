@@ -38,6 +38,10 @@ Command ps_command();
 
 // Requires exactly `n` positional args (runc: "... requires exactly 1 argument(s)").
 void require_args(const Parsed& p, size_t n, const char* cmd);
+// The container id of a command (its first argument), checked to be a
+// name and never a path (state::checked_id): every command that takes one
+// reads it through here, before anything is opened.
+const std::string& container_id(const Parsed& p);
 int parse_int_flag(const Parsed& p, const std::string& name, int def);
 
 }  // namespace ucrun::cli

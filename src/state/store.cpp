@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "oci/container_id.hpp"
 #include "oci/error.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
@@ -48,32 +49,58 @@ void remove_tree_at(int dirfd, const char* name) {
 }
 }  // namespace
 
+const std::string& checked_id(const std::string& id) {
+    if (auto why = oci::container_id_problem(id); !why.empty()) {
+        // Bounded echo: an id is at most 1024 characters when valid.
+        std::string shown = id.size() > 80 ? id.substr(0, 80) + "..." : id;
+        throw Error("invalid container id \"" + shown + "\": " + why);
+    }
+    return id;
+}
+
 Store::Store(std::string root) : root_(std::move(root)) {
     while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
-Fd Store::create_dir(const std::string& id) {
-    mkdir_p(root_, 0711);
-    std::string d = dir(id);
-    if (::mkdir(d.c_str(), 0711) < 0) {
-        if (errno == EEXIST) throw Error("container with id exists: " + id);
-        throw_errno("mkdir " + d);
+int Store::root_fd(bool create) const {
+    if (rootfd_) return rootfd_.get();
+    if (create) mkdir_p(root_, 0711);
+    rootfd_.reset(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!rootfd_) {
+        if (errno == ENOENT && !create) return -1;
+        throw_errno("open " + root_);
     }
-    Fd fd(::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) throw_errno("open " + d);
-    if (::flock(fd.get(), LOCK_EX) < 0) throw_errno("lock " + d);
+    return rootfd_.get();
+}
+
+Fd Store::open_dir(const std::string& id) const {
+    checked_id(id);
+    int root = root_fd();
+    if (root < 0) throw NotFound(id);
+    Fd fd(::openat(root, id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) throw NotFound(id);
+        throw_errno("open " + dir(id));
+    }
+    return fd;
+}
+
+Fd Store::create_dir(const std::string& id) {
+    checked_id(id);
+    int root = root_fd(true);
+    if (::mkdirat(root, id.c_str(), 0711) < 0) {
+        if (errno == EEXIST) throw Error("container with id exists: " + id);
+        throw_errno("mkdir " + dir(id));
+    }
+    Fd fd = open_dir(id);
+    if (::flock(fd.get(), LOCK_EX) < 0) throw_errno("lock " + dir(id));
     return fd;
 }
 
 Fd Store::lock(const std::string& id) const {
-    std::string d = dir(id);
-    Fd fd(::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) {
-        if (errno == ENOENT) throw NotFound(id);
-        throw_errno("open " + d);
-    }
+    Fd fd = open_dir(id);
     while (::flock(fd.get(), LOCK_EX) < 0)
-        if (errno != EINTR) throw_errno("lock " + d);
+        if (errno != EINTR) throw_errno("lock " + dir(id));
     // The directory may have been removed by a concurrent delete while we waited.
     struct stat st;
     if (::fstat(fd.get(), &st) == 0 && st.st_nlink == 0) throw NotFound(id);
@@ -81,13 +108,14 @@ Fd Store::lock(const std::string& id) const {
 }
 
 Record Store::load(const std::string& id) const {
+    Fd d = open_dir(id);
     std::string path = dir(id) + "/" + kStateFile;
     std::string text;
     try {
-        text = sys::read_file(path);
+        text = sys::read_file_at(d.get(), kStateFile);
     } catch (const SysError& e) {
         if (e.code() == ENOENT || e.code() == ENOTDIR) throw NotFound(id);
-        throw;
+        throw SysError("open " + path, e.code());
     }
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt state file");
@@ -97,6 +125,7 @@ Record Store::load(const std::string& id) const {
     r.pid_start_time = j.value("init_start_time", uint64_t{0});
     if (j.contains("cgroup")) r.cgroup = j["cgroup"];
     if (j.contains("hooks")) r.hooks = j["hooks"];
+    r.init_exe = j.value("init_exe", "");
     return r;
 }
 
@@ -107,36 +136,43 @@ void Store::save(const Record& r) const {
     j["init_start_time"] = r.pid_start_time;
     if (!r.cgroup.is_null()) j["cgroup"] = r.cgroup;
     if (!r.hooks.is_null()) j["hooks"] = r.hooks;
+    if (!r.init_exe.empty()) j["init_exe"] = r.init_exe;
     // No fsync: the state lives on tmpfs (/run) and dies with the host anyway.
-    sys::write_file_atomic(dir(r.state.id) + "/" + kStateFile, j.dump());
+    Fd d = open_dir(r.state.id);
+    sys::write_file_atomic_at(d.get(), kStateFile, j.dump());
 }
 
 void Store::save_config(const std::string& id, std::string_view text) const {
-    sys::write_file_atomic(dir(id) + "/config.json", text);
+    Fd d = open_dir(id);
+    sys::write_file_atomic_at(d.get(), "config.json", text);
 }
 
 nlohmann::json Store::load_config(const std::string& id) const {
+    Fd d = open_dir(id);
     std::string path = dir(id) + "/config.json";
-    auto j = nlohmann::json::parse(sys::read_file(path), nullptr, false);
+    auto j = nlohmann::json::parse(sys::read_file_at(d.get(), "config.json"), nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt config");
     return j;
 }
 
 void Store::remove(const std::string& id) const {
-    Fd rootfd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!rootfd) return;
-    remove_tree_at(rootfd.get(), id.c_str());
+    checked_id(id);
+    int root = root_fd();
+    if (root < 0) return;
+    remove_tree_at(root, id.c_str());
 }
 
 std::vector<std::string> Store::list_ids() const {
     std::vector<std::string> ids;
-    DIR* d = ::opendir(root_.c_str());
-    if (!d) {
-        if (errno == ENOENT) return ids;
-        throw_errno("open " + root_);
-    }
+    int root = root_fd();
+    if (root < 0) return ids;
+    // A descriptor of our own: closedir closes it.
+    DIR* d = ::fdopendir(::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!d) throw_errno("open " + root_);
     while (struct dirent* e = ::readdir(d)) {
         if (e->d_name[0] == '.') continue;
+        // Only names that are ids: anything else in the root is not ours.
+        if (!oci::container_id_problem(e->d_name).empty()) continue;
         if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) ids.emplace_back(e->d_name);
     }
     ::closedir(d);
@@ -163,13 +199,39 @@ uint64_t process_start_time(pid_t pid) {
     return std::strtoull(c, nullptr, 10);
 }
 
+namespace {
+std::string file_id(const char* path) {
+    struct stat st;
+    if (::stat(path, &st) < 0) return "";
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+}  // namespace
+
+std::string own_exe_id() { return file_id("/proc/self/exe"); }
+
+std::string exe_id(pid_t pid) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/exe", pid);
+    return file_id(path);
+}
+
 oci::Status live_status(const Store& store, const Record& r, bool frozen) {
     if (r.pid <= 0) return r.state.status == oci::Status::Creating ? oci::Status::Creating : oci::Status::Stopped;
     uint64_t st = process_start_time(r.pid);
     if (st == 0 || st != r.pid_start_time) return oci::Status::Stopped;
+    if (r.state.status == oci::Status::Creating) return oci::Status::Creating;
     if (frozen) return oci::Status::Paused;
     std::string fifo = store.dir(r.state.id) + "/exec.fifo";
-    if (::access(fifo.c_str(), F_OK) == 0) return oci::Status::Created;
+    if (::access(fifo.c_str(), F_OK) == 0) {
+        // A `start` killed between releasing the init and removing the FIFO
+        // leaves it behind: the init has executed the user's program, so
+        // its executable is no longer the image that created it.
+        if (!r.init_exe.empty()) {
+            std::string now = exe_id(r.pid);
+            if (!now.empty() && now != r.init_exe) return oci::Status::Running;
+        }
+        return oci::Status::Created;
+    }
     return oci::Status::Running;
 }
 

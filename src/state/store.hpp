@@ -22,7 +22,8 @@ struct Record {
     pid_t pid = 0;               // host pid of the container's init, 0 once reaped/never started
     uint64_t pid_start_time = 0; // /proc/<pid>/stat field 22: guards against pid reuse
     nlohmann::json cgroup;       // serialized cgroup manager (null: none)
-    nlohmann::json hooks;        // config.json's hooks (null: none), for start and delete
+    nlohmann::json hooks;        // the typed hooks (container/record.hpp hooks_json; null: none), for start and delete
+    std::string init_exe;        // "dev:ino" of the init's executable while it waits for `start` (own_exe_id at create)
     // config.json as given to create lives in <dir>/config.json, read only
     // by the commands that need it (exec, update): state/list/kill/delete
     // read one small file.
@@ -34,12 +35,23 @@ public:
     explicit NotFound(const std::string& id) : std::runtime_error("container " + id + " does not exist") {}
 };
 
+// A container id is a name, never a path (runtime.md "State": the id is
+// unique on the host; runc's rule). Throws ucrun::Error "invalid container
+// id ..." for anything that is not one safe path component.
+const std::string& checked_id(const std::string& id);
+
+// Every method that takes an id checks it (checked_id) and touches only the
+// direct child <root>/<id>, through a descriptor of the root opened once
+// (openat with O_NOFOLLOW): no id, however it was obtained, can make the
+// store open or remove anything outside its root.
 class Store {
 public:
     explicit Store(std::string root);
 
     const std::string& root() const { return root_; }
-    std::string dir(const std::string& id) const { return root_ + "/" + id; }
+    // The path of a container's directory, for messages and for files that
+    // other modules place there (exec.fifo, the notify socket).
+    std::string dir(const std::string& id) const { return root_ + "/" + checked_id(id); }
 
     // Creates <root>/<id>/ (exclusively: a duplicate id fails with
     // "container with id exists: <id>" as runc says) and returns a locked fd on it.
@@ -55,13 +67,26 @@ public:
     std::vector<std::string> list_ids() const;
 
 private:
+    // The root directory, opened on first use (created by create_dir).
+    int root_fd(bool create = false) const;
+    // <root>/<id>, never following a symlink; throws NotFound when absent.
+    Fd open_dir(const std::string& id) const;
+
     std::string root_;
+    mutable Fd rootfd_;
 };
 
 // Live status of a recorded container: stopped when its pid is gone or has
-// been reused (start time differs), created while the exec FIFO still exists,
-// paused when `frozen` says so, else running.
+// been reused (start time differs), creating while the record says so,
+// created while the exec FIFO still exists and the init has not executed
+// the user's program yet, paused when `frozen` says so, else running.
 oci::Status live_status(const Store& store, const Record& r, bool frozen = false);
+
+// "dev:ino" of this process's executable, of process `pid`'s ("" when it
+// cannot be read). While the init waits for `start` it runs the image of
+// the ucrun that created it; after execve, never again.
+std::string own_exe_id();
+std::string exe_id(pid_t pid);
 
 // /proc/<pid>/stat starttime, 0 if the process is gone.
 uint64_t process_start_time(pid_t pid);

@@ -54,21 +54,25 @@ void write_file_at(int dirfd, const std::string& path, std::string_view data) {
 
 void write_file(const std::string& path, std::string_view data) { write_file_at(AT_FDCWD, path, data); }
 
-void write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
-    std::string tmp = path + ".tmp";
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, unsigned mode) {
+    std::string tmp = name + ".tmp";
+    Fd fd(::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd) throw_errno("create " + tmp);
     if (!write_all(fd.get(), data)) {
         int err = errno;
-        ::unlink(tmp.c_str());
+        ::unlinkat(dirfd, tmp.c_str(), 0);
         throw_errno("write " + tmp, err);
     }
     fd.reset();
-    if (::rename(tmp.c_str(), path.c_str()) < 0) {
+    if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) < 0) {
         int err = errno;
-        ::unlink(tmp.c_str());
-        throw_errno("rename " + tmp + " to " + path, err);
+        ::unlinkat(dirfd, tmp.c_str(), 0);
+        throw_errno("rename " + tmp + " to " + name, err);
     }
+}
+
+void write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
+    write_file_atomic_at(AT_FDCWD, path, data, mode);
 }
 
 }  // namespace ucrun::sys

@@ -14,6 +14,8 @@ void write_file_at(int dirfd, const std::string& path, std::string_view data);
 // Atomically replaces `path` with `data` (write to a temp file in the same
 // directory, then rename).
 void write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+// The same for `name` relative to `dirfd` (the temp file is `name`.tmp there).
+void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, unsigned mode = 0644);
 bool write_all(int fd, std::string_view data);  // false with errno on failure
 std::string read_all(int fd);                   // until EOF; throws on error
 

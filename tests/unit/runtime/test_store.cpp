@@ -45,3 +45,31 @@ TEST_CASE("process start time: 0 for a missing pid") {
     CHECK(state::process_start_time(0) == 0);
     CHECK(state::process_start_time(::getpid()) > 0);
 }
+
+TEST_CASE("state store: ids are names, never paths, in every operation") {
+    char tmpl[] = "/tmp/ucrun-unit-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl));
+    const std::string base = tmpl;
+    std::filesystem::create_directories(base + "/root");
+    std::filesystem::create_directories(base + "/decoy/inner");
+    std::filesystem::create_directories(base + "/root/good");
+    state::Store store(base + "/root");
+    for (const std::string bad : {"..", ".", "../decoy", "a/../../decoy", "/tmp", "", "x/y"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(store.remove(bad), Error);
+        CHECK_THROWS_AS(store.lock(bad), Error);
+        CHECK_THROWS_AS(store.load(bad), Error);
+        CHECK_THROWS_AS(store.create_dir(bad), Error);
+        CHECK_THROWS_AS(store.dir(bad), Error);
+        CHECK_THROWS_AS(store.load_config(bad), Error);
+    }
+    CHECK_THROWS_WITH(store.remove("../decoy"), doctest::Contains("invalid container id"));
+    CHECK(std::filesystem::exists(base + "/decoy/inner"));
+    CHECK(std::filesystem::exists(base + "/root/good"));
+    // A symlink planted in the root is not followed.
+    std::filesystem::create_directory_symlink(base + "/decoy", base + "/root/link");
+    CHECK_THROWS_AS(store.lock("link"), state::NotFound);
+    store.remove("link");
+    CHECK(std::filesystem::exists(base + "/decoy/inner"));
+    std::filesystem::remove_all(tmpl);
+}
