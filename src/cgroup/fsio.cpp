@@ -62,6 +62,16 @@ void write_file(const std::string& path, const std::string& value) {
 
 bool path_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
+std::vector<std::string> missing_dirs(const std::string& dir) {
+    std::vector<std::string> missing;
+    std::string cur = dir;
+    while (cur.size() > 1 && !path_exists(cur)) {
+        missing.insert(missing.begin(), cur);
+        cur = cur.substr(0, cur.rfind('/'));
+    }
+    return missing;
+}
+
 std::vector<std::string> mkdir_p(const std::string& dir) {
     std::vector<std::string> made;
     std::string cur;

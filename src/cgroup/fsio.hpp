@@ -22,6 +22,8 @@ int write_file_errno(const std::string& path, const std::string& value);
 bool path_exists(const std::string& path);
 
 // mkdir -p; returns the directories it made, outermost first.
+// The directories mkdir_p(dir) would make, top down (none is made).
+std::vector<std::string> missing_dirs(const std::string& dir);
 std::vector<std::string> mkdir_p(const std::string& dir);
 // Removes a cgroup directory and its child cgroups (depth first), retrying
 // EBUSY a few times (processes may still be exiting). ENOENT is success.

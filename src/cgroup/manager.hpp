@@ -87,6 +87,10 @@ public:
     // co-mounted controller listed), "name=systemd", "" for cgroup2.
     virtual std::map<std::string, std::string> dirs() const = 0;
 
+    // Records the directories create() is going to make (nothing is made),
+    // so that to_json() names them before any exists: a create killed
+    // midway leaves a record from which destroy() removes what was made.
+    virtual void plan() {}
     // mkdir -p in every hierarchy (remembers the dirs it made, for destroy).
     // v1: cpuset.cpus/mems of new dirs are copied from the parent when empty.
     // v2: every controller of each ancestor is enabled in its
@@ -106,9 +110,11 @@ public:
     virtual void thaw() = 0;
     virtual bool frozen() const = 0;
 
-    virtual std::vector<pid_t> pids() const = 0;  // every process, recursively
-    // SIGKILL: cgroup.kill when there is one; else (runc signalAllProcesses)
-    // freeze, signal every pid, thaw.
+    // Every process, recursively, in every hierarchy (v1: a process being
+    // placed can be in some hierarchies and not yet in others).
+    virtual std::vector<pid_t> pids() const = 0;
+    // SIGKILL: cgroup.kill when there is one (and, v1, every pid of every
+    // hierarchy); else (runc signalAllProcesses) freeze, signal every pid, thaw.
     virtual void kill_all(int sig) = 0;
     // runc `events --stats` "data" object (runc types/events.go Stats).
     virtual nlohmann::json stats() const = 0;

@@ -2,6 +2,7 @@
 // (Documentation/admin-guide/cgroup-v1/cgroups.rst). In Hybrid the
 // container also gets a directory in the (controller-less) cgroup2
 // hierarchy at <mountpoint>/unified.
+#include <algorithm>
 #include <csignal>
 
 #include "cgroup/devices.hpp"
@@ -76,16 +77,22 @@ public:
         return m;
     }
 
+    void remember(const std::vector<std::string>& dirs) {
+        for (const auto& d : dirs)
+            if (std::find(created_.begin(), created_.end(), d) == created_.end()) created_.push_back(d);
+    }
+
+    void plan() override {
+        for (const auto& h : hier_) remember(missing_dirs(h.dir));
+        if (!unified_.empty()) remember(missing_dirs(unified_));
+    }
+
     void create() override {
         for (const auto& h : hier_) {
-            auto made = mkdir_p(h.dir);
-            created_.insert(created_.end(), made.begin(), made.end());
+            remember(mkdir_p(h.dir));
             if (find("cpuset") == &h) init_cpuset(h);
         }
-        if (!unified_.empty()) {
-            auto made = mkdir_p(unified_);
-            created_.insert(created_.end(), made.begin(), made.end());
-        }
+        if (!unified_.empty()) remember(mkdir_p(unified_));
     }
 
     // A new v1 cpuset has empty cpus/mems and then takes no tasks: copy the
@@ -154,14 +161,31 @@ public:
         return hier_.empty() ? unified_ : hier_.front().dir;
     }
 
-    std::vector<pid_t> pids() const override { return pids_recursive(pid_dir()); }
+    std::vector<pid_t> pids() const override {
+        // Every hierarchy: add_pid writes one hierarchy after the other, so
+        // a create killed midway leaves its init in only some of them.
+        std::vector<pid_t> all = pids_recursive(pid_dir());
+        auto add = [&](const std::string& dir) {
+            for (pid_t p : pids_recursive(dir))
+                if (std::find(all.begin(), all.end(), p) == all.end()) all.push_back(p);
+        };
+        for (const auto& h : hier_)
+            if (h.dir != pid_dir()) add(h.dir);
+        if (!unified_.empty()) add(unified_);
+        return all;
+    }
 
     void kill_all(int sig) override {
-        // cgroup.kill (Linux 5.14) in the unified dir of Hybrid.
+        // cgroup.kill (Linux 5.14) in the unified dir of Hybrid; it reaches
+        // only what the unified dir holds, so every pid of the v1
+        // hierarchies is signalled as well (SIGKILL needs no freezing).
         if (sig == SIGKILL && !unified_.empty()) {
             int err = write_file_errno(unified_ + "/cgroup.kill", "1");
-            if (err == 0) return;
-            if (err != ENOENT) throw SysError("write " + unified_ + "/cgroup.kill = 1", err);
+            if (err != 0 && err != ENOENT) throw SysError("write " + unified_ + "/cgroup.kill = 1", err);
+            if (err == 0) {
+                for (pid_t p : pids()) ::kill(p, SIGKILL);  // ESRCH: already gone
+                return;
+            }
         }
         bool froze = false;
         if (!dir_of("freezer").empty()) {

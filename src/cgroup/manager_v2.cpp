@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include "cgroup/bpf.hpp"
@@ -41,14 +42,19 @@ public:
         for (const auto& c : fields(*avail)) write_file_errno(dir + "/cgroup.subtree_control", "+" + c);
     }
 
+    void plan() override {
+        for (const auto& d : missing_dirs(dir_))
+            if (std::find(created_.begin(), created_.end(), d) == created_.end()) created_.push_back(d);
+    }
+
     void create() override {
         std::string cur = mount_;
         std::string rest = dir_.size() > mount_.size() ? dir_.substr(mount_.size() + 1) : "";
         for (const auto& part : rest.empty() ? std::vector<std::string>{} : split(rest, '/')) {
             enable_controllers(cur);
             cur += "/" + part;
-            auto made = mkdir_p(cur);
-            created_.insert(created_.end(), made.begin(), made.end());
+            for (const auto& d : mkdir_p(cur))
+                if (std::find(created_.begin(), created_.end(), d) == created_.end()) created_.push_back(d);
         }
         fd_.reset();
         v2_dir_fd();

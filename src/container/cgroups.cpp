@@ -44,12 +44,16 @@ std::optional<oci::DeviceCgroup> yield_to_config(oci::DeviceCgroup d, const std:
 
 }  // namespace
 
-std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg) {
+std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg,
+                                             const std::function<void(const cgroup::Manager&)>& on_planned) {
     cgroup::Options opts;
     opts.manager = ctx.cgroup_manager;
     opts.systemd_cgroup = ctx.systemd_cgroup;
     auto cg = cgroup::Manager::make(opts, id, cfg.linux ? cfg.linux->cgroupsPath : std::nullopt);
-    if (!cg->enabled()) return cg;
+    if (!cg->enabled()) {
+        on_planned(*cg);
+        return cg;
+    }
     // A cgroup shared with other processes (another container of the same
     // id under another --root gets the same default path) lets kill --all,
     // pause and delete reach them. runc 1.1 warns, as here; 1.2 refuses.
@@ -77,6 +81,8 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
             r.access = "rwm";
             res.devices.push_back(r);
         }
+    cg->plan();
+    on_planned(*cg);
     cg->create();
     try {
         cg->apply(res, true);

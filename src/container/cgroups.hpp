@@ -3,6 +3,7 @@
 // later commands. src/cgroup does the work.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "cgroup/manager.hpp"
@@ -14,7 +15,11 @@ namespace ucrun::container {
 
 // Creates the cgroup and applies linux.resources, with runc's default
 // device rules and the allow rules of linux.devices after the config's own.
-std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg);
+// `on_planned` is called with the manager once its directories are known
+// and before any is made (the caller records them: a create killed at any
+// point leaves a record from which `delete --force` removes them).
+std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg,
+                                             const std::function<void(const cgroup::Manager&)>& on_planned);
 
 std::unique_ptr<cgroup::Manager> restore_cgroup(const state::Record& r);
 bool cgroup_frozen(const state::Record& r);

@@ -28,6 +28,7 @@
 #include "proc/init.hpp"
 #include "proc/sysctl.hpp"
 #include "proc/sync.hpp"
+#include "proc/trampoline.hpp"
 #include "security/capabilities.hpp"
 #include "security/lsm.hpp"
 #include "security/seccomp.hpp"
@@ -189,6 +190,8 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     std::map<size_t, Fd> idmapped = mount::make_idmapped_mounts(cfg, bundle);
     for (const auto& [i, fd] : idmapped) args.rootfs.premade[i] = fd.get();
     args.exec_fifo = fifo ? fifo.get() : -1;
+    const Fd trampoline = proc::make_trampoline();  // CVE-2019-5736: proc/trampoline.hpp
+    args.trampoline = trampoline.get();
     args.preserve_fds = listen_fds + o.preserve_fds;  // runc: the LISTEN_FDS first
     args.new_keyring = !o.no_new_keyring;
     args.fast_path = plan.joins.empty();
@@ -216,23 +219,27 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             run_poststop(ctx, hooks.poststop, st, bundle);
         };
 
+    // The record comes before what it describes, so that a create killed
+    // at any point leaves nothing `delete --force` cannot find: status
+    // "creating" with the cgroup's directories before any is made, then
+    // the init's pid as soon as it exists (and the real init's on the join
+    // path). The hooks are kept as typed, never as config.json's object.
+    state::Record rec = make_record(cfg, o.id, bundle, rootfs, 0);
+    rec.state.status = oci::Status::Creating;
+    rec.hooks = hooks_json(cfg.hooks);
+    rec.init_exe = state::own_exe_id();
+    auto record_pid = [&](pid_t p) {
+        rec.pid = rec.state.pid = p;
+        rec.pid_start_time = state::process_start_time(p);
+        store.save(rec);
+    };
     // The cgroup exists, with its limits, before the init does (runtime.md
     // "create": resources are applied before the user program runs).
-    cg = make_cgroup(ctx, o.id, cfg);
+    cg = make_cgroup(ctx, o.id, cfg, [&](const cgroup::Manager& planned) {
+        rec.cgroup = planned.to_json();
+        store.save(rec);
+    });
     guard.cg = cg.get();
-    if (cg->enabled()) {
-        // From here on the cgroup is on record, so that `delete --force`
-        // can remove it after a create that was killed midway (status
-        // "creating", no pid yet).
-        state::Record pre;
-        pre.state.ociVersion = UCRUN_SPEC_VERSION;
-        pre.state.id = o.id;
-        pre.state.status = oci::Status::Creating;
-        pre.state.bundle = bundle;
-        pre.state.rootfs = rootfs;
-        pre.cgroup = cg->to_json();
-        store.save(pre);
-    }
     // A "cgroup" mount shows the container's cgroups: the init, in its own
     // namespaces, cannot find them any more.
     args.rootfs.cgroup_mounts = cg->mounts();
@@ -267,6 +274,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     Created out;
     out.pidfd.reset(pidfd);
     guard.pid = pid;
+    record_pid(pid);
 
     const auto& L = *cfg.linux;
     // The init reads the container process state (for a seccomp listener)
@@ -302,6 +310,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             ::waitpid(pid, nullptr, 0);  // the intermediate has exited
             guard.pid = pid = init;
             out.pidfd.reset(sys::pidfd_open(pid));
+            record_pid(pid);
             send_state(pid);
         } else if (type == proc::Msg::Hooks) {
             // config.md "Prestart", "CreateRuntime": in the runtime namespace
@@ -322,12 +331,20 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     if (cfg.process->oomScoreAdj)
         sys::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*cfg.process->oomScoreAdj));
 
-    state::Record rec = make_record(cfg, o.id, bundle, rootfs, pid);
     rec.cgroup = cg->to_json();
-    if (auto h = doc.find("hooks"); h != doc.end()) rec.hooks = *h;
+    rec.state.status = oci::Status::Created;
     store.save_config(o.id, text);
     store.save(rec);
     if (!o.pid_file.empty()) sys::write_file_atomic(absolute_pid_file(o.pid_file), std::to_string(pid));
+    // On record: the init may outlive us now (it dies with us until then,
+    // proc/init.cpp). A `run` releases it with Msg::Start instead.
+    if (!foreground) {
+        proc::Msg type;
+        std::string payload;
+        if (!proc::send(parent_end.get(), proc::Msg::Recorded) || !proc::recv(parent_end.get(), type, payload) ||
+            type != proc::Msg::Detached)
+            throw Error("container init exited before it was ready");
+    }
 
     guard.armed = false;
     out.pid = pid;

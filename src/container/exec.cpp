@@ -23,6 +23,7 @@
 #include "oci/validate.hpp"
 #include "proc/exec.hpp"
 #include "proc/sync.hpp"
+#include "proc/trampoline.hpp"
 #include "security/capabilities.hpp"
 #include "security/lsm.hpp"
 #include "security/seccomp.hpp"
@@ -191,6 +192,8 @@ int exec(Context& ctx, const ExecOptions& o) {
     args.ns_flags = ns & ~for_children;
     args.console_socket = console ? console.get() : -1;
     args.preserve_fds = o.preserve_fds;
+    const Fd trampoline = proc::make_trampoline();  // CVE-2019-5736: proc/trampoline.hpp
+    args.trampoline = trampoline.get();
     args.last_cap = security::read_last_cap();
     args.caps = security::resolve(p.capabilities, args.last_cap);
     args.seccomp = seccomp ? &*seccomp : nullptr;

@@ -39,12 +39,18 @@ void wait_gone(const state::Record& r) {
     for (int i = 0; i < 1000 && alive(r); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
-// SIGKILL to the container (its cgroup when it has one), wait until gone.
+// SIGKILL to the container: its cgroup and, always, its recorded init. A
+// create killed midway can leave the init in none or only some of the
+// cgroup's hierarchies, where cgroup.kill does not reach it.
+void kill_everything(const state::Record& r) {
+    kill_cgroup(r, SIGKILL);
+    Fd pidfd = open_init(r);
+    if (pidfd) sys::pidfd_send_signal(pidfd.get(), SIGKILL);
+}
+
+// SIGKILL to the container, wait until gone.
 void stop_now(const state::Record& r) {
-    if (!kill_cgroup(r, SIGKILL)) {
-        Fd pidfd = open_init(r);
-        if (pidfd) sys::pidfd_send_signal(pidfd.get(), SIGKILL);
-    }
+    kill_everything(r);
     thaw_cgroup(r);
     wait_gone(r);
 }
@@ -120,6 +126,8 @@ void kill(Context& ctx, const std::string& id, int sig, bool all) {
     }
     if (r.state.status == oci::Status::Stopped) throw Error("container not running");
     if (all && kill_cgroup(r, sig)) {
+        // The init too, wherever it is (see kill_everything).
+        if (Fd pidfd = open_init(r)) sys::pidfd_send_signal(pidfd.get(), sig);
         if (sig == SIGKILL) thaw_cgroup(r);
         return;
     }
@@ -132,7 +140,15 @@ void kill(Context& ctx, const std::string& id, int sig, bool all) {
 
 void remove(Context& ctx, const std::string& id, bool force) {
     state::Store store(ctx.root);
-    Fd lock = store.lock(id);
+    Fd lock;
+    try {
+        lock = store.lock(id);
+    } catch (const state::NotFound&) {
+        // Not a container directory (a symlink or a file planted in the
+        // root): remove the entry itself, never what it points to.
+        if (force) store.remove(id);
+        throw;
+    }
     state::Record r;
     try {
         r = load_live(ctx, id);
@@ -148,15 +164,16 @@ void remove(Context& ctx, const std::string& id, bool force) {
         case oci::Status::Created:
             // runc deletes a created container without --force.
             break;
+        case oci::Status::Creating:
+            // We hold the lock, which `create` keeps until it is done: this
+            // create died midway. What it recorded is all there is to undo.
+            break;
         default:
             if (!force)
                 throw Error("cannot delete container " + id + " that is not stopped: " + oci::to_string(r.state.status));
     }
     if (r.state.status != oci::Status::Stopped) {
-        if (!kill_cgroup(r, SIGKILL)) {
-            Fd pidfd = open_init(r);
-            if (pidfd) sys::pidfd_send_signal(pidfd.get(), SIGKILL);
-        }
+        kill_everything(r);
         thaw_cgroup(r);
         wait_gone(r);
     }

@@ -12,6 +12,7 @@
 #include "proc/scheduling.hpp"
 #include "proc/sync.hpp"
 #include "proc/terminal.hpp"
+#include "proc/trampoline.hpp"
 #include "security/lsm.hpp"
 #include "security/seccomp.hpp"
 #include "sys/error.hpp"
@@ -28,6 +29,9 @@ namespace {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
+    // Until execve we die with `ucrun exec` (as the init does with create:
+    // proc/init.cpp); a parent already gone is the hang-up of the socket.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     // The parent has put us in the container's cgroup.
     wait_for(a.sync, Msg::Start);
     // One atomic step into every namespace of the init that is not already
@@ -60,13 +64,13 @@ namespace {
     finalize_process(p, a.caps, a.last_cap, a.set_groups, prog, a.seccomp_listener, process_state);
     if (prog && p.noNewPrivileges) load_seccomp(*prog, a.seccomp_listener, process_state);
 
-    auto argv = c_strings(p.args);
-    auto envp = c_strings(env);
     // Everything but stdio and --preserve-fds is closed by execve; the sync
     // socket too, which tells the parent that execve succeeded.
     close_extra_fds(a.preserve_fds, true);
-    ::execve(exe.c_str(), argv.data(), envp.data());
-    throw_errno("exec " + exe);
+    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);  // the program may outlive `ucrun exec`, as with runc
+    // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
+    exec_through(a.trampoline, exe, p.args, env);
+    throw_errno("exec " + exe + " through the exec trampoline");
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/keyctl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -32,6 +34,7 @@
 #include "proc/sysctl.hpp"
 #include "proc/sync.hpp"
 #include "proc/terminal.hpp"
+#include "proc/trampoline.hpp"
 #include "security/capabilities.hpp"
 #include "security/lsm.hpp"
 #include "security/seccomp.hpp"
@@ -148,6 +151,43 @@ pid_t fork_into_pid_ns() {
     return sys::clone3(&ca);
 }
 
+// The init dies with ucrun until the container is on record (create) or
+// released (run): a create killed at any moment must not leave an init
+// behind, blocked on its FIFO in some cgroups (PR_SET_PDEATHSIG). The
+// signal is only armed for the future: a parent that is already gone is
+// seen as the hang-up of its end of the sync socket.
+void die_with_parent(int sync) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    struct pollfd p = {sync, POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP))) ::_exit(1);
+}
+
+void outlive_parent() { ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0); }
+
+// The write end of the exec FIFO is opened after Ready, when the
+// container's rlimits already apply (finalize_process): a RLIMIT_NOFILE
+// that leaves no descriptor free would fail it where nobody hears. Fail
+// here instead, where `create` reports it (runc: "too many open files").
+void check_fd_available(int sync) {
+    int probe = ::dup(sync);  // EMFILE as open(2) would fail (F_DUPFD says EINVAL)
+    if (probe < 0) throw_errno("open exec fifo");
+    ::close(probe);
+}
+
+// "0" (or "1" and an error) to `start` on the FIFO. A `start` killed after
+// opening its end must not kill the container with SIGPIPE: the init goes
+// on to execute the program it was released to run.
+bool write_fifo(int fd, const std::string& what) {
+    struct sigaction ign {}, old {};
+    ign.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ign, &old);
+    bool ok = sys::write_all(fd, what);
+    int err = errno;
+    ::sigaction(SIGPIPE, &old, nullptr);  // the program gets the disposition it would have had
+    errno = err;
+    return ok || err == EPIPE;
+}
+
 [[noreturn]] void run_init(const InitArgs& a) {
     const oci::Config& cfg = *a.cfg;
     const oci::Process& p = *cfg.process;
@@ -179,6 +219,7 @@ pid_t fork_into_pid_ns() {
                 send(a.sync, Msg::InitPid, std::to_string(child));
                 ::_exit(0);
             }
+            die_with_parent(a.sync);  // cleared by the clone; our parent is ucrun (CLONE_PARENT)
         }
     }
     if (userns) become_ns_root(set_groups);
@@ -229,34 +270,39 @@ pid_t fork_into_pid_ns() {
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
     finalize_process(p, *a.caps, a.last_cap, set_groups, prog, a.seccomp_listener, process_state);
 
-    std::vector<char*> argv;
-    for (const auto& s : p.args) argv.push_back(const_cast<char*>(s.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (const auto& s : env) envp.push_back(const_cast<char*>(s.c_str()));
-    envp.push_back(nullptr);
-
-    send(a.sync, Msg::Ready);
+    if (a.exec_fifo >= 0) check_fd_available(a.sync);
+    // Nobody to tell: ucrun is gone, and with it the container.
+    if (!send(a.sync, Msg::Ready)) ::_exit(1);
     Fd fifo_w;
-    if (a.exec_fifo >= 0) fifo_w = open_exec_fifo(procfd.get(), a.exec_fifo);
-    else wait_for(a.sync, Msg::Start);
+    if (a.exec_fifo >= 0) {
+        wait_for(a.sync, Msg::Recorded);
+        outlive_parent();
+        if (!send(a.sync, Msg::Detached)) ::_exit(1);
+        fifo_w = open_exec_fifo(procfd.get(), a.exec_fifo);
+    } else {
+        wait_for(a.sync, Msg::Start);
+        outlive_parent();
+    }
     // config.md "StartContainer Hooks": after `start`, before the user
     // process; the path resolves in the container. A failure is reported to
     // `start` on the FIFO (to `run` as an Error message) and the init exits.
     try {
         run_container_hooks(a, cfg.hooks.startContainer, "startContainer", "created", {});
     } catch (const std::exception& e) {
-        if (fifo_w) sys::write_all(fifo_w.get(), std::string("1") + e.what());
+        if (fifo_w) write_fifo(fifo_w.get(), std::string("1") + e.what());
         throw;
     }
-    if (fifo_w && !sys::write_all(fifo_w.get(), "0")) throw_errno("write exec fifo");
+    if (fifo_w && !write_fifo(fifo_w.get(), "0")) throw_errno("write exec fifo");
 
     if (prog && p.noNewPrivileges) load_seccomp(*prog, a.seccomp_listener, process_state);
     procfd.reset();
-    close_extra_fds(a.preserve_fds);
-    ::execve(exe.c_str(), argv.data(), envp.data());
+    // Everything but stdio, --preserve-fds and LISTEN_FDS goes at execve
+    // (close-on-exec: the trampoline's memfd must stay open until then).
+    close_extra_fds(a.preserve_fds, true);
+    // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
+    exec_through(a.trampoline, exe, p.args, env);
     int err = errno;
-    std::string msg = "ucrun: exec " + exe + ": " + std::strerror(err) + "\n";
+    std::string msg = "ucrun: exec " + exe + " through the exec trampoline: " + std::strerror(err) + "\n";
     sys::write_all(2, msg);
     ::_exit(err == ENOENT ? 127 : 126);
 }
@@ -270,6 +316,7 @@ void init_main(const InitArgs& a) {
     // later exec) can ptrace it or open its exe, mem, fds (CVE-2019-5736,
     // CVE-2016-9962; runc's nsexec does the same). execve restores it.
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    die_with_parent(a.sync);
     try {
         run_init(a);
     } catch (const std::exception& e) {

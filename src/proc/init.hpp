@@ -24,6 +24,7 @@ struct InitArgs {
     int sync = -1;          // our end of the socketpair
     int state_lock = -1;    // the parent's locked state dir fd: closed first, so the lock goes with the parent
     int exec_fifo = -1;     // O_PATH fd of <state>/exec.fifo; -1: wait for Msg::Start
+    int trampoline = -1;    // sealed memfd the user's program is executed through (proc/trampoline.hpp)
     int preserve_fds = 0;   // fds 3 .. 3+N-1 stay open (plus LISTEN_FDS)
     bool new_keyring = true;
     bool fast_path = true;

@@ -113,14 +113,6 @@ void add_home_env(std::vector<std::string>& env, uint32_t uid) {
     env.push_back("HOME=" + home);
 }
 
-std::vector<char*> c_strings(const std::vector<std::string>& v) {
-    std::vector<char*> out;
-    out.reserve(v.size() + 1);
-    for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
-    out.push_back(nullptr);
-    return out;
-}
-
 void load_seccomp(const security::Program& prog, int listener, const std::string& process_state) {
     int notify_fd = security::load(prog);
     if (notify_fd < 0) return;

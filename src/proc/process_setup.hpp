@@ -54,7 +54,4 @@ void finalize_process(const oci::Process& p, const security::CapSets& caps, int 
 // entering the container's root.
 void add_home_env(std::vector<std::string>& env, uint32_t uid);
 
-// NULL-terminated views for execve(2); valid while `v` lives.
-std::vector<char*> c_strings(const std::vector<std::string>& v);
-
 }  // namespace ucrun::proc

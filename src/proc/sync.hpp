@@ -24,6 +24,8 @@ enum class Msg : char {
     Hooks = 'h',     // init -> parent: namespaces and mounts made, before pivot_root: run prestart/createRuntime
     HooksDone = 'H', // parent -> init: those hooks succeeded (on failure the parent kills the init)
     Console = 'c',   // init/exec -> parent: the pty master attached, payload its name (terminal, no --console-socket)
+    Recorded = 'R',  // parent -> init (create): the container is on record; the init may outlive ucrun now
+    Detached = 'd',  // init -> parent: no longer dies with ucrun (answer to Recorded: ucrun may exit)
 };
 
 bool send(int sock, Msg type, std::string_view payload = {}, int fd = -1);

@@ -583,6 +583,30 @@ class Bundle:
 # waiting
 
 
+# ---------------------------------------------------------------------------
+# static helpers of tests/helpers
+
+HELPERS_SRC = REPO / "tests" / "helpers"
+
+
+def helper_binary(name, tmp_base):
+    """A static helper of tests/helpers: from the build next to the binary
+    under test (build*/src/cli/ucrun), else compiled here."""
+    built = Path(UCRUN_BIN).resolve().parents[2] / "tests" / "helpers" / name
+    if built.is_file():
+        return built
+    out = Path(tmp_base) / name
+    subprocess.run(["cc", "-O2", "-static", "-o", str(out), str(HELPERS_SRC / f"{name}.c")], check=True)
+    return out
+
+
+def install_helper(b, name, tmp_base):
+    """Copies helper `name` into the bundle's rootfs as /bin/<name>."""
+    dst = b.rootfs / "bin" / name
+    dst.write_bytes(helper_binary(name, tmp_base).read_bytes())
+    os.chmod(dst, 0o755)
+
+
 def wait_for(pred, timeout=10, interval=0.02, what="condition"):
     deadline = time.monotonic() + timeout
     while True:

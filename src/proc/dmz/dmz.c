@@ -1,0 +1,97 @@
+/*
+ * ucrun-dmz: the last image a container's process passes through before
+ * its own program (CVE-2019-5736 class; see src/proc/trampoline.hpp).
+ *
+ * ucrun never re-executes itself: the container's init and `exec`'s child
+ * are clones of the ucrun process. If they called execve(2) on the user's
+ * program directly, the kernel would resolve an interpreter such as
+ * `#!/proc/self/exe` (or a symlink to it, or a binfmt_misc entry) against
+ * the caller's exe, which is the host's ucrun binary: the container would
+ * then run the host binary as its own process and could reopen
+ * /proc/<pid>/exe for writing once it exits. So the clone first executes
+ * this program from a sealed memfd (F_SEAL_WRITE, _GROW, _SHRINK, _SEAL),
+ * and this program executes the user's. From here on /proc/self/exe is a
+ * sealed, private copy of this file, nothing of the host.
+ *
+ * It is freestanding (no libc, a few hundred bytes) so that ucrun can copy
+ * it into a memfd at every create and exec for a few microseconds.
+ *
+ * Protocol: argv = { UCRUN_DMZ_MAGIC, path, argv0, argv1, ... }; it calls
+ * execve(path, &argv[2], envp). Started any other way (as the interpreter
+ * of a script, say), it refuses and exits 126 instead of looping.
+ */
+#include <asm/unistd.h>
+#include <asm-generic/errno-base.h>
+#include <asm-generic/errno.h>
+
+#include "proc/dmz/protocol.h"
+
+#if defined(__x86_64__)
+__asm__(".text\n.global _start\n_start:\n\txor %rbp,%rbp\n\tmov %rsp,%rdi\n\tand $-16,%rsp\n\tcall dmz_main\n\thlt\n");
+static long sys3(long n, long a, long b, long c) {
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return r;
+}
+#elif defined(__aarch64__)
+__asm__(".text\n.global _start\n_start:\n\tmov x0, sp\n\tbl dmz_main\n\tbrk #0\n");
+static long sys3(long n, long a, long b, long c) {
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory", "cc");
+    return x0;
+}
+#else
+#error "ucrun-dmz: add the system call convention of this architecture"
+#endif
+
+static unsigned long len(const char* s) {
+    unsigned long n = 0;
+    while (s[n]) ++n;
+    return n;
+}
+
+static void say(const char* s) { sys3(__NR_write, 2, (long)s, (long)len(s)); }
+
+static int same(const char* a, const char* b) {
+    while (*a && *a == *b) ++a, ++b;
+    return *a == *b;
+}
+
+/* Go's wording (runc's), which engines match on: lower case. */
+static const char* reason(long err) {
+    switch (err) {
+        case ENOENT: return "no such file or directory";
+        case EACCES: return "permission denied";
+        case ENOEXEC: return "exec format error";
+        case ETXTBSY: return "text file busy";
+        case ELOOP: return "too many levels of symbolic links";
+        case E2BIG: return "argument list too long";
+        case ENOMEM: return "cannot allocate memory";
+        case EPERM: return "operation not permitted";
+        case ENOTDIR: return "not a directory";
+        case EISDIR: return "is a directory";
+        case ENAMETOOLONG: return "file name too long";
+        default: return "exec failed";
+    }
+}
+
+__attribute__((used, noreturn)) void dmz_main(long* sp) {
+    long argc = sp[0];
+    char** argv = (char**)(sp + 1);
+    char** envp = argv + argc + 1;
+    if (argc < 3 || !same(argv[0], UCRUN_DMZ_MAGIC)) {
+        say("ucrun-dmz: not a program to run: it only starts a container's process for ucrun\n");
+        sys3(__NR_exit, 126, 0, 0);
+    }
+    long r = sys3(__NR_execve, (long)argv[1], (long)(argv + 2), (long)envp);
+    say("ucrun: exec ");
+    say(argv[1]);
+    say(": ");
+    say(reason(-r));
+    say("\n");
+    sys3(__NR_exit, r == -ENOENT ? 127 : 126, 0, 0);
+    for (;;) {}
+}

@@ -1,0 +1,50 @@
+#include "proc/trampoline.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "dmz_blob.hpp"  // kDmzImage, generated from proc/dmz/dmz.c
+#include "proc/dmz/protocol.h"
+#include "sys/error.hpp"
+#include "sys/io.hpp"
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U  // Linux 6.3: ask for an executable memfd explicitly (vm.memfd_noexec)
+#endif
+
+namespace ucrun::proc {
+
+Fd make_trampoline() {
+    // MFD_EXEC where the kernel knows it (vm.memfd_noexec=1 would otherwise
+    // make the memfd non-executable); EINVAL on older kernels: retry without.
+    Fd fd(static_cast<int>(::syscall(SYS_memfd_create, "ucrun-dmz", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC)));
+    if (!fd && errno == EINVAL)
+        fd.reset(static_cast<int>(::syscall(SYS_memfd_create, "ucrun-dmz", MFD_CLOEXEC | MFD_ALLOW_SEALING)));
+    if (!fd) throw_errno("memfd_create for the exec trampoline");
+    if (!sys::write_all(fd.get(), {reinterpret_cast<const char*>(kDmzImage), sizeof kDmzImage}))
+        throw_errno("write the exec trampoline");
+    // Sealed: no process, whatever its privileges, can change it any more
+    // (memfd_create(2)); F_SEAL_SEAL keeps the seals from being undone.
+    if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+        throw_errno("seal the exec trampoline");
+    return fd;
+}
+
+void exec_through(int trampoline, const std::string& exe, const std::vector<std::string>& args,
+                  const std::vector<std::string>& env) {
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 3);
+    argv.push_back(const_cast<char*>(UCRUN_DMZ_MAGIC));
+    argv.push_back(const_cast<char*>(exe.c_str()));
+    for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    envp.reserve(env.size() + 1);
+    for (const auto& s : env) envp.push_back(const_cast<char*>(s.c_str()));
+    envp.push_back(nullptr);
+    ::syscall(SYS_execveat, trampoline, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+}
+
+}  // namespace ucrun::proc

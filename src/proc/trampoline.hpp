@@ -1,0 +1,46 @@
+// The CVE-2019-5736 protection: the container's process is executed through
+// a tiny trampoline held in a sealed memfd, never directly by a clone of
+// ucrun.
+//
+// The threat. ucrun keeps one process image (no re-exec): the init and
+// `exec`'s child are clones of the ucrun process, so until their last
+// execve /proc/self/exe is the host's ucrun binary. PR_SET_DUMPABLE 0 keeps
+// the container from opening it during setup, but the last execve itself
+// resolves an interpreter line `#!/proc/self/exe` (or a symlink to it, or a
+// binfmt_misc entry) against the caller's exe: the kernel would start the
+// host ucrun as a process of the container, which is dumpable after
+// execve; the container opens /proc/<pid>/exe, waits for it to exit and
+// reopens it O_WRONLY: the host binary is overwritten (runc's advisory).
+//
+// The choice. runc 1.2 re-executes itself from a read-only overlayfs or a
+// sealed memfd copy of its 10 MB binary; crun copies itself into a sealed
+// memfd. Both cost a copy of the runtime (ours is 3.7 MB) or a mount on
+// every start. ucrun instead copies a freestanding 1.5 KB program
+// (proc/dmz/dmz.c) into a sealed memfd (F_SEAL_SEAL | F_SEAL_SHRINK |
+// F_SEAL_GROW | F_SEAL_WRITE) before the clone, and the clone's last step
+// is execveat(memfd), which then execve()s the user's program. Whatever the
+// rootfs holds, /proc/self/exe at the user's execve is that sealed private
+// copy: writing it fails (EPERM), and a `#!/proc/self/exe` script only
+// starts the trampoline again, which refuses (it checks its argv[0]).
+// The cost is one memfd and one execve of a 1.5 KB static file
+// (tests/bench/PERFORMANCE.md has the measurement).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sys/fd.hpp"
+
+namespace ucrun::proc {
+
+// The sealed memfd holding the trampoline (close-on-exec). Made by the
+// parent before the clone (the container's seccomp filter may deny
+// memfd_create); throws SysError.
+Fd make_trampoline();
+
+// execveat(trampoline) that runs `exe` with `args` and `env`. Returns only
+// on failure, with errno set.
+void exec_through(int trampoline, const std::string& exe, const std::vector<std::string>& args,
+                  const std::vector<std::string>& env);
+
+}  // namespace ucrun::proc

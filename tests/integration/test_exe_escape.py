@@ -1,0 +1,180 @@
+"""CVE-2019-5736 class, from the attacker's side: a container makes the
+runtime's own binary run as one of its processes (`#!/proc/self/exe` as the
+interpreter of the program the runtime executes) and overwrites it through
+/proc/<pid>/exe once it has exited.
+
+The runtime under test is a disposable copy of ucrun, made world-writable
+(0777) so that only the runtime's design protects it, not file permissions,
+also from a root mapped to an unprivileged host user. The attacker is
+tests/helpers/exe_attack, running in container "att"; the victim is the
+process that ucrun executes (`exec att /evil`, or a second container that
+shares att's pid namespace and runs /evil). The victim's stderr is a pipe
+filled to the brim: whatever runs as /evil's interpreter blocks on its first
+write there, so the attacker finds it every time; the test then drains the
+pipe. ucrun executes every container process through a sealed memfd
+trampoline (src/proc/trampoline.hpp): the interpreter the attacker finds is
+that memfd, which refuses to be written, and refuses to run as an
+interpreter.
+
+Checked against the previous design (direct execve from the ucrun clone):
+the attacker finds the ucrun copy and writes "PWNED-BY-CONTAINER" into it.
+"""
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from support import UCRUN_BIN, Runner, install_helper, wait_file_contains, wait_for
+
+pytestmark = pytest.mark.ucrun_specific
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def full_pipe():
+    """A pipe whose buffer is full and whose write end blocks."""
+    r, w = os.pipe()
+    flags = fcntl.fcntl(w, fcntl.F_GETFL)
+    fcntl.fcntl(w, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+    try:
+        while True:
+            os.write(w, b"x" * 65536)
+    except BlockingIOError:
+        pass
+    fcntl.fcntl(w, fcntl.F_SETFL, flags)  # the write end is one open file: blocking again
+    return r, w
+
+
+def drain(r, proc, timeout=20):
+    """Reads the pipe until the victim command has exited; returns what the
+    victim wrote after the filler."""
+    os.set_blocking(r, False)
+    got = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(r, 65536)
+            if not chunk:  # every writer has gone
+                break
+            got += chunk
+        except BlockingIOError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.01)
+    return got.replace(b"x", b"").decode(errors="replace")
+
+
+@pytest.fixture
+def runtime_copy(tmp_base, root):
+    """The runtime the attack runs under; the `ucrun` fixture (the real
+    binary, same --root) looks at and removes the containers."""
+    copy = tmp_base / "ucrun-under-test"
+    shutil.copyfile(UCRUN_BIN, copy)
+    os.chmod(copy, 0o777)
+    runner = Runner(root, tmp_base)
+    runner.bin = str(copy)
+    return copy, runner
+
+
+def attacker_bundle(bundle, tmp_base, userns):
+    b = bundle(userns=userns)
+    install_helper(b, "exe_attack", tmp_base)
+    evil = b.rootfs / "evil"
+    evil.write_text("#!/proc/self/exe\n")
+    os.chmod(evil, 0o755)
+    b.args("/bin/exe_attack", "20000")
+    return b
+
+
+def attack(runner, admin, tmp_base, victim_args):
+    """Runs the victim command with a full stderr while `att` watches;
+    returns (attacker output, victim stderr, victim exit status)."""
+    out = tmp_base / "att.out"
+    r, w = full_pipe()
+    try:
+        victim = subprocess.Popen(runner.argv(victim_args), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=w)
+    finally:
+        os.close(w)
+    try:
+        wait_file_contains(out, "found", timeout=15)
+        err = drain(r, victim)
+        rc = victim.wait(timeout=20)
+    finally:
+        os.close(r)
+        if victim.poll() is None:
+            victim.kill()
+            victim.wait()
+    wait_for(lambda: admin.status("att") == "stopped", timeout=25, what="the attacker to finish")
+    return out.read_text(), err, rc
+
+
+def check_outcome(copy, before, att, err):
+    assert sha256(copy) == before, f"the runtime binary was modified; attacker said:\n{att}"
+    assert "WROTE" not in att, att
+    found = [line for line in att.splitlines() if line.startswith("found")]
+    assert found, att
+    # What ran as /evil's interpreter is the sealed trampoline, not ucrun...
+    assert "memfd:ucrun-dmz" in found[0], att
+    # ...which cannot be written, and refused to act as an interpreter.
+    assert "REFUSED" in att, att
+    assert "ucrun-dmz: not a program to run" in err, err
+
+
+@pytest.mark.parametrize("userns", [False, True], ids=["host-ids", "userns"])
+def test_exec_of_proc_self_exe_script_cannot_overwrite_runtime(runtime_copy, ucrun, bundle, tmp_base, userns):
+    copy, runner = runtime_copy
+    before = sha256(copy)
+    b = attacker_bundle(bundle, tmp_base, userns)
+    runner("run", "-d", "-b", b, "att", stdout=tmp_base / "att.out")
+    try:
+        wait_file_contains(tmp_base / "att.out", "watching")
+        att, err, rc = attack(runner, ucrun, tmp_base, ["exec", "att", "/evil"])
+        check_outcome(copy, before, att, err)
+        assert rc == 126, err
+    finally:
+        ucrun("delete", "--force", "att")
+
+
+@pytest.mark.parametrize("userns", [False, True], ids=["host-ids", "userns"])
+def test_run_of_proc_self_exe_script_cannot_overwrite_runtime(runtime_copy, ucrun, bundle, tmp_base, userns):
+    """The container's init itself executes /evil (process.args); a
+    container sharing its pid namespace (a pod) is the attacker."""
+    copy, runner = runtime_copy
+    before = sha256(copy)
+    a = attacker_bundle(bundle, tmp_base, userns)
+    runner("run", "-d", "-b", a, "att", stdout=tmp_base / "att.out")
+    try:
+        wait_file_contains(tmp_base / "att.out", "watching")
+        pid = ucrun.state("att")["pid"]
+        v = bundle()
+        v.config["root"] = {"path": str(a.rootfs)}
+        if userns:
+            v.set_ns("user", f"/proc/{pid}/ns/user")
+        v.set_ns("pid", f"/proc/{pid}/ns/pid")
+        v.args("/evil")
+        att, err, rc = attack(runner, ucrun, tmp_base, ["run", "-b", v, "vic"])
+        check_outcome(copy, before, att, err)
+        assert rc == 126, err
+    finally:
+        ucrun("delete", "--force", "att")
+        ucrun("delete", "--force", "vic", check=False)
+
+
+def test_symlink_to_proc_self_exe_runs_nothing_of_the_host(ucrun, bundle):
+    """process.args[0] a symlink to /proc/self/exe: the kernel follows it to
+    the executing image, which is the trampoline, never ucrun."""
+    b = bundle()
+    os.symlink("/proc/self/exe", b.rootfs / "bin" / "self")
+    b.args("/bin/self", "--version")
+    cp = ucrun.fail("run", "-b", b, "c")
+    assert cp.returncode == 126, cp
+    assert "ucrun-dmz: not a program to run" in cp.stderr
+    assert "ucrun version" not in cp.stdout
