@@ -223,11 +223,12 @@ pid_t fork_into_pid_ns() {
     // runc (setupUser): HOME from the container's /etc/passwd when unset.
     std::vector<std::string> env = p.env;
     add_home_env(env, p.user.uid);
-    std::string exe = resolve_executable(p.args[0], env);
 
     if (cfg.linux && cfg.linux->memoryPolicy) apply_memory_policy(*cfg.linux->memoryPolicy);
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
     finalize_process(p, *a.caps, a.last_cap, set_groups, prog, a.seccomp_listener, process_state);
+    // As the process's user: a file it cannot execute fails create (runc).
+    std::string exe = resolve_executable(p.args[0], env);
 
     std::vector<char*> argv;
     for (const auto& s : p.args) argv.push_back(const_cast<char*>(s.c_str()));
