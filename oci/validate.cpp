@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "oci/cpu_list.hpp"
 #include "oci/validate_detail.hpp"
 
 namespace oci {
@@ -17,28 +18,7 @@ using detail::sub;
 
 namespace detail {
 
-bool is_cpu_list(const std::string& s) {
-    if (s.empty()) return true;
-    size_t pos = 0;
-    auto number = [&](unsigned long& out) {
-        size_t start = pos;
-        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
-        if (pos == start || pos - start > 9) return false;
-        out = std::stoul(s.substr(start, pos - start));
-        return true;
-    };
-    while (true) {
-        unsigned long lo = 0, hi = 0;
-        if (!number(lo)) return false;
-        if (pos < s.size() && s[pos] == '-') {
-            ++pos;
-            if (!number(hi) || hi < lo) return false;
-        }
-        if (pos == s.size()) return true;
-        if (s[pos] != ',') return false;
-        ++pos;
-    }
-}
+bool is_cpu_list(const std::string& s) { return parse_cpu_list(s).has_value(); }
 
 void check_id_mappings(const Checker& c, const std::vector<IDMapping>& maps, const std::string& path) {
     constexpr uint64_t limit = uint64_t{1} << 32;

@@ -22,6 +22,7 @@
 #include "mount/devices.hpp"
 #include "mount/idmap.hpp"
 #include "ns/namespaces.hpp"
+#include "ns/rules.hpp"
 #include "oci/container_id.hpp"
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
@@ -133,6 +134,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     if (!cfg.linux) cfg.linux.emplace();
     const ns::Plan plan = ns::plan(&*cfg.linux);
     check_runtime_rules(cfg, plan);
+    ns::check_config(cfg, plan);  // mount namespace required, hostname needs UTS (ns/rules.hpp)
     proc::check_sysctl(cfg, plan);  // config-linux.md "Sysctl": namespaced keys only
     // Socket activation passes through (container/activation.hpp).
     const int listen_fds = activation::listen_fds();

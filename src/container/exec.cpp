@@ -21,6 +21,7 @@
 #include "container/record.hpp"
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
+#include "proc/cpu_affinity.hpp"
 #include "proc/exec.hpp"
 #include "proc/sync.hpp"
 #include "proc/trampoline.hpp"
@@ -230,6 +231,9 @@ int exec(Context& ctx, const ExecOptions& o) {
     if (for_children && ::setns(init.get(), static_cast<int>(for_children)) < 0)
         throw_errno("join the pid namespace of container " + o.id);
 
+    // config.md "execCPUAffinity" (proc/cpu_affinity.hpp).
+    proc::ExecAffinity affinity = proc::exec_affinity(p, cfg.process ? &*cfg.process : nullptr, o.process_file);
+    affinity.enter_initial();
     int pidfd = -1;
     pid_t pid = sys::clone3_pidfd(0, cg_fd, &pidfd);
     if (pid < 0) throw_errno("clone3 exec process");
@@ -237,11 +241,13 @@ int exec(Context& ctx, const ExecOptions& o) {
         parent_end.reset();
         proc::exec_main(args);  // never returns
     }
+    affinity.leave_initial();
     child_end.reset();
     Fd child_pidfd(pidfd);
     ChildGuard guard{pid, pidfd};
 
     if (cg && cg_fd < 0) cg->add_pid(pid);
+    affinity.apply_final(pid);
     if (!proc::send(parent_end.get(), proc::Msg::Start)) throw_errno("start exec process");
     if (listener) {
         nlohmann::json st = oci::to_json(r.state);

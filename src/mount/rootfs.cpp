@@ -32,6 +32,12 @@ bool unbindable_root(const oci::Config& cfg) {
     return p == "unbindable" || p == "runbindable";
 }
 
+bool shared_root(const oci::Config& cfg) {
+    if (!cfg.linux || !cfg.linux->rootfsPropagation) return false;
+    const std::string& p = *cfg.linux->rootfsPropagation;
+    return p == "shared" || p == "rshared";
+}
+
 unsigned long root_propagation(const oci::Config& cfg) {
     // config-linux.md "Rootfs Mount Propagation"; runc's default is rslave.
     if (!cfg.linux || !cfg.linux->rootfsPropagation) return MS_SLAVE | MS_REC;
@@ -399,6 +405,16 @@ void enter_rootfs(const RootfsSpec& spec) {
         if (::umount2(".", MNT_DETACH) < 0) throw_errno("unmount old root");
     }
     if (::chdir("/") < 0) throw_errno("chdir /");
+    // config-linux.md "Rootfs Mount Propagation": with shared, the rootfs
+    // mount belongs to a new peer group. The rootfs bind was made private
+    // for pivot_root; it becomes shared now that it is "/" of the
+    // container's namespace, where no host mount can join its group (runc
+    // applies the propagation after pivot_root too).
+    if (shared_root(*spec.cfg)) {
+        const std::string& p = *spec.cfg->linux->rootfsPropagation;
+        if (::mount(nullptr, "/", nullptr, MS_SHARED | (p[0] == 'r' ? MS_REC : 0), nullptr) < 0)
+            throw_errno("make / " + p + " (linux.rootfsPropagation)");
+    }
 }
 
 void finish_rootfs(const RootfsSpec& spec) {

@@ -57,11 +57,11 @@ namespace {
     }
     std::vector<std::string> env = p.env;
     add_home_env(env, p.user.uid);
-    std::string exe = resolve_executable(p.args[0], env);
 
     // The container's seccomp filter, at the same points as in the init.
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
     finalize_process(p, a.caps, a.last_cap, a.set_groups, prog, a.seccomp_listener, process_state);
+    std::string exe = resolve_executable(p.args[0], env);  // as the process's user (proc/exec_path.hpp)
     if (prog && p.noNewPrivileges) load_seccomp(*prog, a.seccomp_listener, process_state);
 
     // Everything but stdio and --preserve-fds is closed by execve; the sync

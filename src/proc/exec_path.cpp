@@ -1,11 +1,18 @@
 #include "proc/exec_path.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "sys/error.hpp"
+
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439  // Linux 5.8
+#endif
 
 namespace ucrun::proc {
 
@@ -17,9 +24,17 @@ std::string go_strerror(int err) {
     return s;
 }
 
-bool is_executable_file(const std::string& p) {
+// Go's findExecutable: 0, or why `p` cannot be executed by this process
+// (effective ids and capabilities, noexec mounts: faccessat2 AT_EACCESS).
+// Where faccessat2 is missing or refused (a seccomp profile: ENOSYS,
+// EPERM), the mode bits decide, as in Go.
+int not_executable(const std::string& p) {
     struct stat st;
-    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+    if (::stat(p.c_str(), &st) < 0) return errno;
+    if (S_ISDIR(st.st_mode)) return EISDIR;
+    if (::syscall(SYS_faccessat2, AT_FDCWD, p.c_str(), X_OK, AT_EACCESS) == 0) return 0;
+    if (errno != ENOSYS && errno != EPERM) return errno;
+    return (st.st_mode & 0111) ? 0 : EACCES;
 }
 }  // namespace
 
@@ -28,7 +43,7 @@ std::string resolve_executable(const std::string& arg0, const std::vector<std::s
         struct stat st;
         if (::stat(arg0.c_str(), &st) < 0)
             throw Error("exec: \"" + arg0 + "\": stat " + arg0 + ": " + go_strerror(errno));
-        if (S_ISDIR(st.st_mode)) throw Error("exec: \"" + arg0 + "\": is a directory");
+        if (int err = not_executable(arg0)) throw Error("exec: \"" + arg0 + "\": " + go_strerror(err));
         return arg0;
     }
     std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -40,7 +55,7 @@ std::string resolve_executable(const std::string& arg0, const std::vector<std::s
         std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (dir.empty()) dir = ".";
         std::string cand = dir + "/" + arg0;
-        if (is_executable_file(cand)) return cand;
+        if (not_executable(cand) == 0) return cand;  // Go skips what it cannot run
         if (end == std::string::npos) break;
         start = end + 1;
     }

@@ -1,8 +1,14 @@
 // Finding process.args[0] inside the container before signalling ready, so
-// that a missing binary fails `create` with runc's wording, which engines
-// parse (docker maps it to exit code 127):
+// that a missing or unusable binary fails `create` with runc's wording
+// (Go's exec.LookPath), which engines parse (docker maps the first two to
+// exit code 127):
 //   exec: "foo": executable file not found in $PATH
 //   exec: "/bin/foo": stat /bin/foo: no such file or directory
+//   exec: "/etc/passwd": permission denied
+//   exec: "/etc": is a directory
+// Called once the process has its final user and capabilities (as runc
+// calls LookPath after finalizeNamespace): execute permission is that
+// user's, a noexec mount included.
 #pragma once
 
 #include <string>

@@ -264,11 +264,12 @@ bool write_fifo(int fd, const std::string& what) {
     // runc (setupUser): HOME from the container's /etc/passwd when unset.
     std::vector<std::string> env = p.env;
     add_home_env(env, p.user.uid);
-    std::string exe = resolve_executable(p.args[0], env);
 
     if (cfg.linux && cfg.linux->memoryPolicy) apply_memory_policy(*cfg.linux->memoryPolicy);
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
     finalize_process(p, *a.caps, a.last_cap, set_groups, prog, a.seccomp_listener, process_state);
+    // As the process's user: a file it cannot execute fails create (runc).
+    std::string exe = resolve_executable(p.args[0], env);
 
     if (a.exec_fifo >= 0) check_fd_available(a.sync);
     // Nobody to tell: ucrun is gone, and with it the container.

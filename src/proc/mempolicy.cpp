@@ -3,8 +3,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstdlib>
-
+#include "oci/cpu_list.hpp"
 #include "sys/error.hpp"
 
 namespace ucrun::proc {
@@ -27,31 +26,11 @@ constexpr size_t kBits = 8 * sizeof(unsigned long);
 }  // namespace
 
 std::vector<unsigned long> node_mask(const std::string& list) {
-    std::vector<unsigned long> mask;
-    size_t pos = 0;
-    auto bad = [&] { throw Error("linux.memoryPolicy.nodes: invalid node list \"" + list + "\""); };
-    while (pos < list.size()) {
-        size_t end = list.find(',', pos);
-        std::string part = list.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-        char* p = nullptr;
-        unsigned long lo = std::strtoul(part.c_str(), &p, 10), hi = lo;
-        if (p == part.c_str()) bad();
-        if (*p == '-') {
-            char* q = nullptr;
-            hi = std::strtoul(p + 1, &q, 10);
-            if (q == p + 1 || *q) bad();
-        } else if (*p) {
-            bad();
-        }
-        if (hi < lo || hi >= 4096) bad();
-        for (unsigned long n = lo; n <= hi; ++n) {
-            if (mask.size() <= n / kBits) mask.resize(n / kBits + 1, 0);
-            mask[n / kBits] |= 1UL << (n % kBits);
-        }
-        if (end == std::string::npos) break;
-        pos = end + 1;
-    }
-    return mask;
+    // 4096: above any MAX_NUMNODES (1 << NODES_SHIFT, at most 1024).
+    auto ranges = oci::parse_cpu_list(list);
+    auto mask = ranges ? oci::cpu_mask(*ranges, 4096) : std::nullopt;
+    if (!mask) throw Error("linux.memoryPolicy.nodes: invalid node list \"" + list + "\"");
+    return *mask;
 }
 
 void apply_memory_policy(const oci::MemoryPolicy& mp) {

@@ -195,6 +195,81 @@ def test_not_executable(ucrun, bundle, root):
     assert leftovers(root, b) == NOTHING
 
 
+def _not_executable_file(b):
+    (b.rootfs / "notexec").write_text("#!/bin/sh\necho ran\n")
+    os.chmod(b.rootfs / "notexec", 0o644)
+    return "/notexec"
+
+
+def _directory(b):
+    return "/etc"
+
+
+def _owner_only(b):
+    """Executable by its owner (root) only; the process runs as nobody."""
+    (b.rootfs / "rootonly").write_text("#!/bin/sh\necho ran\n")
+    os.chmod(b.rootfs / "rootonly", 0o700)
+    b.process["user"] = {"uid": 65534, "gid": 65534}
+    return "/rootonly"
+
+
+def _noexec_mount(b):
+    """Mode 0755, on a noexec bind mount (runc: faccessat2 X_OK refuses it)."""
+    d = b.path / "noexec-src"
+    d.mkdir()
+    (d / "x").write_text("#!/bin/sh\necho ran\n")
+    os.chmod(d / "x", 0o755)
+    b.add_mount("/opt", "bind", d, ["bind", "noexec"])
+    return "/opt/x"
+
+
+@pytest.mark.parametrize("make,want", [
+    (_not_executable_file, "permission denied"),
+    (_directory, "is a directory"),
+    (_owner_only, "permission denied"),
+    (_noexec_mount, "permission denied"),
+])
+def test_not_executable_fails_create(ucrun, bundle, root, make, want):
+    """runc refuses at create (exec.LookPath after the user is set):
+    docker and podman show a failed create, not a container dying at start."""
+    b = bundle()
+    arg0 = make(b)
+    b.args(arg0)
+    cp = ucrun.fail("create", "-b", b, "c1")
+    assert f'exec: "{arg0}": {want}' in cp.stderr, cp.stderr
+    assert leftovers(root, b) == NOTHING
+
+
+def test_not_executable_skipped_in_path(ucrun, bundle):
+    """A PATH entry that cannot be executed is skipped, as Go's LookPath and
+    execvp do: a later one runs."""
+    b = bundle()
+    (b.rootfs / "first").mkdir()
+    (b.rootfs / "first" / "hello").write_text("#!/bin/sh\necho first\n")
+    os.chmod(b.rootfs / "first" / "hello", 0o644)
+    (b.rootfs / "first" / "echo").mkdir()  # a directory named like the command
+    (b.rootfs / "second").mkdir()
+    (b.rootfs / "second" / "hello").write_text("#!/bin/sh\necho second\n")
+    os.chmod(b.rootfs / "second" / "hello", 0o755)
+    b.process["env"] = ["PATH=/first:/second:/bin"]
+    b.args("hello")
+    assert ucrun("run", "-b", b, "c1").stdout == "second\n"
+    b.args("echo", "from-bin")
+    assert ucrun("run", "-b", b, "c1").stdout == "from-bin\n"
+
+
+def test_not_executable_in_path_only(ucrun, bundle, root):
+    b = bundle()
+    (b.rootfs / "only").mkdir()
+    (b.rootfs / "only" / "hello").write_text("#!/bin/sh\necho hi\n")
+    os.chmod(b.rootfs / "only" / "hello", 0o644)
+    b.process["env"] = ["PATH=/only"]
+    b.args("hello")
+    cp = ucrun.fail("create", "-b", b, "c1")
+    assert 'exec: "hello": executable file not found in $PATH' in cp.stderr, cp.stderr
+    assert leftovers(root, b) == NOTHING
+
+
 def test_bundle_dir_missing(ucrun, tmp_base, root):
     cp = ucrun.fail("create", "-b", tmp_base / "no-such-bundle", "c1")
     assert cp.stderr.strip()

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from support import IS_RUNC, proc_alive, wait_for
+from support import IS_RUNC, children, proc_alive, wait_for
 from isolation import bundle  # noqa: F401  (a cgroup per bundle)
 
 NS = ("mnt", "net", "ipc", "uts", "pid", "cgroup", "user")
@@ -408,3 +408,81 @@ def test_exec_joins_time_namespace(ucrun, bundle, running):
     uptime = float(ucrun("exec", "c1", "cat", "/proc/uptime").stdout.split()[0])
     assert uptime > 10 * 365 * 86400
     assert ucrun("exec", "c1", "readlink", "/proc/self/ns/time").stdout.strip() == host_ns(pid, "time")
+
+
+# ---------------------------------------------------------------------------
+# config.md "execCPUAffinity" (proc/cpu_affinity.hpp)
+
+CPUS = sorted(os.sched_getaffinity(0))
+needs_two_cpus = pytest.mark.skipif(len(CPUS) < 2, reason="needs two CPUs")
+
+
+def _affinity_process(tmp_base, affinity):
+    f = tmp_base / "process.json"
+    f.write_text(json.dumps({"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/",
+                             "env": ["PATH=/bin"], "execCPUAffinity": affinity}))
+    return f
+
+
+@needs_two_cpus
+def test_exec_cpu_affinity_final(ucrun, running, tmp_base):
+    """final: the exec'd process runs on those CPUs (runc 1.3); the init
+    keeps its own."""
+    pid = running()
+    init_cpus = status_field(pid, "Cpus_allowed_list")
+    for cpu in CPUS[:2]:
+        f = _affinity_process(tmp_base, {"initial": str(CPUS[1 - CPUS.index(cpu)]), "final": str(cpu)})
+        assert ucrun("exec", "--process", f, "c1").stdout.split() == ["Cpus_allowed_list:", str(cpu)]
+    assert status_field(pid, "Cpus_allowed_list") == init_cpus
+
+
+@needs_two_cpus
+def test_exec_cpu_affinity_initial_is_not_kept_by_ucrun(ucrun, running, tmp_base):
+    """initial is for the runtime around the clone: the `ucrun exec` that
+    stays to wait for the process is back on its own CPUs."""
+    running()
+    f = tmp_base / "process.json"
+    f.write_text(json.dumps({"args": ["sleep", "1000"], "cwd": "/",
+                             "execCPUAffinity": {"initial": str(CPUS[1]), "final": str(CPUS[0])}}))
+    p = ucrun.popen("exec", "--process", f, "c1")
+    try:
+        kids = wait_for(lambda: children(p.pid), what="the exec'd process")
+        wait_for(lambda: status_field(kids[0], "Cpus_allowed_list") == [str(CPUS[0])], what="final affinity")
+        assert status_field(p.pid, "Cpus_allowed_list") == status_field(os.getpid(), "Cpus_allowed_list")
+    finally:
+        p.kill()
+        p.wait()
+        p.close()
+
+
+@needs_two_cpus
+def test_exec_cpu_affinity_from_config(ucrun, bundle, running):
+    """Without --process, config.json's process.execCPUAffinity applies to
+    exec (not to the init: config.md)."""
+    b = bundle()
+    b.process["execCPUAffinity"] = {"final": str(CPUS[1])}
+    pid = running(b)
+    assert status_field(pid, "Cpus_allowed_list") != [str(CPUS[1])]
+    out = ucrun("exec", "c1", "grep", "Cpus_allowed_list", "/proc/self/status").stdout
+    assert out.split() == ["Cpus_allowed_list:", str(CPUS[1])]
+
+
+@pytest.mark.parametrize("key", ["initial", "final"])
+def test_exec_cpu_affinity_unusable_cpu(ucrun, running, tmp_base, key):
+    """A CPU the kernel refuses (none online in the list): exec fails naming
+    the field, and no process is left in the container."""
+    running()
+    f = _affinity_process(tmp_base, {key: "4095"})
+    cp = ucrun.fail("exec", "--process", f, "c1")
+    if not IS_RUNC:
+        assert f"execCPUAffinity.{key}" in cp.stderr and "4095" in cp.stderr, cp.stderr
+    ps = ucrun("exec", "c1", "ps", "-o", "comm").stdout.split()[1:]
+    assert sorted(ps) == ["ps", "sleep"]
+
+
+@pytest.mark.ucrun_specific
+def test_exec_cpu_affinity_bound(ucrun, running, tmp_base):
+    running()
+    f = _affinity_process(tmp_base, {"final": "0-999999999"})
+    cp = ucrun.fail("exec", "--process", f, "c1")
+    assert cp.stderr.strip().endswith(f"{f}: execCPUAffinity.final: CPU numbers must be below 8192"), cp.stderr

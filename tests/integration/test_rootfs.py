@@ -528,6 +528,31 @@ def test_rootfs_propagation_shared_bidirectional(ucrun, bundle, host_dir):
         umount(d)
 
 
+def _peer_groups(text):
+    return {t for line in text.splitlines() for t in line.split(" - ")[0].split()[6:] if t.startswith("shared:")}
+
+
+@pytest.mark.parametrize("propagation", ["shared", "rshared"])
+def test_rootfs_propagation_shared_root_is_new_peer_group(ucrun, bundle, propagation):
+    """config-linux.md: with shared, "the rootfs mount belongs to a new peer
+    group": "/" shows shared:N inside (runtime-tools
+    linux_rootfs_propagation, runc's findmnt test), a group that no host
+    mount is in; rshared makes the mounts below shared too. (The fixtures
+    check that the host's mounts are unchanged.)"""
+    with open("/proc/self/mountinfo") as f:
+        host_groups = _peer_groups(f.read())
+    b = bundle()
+    b.linux["rootfsPropagation"] = propagation
+    b.sh("cat /proc/self/mountinfo")
+    out = ucrun("run", "-b", b, "c1").stdout
+    root = mountinfo(out)["/"]
+    assert root.tag("shared"), root
+    group = next(t for t in root.tags if t.startswith("shared:"))
+    assert group not in host_groups, (group, host_groups)
+    assert not root.tag("master"), root  # no master either: nothing of the host propagates to /
+    assert mountinfo(out)["/proc"].tag("shared") == (propagation == "rshared")
+
+
 # ---------------------------------------------------------------------------
 # remount
 
