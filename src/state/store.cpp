@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "oci/error.hpp"
+#include "oci/parse.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 
@@ -89,8 +90,13 @@ Record Store::load(const std::string& id) const {
         if (e.code() == ENOENT || e.code() == ENOTDIR) throw NotFound(id);
         throw;
     }
-    auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt state file");
+    nlohmann::json j;
+    try {
+        j = oci::parse_document(text, path);  // the guarded parse (depth limit)
+    } catch (const oci::SpecError&) {
+        throw Error(path + ": corrupt state file");
+    }
+    if (!j.is_object()) throw Error(path + ": corrupt state file");
     Record r;
     r.state = oci::state_from_json(j.at("state"));
     r.pid = j.value("init_pid", 0);
@@ -117,8 +123,13 @@ void Store::save_config(const std::string& id, std::string_view text) const {
 
 nlohmann::json Store::load_config(const std::string& id) const {
     std::string path = dir(id) + "/config.json";
-    auto j = nlohmann::json::parse(sys::read_file(path), nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt config");
+    nlohmann::json j;
+    try {
+        j = oci::parse_document(sys::read_file(path), path);  // the guarded parse (depth limit)
+    } catch (const oci::SpecError&) {
+        throw Error(path + ": corrupt config");
+    }
+    if (!j.is_object()) throw Error(path + ": corrupt config");
     return j;
 }
 
