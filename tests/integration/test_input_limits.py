@@ -161,6 +161,19 @@ def test_deep_unknown_key_in_hooks_refused(ucrun, bundle, root):
     assert leftovers(root, b) == NOTHING
 
 
+def test_nesting_within_the_limit_accepted(ucrun, bundle, root):
+    """9999 levels (an unknown key in hooks, kept in the state record and
+    written out again) are within the limit: the container runs."""
+    b = bundle()
+    b.args("echo", "deep-ok")
+    text = json.dumps(b.config)
+    deep = "[" * 9990 + "]" * 9990
+    b.raw = text[:-1] + ', "hooks": {"x-unknown": ' + deep + "}}"
+    ucrun("create", "-b", b, "c1")
+    assert ucrun.status("c1") == "created"
+    ucrun("delete", "--force", "c1")
+
+
 @U
 def test_deep_nesting_refused_by_exec_and_update(ucrun, bundle, root, tmp_base):
     """exec --process and update --resources parse with the same guard."""
