@@ -142,6 +142,7 @@ void check_hooks(const Checker& c, const std::vector<Hook>& hooks, const std::st
         std::string p = at(path, i);
         if (!is_absolute(hooks[i].path)) c.fail(sub(p, "path"), "must be an absolute path");
         if (hooks[i].timeout && *hooks[i].timeout <= 0) c.fail(sub(p, "timeout"), "must be greater than 0");
+        detail::check_hook_limits(c, hooks[i], p);
     }
 }
 

@@ -37,8 +37,9 @@ void check_id_mappings(const Checker& c, const std::vector<IDMapping>& maps, con
 void validate_linux(const Checker& c, const Config& cfg);
 
 // limits.hpp (validate_limits.cpp): ids, args and env, cwd of a process;
-// hostname, paths, hooks, annotations of a config.
+// path, args and env of a hook; hostname, paths, annotations of a config.
 void check_process_limits(const Checker& c, const Process& p, const std::string& path);
+void check_hook_limits(const Checker& c, const Hook& hook, const std::string& path);
 void check_config_limits(const Checker& c, const Config& cfg);
 
 }  // namespace oci::detail

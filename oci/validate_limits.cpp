@@ -39,14 +39,6 @@ void check_id(const Checker& c, uint32_t id, const std::string& path) {
     if (id > limits::max_id) c.fail(path, limits::id_range_message);
 }
 
-void check_hooks(const Checker& c, const std::vector<Hook>& hooks, const std::string& path) {
-    for (size_t i = 0; i < hooks.size(); ++i) {
-        std::string p = at(path, i);
-        check_path(c, hooks[i].path, sub(p, "path"));
-        check_exec_strings(c, hooks[i].args, hooks[i].env, p);
-    }
-}
-
 }  // namespace
 
 void check_process_limits(const Checker& c, const Process& p, const std::string& path) {
@@ -61,6 +53,11 @@ void check_process_limits(const Checker& c, const Process& p, const std::string&
     check_exec_strings(c, p.args, p.env, path);
 }
 
+void check_hook_limits(const Checker& c, const Hook& hook, const std::string& path) {
+    check_path(c, hook.path, sub(path, "path"));
+    check_exec_strings(c, hook.args, hook.env, path);
+}
+
 void check_config_limits(const Checker& c, const Config& cfg) {
     // sethostname(2), setdomainname(2): __NEW_UTS_LEN.
     if (cfg.hostname) check_size(c, *cfg.hostname, limits::uts_name_bytes, "hostname");
@@ -71,12 +68,6 @@ void check_config_limits(const Checker& c, const Config& cfg) {
         check_path(c, cfg.mounts[i].destination, sub(p, "destination"));
         if (cfg.mounts[i].source) check_path(c, *cfg.mounts[i].source, sub(p, "source"));
     }
-    check_hooks(c, cfg.hooks.prestart, "hooks.prestart");
-    check_hooks(c, cfg.hooks.createRuntime, "hooks.createRuntime");
-    check_hooks(c, cfg.hooks.createContainer, "hooks.createContainer");
-    check_hooks(c, cfg.hooks.startContainer, "hooks.startContainer");
-    check_hooks(c, cfg.hooks.poststart, "hooks.poststart");
-    check_hooks(c, cfg.hooks.poststop, "hooks.poststop");
     size_t total = 0;
     for (const auto& [key, value] : cfg.annotations) {
         check_size(c, key, limits::annotation_key_bytes, key_at("annotations", key));
