@@ -31,8 +31,8 @@ constexpr size_t exec_string_bytes = 131072 - 1;
 // leaving room for what the kernel puts on the stack besides.
 constexpr size_t exec_total_bytes = size_t{1} << 20;
 
-// Paths (mount destination and source, cwd, root.path, hook path): PATH_MAX
-// including the NUL.
+// Paths (mount destination and source, cwd, root.path, hook path,
+// process.args[0]): PATH_MAX including the NUL.
 constexpr size_t path_bytes = 4095;
 
 // One mount option: fsconfig(2) copies a key and a value of at most 256

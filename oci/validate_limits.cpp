@@ -50,6 +50,9 @@ void check_process_limits(const Checker& c, const Process& p, const std::string&
     for (size_t i = 0; i < p.user.additionalGids.size(); ++i)
         check_id(c, p.user.additionalGids[i], at(sub(user, "additionalGids"), i));
     check_path(c, p.cwd, sub(path, "cwd"));
+    // args[0] is a file name for execve(2) (ENAMETOOLONG beyond PATH_MAX);
+    // it is also quoted whole in runc's "exec: ...: not found" wording.
+    if (!p.args.empty()) check_path(c, p.args[0], at(sub(path, "args"), 0));
     check_exec_strings(c, p.args, p.env, path);
 }
 

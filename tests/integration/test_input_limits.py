@@ -213,16 +213,19 @@ def test_sixty_four_byte_hostname_accepted(ucrun, bundle, root):
 @pytest.mark.parametrize("field,value,needle", [
     ("env", "A=" + "x" * 200_000, "config.json: process.env[2]: must be at most 131071 bytes"),
     ("args", "x" * 131_072, "config.json: process.args[3]: must be at most 131071 bytes"),
+    ("args0", "/" + "a" * 100_000, "config.json: process.args[0]: must be at most 4095 bytes"),
     ("domainname", "d" * 65, "config.json: domainname: must be at most 64 bytes"),
     ("mount-option", "size=" + "1" * 300, "config.json: mounts[8].options[0]: filesystem option"),
     ("rlimit-type", "R" * 128 * 1024, "config.json: process.rlimits[0].type: unknown rlimit type"),
-], ids=["env", "args", "domainname", "mount-option", "rlimit-type"])
+], ids=["env", "args", "args0", "domainname", "mount-option", "rlimit-type"])
 def test_oversized_string_refused(ucrun, bundle, root, tmp_base, field, value, needle):
     b, out = marked_bundle(bundle, tmp_base)
     if field == "env":
         b.process["env"].append(value)
     elif field == "args":
         b.process["args"].append(value)
+    elif field == "args0":
+        b.process["args"][0] = value
     elif field == "domainname":
         b.config["domainname"] = value
     elif field == "mount-option":

@@ -156,6 +156,9 @@ TEST_CASE("limits: paths, annotations") {
     j["process"]["cwd"] = "/" + std::string(4095, 'c');
     CHECK(error_of(j) == "config.json: process.cwd: must be at most 4095 bytes, has 4096");
     j = base();
+    j["process"]["args"] = {"/" + std::string(4095, 'a')};
+    CHECK(error_of(j) == "config.json: process.args[0]: must be at most 4095 bytes, has 4096");
+    j = base();
     j["mounts"] = json::array({{{"destination", "/" + std::string(5000, 'd')}, {"type", "tmpfs"}}});
     CHECK(error_of(j) == "config.json: mounts[0].destination: must be at most 4095 bytes, has 5001");
     j = base();
