@@ -212,6 +212,14 @@ nlohmann::json parse_document(std::string_view text, const std::string& document
     return j;
 }
 
+nlohmann::json parse_document_or_discarded(std::string_view text) {
+    try {
+        return parse_document(text);
+    } catch (const SpecError&) {
+        return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+}
+
 Config parse_config(std::string_view text, const std::string& document) {
     return parse_config(parse_document(text, document), document);
 }

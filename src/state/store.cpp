@@ -90,13 +90,8 @@ Record Store::load(const std::string& id) const {
         if (e.code() == ENOENT || e.code() == ENOTDIR) throw NotFound(id);
         throw;
     }
-    nlohmann::json j;
-    try {
-        j = oci::parse_document(text, path);  // the guarded parse (depth limit)
-    } catch (const oci::SpecError&) {
-        throw Error(path + ": corrupt state file");
-    }
-    if (!j.is_object()) throw Error(path + ": corrupt state file");
+    auto j = oci::parse_document_or_discarded(text);  // the guarded parse (depth limit)
+    if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt state file");
     Record r;
     r.state = oci::state_from_json(j.at("state"));
     r.pid = j.value("init_pid", 0);
@@ -123,13 +118,8 @@ void Store::save_config(const std::string& id, std::string_view text) const {
 
 nlohmann::json Store::load_config(const std::string& id) const {
     std::string path = dir(id) + "/config.json";
-    nlohmann::json j;
-    try {
-        j = oci::parse_document(sys::read_file(path), path);  // the guarded parse (depth limit)
-    } catch (const oci::SpecError&) {
-        throw Error(path + ": corrupt config");
-    }
-    if (!j.is_object()) throw Error(path + ": corrupt config");
+    auto j = oci::parse_document_or_discarded(sys::read_file(path));  // the guarded parse (depth limit)
+    if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt config");
     return j;
 }
 

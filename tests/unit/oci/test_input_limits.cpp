@@ -108,6 +108,12 @@ TEST_CASE("limits: nesting deeper than 10000 is refused before parsing") {
     CHECK(text_error(j.dump()) == "");
 }
 
+TEST_CASE("limits: the state store's parse has the same guard") {
+    CHECK(oci::parse_document_or_discarded(std::string(10001, '[') + std::string(10001, ']')).is_discarded());
+    CHECK(oci::parse_document_or_discarded("{]").is_discarded());
+    CHECK(oci::parse_document_or_discarded(R"({"a": [[1]]})") == json{{"a", {{1}}}});
+}
+
 TEST_CASE("limits: invalid JSON messages are bounded") {
     std::string text = "{\"a\": \"" + std::string(200000, 'x') + "\x01\"}";
     std::string e = text_error(text);
