@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "oci/mount_options.hpp"
+
 namespace oci {
 
 std::vector<std::string> spec_hooks() {
@@ -12,24 +14,8 @@ std::vector<std::string> spec_hooks() {
 }
 
 std::vector<std::string> spec_mount_options(bool with_idmap) {
-    // config.md "Linux mount options" table.
-    std::vector<std::string> v = {
-        "async",      "atime",        "bind",        "defaults",    "dev",          "diratime",   "dirsync",
-        "exec",       "iversion",     "lazytime",    "loud",        "mand",         "noatime",    "nodev",
-        "nodiratime", "noexec",       "noiversion",  "nolazytime",  "nomand",       "norelatime", "nostrictatime",
-        "nosuid",     "nosymfollow",  "private",     "ratime",      "rbind",        "rdev",       "rdiratime",
-        "relatime",   "remount",      "rexec",       "rnoatime",    "rnodiratime",  "rnoexec",    "rnorelatime",
-        "rnostrictatime", "rnosuid",  "rnosymfollow", "ro",         "rprivate",     "rrelatime",  "rro",
-        "rrw",        "rshared",      "rslave",      "rstrictatime", "rsuid",       "rsymfollow", "runbindable",
-        "rw",         "shared",       "silent",      "slave",       "strictatime",  "suid",       "symfollow",
-        "sync",       "tmpcopyup",    "unbindable",
-    };
-    if (with_idmap) {
-        v.emplace_back("idmap");
-        v.emplace_back("ridmap");
-    }
-    std::sort(v.begin(), v.end());
-    return v;
+    // The options the one mount option parser knows (mount_options.hpp).
+    return spec_mount_option_names(with_idmap);
 }
 
 std::vector<std::string> spec_namespaces() {

@@ -8,6 +8,11 @@
 // keys: `linux.uidMappings[1].size`, `linux.sysctl["net.ipv4.ip_forward"]`.
 //
 // JSON null is treated as absent, as Go's encoding/json (runc) does.
+//
+// Every string and map key passes through here, so the rules every string of
+// config.json obeys live here: no NUL byte (the kernel would see the value cut
+// short: "visible\u0000hidden" would run "visible") and at most
+// limits::string_bytes.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci/error.hpp"
+#include "oci/limits.hpp"
 
 namespace oci::detail {
 
@@ -33,7 +39,7 @@ inline std::string index(const std::string& path, size_t i) {
     return path + "[" + std::to_string(i) + "]";
 }
 inline std::string map_key(const std::string& path, const std::string& key) {
-    return path + "[\"" + key + "\"]";
+    return path + "[" + excerpt(key) + "]";
 }
 
 template <class T>
@@ -86,8 +92,16 @@ private:
     std::string document_;
 };
 
+// The rules of every string value and object key (see the top of the file).
+inline void check_string(const Reader& r, const std::string& s, const std::string& path, const char* what) {
+    if (s.find('\0') != std::string::npos) r.fail(path, std::string(what) + "must not contain a NUL byte");
+    if (s.size() > limits::string_bytes)
+        r.fail(path, std::string(what) + "must be at most " + std::to_string(limits::string_bytes) + " bytes");
+}
+
 inline void read(Reader& r, const json& v, const std::string& path, std::string& out) {
     if (!v.is_string()) r.fail(path, "must be a string");
+    check_string(r, v.get_ref<const std::string&>(), path, "");
     out = v.get_ref<const std::string&>();
 }
 
@@ -140,6 +154,7 @@ void read(Reader& r, const json& v, const std::string& path, std::map<std::strin
     if (!v.is_object()) r.fail(path, "must be an object");
     out.clear();
     for (auto it = v.begin(); it != v.end(); ++it) {
+        check_string(r, it.key(), map_key(path, it.key()), "key ");
         T item{};
         read(r, it.value(), map_key(path, it.key()), item);
         out.emplace(it.key(), std::move(item));

@@ -51,19 +51,6 @@ constexpr std::pair<std::string_view, int> rlimits[] = {
     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
-// config.md "Linux mount options" table (every row, MUST/SHOULD/MAY).
-constexpr std::string_view mount_options[] = {
-    "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
-    "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime",
-    "noexec", "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime",
-    "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime",
-    "relatime", "remount", "rexec", "rnoatime", "rnodev", "rnodiratime", "rnoexec",
-    "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate",
-    "rrelatime", "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid",
-    "rsymfollow", "runbindable", "rw", "shared", "silent", "slave", "strictatime",
-    "suid", "symfollow", "sync", "tmpcopyup", "unbindable", "idmap", "ridmap",
-};
-
 // config-linux.md "Seccomp".
 constexpr std::string_view seccomp_actions[] = {
     "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
@@ -139,7 +126,6 @@ int rlimit_resource(const std::string& type) {
     return -1;
 }
 
-bool is_spec_mount_option(const std::string& option) { return contains(mount_options, option); }
 bool is_known_seccomp_action(const std::string& a) { return contains(seccomp_actions, a); }
 bool is_known_seccomp_operator(const std::string& op) { return contains(seccomp_operators, op); }
 bool is_known_seccomp_arch(const std::string& a) { return contains(seccomp_archs, a); }

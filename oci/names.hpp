@@ -14,9 +14,8 @@ int capability_number(const std::string& name);
 const char* capability_name(int n);
 constexpr int last_capability = 40;  // CAP_CHECKPOINT_RESTORE
 
-// config.md "Linux mount options": true when `option` is one of the table's
-// option strings. Other strings are filesystem data (passed to mount(2)).
-bool is_spec_mount_option(const std::string& option);
+// config.md "Linux mount options": is_spec_mount_option() is in
+// mount_options.hpp, beside the one parser of mount options.
 
 // config-linux.md "Seccomp" (as of libseccomp 2.6.0).
 bool is_known_seccomp_action(const std::string& action);

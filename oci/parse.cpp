@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "oci/limits.hpp"
 #include "oci/parse_detail.hpp"
 
 namespace oci::detail {
@@ -163,17 +164,60 @@ static void read(Reader& r, const json& v, const std::string& p, Config& out) {
 
 namespace oci {
 
+namespace {
+
+// The deepest nesting of arrays and objects in `text`, counted on the text
+// (strings skipped) in O(n) time and O(1) memory, stopping as soon as `limit`
+// is exceeded. nlohmann's DOM costs ~250 bytes per level, so a 20 MB document
+// of "[[[[..." would cost gigabytes before any check on the DOM could run.
+bool deeper_than(std::string_view text, size_t limit) {
+    size_t depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;  // skip the escaped character
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) return true;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;  // unbalanced text is the JSON parser's to refuse
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 nlohmann::json parse_document(std::string_view text, const std::string& document) {
     bool blank = std::all_of(text.begin(), text.end(),
                              [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
     if (blank) throw SpecError(document, "", "is empty");
+    if (deeper_than(text, limits::json_depth))
+        throw SpecError(document, "", "invalid JSON: nested deeper than the limit of " +
+                                          std::to_string(limits::json_depth) + " levels");
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::parse_error& e) {
-        throw SpecError(document, "", std::string("invalid JSON: ") + e.what());
+        // nlohmann quotes what it read last ("last read: '...'"): a bounded
+        // prefix of it is enough.
+        std::string what = e.what();
+        constexpr size_t max = 256;
+        if (what.size() > max) what = what.substr(0, max) + "...";
+        throw SpecError(document, "", "invalid JSON: " + what);
     }
     return j;
+}
+
+nlohmann::json parse_document_or_discarded(std::string_view text) {
+    try {
+        return parse_document(text);
+    } catch (const SpecError&) {
+        return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
 }
 
 Config parse_config(std::string_view text, const std::string& document) {

@@ -15,7 +15,12 @@
 namespace oci {
 
 // The JSON text alone: "is empty" / "invalid JSON: ..." errors.
+// Every JSON document from outside goes through it: nesting deeper than
+// limits::json_depth is refused before a DOM is built.
 nlohmann::json parse_document(std::string_view text, const std::string& document = "config.json");
+// The same guard for callers that word the error themselves (the state
+// store): a discarded value (is_discarded()) instead of an exception.
+nlohmann::json parse_document_or_discarded(std::string_view text);
 
 // Throws SpecError(document, path, reason). `document` names the file in
 // messages ("config.json").

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "oci/cpu_list.hpp"
+#include "oci/mount_options.hpp"
 #include "oci/validate_detail.hpp"
 
 namespace oci {
@@ -99,21 +100,10 @@ void check_mount(const Checker& c, const Config& cfg, size_t i) {
     std::string p = at("mounts", i);
     // Relative destinations are deprecated; refused as runc >= 1.2 does.
     if (!is_absolute(m.destination)) c.fail(sub(p, "destination"), "must be an absolute path");
-    bool bind = false, idmap = false;
-    for (const auto& o : m.options) {
-        bind = bind || o == "bind" || o == "rbind";
-        idmap = idmap || o == "idmap" || o == "ridmap";
-    }
-    for (size_t k = 0; k < m.options.size(); ++k) {
-        const std::string& o = m.options[k];
-        std::string op = at(sub(p, "options"), k);
-        if (o.empty()) c.fail(op, "must not be empty");
-        // Unknown options are filesystem data for mount(2); a bind mount has
-        // no filesystem data, so there an unknown option (e.g. a typo of
-        // "nosuid") would be silently dropped: refuse it.
-        if (bind && !is_spec_mount_option(o) && o.find('=') == std::string::npos)
-            c.fail(op, "unknown mount option " + quote(o) + " for a bind mount");
-    }
+    // The one parser of mount options (mount_options.hpp), the one mounting
+    // uses: empty options, unknown options on a bind mount (a typo of
+    // "nosuid" would be dropped) and oversized filesystem data are refused.
+    const bool idmap = parse_mount_options(m, p, c.document).idmap;
     // "POSIX-platform Mounts": uidMappings and gidMappings go together.
     if (m.uidMappings.empty() != m.gidMappings.empty())
         c.fail(p, "uidMappings and gidMappings must be specified together");
@@ -132,6 +122,7 @@ void check_hooks(const Checker& c, const std::vector<Hook>& hooks, const std::st
         std::string p = at(path, i);
         if (!is_absolute(hooks[i].path)) c.fail(sub(p, "path"), "must be an absolute path");
         if (hooks[i].timeout && *hooks[i].timeout <= 0) c.fail(sub(p, "timeout"), "must be greater than 0");
+        detail::check_hook_limits(c, hooks[i], p);
     }
 }
 
@@ -142,6 +133,7 @@ void validate_process(const Process& p, const std::string& document, const std::
     // config.md "Process": args needs at least one entry (non-Windows).
     if (p.args.empty()) c.fail(sub(path, "args"), "must not be empty");
     if (!is_absolute(p.cwd)) c.fail(sub(path, "cwd"), "must be an absolute path");
+    detail::check_process_limits(c, p, path);
     if (p.capabilities) check_capabilities(c, *p.capabilities, sub(path, "capabilities"));
     check_rlimits(c, p.rlimits, sub(path, "rlimits"));
     // proc(5): oom_score_adj ranges from -1000 to 1000.
@@ -164,6 +156,7 @@ void validate(const Config& cfg, const std::string& document) {
     if (!is_supported_oci_version(cfg.ociVersion))
         c.fail("", "unsupported ociVersion " + quote(cfg.ociVersion) + ": ucrun supports 1.0.0 to 1.3.x");
     if (cfg.root.path.empty()) c.fail("root.path", "must not be empty");
+    detail::check_config_limits(c, cfg);
     if (cfg.process) validate_process(*cfg.process, document, "process");
     for (size_t i = 0; i < cfg.mounts.size(); ++i) check_mount(c, cfg, i);
     check_hooks(c, cfg.hooks.prestart, "hooks.prestart");

@@ -24,6 +24,14 @@ namespace oci {
 // LINUX/LINUX32; seccomp actions, operators and arch names known;
 // ioPriority/scheduler values known.
 void validate(const Config& cfg, const std::string& document = "config.json");
+// config-linux.md "User namespace mappings": a linux.uidMappings or
+// linux.gidMappings range that contains host id 0 hands real root's files
+// (and, with a capability, root's powers over them) to the container. The
+// spec allows it and runc and crun accept it; ucrun refuses it naming the
+// range unless `allowed` (the operator's global --allow-host-root-mapping;
+// not an annotation, which the bundle's author writes). See ucrun(8).
+void check_host_root_mapping(const Config& cfg, bool allowed, const std::string& document = "config.json");
+
 void validate_process(const Process& p, const std::string& document, const std::string& path);
 // linux.resources alone (`update -r`); `path` is "" for a document of its own.
 void validate_resources(const Resources& r, const std::string& document, const std::string& path);

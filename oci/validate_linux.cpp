@@ -148,6 +148,20 @@ void check_intel_rdt(const Checker& c, const IntelRdt& rdt) {
 
 }  // namespace
 
+void check_host_root_mapping(const Config& cfg, bool allowed, const std::string& document) {
+    if (allowed || !cfg.linux) return;
+    auto check = [&](const std::vector<IDMapping>& maps, const char* path, const char* kind) {
+        for (size_t i = 0; i < maps.size(); ++i)
+            if (maps[i].hostID == 0 && maps[i].size > 0)  // [hostID, hostID + size) contains 0
+                throw SpecError(document, at(path, i),
+                                std::string("maps host root (") + kind +
+                                    " 0) into the user namespace; pass --allow-host-root-mapping to ucrun "
+                                    "to allow it");
+    };
+    check(cfg.linux->uidMappings, "linux.uidMappings", "uid");
+    check(cfg.linux->gidMappings, "linux.gidMappings", "gid");
+}
+
 namespace detail {
 
 void validate_linux(const Checker& c, const Config& cfg) {

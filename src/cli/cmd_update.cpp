@@ -6,6 +6,7 @@
 
 #include "cli/command.hpp"
 #include "container/cgroup_ops.hpp"
+#include "oci/parse.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 
@@ -135,8 +136,8 @@ int run(Context& ctx, const Parsed& p) {
                 throw SysError("open " + *in, e.code());
             }
         }
-        patch = json::parse(text, nullptr, false);
-        if (patch.is_discarded()) throw Error(document + ": invalid JSON");
+        // The guarded parse of every document from outside (depth limit).
+        patch = oci::parse_document(text, document);
     } else {
         document = "update flags";
         patch = patch_from_flags(ctx, p);

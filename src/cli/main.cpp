@@ -27,6 +27,7 @@ const std::vector<cli::FlagSpec> kGlobal = {
     {"cgroup-manager", "", true, "cgroupfs, systemd or disabled"},
     {"rootless", "", true, "accepted for compatibility: true, false or auto"},
     {"criu", "", true, "accepted for compatibility"},
+    {"allow-host-root-mapping", "", false, "allow user namespace mappings that map host root (id 0)"},
     {"version", "v", false, "print the version"},
     {"help", "h", false, "show help"},
 };
@@ -71,6 +72,7 @@ int main(int argc, char** argv) {
     }
     ctx.root = g.get("root", "/run/ucrun");
     ctx.debug = g.has("debug");
+    ctx.allow_host_root_mapping = g.has("allow-host-root-mapping");
     ctx.systemd_cgroup = g.has("systemd-cgroup");
     ctx.cgroup_manager = g.get("cgroup-manager", ctx.systemd_cgroup ? "systemd" : "cgroupfs");
     std::string fmt = g.get("log-format", "text");

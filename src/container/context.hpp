@@ -13,6 +13,9 @@ struct Context {
     std::string cgroup_manager = "cgroupfs";  // cgroupfs | systemd | disabled
     bool systemd_cgroup = false;
     bool debug = false;
+    // --allow-host-root-mapping: the operator's opt-in to user namespace
+    // mappings that contain host id 0 (oci::check_host_root_mapping).
+    bool allow_host_root_mapping = false;
     Logger log;
 };
 

@@ -131,6 +131,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     const nlohmann::json doc = oci::parse_document(text);
     oci::Config cfg = oci::parse_config(doc);
     oci::validate(cfg);
+    oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
     if (!cfg.linux) cfg.linux.emplace();
     const ns::Plan plan = ns::plan(&*cfg.linux);
     check_runtime_rules(cfg, plan);

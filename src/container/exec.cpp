@@ -19,6 +19,7 @@
 #include "container/foreground.hpp"
 #include "container/ops.hpp"
 #include "container/record.hpp"
+#include "oci/limits.hpp"
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
 #include "proc/cpu_affinity.hpp"
@@ -48,6 +49,8 @@ uint32_t parse_id(const std::string& s, const char* what) {
     long long v = std::strtoll(s.c_str(), &end, 10);
     if (s.empty() || *end || errno || v < 0 || v > 0xFFFFFFFFLL)
         throw Error("parsing " + s + " as int for " + what + " failed: invalid syntax");
+    // (uid_t)-1 would mean "unchanged" to setresuid(2): runc's range.
+    if (v > oci::limits::max_id) throw Error(std::string(what) + " " + s + ": " + oci::limits::id_range_message);
     return static_cast<uint32_t>(v);
 }
 
@@ -99,9 +102,7 @@ oci::Process exec_process(const oci::Config& cfg, const ExecOptions& o) {
     std::string document = "config.json", path = "process";
     if (!o.process_file.empty()) {
         std::string text = sys::read_file(o.process_file);
-        auto j = nlohmann::json::parse(text, nullptr, false);
-        if (j.is_discarded()) throw Error(o.process_file + ": invalid JSON");
-        p = oci::parse_process(j, o.process_file);
+        p = oci::parse_process(oci::parse_document(text, o.process_file), o.process_file);
         document = o.process_file;
         path = "";
         // runc (libcontainer newInitConfig): what the file leaves out comes

@@ -15,7 +15,7 @@ namespace ucrun::proc {
 
 namespace {
 
-std::string field(const std::string& key) { return "linux.sysctl[\"" + key + "\"]"; }
+std::string field(const std::string& key) { return "linux.sysctl[" + oci::excerpt(key) + "]"; }  // bounded
 
 std::vector<std::string> components(const std::string& key) {
     const char sep = key.find('/') != std::string::npos ? '/' : '.';

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "oci/error.hpp"
 #include "oci/names.hpp"
 #include "sys/error.hpp"
 
@@ -114,7 +115,7 @@ CurrentCaps current() {
 
 std::vector<std::string> apply(const CapSets& sets) {
     std::vector<std::string> warnings;
-    for (const auto& n : sets.ignored) warnings.push_back("ignoring unknown or unavailable capability " + n);
+    for (const auto& n : sets.ignored) warnings.push_back("ignoring unknown or unavailable capability " + oci::excerpt(n));
 
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};  // pid 0: this thread
     __user_cap_data_struct data[2]{};

@@ -328,7 +328,7 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
             if (nr == __NR_SCMP_ERROR) {
                 // runc: logrus.Debugf("unknown seccomp syscall %q ignored", ...)
                 prog.skipped.push_back(name);
-                if (opts.debug) opts.debug("unknown seccomp syscall \"" + name + "\" ignored");
+                if (opts.debug) opts.debug("unknown seccomp syscall " + oci::excerpt(name) + " ignored");
                 continue;
             }
             auto add = [&](unsigned n, const scmp_arg_cmp* c) {

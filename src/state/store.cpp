@@ -10,6 +10,7 @@
 
 #include "oci/container_id.hpp"
 #include "oci/error.hpp"
+#include "oci/parse.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 
@@ -117,7 +118,7 @@ Record Store::load(const std::string& id) const {
         if (e.code() == ENOENT || e.code() == ENOTDIR) throw NotFound(id);
         throw SysError("open " + path, e.code());
     }
-    auto j = nlohmann::json::parse(text, nullptr, false);
+    auto j = oci::parse_document_or_discarded(text);  // the guarded parse (depth limit)
     if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt state file");
     Record r;
     r.state = oci::state_from_json(j.at("state"));
@@ -150,7 +151,7 @@ void Store::save_config(const std::string& id, std::string_view text) const {
 nlohmann::json Store::load_config(const std::string& id) const {
     Fd d = open_dir(id);
     std::string path = dir(id) + "/config.json";
-    auto j = nlohmann::json::parse(sys::read_file_at(d.get(), "config.json"), nullptr, false);
+    auto j = oci::parse_document_or_discarded(sys::read_file_at(d.get(), "config.json"));  // the guarded parse (depth limit)
     if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt config");
     return j;
 }

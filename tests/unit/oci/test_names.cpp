@@ -3,6 +3,7 @@
 
 #include <sys/resource.h>
 
+#include "oci/mount_options.hpp"
 #include "oci/validate.hpp"
 
 TEST_CASE("names: capabilities 0..40") {

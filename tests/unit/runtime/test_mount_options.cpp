@@ -58,7 +58,7 @@ TEST_CASE("an empty option names its path") {
         parse_options(mnt({"ro", ""}), "mounts[3]");
         FAIL("no error");
     } catch (const oci::SpecError& e) {
-        CHECK(std::string(e.what()) == "config.json: mounts[3].options[1]: empty mount option");
+        CHECK(std::string(e.what()) == "config.json: mounts[3].options[1]: must not be empty");
     }
 }
 
