@@ -25,6 +25,7 @@
 #include "oci/container_id.hpp"
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
+#include "proc/error_msg.hpp"
 #include "proc/init.hpp"
 #include "proc/sysctl.hpp"
 #include "proc/sync.hpp"
@@ -292,7 +293,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
         Fd received;
         if (!proc::recv(parent_end.get(), type, payload, &received))
             throw Error("container init exited before it was ready");
-        if (type == proc::Msg::Error) throw Error(payload);
+        if (type == proc::Msg::Error) proc::throw_error(payload);
         if (type == proc::Msg::NeedMaps) {
             if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
             proc::send(parent_end.get(), proc::Msg::MapsDone);

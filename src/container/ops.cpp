@@ -13,6 +13,7 @@
 #include "container/cgroups.hpp"
 #include "container/foreground.hpp"
 #include "container/hooks.hpp"
+#include "proc/error_msg.hpp"
 #include "proc/sync.hpp"
 #include "sys/error.hpp"
 #include "sys/syscalls.hpp"
@@ -183,7 +184,7 @@ void release(Context& ctx, const std::string& id, Created& c) {
     while (proc::recv(c.sync.get(), type, payload)) {
         if (type != proc::Msg::Error) continue;
         abort_run();
-        throw Error(payload);
+        proc::throw_error(payload);
     }
     state::Store store(ctx.root);
     state::Record r = store.load(id);

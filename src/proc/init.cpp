@@ -25,6 +25,7 @@
 #include "mount/devices.hpp"
 #include "mount/path.hpp"
 #include "oci/validate.hpp"
+#include "proc/error_msg.hpp"
 #include "proc/exec_path.hpp"
 #include "proc/mempolicy.hpp"
 #include "proc/process_setup.hpp"
@@ -273,9 +274,9 @@ void init_main(const InitArgs& a) {
     try {
         run_init(a);
     } catch (const std::exception& e) {
-        send(a.sync, Msg::Error, e.what());
+        send(a.sync, Msg::Error, encode(error_record(e)));
     } catch (...) {
-        send(a.sync, Msg::Error, "unknown error in container init");
+        send(a.sync, Msg::Error, encode({0, {}, "unknown error in container init"}));
     }
     ::_exit(1);
 }
