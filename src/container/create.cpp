@@ -108,9 +108,7 @@ void join_for_children(const ns::Plan& plan) {
     // init is born inside (setns(2)).
     for (const auto& j : plan.joins) {
         if (j.flag != CLONE_NEWPID && j.flag != CLONE_NEWTIME) continue;
-        Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) throw_errno("open " + j.type + " namespace " + j.path);
-        if (::setns(fd.get(), static_cast<int>(j.flag)) < 0) throw_errno("join " + j.type + " namespace " + j.path);
+        ns::join(j);
     }
 }
 

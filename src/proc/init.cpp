@@ -51,9 +51,7 @@ namespace {
 void join_namespaces(const ns::Plan& plan) {
     for (const auto& j : plan.joins) {
         if (j.flag == CLONE_NEWPID || j.flag == CLONE_NEWTIME) continue;  // joined by the parent
-        Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) throw_errno("open " + j.type + " namespace " + j.path);
-        if (::setns(fd.get(), static_cast<int>(j.flag)) < 0) throw_errno("join " + j.type + " namespace " + j.path);
+        ns::join(j);
     }
 }
 
