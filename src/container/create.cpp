@@ -279,7 +279,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     };
     if (cg->enabled() && cg_fd < 0) cg->add_pid(pid);
     if (args.fast_path && (plan.new_user() || args.late_cgroupns)) {
-        if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
+        if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
         proc::send(parent_end.get(), proc::Msg::MapsDone);
     }
     if (args.fast_path || (!plan.new_user() && !forks)) send_state(pid);
@@ -293,7 +293,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             throw Error("container init exited before it was ready");
         if (type == proc::Msg::Error) proc::throw_error(payload);
         if (type == proc::Msg::NeedMaps) {
-            if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
+            if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
             proc::send(parent_end.get(), proc::Msg::MapsDone);
             if (!forks) send_state(pid);
         } else if (type == proc::Msg::InitPid) {
