@@ -143,6 +143,15 @@ void remove(Context& ctx, const std::string& id, bool force) {
         // then succeeds).
         store.remove(id);
         throw;
+    } catch (const state::Corrupt& e) {
+        // Without --force the error stands. With it, the container goes
+        // with what can still be read of its record (init, cgroup: see
+        // state/record_json.cpp), its status taken as unknown, i.e. killed.
+        if (!force) throw;
+        ctx.log.warn(std::string(e.what()) + ": removing what is left of it");
+        r = e.salvaged();
+        r.state.id = id;
+        r.state.status = oci::Status::Running;
     }
     switch (r.state.status) {
         case oci::Status::Stopped: break;
