@@ -65,9 +65,9 @@ void become_ns_root(bool set_groups) {
 
 void set_hostnames(const oci::Config& cfg) {
     if (cfg.hostname && ::sethostname(cfg.hostname->data(), cfg.hostname->size()) < 0)
-        throw_errno("sethostname " + *cfg.hostname);
+        throw ConfigError("hostname", "sethostname " + *cfg.hostname, errno);
     if (cfg.domainname && ::setdomainname(cfg.domainname->data(), cfg.domainname->size()) < 0)
-        throw_errno("setdomainname " + *cfg.domainname);
+        throw ConfigError("domainname", "setdomainname " + *cfg.domainname, errno);
 }
 
 // The host's /proc, opened before anything of the rootfs is mounted and
@@ -99,7 +99,7 @@ void enter_new_time_ns(const oci::Config& cfg) {
         try {
             sys::write_file("/proc/self/timens_offsets", s);
         } catch (const SysError& e) {
-            throw SysError("linux.timeOffsets: write /proc/self/timens_offsets", e.code());
+            throw ConfigError("linux.timeOffsets", "write /proc/self/timens_offsets", e.code());
         }
     }
     Fd ns(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
@@ -109,7 +109,8 @@ void enter_new_time_ns(const oci::Config& cfg) {
 void apply_personality(const oci::Config& cfg) {
     if (!cfg.linux || !cfg.linux->personality) return;
     unsigned long persona = cfg.linux->personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;
-    if (::personality(persona) < 0) throw_errno("personality " + cfg.linux->personality->domain);
+    if (::personality(persona) < 0)
+        throw ConfigError("linux.personality.domain", "personality " + cfg.linux->personality->domain, errno);
 }
 
 // Blocks until `start` opens the exec FIFO for reading (runc's protocol).

@@ -29,7 +29,7 @@ constexpr size_t kBits = 8 * sizeof(unsigned long);
 std::vector<unsigned long> node_mask(const std::string& list) {
     std::vector<unsigned long> mask;
     size_t pos = 0;
-    auto bad = [&] { throw Error("linux.memoryPolicy.nodes: invalid node list \"" + list + "\""); };
+    auto bad = [&] { throw ConfigError("linux.memoryPolicy.nodes", "invalid node list \"" + list + "\""); };
     while (pos < list.size()) {
         size_t end = list.find(',', pos);
         std::string part = list.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
@@ -58,7 +58,7 @@ void apply_memory_policy(const oci::MemoryPolicy& mp) {
     int mode = -1;
     for (const auto& m : kModes)
         if (mp.mode == m.name) mode = m.value;
-    if (mode < 0) throw Error("linux.memoryPolicy.mode: unknown mode \"" + mp.mode + "\"");
+    if (mode < 0) throw ConfigError("linux.memoryPolicy.mode", "unknown mode \"" + mp.mode + "\"");
     for (const auto& f : mp.flags)
         for (const auto& k : kFlags)
             if (f == k.name) mode |= k.value;
@@ -66,7 +66,7 @@ void apply_memory_policy(const oci::MemoryPolicy& mp) {
     // maxnode counts bits; the kernel ignores the last one (set_mempolicy(2) BUGS).
     unsigned long maxnode = mask.empty() ? 0 : mask.size() * kBits + 1;
     if (::syscall(SYS_set_mempolicy, mode, mask.empty() ? nullptr : mask.data(), maxnode) < 0)
-        throw_errno("linux.memoryPolicy: set_mempolicy " + mp.mode);
+        throw ConfigError("linux.memoryPolicy", "set_mempolicy " + mp.mode, errno);
 }
 
 }  // namespace ucrun::proc
