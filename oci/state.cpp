@@ -41,28 +41,28 @@ nlohmann::json to_json(const State& s) {
     return j;
 }
 
-State state_from_json(const nlohmann::json& j) {
-    detail::Reader r("state.json");
-    if (!j.is_object()) r.fail("", "must be a JSON object");
+State state_from_json(const nlohmann::json& j, const std::string& document, const std::string& p) {
+    detail::Reader r(document);
+    if (!j.is_object()) r.fail(p, "must be a JSON object");
     State s;
     std::string status;
-    r.req(j, "", "ociVersion", s.ociVersion);
-    r.req(j, "", "id", s.id);
-    r.req(j, "", "status", status);
+    r.req(j, p, "ociVersion", s.ociVersion);
+    r.req(j, p, "id", s.id);
+    r.req(j, p, "status", status);
     try {
         s.status = status_from_string(status);
     } catch (const std::invalid_argument&) {
-        r.fail("status", "unknown status \"" + status + "\"");
+        r.fail(detail::join(p, "status"), "unknown status \"" + status + "\"");
     }
     int32_t pid = 0;
-    r.opt(j, "", "pid", pid);
-    if (pid < 0) r.fail("pid", "must not be negative");
+    r.opt(j, p, "pid", pid);
+    if (pid < 0) r.fail(detail::join(p, "pid"), "must not be negative");
     s.pid = pid;
-    r.req(j, "", "bundle", s.bundle);
-    r.opt(j, "", "annotations", s.annotations);
-    r.opt(j, "", "rootfs", s.rootfs);
-    r.opt(j, "", "created", s.created);
-    r.opt(j, "", "owner", s.owner);
+    r.req(j, p, "bundle", s.bundle);
+    r.opt(j, p, "annotations", s.annotations);
+    r.opt(j, p, "rootfs", s.rootfs);
+    r.opt(j, p, "created", s.created);
+    r.opt(j, p, "owner", s.owner);
     return s;
 }
 

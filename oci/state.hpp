@@ -32,6 +32,9 @@ struct State {
 // Exactly runtime.md's fields plus runc's rootfs/created/owner; pid omitted
 // when 0 (runtime.md: REQUIRED when status is created or running).
 nlohmann::json to_json(const State& s);
-State state_from_json(const nlohmann::json& j);  // throws SpecError("state.json", ...)
+// Throws SpecError(document, "<path>.<member>", ...); `path` is where the
+// state sits inside `document` ("" for a state document of its own).
+State state_from_json(const nlohmann::json& j, const std::string& document = "state.json",
+                      const std::string& path = "");
 
 }  // namespace oci

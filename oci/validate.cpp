@@ -22,6 +22,14 @@ namespace detail {
 bool is_cpu_list(const std::string& s) { return parse_cpu_list(s).has_value(); }
 
 void check_id_mappings(const Checker& c, const std::vector<IDMapping>& maps, const std::string& path) {
+    // What the kernel refuses in uid_map/gid_map with a bare EINVAL
+    // (user_namespaces(7), kernel/user_namespace.c map_write): more than
+    // 340 lines, id 4294967295 ((uid_t)-1, never a valid id) inside a range,
+    // zero sizes, overlapping ranges on either side.
+    constexpr size_t max_ranges = 340;
+    if (maps.size() > max_ranges)
+        c.fail(path, "has " + std::to_string(maps.size()) + " ranges: the kernel accepts at most " +
+                         std::to_string(max_ranges) + " (user_namespaces(7))");
     constexpr uint64_t limit = uint64_t{1} << 32;
     for (size_t i = 0; i < maps.size(); ++i) {
         const IDMapping& m = maps[i];
@@ -29,6 +37,8 @@ void check_id_mappings(const Checker& c, const std::vector<IDMapping>& maps, con
         if (uint64_t{m.containerID} + m.size > limit)
             c.fail(at(path, i), "containerID + size overflows uint32");
         if (uint64_t{m.hostID} + m.size > limit) c.fail(at(path, i), "hostID + size overflows uint32");
+        if (uint64_t{m.containerID} + m.size == limit || uint64_t{m.hostID} + m.size == limit)
+            c.fail(at(path, i), "includes id 4294967295, which cannot be mapped (it is (uid_t)-1)");
         for (size_t j = 0; j < i; ++j) {
             const IDMapping& o = maps[j];
             auto overlap = [](uint64_t a, uint64_t b, uint64_t as, uint64_t bs) {

@@ -26,6 +26,7 @@
 #include "oci/container_id.hpp"
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
+#include "proc/error_msg.hpp"
 #include "proc/init.hpp"
 #include "proc/sysctl.hpp"
 #include "proc/sync.hpp"
@@ -109,9 +110,7 @@ void join_for_children(const ns::Plan& plan) {
     // init is born inside (setns(2)).
     for (const auto& j : plan.joins) {
         if (j.flag != CLONE_NEWPID && j.flag != CLONE_NEWTIME) continue;
-        Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) throw_errno("open " + j.type + " namespace " + j.path);
-        if (::setns(fd.get(), static_cast<int>(j.flag)) < 0) throw_errno("join " + j.type + " namespace " + j.path);
+        ns::join(j);
     }
 }
 
@@ -291,7 +290,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     };
     if (cg->enabled() && cg_fd < 0) cg->add_pid(pid);
     if (args.fast_path && (plan.new_user() || args.late_cgroupns)) {
-        if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
+        if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
         proc::send(parent_end.get(), proc::Msg::MapsDone);
     }
     if (args.fast_path || (!plan.new_user() && !forks)) send_state(pid);
@@ -303,9 +302,9 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
         Fd received;
         if (!proc::recv(parent_end.get(), type, payload, &received))
             throw Error("container init exited before it was ready");
-        if (type == proc::Msg::Error) throw Error(payload);
+        if (type == proc::Msg::Error) proc::throw_error(payload);
         if (type == proc::Msg::NeedMaps) {
-            if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false);
+            if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
             proc::send(parent_end.get(), proc::Msg::MapsDone);
             if (!forks) send_state(pid);
         } else if (type == proc::Msg::InitPid) {

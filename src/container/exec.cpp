@@ -23,6 +23,7 @@
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
 #include "proc/cpu_affinity.hpp"
+#include "proc/error_msg.hpp"
 #include "proc/exec.hpp"
 #include "proc/sync.hpp"
 #include "proc/trampoline.hpp"
@@ -263,7 +264,7 @@ int exec(Context& ctx, const ExecOptions& o) {
         Fd fd;
         // EOF: the sync socket went with execve (close-on-exec).
         if (!proc::recv(parent_end.get(), type, payload, &fd)) break;
-        if (type == proc::Msg::Error) throw Error("unable to start container process: " + payload);
+        if (type == proc::Msg::Error) proc::throw_error(payload, "unable to start container process: ");
         if (type == proc::Msg::Console) {
             // Our window size before the process runs (it waits for Start).
             master = std::move(fd);

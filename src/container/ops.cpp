@@ -13,6 +13,7 @@
 #include "container/cgroups.hpp"
 #include "container/foreground.hpp"
 #include "container/hooks.hpp"
+#include "proc/error_msg.hpp"
 #include "proc/sync.hpp"
 #include "sys/error.hpp"
 #include "sys/syscalls.hpp"
@@ -158,6 +159,15 @@ void remove(Context& ctx, const std::string& id, bool force) {
         // then succeeds).
         store.remove(id);
         throw;
+    } catch (const state::Corrupt& e) {
+        // Without --force the error stands. With it, the container goes
+        // with what can still be read of its record (init, cgroup: see
+        // state/record_json.cpp), its status taken as unknown, i.e. killed.
+        if (!force) throw;
+        ctx.log.warn(std::string(e.what()) + ": removing what is left of it");
+        r = e.salvaged();
+        r.state.id = id;
+        r.state.status = oci::Status::Running;
     }
     switch (r.state.status) {
         case oci::Status::Stopped: break;
@@ -200,7 +210,7 @@ void release(Context& ctx, const std::string& id, Created& c) {
     while (proc::recv(c.sync.get(), type, payload)) {
         if (type != proc::Msg::Error) continue;
         abort_run();
-        throw Error(payload);
+        proc::throw_error(payload);
     }
     state::Store store(ctx.root);
     state::Record r = store.load(id);

@@ -18,6 +18,12 @@ struct SbFlag {
 constexpr SbFlag kSbFlags[] = {
     {MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"}, {MS_LAZYTIME, "lazytime"}, {MS_MANDLOCK, "mand"},
 };
+
+// The failure of one part of a config.json mount (see mounter.hpp `field`).
+[[noreturn]] void fail_at(const std::string& field, const char* part, const std::string& what, int err) {
+    if (field.empty()) throw SysError(what, err);
+    throw ConfigError(field + part, what, err);
+}
 }  // namespace
 
 void set_attrs(int tree, const Options& o, bool recursive, const std::string& display) {
@@ -50,12 +56,17 @@ void set_propagation(int mnt, const Options& o, const std::string& display) {
     }
 }
 
-Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std::string& display) {
+Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std::string& display,
+              const std::string& field) {
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive ? AT_RECURSIVE : 0);
     if (source.empty()) flags |= AT_EMPTY_PATH;
     Fd tree(sys::open_tree(dirfd, source.c_str(), flags));
-    if (!tree) throw_errno("bind " + (source.empty() ? std::string("fd ") + std::to_string(dirfd) : source) + " on " + display);
-    set_attrs(tree.get(), o, false, display);
+    if (!tree)
+        fail_at(field, ".source",
+                "bind " + (source.empty() ? std::string("fd ") + std::to_string(dirfd) : source) + " on " + display,
+                errno);
+    if (field.empty()) set_attrs(tree.get(), o, false, display);
+    else with_config_path(field + ".options", [&] { set_attrs(tree.get(), o, false, display); });
     return tree;
 }
 
@@ -65,31 +76,35 @@ int set_fs_option(int fs, const std::string& option) {
     return sys::fsconfig(fs, FSCONFIG_SET_STRING, option.substr(0, eq).c_str(), option.substr(eq + 1).c_str(), 0);
 }
 
-Fd new_fs(const std::string& type, const std::string& source, const Options& o, const std::string& display) {
+Fd new_fs(const std::string& type, const std::string& source, const Options& o, const std::string& display,
+          const std::string& field) {
     Fd fs(sys::fsopen(type.c_str(), FSOPEN_CLOEXEC));
-    if (!fs) throw_errno("mount " + type + " on " + display);
-    auto fail = [&](const std::string& what) {
+    // ENODEV: the kernel knows no such filesystem type (/proc/filesystems).
+    if (!fs && errno == ENODEV)
+        fail_at(field, ".type", "mount " + type + " on " + display + ": unknown filesystem type \"" + type + "\"", errno);
+    if (!fs) fail_at(field, "", "mount " + type + " on " + display, errno);
+    auto fail = [&](const char* part, const std::string& what) {
         int err = errno;
         // The filesystem explains itself in the context's log.
         char buf[256];
         ssize_t n = ::read(fs.get(), buf, sizeof buf - 1);
         std::string detail = n > 2 ? " (" + std::string(buf + 2, static_cast<size_t>(n - 2)) + ")" : "";
         while (!detail.empty() && (detail.back() == '\n')) detail.pop_back();
-        throw SysError("mount " + type + " on " + display + ": " + what + detail, err);
+        fail_at(field, part, "mount " + type + " on " + display + ": " + what + detail, err);
     };
     if (!source.empty() && sys::fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) < 0)
-        fail("source " + source);
+        fail(".source", "source " + source);
     for (const auto& d : o.data)
-        if (set_fs_option(fs.get(), d) < 0) fail("option " + d);
+        if (set_fs_option(fs.get(), d) < 0) fail(".options", "option " + d);
     for (const auto& f : kSbFlags)
         if ((o.flags & f.flag) && sys::fsconfig(fs.get(), FSCONFIG_SET_FLAG, f.name, nullptr, 0) < 0)
-            fail(std::string("option ") + f.name);
-    if (sys::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) fail("create");
+            fail(".options", std::string("option ") + f.name);
+    if (sys::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) fail("", "create");
     unsigned attrs = static_cast<unsigned>(o.attr_set & ~static_cast<uint64_t>(MOUNT_ATTR__ATIME));
     if (o.attr_set & MOUNT_ATTR_NOATIME) attrs |= MOUNT_ATTR_NOATIME;
     else if (o.attr_set & MOUNT_ATTR_STRICTATIME) attrs |= MOUNT_ATTR_STRICTATIME;
     Fd mnt(sys::fsmount(fs.get(), FSMOUNT_CLOEXEC, attrs));
-    if (!mnt) fail("fsmount");
+    if (!mnt) fail("", "fsmount");
     Options rest;  // propagation and recursive attrs still to apply
     rest.propagation = o.propagation;
     set_attrs(mnt.get(), rest, false, display);

@@ -14,12 +14,17 @@ namespace ucrun::mount {
 // attributes applied: the plain ones (ro, nosuid, ...) to the top mount
 // only, as mount(2)'s remount does for runc; the r* ones (rro, ...) to the
 // whole tree. Throws SysError naming `display`.
-Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std::string& display);
+// `field`: the JSON path of the mount in config.json ("mounts[3]"), "" for
+// mounts of ucrun's own; a failure then names the part at fault
+// ("mounts[3].source", ".type", ".options") as a ConfigError.
+Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std::string& display,
+              const std::string& field = {});
 // One filesystem option on an fs context: "key=value" as a string, "key"
 // as a flag (fsconfig(2)). Returns fsconfig's result.
 int set_fs_option(int fs, const std::string& option);
 // A new filesystem instance, detached.
-Fd new_fs(const std::string& type, const std::string& source, const Options& o, const std::string& display);
+Fd new_fs(const std::string& type, const std::string& source, const Options& o, const std::string& display,
+          const std::string& field = {});
 // Attach a detached mount onto the target fd (O_PATH).
 void attach(int tree, int target, const std::string& display);
 // Attach, then apply the options' propagation (shared, rslave, ...) to the

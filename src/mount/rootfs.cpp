@@ -265,7 +265,7 @@ void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
     if (o.bind) {
         // The source first: a missing one leaves no mount point behind in
         // the rootfs, and the tree says whether the mount point is a file.
-        Fd tree = clone_tree(AT_FDCWD, host_source(spec, m), o, display);
+        Fd tree = clone_tree(AT_FDCWD, host_source(spec, m), o, display, path);
         Fd target = mkdir_in_root(rootfd, m.destination, tree_is_file(tree.get()), display);
         check_target(rootfd, target.get(), m, path);
         attach(tree.get(), target.get(), o, display);
@@ -309,7 +309,7 @@ void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
         return;
     }
     try {
-        Fd mnt = new_fs(type, m.source.value_or(type), o, display);
+        Fd mnt = new_fs(type, m.source.value_or(type), o, display, path);
         if (keep_mode >= 0) {
             Fd top(::openat(mnt.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
             if (!top || ::fchmod(top.get(), static_cast<mode_t>(keep_mode)) < 0) throw_errno("chmod " + display);
@@ -381,7 +381,8 @@ void prepare_rootfs(const RootfsSpec& spec) {
     Fd rootfd(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!rootfd) throw_errno("open rootfs " + spec.rootfs);
 
-    for (size_t i = 0; i < cfg.mounts.size(); ++i) mount_one(spec, rootfd.get(), i);
+    for (size_t i = 0; i < cfg.mounts.size(); ++i)
+        with_config_path("mounts[" + std::to_string(i) + "]", [&] { mount_one(spec, rootfd.get(), i); });
 
     setup_dev(spec, rootfd.get());
 }

@@ -1,8 +1,14 @@
 #include "ns/namespaces.hpp"
 
+#include <fcntl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
+
+#include "sys/error.hpp"
+#include "sys/fd.hpp"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -47,9 +53,10 @@ unsigned long Plan::joined_flags() const {
 Plan plan(const oci::Linux* linux_cfg) {
     Plan p;
     if (!linux_cfg) return p;
-    for (const auto& n : linux_cfg->namespaces) {
+    for (size_t i = 0; i < linux_cfg->namespaces.size(); ++i) {
+        const oci::Namespace& n = linux_cfg->namespaces[i];
         unsigned long f = clone_flag(n.type);
-        if (n.path && !n.path->empty()) p.joins.push_back({n.type, *n.path, f});
+        if (n.path && !n.path->empty()) p.joins.push_back({n.type, *n.path, f, i});
         else p.new_flags |= f;
     }
     // The user namespace is joined first: the other namespaces are owned by
@@ -57,6 +64,31 @@ Plan plan(const oci::Linux* linux_cfg) {
     std::stable_sort(p.joins.begin(), p.joins.end(),
                      [](const Join& a, const Join& b) { return a.flag == CLONE_NEWUSER && b.flag != CLONE_NEWUSER; });
     return p;
+}
+
+namespace {
+const char* type_of_flag(unsigned long flag) {
+    for (const auto& e : kTable)
+        if (e.flag == flag) return e.type;
+    return nullptr;
+}
+}  // namespace
+
+void join(const Join& j) {
+    const std::string field = "linux.namespaces[" + std::to_string(j.index) + "].path";
+    Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw ConfigError(field, "open " + j.type + " namespace " + j.path, errno);
+    // NS_GET_NSTYPE (Linux 4.11; ucrun needs 5.8 for setns on a pidfd)
+    // answers ENOTTY on a file that is not a namespace.
+    int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
+    if (type < 0 && errno == ENOTTY) throw ConfigError(field, j.path + " is not a namespace file");
+    if (type >= 0 && static_cast<unsigned long>(type) != j.flag) {
+        const char* is = type_of_flag(static_cast<unsigned long>(type));
+        throw ConfigError(field, j.path + " is not a " + j.type + " namespace" +
+                                     (is ? std::string(" (it is a ") + is + " namespace)" : std::string()));
+    }
+    if (::setns(fd.get(), static_cast<int>(j.flag)) < 0)
+        throw ConfigError(field, "join " + j.type + " namespace " + j.path, errno);
 }
 
 }  // namespace ucrun::ns

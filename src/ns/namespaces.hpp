@@ -18,6 +18,7 @@ struct Join {
     std::string type;
     std::string path;
     unsigned long flag;
+    size_t index = 0;  // in linux.namespaces, for errors
 };
 
 struct Plan {
@@ -29,5 +30,10 @@ struct Plan {
 };
 
 Plan plan(const oci::Linux* linux_cfg);
+
+// setns(2) into the namespace at j.path, after checking that the file is a
+// namespace of j.type (NS_GET_NSTYPE): setns with a wrong type only says
+// EINVAL. Errors name linux.namespaces[i].path (sys/error.hpp ConfigError).
+void join(const Join& j);
 
 }  // namespace ucrun::ns

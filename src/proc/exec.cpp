@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "proc/error_msg.hpp"
 #include "proc/exec_path.hpp"
 #include "proc/process_setup.hpp"
 #include "proc/scheduling.hpp"
@@ -79,9 +80,9 @@ void exec_main(const ExecArgs& a) {
     try {
         run_exec(a);
     } catch (const std::exception& e) {
-        send(a.sync, Msg::Error, e.what());
+        send(a.sync, Msg::Error, encode(error_record(e)));
     } catch (...) {
-        send(a.sync, Msg::Error, "unknown error in exec");
+        send(a.sync, Msg::Error, encode({0, {}, "unknown error in exec"}));
     }
     ::_exit(255);
 }

@@ -27,6 +27,7 @@
 #include "mount/devices.hpp"
 #include "mount/path.hpp"
 #include "oci/validate.hpp"
+#include "proc/error_msg.hpp"
 #include "proc/exec_path.hpp"
 #include "proc/mempolicy.hpp"
 #include "proc/process_setup.hpp"
@@ -53,9 +54,7 @@ namespace {
 void join_namespaces(const ns::Plan& plan) {
     for (const auto& j : plan.joins) {
         if (j.flag == CLONE_NEWPID || j.flag == CLONE_NEWTIME) continue;  // joined by the parent
-        Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) throw_errno("open " + j.type + " namespace " + j.path);
-        if (::setns(fd.get(), static_cast<int>(j.flag)) < 0) throw_errno("join " + j.type + " namespace " + j.path);
+        ns::join(j);
     }
 }
 
@@ -69,9 +68,9 @@ void become_ns_root(bool set_groups) {
 
 void set_hostnames(const oci::Config& cfg) {
     if (cfg.hostname && ::sethostname(cfg.hostname->data(), cfg.hostname->size()) < 0)
-        throw_errno("sethostname " + *cfg.hostname);
+        throw ConfigError("hostname", "sethostname " + *cfg.hostname, errno);
     if (cfg.domainname && ::setdomainname(cfg.domainname->data(), cfg.domainname->size()) < 0)
-        throw_errno("setdomainname " + *cfg.domainname);
+        throw ConfigError("domainname", "setdomainname " + *cfg.domainname, errno);
 }
 
 // The host's /proc, opened before anything of the rootfs is mounted and
@@ -103,7 +102,7 @@ void enter_new_time_ns(const oci::Config& cfg) {
         try {
             sys::write_file("/proc/self/timens_offsets", s);
         } catch (const SysError& e) {
-            throw SysError("linux.timeOffsets: write /proc/self/timens_offsets", e.code());
+            throw ConfigError("linux.timeOffsets", "write /proc/self/timens_offsets", e.code());
         }
     }
     Fd ns(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
@@ -113,7 +112,8 @@ void enter_new_time_ns(const oci::Config& cfg) {
 void apply_personality(const oci::Config& cfg) {
     if (!cfg.linux || !cfg.linux->personality) return;
     unsigned long persona = cfg.linux->personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;
-    if (::personality(persona) < 0) throw_errno("personality " + cfg.linux->personality->domain);
+    if (::personality(persona) < 0)
+        throw ConfigError("linux.personality.domain", "personality " + cfg.linux->personality->domain, errno);
 }
 
 // Blocks until `start` opens the exec FIFO for reading (runc's protocol).
@@ -321,9 +321,9 @@ void init_main(const InitArgs& a) {
     try {
         run_init(a);
     } catch (const std::exception& e) {
-        send(a.sync, Msg::Error, e.what());
+        send(a.sync, Msg::Error, encode(error_record(e)));
     } catch (...) {
-        send(a.sync, Msg::Error, "unknown error in container init");
+        send(a.sync, Msg::Error, encode({0, {}, "unknown error in container init"}));
     }
     ::_exit(1);
 }

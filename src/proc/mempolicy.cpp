@@ -29,7 +29,7 @@ std::vector<unsigned long> node_mask(const std::string& list) {
     // 4096: above any MAX_NUMNODES (1 << NODES_SHIFT, at most 1024).
     auto ranges = oci::parse_cpu_list(list);
     auto mask = ranges ? oci::cpu_mask(*ranges, 4096) : std::nullopt;
-    if (!mask) throw Error("linux.memoryPolicy.nodes: invalid node list \"" + list + "\"");
+    if (!mask) throw ConfigError("linux.memoryPolicy.nodes", "invalid node list \"" + list + "\"");
     return *mask;
 }
 
@@ -37,7 +37,7 @@ void apply_memory_policy(const oci::MemoryPolicy& mp) {
     int mode = -1;
     for (const auto& m : kModes)
         if (mp.mode == m.name) mode = m.value;
-    if (mode < 0) throw Error("linux.memoryPolicy.mode: unknown mode \"" + mp.mode + "\"");
+    if (mode < 0) throw ConfigError("linux.memoryPolicy.mode", "unknown mode \"" + mp.mode + "\"");
     for (const auto& f : mp.flags)
         for (const auto& k : kFlags)
             if (f == k.name) mode |= k.value;
@@ -45,7 +45,7 @@ void apply_memory_policy(const oci::MemoryPolicy& mp) {
     // maxnode counts bits; the kernel ignores the last one (set_mempolicy(2) BUGS).
     unsigned long maxnode = mask.empty() ? 0 : mask.size() * kBits + 1;
     if (::syscall(SYS_set_mempolicy, mode, mask.empty() ? nullptr : mask.data(), maxnode) < 0)
-        throw_errno("linux.memoryPolicy: set_mempolicy " + mp.mode);
+        throw ConfigError("linux.memoryPolicy", "set_mempolicy " + mp.mode, errno);
 }
 
 }  // namespace ucrun::proc

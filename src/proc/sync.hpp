@@ -1,8 +1,8 @@
 // Typed messages between ucrun and the container's init over one
 // SOCK_SEQPACKET socketpair. One byte of type, then the payload. An error
-// in the init travels to the parent as an Error message carrying the text
-// ("mount proc on /b/rootfs/proc: Operation not permitted"); no exception
-// crosses the clone boundary.
+// in the init travels to the parent as an Error message carrying its errno,
+// the config.json path it was applying and its text (proc/error_msg.hpp);
+// no exception crosses the clone boundary.
 #pragma once
 
 #include <string>
@@ -18,7 +18,7 @@ enum class Msg : char {
     InitPid = 'p',   // init -> parent: payload is the host pid of the real init (join path)
     Ready = 'r',     // init -> parent: set up, waiting for start
     Start = 's',     // parent -> init: exec now (run; create uses the exec FIFO)
-    Error = 'e',     // init -> parent: payload is the message
+    Error = 'e',     // init -> parent: payload is an encoded ErrorRecord (proc/error_msg.hpp)
     State = 'j',     // parent -> init: container process state JSON (seccomp listener)
     Fd = 'f',        // init -> parent: a descriptor attached (console master, seccomp notify fd)
     Hooks = 'h',     // init -> parent: namespaces and mounts made, before pivot_root: run prestart/createRuntime

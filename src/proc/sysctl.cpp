@@ -90,8 +90,8 @@ void apply_sysctl(const oci::Config& cfg, int procfd) {
         // Resolved below procfd only: the components are plain names, and
         // /proc/sys has no symlinks.
         Fd fd(::openat(procfd, rel.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
-        if (!fd) throw SysError(field(key) + ": open /proc/" + rel, errno);
-        if (!sys::write_all(fd.get(), value)) throw SysError(field(key) + ": write \"" + value + "\"", errno);
+        if (!fd) throw ConfigError(field(key), "open /proc/" + rel, errno);
+        if (!sys::write_all(fd.get(), value)) throw ConfigError(field(key), "write \"" + value + "\"", errno);
     }
 }
 

@@ -11,6 +11,7 @@
 #include "oci/container_id.hpp"
 #include "oci/error.hpp"
 #include "oci/parse.hpp"
+#include "state/record_json.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 
@@ -118,16 +119,7 @@ Record Store::load(const std::string& id) const {
         if (e.code() == ENOENT || e.code() == ENOTDIR) throw NotFound(id);
         throw SysError("open " + path, e.code());
     }
-    auto j = oci::parse_document_or_discarded(text);  // the guarded parse (depth limit)
-    if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt state file");
-    Record r;
-    r.state = oci::state_from_json(j.at("state"));
-    r.pid = j.value("init_pid", 0);
-    r.pid_start_time = j.value("init_start_time", uint64_t{0});
-    if (j.contains("cgroup")) r.cgroup = j["cgroup"];
-    if (j.contains("hooks")) r.hooks = j["hooks"];
-    r.init_exe = j.value("init_exe", "");
-    return r;
+    return record_from_text(text, path);
 }
 
 void Store::save(const Record& r) const {

@@ -35,6 +35,22 @@ public:
     explicit NotFound(const std::string& id) : std::runtime_error("container " + id + " does not exist") {}
 };
 
+// A state file that cannot be read back: names the file and what is wrong
+// (state/record_json.hpp). `salvaged` holds what could still be read
+// (init pid and start time, cgroup), for `delete --force`.
+class Corrupt : public std::runtime_error {
+public:
+    Corrupt(const std::string& file, const std::string& reason, Record salvaged = {})
+        : std::runtime_error(file + ": corrupt state file: " + reason), reason_(reason),
+          salvaged_(std::move(salvaged)) {}
+    const std::string& reason() const { return reason_; }
+    const Record& salvaged() const { return salvaged_; }
+
+private:
+    std::string reason_;
+    Record salvaged_;
+};
+
 // A container id is a name, never a path (runtime.md "State": the id is
 // unique on the host; runc's rule). Throws ucrun::Error "invalid container
 // id ..." for anything that is not one safe path component.
@@ -58,7 +74,7 @@ public:
     Fd create_dir(const std::string& id);
     // Locks an existing container directory (LOCK_EX); throws NotFound.
     Fd lock(const std::string& id) const;
-    Record load(const std::string& id) const;  // throws NotFound
+    Record load(const std::string& id) const;  // throws NotFound, Corrupt
     void save(const Record& r) const;          // atomic
     // The container's config.json (as given at create, with updates).
     void save_config(const std::string& id, std::string_view text) const;  // atomic

@@ -46,11 +46,14 @@ bool recv_msg(int sock, std::string& data, Fd* fd) {
     // a buffer of exactly that size. A fixed 64 KiB stack buffer cost 16
     // page faults per call (stack-clash probes touch every page), in the
     // parent and again, copy-on-write, in the init.
+    // ECONNRESET: the peer exited with a message of ours unread
+    // (unix_release_sock). The kernel reports that before the messages the
+    // peer sent last, which are still queued (its Error: the reason it
+    // exited), and clears it by reporting it: read on, up to EOF.
     ssize_t len;
     do {
         len = ::recv(sock, nullptr, 0, MSG_PEEK | MSG_TRUNC);
-    } while (len < 0 && errno == EINTR);
-    if (len < 0 && errno == ECONNRESET) return false;
+    } while (len < 0 && (errno == EINTR || errno == ECONNRESET));
     if (len < 0) throw_errno("recvmsg");
     std::string buf(static_cast<size_t>(len > 0 ? len : 1), '\0');
     struct iovec iov {};
@@ -65,9 +68,7 @@ bool recv_msg(int sock, std::string& data, Fd* fd) {
     ssize_t n;
     do {
         n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    // The peer died with our message unread: the same as an orderly EOF.
-    if (n < 0 && errno == ECONNRESET) return false;
+    } while (n < 0 && (errno == EINTR || errno == ECONNRESET));  // see above
     if (n < 0) throw_errno("recvmsg");
     for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {

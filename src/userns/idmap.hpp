@@ -18,8 +18,11 @@ std::string format_map(const std::vector<oci::IDMapping>& m);
 // CAP_SETUID/CAP_SETGID over the parent namespace), so setgroups stays
 // "allow" and may be used by the container; rootless callers must write
 // "deny" to setgroups before gid_map (user_namespaces(7)).
+// What the kernel refuses with a bare EINVAL or EPERM is explained: a map
+// longer than a page, host ids not mapped in ucrun's own user namespace.
+// Failures name `uid_field` / `gid_field` ("linux.uidMappings") when given.
 void write_maps(pid_t pid, const std::vector<oci::IDMapping>& uids, const std::vector<oci::IDMapping>& gids,
-                bool deny_setgroups);
+                bool deny_setgroups, const std::string& uid_field = {}, const std::string& gid_field = {});
 
 // Maps a container id to the host id through `m`; -1 when unmapped.
 long long to_host(const std::vector<oci::IDMapping>& m, uint32_t id);

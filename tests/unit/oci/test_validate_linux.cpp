@@ -59,8 +59,10 @@ TEST_CASE("validate: id mapping hostID overflow") {
     json j = with_userns();
     j["linux"]["uidMappings"][0] = mapping(0, 4294967295u, 2);
     CHECK(error_of(j) == "config.json: linux.uidMappings[0]: hostID + size overflows uint32");
+    // The kernel refuses (uid_t)-1 itself (EINVAL): caught here.
     j["linux"]["uidMappings"][0] = mapping(0, 4294967295u, 1);
-    CHECK(error_of(j) == "");
+    CHECK(error_of(j) ==
+          "config.json: linux.uidMappings[0]: includes id 4294967295, which cannot be mapped (it is (uid_t)-1)");
 }
 
 TEST_CASE("validate: id mapping containerID overflow") {
@@ -302,4 +304,25 @@ TEST_CASE("validate_resources: standalone document paths") {
     oci::Resources r = oci::parse_resources(json::parse(R"({"pids": {"limit": -5}})"));
     CHECK_THROWS_WITH_AS(oci::validate_resources(r, "resources.json", ""),
                          "resources.json: pids.limit: must be -1 or greater", oci::SpecError);
+}
+
+TEST_CASE("validate: id mappings the kernel would refuse with a bare EINVAL") {
+    // user_namespaces(7): at most 340 lines in uid_map/gid_map.
+    json j = with_userns();
+    j["linux"]["uidMappings"] = json::array();
+    for (uint32_t i = 0; i < 340; ++i) j["linux"]["uidMappings"].push_back(mapping(i, 100000 + i, 1));
+    CHECK(error_of(j) == "");
+    j["linux"]["uidMappings"].push_back(mapping(340, 100340, 1));
+    CHECK(error_of(j) ==
+          "config.json: linux.uidMappings: has 341 ranges: the kernel accepts at most 340 (user_namespaces(7))");
+    // (uid_t)-1 is never a valid id, on either side.
+    j = with_userns();
+    j["linux"]["gidMappings"] = json::array({mapping(0, 100000, 1), mapping(4294967295u, 200000, 1)});
+    CHECK(error_of(j) ==
+          "config.json: linux.gidMappings[1]: includes id 4294967295, which cannot be mapped (it is (uid_t)-1)");
+    j["linux"]["gidMappings"] = json::array({mapping(0, 4294967294u, 2)});
+    CHECK(error_of(j) ==
+          "config.json: linux.gidMappings[0]: includes id 4294967295, which cannot be mapped (it is (uid_t)-1)");
+    j["linux"]["gidMappings"] = json::array({mapping(0, 4294967294u, 1)});
+    CHECK(error_of(j) == "");
 }

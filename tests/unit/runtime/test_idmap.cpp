@@ -26,6 +26,7 @@ TEST_CASE("memory policy node lists become nodemasks") {
     m = ucrun::proc::node_mask("64");
     REQUIRE(m.size() == 2);
     CHECK(m[1] == 1UL);
-    CHECK_THROWS_AS(ucrun::proc::node_mask("3-1"), ucrun::Error);
-    CHECK_THROWS_AS(ucrun::proc::node_mask("x"), ucrun::Error);
+    CHECK_THROWS_WITH_AS(ucrun::proc::node_mask("3-1"),
+                         "config.json: linux.memoryPolicy.nodes: invalid node list \"3-1\"", ucrun::ConfigError);
+    CHECK_THROWS_AS(ucrun::proc::node_mask("x"), ucrun::ConfigError);
 }

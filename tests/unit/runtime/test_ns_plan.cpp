@@ -2,6 +2,7 @@
 #include <sched.h>
 
 #include "ns/namespaces.hpp"
+#include "sys/error.hpp"
 
 TEST_CASE("namespace types map to clone flags and /proc names") {
     CHECK(ucrun::ns::clone_flag("network") == CLONE_NEWNET);
@@ -21,6 +22,9 @@ TEST_CASE("plan: new namespaces become flags, paths become joins with user first
     REQUIRE(p.joins.size() == 2);
     CHECK(p.joins[0].type == "user");
     CHECK(p.joins[1].type == "network");
+    // Their place in linux.namespaces, for errors, survives the sort.
+    CHECK(p.joins[0].index == 3);
+    CHECK(p.joins[1].index == 1);
     CHECK(p.has(CLONE_NEWUSER));
     CHECK_FALSE(p.new_user());
     CHECK(p.joined_flags() == (CLONE_NEWUSER | CLONE_NEWNET));
@@ -30,4 +34,17 @@ TEST_CASE("plan without linux: nothing new") {
     auto p = ucrun::ns::plan(nullptr);
     CHECK(p.new_flags == 0);
     CHECK(p.joins.empty());
+}
+
+TEST_CASE("join: a namespace file of another type is refused naming the field") {
+    // /proc/self/ns/mnt is a mount namespace: checked before setns, nothing joined.
+    ucrun::ns::Join j{"network", "/proc/self/ns/mnt", CLONE_NEWNET, 4};
+    CHECK_THROWS_WITH_AS(ucrun::ns::join(j),
+                         "config.json: linux.namespaces[4].path: /proc/self/ns/mnt is not a network namespace "
+                         "(it is a mount namespace)",
+                         ucrun::ConfigError);
+    j.path = "/proc/self/status";
+    CHECK_THROWS_WITH_AS(ucrun::ns::join(j),
+                         "config.json: linux.namespaces[4].path: /proc/self/status is not a namespace file",
+                         ucrun::ConfigError);
 }
