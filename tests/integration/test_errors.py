@@ -173,22 +173,21 @@ def test_bind_source_missing(ucrun, bundle, root, tmp_base):
 
 
 @U
-def test_huge_init_error_is_shortened_not_lost(ucrun, bundle, root, tmp_base):
-    """An error text of 300 KB does not fit one datagram of the sync socket:
-    it used to be lost (`container init exited before it was ready`); now it
-    arrives shortened, naming the field, with its errno."""
+def test_long_init_error_arrives_whole(ucrun, bundle, root, tmp_base):
+    """A long error from inside the init (a 4 KB path: config.json's limit
+    keeps paths below 4096 bytes, tests/unit/runtime/test_error_msg.cpp
+    checks that anything longer is shortened, not lost) names the field and
+    keeps its errno."""
     b = bundle()
     b.args("true")
     i = len(b.config["mounts"])
-    b.bind(f"{tmp_base}/" + "a" * 300_000, "/data")
+    b.bind(f"{tmp_base}/" + "a" * 4000, "/data")
     cp = ucrun.fail("create", "-b", b, "c1")
     assert os.listdir(root) == []
     line = one_line(cp)
     assert "exited before it was ready" not in line
     assert f"config.json: mounts[{i}].source: bind {tmp_base}/aaaa" in line, line[:300]
-    assert " bytes ...]" in line
     assert line.endswith(f"on {b.rootfs}/data: File name too long"), line[-300:]
-    assert len(line) < 10_000
 
 
 @U
