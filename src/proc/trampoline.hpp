@@ -24,6 +24,19 @@
 // starts the trampoline again, which refuses (it checks its argv[0]).
 // The cost is one memfd and one execve of a 1.5 KB static file
 // (tests/bench/PERFORMANCE.md has the measurement).
+//
+// What is left: the clone's own execveat of the trampoline is still made
+// with ucrun as /proc/self/exe. Nothing of the rootfs takes part in it (an
+// fd, a static ELF without an interpreter), but since Linux 6.7 a user
+// namespace can have a binfmt_misc instance of its own: container root of a
+// user namespace that ucrun later joins (exec, or a userns given by path)
+// can register a handler that matches the trampoline with the interpreter
+// `/proc/self/exe`. The host binary then runs as a process of that
+// container, which can read it; writing it needs write access to the file
+// for a user that is not host root (host root is never mapped without
+// --allow-host-root-mapping), so keep ucrun root-owned and not writable by
+// group or others. Closing this for good means a runtime image that is
+// sealed before it joins the container (the re-exec runc and crun pay).
 #pragma once
 
 #include <string>

@@ -583,6 +583,21 @@ class Bundle:
 # waiting
 
 
+def pure_v2_runner(root, tmp_base):
+    """A Runner whose ucrun runs in a private mount namespace with one
+    cgroup2 mount at /sys/fs/cgroup: pure cgroup v2 on a hybrid host (the
+    unified hierarchy at /sys/fs/cgroup/unified is the same one)."""
+    wrapper = Path(tmp_base) / "ucrun-v2"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "exec unshare -m sh -c 'mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup "
+        "&& exec \"$0\" \"$@\"' " + UCRUN_BIN + " \"$@\"\n")
+    os.chmod(wrapper, 0o755)
+    r = Runner(root, tmp_base)
+    r.bin = str(wrapper)
+    return r
+
+
 # ---------------------------------------------------------------------------
 # static helpers of tests/helpers
 

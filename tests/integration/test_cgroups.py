@@ -9,14 +9,13 @@ v2 tests run ucrun in a private mount namespace with cgroup2 mounted at
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from support import (GLOBAL_ARGS, IS_RUNC, UCRUN_BIN, Runner, install_helper, proc_alive, wait_file_contains,
-                     wait_for)
+from support import (GLOBAL_ARGS, IS_RUNC, install_helper, proc_alive, pure_v2_runner,
+                     wait_file_contains, wait_for)
 
 CG = Path("/sys/fs/cgroup")
 MiB = 1024 * 1024
@@ -708,15 +707,7 @@ def test_cgroup_mount_rw_option(ucrun, bundle, cid):
 def v2(root, tmp_base):
     if LAYOUT != "hybrid":
         pytest.skip("needs the unified hierarchy of a hybrid host")
-    wrapper = tmp_base / "ucrun-v2"
-    wrapper.write_text(
-        "#!/bin/sh\n"
-        "exec unshare -m sh -c 'mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup "
-        "&& exec \"$0\" \"$@\"' " + UCRUN_BIN + " \"$@\"\n")
-    os.chmod(wrapper, 0o755)
-    r = Runner(root, tmp_base)
-    r.bin = str(wrapper)
-    return r
+    return pure_v2_runner(root, tmp_base)
 
 
 UNIFIED = CG / "unified"

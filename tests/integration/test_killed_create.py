@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support import UCRUN_BIN, Runner, descendants, proc_state
+from support import descendants, proc_state, pure_v2_runner
 
 CG = Path("/sys/fs/cgroup")
 DELAYS_MS = list(range(0, 41, 2))
@@ -45,15 +45,7 @@ def alive_descendants():
 def v2_runner(root, tmp_base):
     if layout() != "hybrid":
         pytest.skip("needs the unified hierarchy of a hybrid host")
-    wrapper = tmp_base / "ucrun-v2"
-    wrapper.write_text(
-        "#!/bin/sh\n"
-        "exec unshare -m sh -c 'mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup "
-        "&& exec \"$0\" \"$@\"' " + UCRUN_BIN + " \"$@\"\n")
-    os.chmod(wrapper, 0o755)
-    r = Runner(root, tmp_base)
-    r.bin = str(wrapper)
-    return r
+    return pure_v2_runner(root, tmp_base)
 
 
 def sweep(runner, bundle, tmp_base, root, v2):
