@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "proc/dmz/protocol.h"
 #include "oci/parse.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
@@ -115,7 +116,7 @@ std::string trimmed(std::string s) {
 
 // [[noreturn]] in the child: set up stdio, exec, report errno on failure.
 [[noreturn]] void exec_child(const oci::Hook& h, char* const* argv, char* const* envp, const std::string& cwd, int in,
-                             int out, int err, int errpipe) {
+                             int out, int err, int errpipe, int trampoline) {
     // A process group of its own: a timeout kills the hook's children too
     // (a shell script's `sleep`), not only the hook.
     ::setpgid(0, 0);
@@ -131,17 +132,25 @@ std::string trimmed(std::string s) {
     // runtime's descriptors nor --preserve-fds: close-on-exec for all, so
     // that errpipe still reports an exec failure.
     ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-    ::execve(h.path.c_str(), argv, envp);
+    // A hook in the container's namespaces is the container's program:
+    // never executed by a clone of ucrun directly (proc/trampoline.hpp).
+    if (trampoline >= 0) ::syscall(SYS_execveat, trampoline, "", argv, envp, AT_EMPTY_PATH);
+    else ::execve(h.path.c_str(), argv, envp);
     int e = errno;
     ssize_t ignored = ::write(errpipe, &e, sizeof e);
     (void)ignored;
     ::_exit(127);
 }
 
-void run_one(const oci::Hook& h, const std::string& label, const std::string& state, const std::string& cwd) {
+void run_one(const oci::Hook& h, const std::string& label, const std::string& state, const std::string& cwd,
+             int trampoline) {
     std::vector<char*> argv, envp;
+    if (trampoline >= 0) {  // the trampoline's protocol: marker, path, then argv
+        argv.push_back(const_cast<char*>(UCRUN_DMZ_MAGIC));
+        argv.push_back(const_cast<char*>(h.path.c_str()));
+    }
     for (const auto& a : h.args) argv.push_back(const_cast<char*>(a.c_str()));
-    if (argv.empty()) argv.push_back(const_cast<char*>(h.path.c_str()));  // runc: argv[0] = path
+    if (h.args.empty()) argv.push_back(const_cast<char*>(h.path.c_str()));  // runc: argv[0] = path
     argv.push_back(nullptr);
     for (const auto& e : h.env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
@@ -150,7 +159,8 @@ void run_one(const oci::Hook& h, const std::string& label, const std::string& st
     Pipe in, out, err, ep;
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork " + label);
-    if (pid == 0) exec_child(h, argv.data(), envp.data(), cwd, in.r.get(), out.w.get(), err.w.get(), ep.w.get());
+    if (pid == 0)
+        exec_child(h, argv.data(), envp.data(), cwd, in.r.get(), out.w.get(), err.w.get(), ep.w.get(), trampoline);
     ::setpgid(pid, pid);  // also here: no window where a timeout would miss the group
     in.r.reset();
     out.w.reset();
@@ -235,9 +245,9 @@ void run_one(const oci::Hook& h, const std::string& label, const std::string& st
 }  // namespace
 
 void run_hook_list(const std::vector<oci::Hook>& hooks, const char* kind, const std::string& state,
-                   const std::string& cwd) {
+                   const std::string& cwd, int trampoline) {
     for (size_t i = 0; i < hooks.size(); ++i)
-        run_one(hooks[i], std::string(kind) + " hook #" + std::to_string(i), state, cwd);
+        run_one(hooks[i], std::string(kind) + " hook #" + std::to_string(i), state, cwd, trampoline);
 }
 
 void run_hook_list(const std::vector<oci::Hook>& hooks, HookKind kind, const nlohmann::json& state,
@@ -266,7 +276,7 @@ void run_poststop(Context& ctx, const std::vector<oci::Hook>& hooks, const nlohm
     const std::string s = state.dump();
     for (size_t i = 0; i < hooks.size(); ++i) {
         try {
-            run_one(hooks[i], "poststop hook #" + std::to_string(i), s, cwd);
+            run_one(hooks[i], "poststop hook #" + std::to_string(i), s, cwd, -1);
         } catch (const std::exception& e) {
             ctx.log.warn(e.what());
         }

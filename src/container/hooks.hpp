@@ -41,8 +41,11 @@ const std::vector<oci::Hook>& hook_list(const oci::Hooks& hooks, HookKind k);
 // empty, in a process group of its own (killed whole on timeout). Throws
 // ucrun::Error naming the hook ("createRuntime hook #0 /x/hook.sh: exit
 // status 1") on the first failure (exec error, exit status, signal, timeout).
+// `trampoline` (createContainer, startContainer: run by the init, in the
+// container): the sealed memfd to execute through (proc/trampoline.hpp),
+// -1 when ucrun's exe is read-only or the hook is the host's.
 void run_hook_list(const std::vector<oci::Hook>& hooks, const char* kind, const std::string& state,
-                   const std::string& cwd = {});
+                   const std::string& cwd = {}, int trampoline = -1);
 void run_hook_list(const std::vector<oci::Hook>& hooks, HookKind kind, const nlohmann::json& state,
                    const std::string& cwd = {});
 

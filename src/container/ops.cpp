@@ -76,7 +76,8 @@ void start(Context& ctx, const std::string& id) {
         default: throw Error("cannot start an already running container");
     }
     std::string fifo = store.dir(id) + "/exec.fifo";
-    Fd f(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    // Through the locked directory, never following a link (state/store.hpp).
+    Fd f(::openat(lock.get(), "exec.fifo", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
     if (!f) throw_errno("open " + fifo);
     Fd pidfd = open_init(r);
     // Opening the FIFO releases the init. It runs the startContainer hooks,
@@ -102,7 +103,7 @@ void start(Context& ctx, const std::string& id) {
             break;
         }
     }
-    ::unlink(fifo.c_str());
+    ::unlinkat(lock.get(), "exec.fifo", 0);
     // runtime.md "Lifecycle" step 7: a startContainer hook failed; the init
     // has exited, the container is stopped (delete removes it).
     if (got[0] != '0') throw Error(got.substr(1));

@@ -76,7 +76,9 @@ const char* type_of_flag(unsigned long flag) {
 
 void join(const Join& j) {
     const std::string field = "linux.namespaces[" + std::to_string(j.index) + "].path";
-    Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
+    // Non-blocking, no controlling tty: a FIFO or a device named as a
+    // namespace must not hang or affect anything before its type is checked.
+    Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (!fd) throw ConfigError(field, "open " + j.type + " namespace " + j.path, errno);
     // NS_GET_NSTYPE (Linux 4.11; ucrun needs 5.8 for setns on a pidfd)
     // answers ENOTTY on a file that is not a namespace.

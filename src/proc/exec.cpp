@@ -32,7 +32,7 @@ namespace {
 
     // Until execve we die with `ucrun exec` (as the init does with create:
     // proc/init.cpp); a parent already gone is the hang-up of the socket.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    die_with_parent(a.sync);
     // The parent has put us in the container's cgroup.
     wait_for(a.sync, Msg::Start);
     // One atomic step into every namespace of the init that is not already
@@ -62,13 +62,14 @@ namespace {
     // The container's seccomp filter, at the same points as in the init.
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
     finalize_process(p, a.caps, a.last_cap, a.set_groups, prog, a.seccomp_listener, process_state);
+    die_with_parent(a.sync);  // process.user's ids cleared it (prctl(2))
     std::string exe = resolve_executable(p.args[0], env);  // as the process's user (proc/exec_path.hpp)
     if (prog && p.noNewPrivileges) load_seccomp(*prog, a.seccomp_listener, process_state);
 
     // Everything but stdio and --preserve-fds is closed by execve; the sync
     // socket too, which tells the parent that execve succeeded.
     close_extra_fds(a.preserve_fds, true);
-    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);  // the program may outlive `ucrun exec`, as with runc
+    outlive_parent();  // the program may outlive `ucrun exec`, as with runc
     // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
     throw_errno("exec " + exe + " through the exec trampoline");

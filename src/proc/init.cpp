@@ -138,7 +138,7 @@ void run_container_hooks(const InitArgs& a, const std::vector<oci::Hook>& hooks,
     nlohmann::json st = *a.hook_state;
     st["status"] = status;
     st["pid"] = ::getpid();
-    a.run_hooks(hooks, kind, st.dump(), cwd);
+    a.run_hooks(hooks, kind, st.dump(), cwd, a.trampoline);
 }
 
 // The join path: the intermediate child has joined or created the
@@ -151,18 +151,6 @@ pid_t fork_into_pid_ns() {
     return sys::clone3(&ca);
 }
 
-// The init dies with ucrun until the container is on record (create) or
-// released (run): a create killed at any moment must not leave an init
-// behind, blocked on its FIFO in some cgroups (PR_SET_PDEATHSIG). The
-// signal is only armed for the future: a parent that is already gone is
-// seen as the hang-up of its end of the sync socket.
-void die_with_parent(int sync) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    struct pollfd p = {sync, POLLRDHUP, 0};
-    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP))) ::_exit(1);
-}
-
-void outlive_parent() { ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0); }
 
 // The write end of the exec FIFO is opened after Ready, when the
 // container's rlimits already apply (finalize_process): a RLIMIT_NOFILE
@@ -208,7 +196,10 @@ bool write_fifo(int fd, const std::string& what) {
         send(a.sync, Msg::NeedMaps);
         wait_for(a.sync, Msg::MapsDone);
         flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
-        if (userns) become_ns_root(false);
+        if (userns) {
+            become_ns_root(false);
+            die_with_parent(a.sync);  // a change of ids clears it (prctl(2))
+        }
         if (flags && ::unshare(static_cast<int>(flags)) < 0) throw_errno("unshare namespaces");
         if (plan.new_flags & CLONE_NEWTIME) enter_new_time_ns(cfg);
         if ((plan.new_flags & CLONE_NEWPID) && userns) {
@@ -222,7 +213,10 @@ bool write_fifo(int fd, const std::string& what) {
             die_with_parent(a.sync);  // cleared by the clone; our parent is ucrun (CLONE_PARENT)
         }
     }
-    if (userns) become_ns_root(set_groups);
+    if (userns) {
+        become_ns_root(set_groups);
+        die_with_parent(a.sync);  // a change of ids clears it (prctl(2))
+    }
     // The parent sends the container process state when a seccomp listener
     // wants it (it knows our host pid).
     std::string process_state;
@@ -268,6 +262,7 @@ bool write_fifo(int fd, const std::string& what) {
     if (cfg.linux && cfg.linux->memoryPolicy) apply_memory_policy(*cfg.linux->memoryPolicy);
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
     finalize_process(p, *a.caps, a.last_cap, set_groups, prog, a.seccomp_listener, process_state);
+    die_with_parent(a.sync);  // process.user's ids cleared it
     // As the process's user: a file it cannot execute fails create (runc).
     std::string exe = resolve_executable(p.args[0], env);
 

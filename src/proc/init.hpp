@@ -42,7 +42,7 @@ struct InitArgs {
     // status and pid set here) on stdin.
     bool hooks_sync = false;
     void (*run_hooks)(const std::vector<oci::Hook>& hooks, const char* kind, const std::string& state,
-                      const std::string& cwd) = nullptr;
+                      const std::string& cwd, int trampoline) = nullptr;
     const nlohmann::json* hook_state = nullptr;  // built by the parent
 };
 

@@ -1,5 +1,10 @@
 #include "proc/sync.hpp"
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include "sys/error.hpp"
 #include "sys/socket.hpp"
 
@@ -20,6 +25,14 @@ bool recv(int sock, Msg& type, std::string& payload, Fd* fd) {
     payload = buf.substr(1);
     return true;
 }
+
+void die_with_parent(int sync) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    struct pollfd p = {sync, POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP))) ::_exit(1);
+}
+
+void outlive_parent() { ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0); }
 
 void wait_for(int sock, Msg want) {
     Msg type;

@@ -32,6 +32,15 @@ bool send(int sock, Msg type, std::string_view payload = {}, int fd = -1);
 // Returns false on EOF. Throws on socket errors.
 bool recv(int sock, Msg& type, std::string& payload, Fd* fd = nullptr);
 
+// The init and exec's child die with ucrun until they are on record or
+// released: a command killed at any moment must not leave a process behind
+// that goes on setting up a container (PR_SET_PDEATHSIG). The signal only
+// covers a future death: a parent already gone is seen as the hang-up of
+// its end of `sync`. The kernel clears the setting whenever the process's
+// ids change (prctl(2)): call it again after each change.
+void die_with_parent(int sync);
+void outlive_parent();
+
 // In the init or an exec'd process: blocks for the parent's `want`;
 // throws ucrun::Error when the parent is gone or says something else.
 void wait_for(int sock, Msg want);

@@ -267,10 +267,9 @@ def test_delete_force_after_crashed_create(ucrun, bundle, tmp_base, root, cid):
     b = bundle()
     name = f"{tmp_base.name}-crash"
     b.linux["cgroupsPath"] = f"/{name}"
-    # The init blocks opening this FIFO as the ipc namespace to join.
-    fifo = tmp_base / "ns-fifo"
-    os.mkfifo(fifo)
-    b.set_ns("ipc", fifo)
+    # The init waits for this createContainer hook (after the init is in
+    # its cgroup, before create has recorded it as created).
+    b.config["hooks"] = {"createContainer": [{"path": "/bin/sleep", "args": ["sleep", "30"]}]}
     b.args("true")
     create = ucrun.popen("create", "-b", b, cid)
     memprocs = Path(hierarchy_dir("memory")) / name / "cgroup.procs"

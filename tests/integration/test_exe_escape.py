@@ -178,3 +178,22 @@ def test_symlink_to_proc_self_exe_runs_nothing_of_the_host(ucrun, bundle):
     assert cp.returncode == 126, cp
     assert "ucrun-dmz: not a program to run" in cp.stderr
     assert "ucrun version" not in cp.stdout
+
+
+def test_start_container_hook_goes_through_the_trampoline(ucrun, bundle, root):
+    """A startContainer hook runs in the container, its path resolved in
+    the rootfs: a `#!/proc/self/exe` hook must not start ucrun either."""
+    b = bundle()
+    evil = b.rootfs / "evil"
+    evil.write_text("#!/proc/self/exe\n")
+    os.chmod(evil, 0o755)
+    b.config["hooks"] = {"startContainer": [{"path": "/evil"}]}
+    b.args("true")
+    ucrun("create", "-b", b, "c")
+    try:
+        cp = ucrun.fail("start", "c")
+        assert "startContainer hook #0" in cp.stderr, cp.stderr
+        assert "ucrun-dmz: not a program to run" in cp.stderr, cp.stderr
+        assert "No help topic" not in cp.stderr
+    finally:
+        ucrun("delete", "--force", "c")

@@ -168,3 +168,33 @@ def test_start_killed_early_neither_kills_nor_confuses(ucrun, bundle, tmp_base):
         cp = ucrun.fail("start", f"s{i}", timeout=10)
         assert "running" in cp.stderr
         ucrun("delete", "--force", f"s{i}")
+
+
+def test_kill9_create_during_hook_in_user_namespace(ucrun, bundle, tmp_base, root):
+    """The kernel clears PR_SET_PDEATHSIG when the init's ids change (its
+    setresuid to root of the user namespace): ucrun arms it again. A create
+    killed while a createContainer hook runs leaves no init behind."""
+    b = bundle(userns=True)
+    b.linux["cgroupsPath"] = f"/{tmp_base.name}-h"
+    b.config["hooks"] = {"createContainer": [{"path": "/bin/sleep", "args": ["sleep", "30"]}]}
+    b.args("true")
+    proc = ucrun.popen("create", "-b", b, "h")
+    try:
+        # The hook runs: a sleep among our descendants.
+        def hook_running():
+            return any("sleep" in (open(f"/proc/{p}/comm").read() if os.path.exists(f"/proc/{p}/comm") else "")
+                       for p in descendants(os.getpid()))
+        deadline = time.monotonic() + 10
+        while not hook_running() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert hook_running(), "the createContainer hook never ran"
+    finally:
+        proc.popen.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.close()
+    deadline = time.monotonic() + 3
+    while alive_descendants() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not alive_descendants(), [open(f"/proc/{p}/comm").read().strip() for p in alive_descendants()]
+    ucrun("delete", "--force", "h")
+    assert not os.listdir(root)
