@@ -72,7 +72,8 @@ namespace {
     outlive_parent();  // the program may outlive `ucrun exec`, as with runc
     // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
-    throw_errno("exec " + exe + " through the exec trampoline");
+    int err = errno;
+    throw SysError("exec " + exe + " through the exec trampoline" + trampoline_hint(err), err);
 }
 
 }  // namespace

@@ -298,7 +298,8 @@ bool write_fifo(int fd, const std::string& what) {
     // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
     int err = errno;
-    std::string msg = "ucrun: exec " + exe + " through the exec trampoline: " + std::strerror(err) + "\n";
+    std::string msg = "ucrun: exec " + exe + " through the exec trampoline: " + std::strerror(err) +
+                      trampoline_hint(err) + "\n";
     sys::write_all(2, msg);
     ::_exit(err == ENOENT ? 127 : 126);
 }

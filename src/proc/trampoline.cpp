@@ -22,7 +22,14 @@ Fd make_trampoline() {
     Fd fd(static_cast<int>(::syscall(SYS_memfd_create, "ucrun-dmz", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC)));
     if (!fd && errno == EINVAL)
         fd.reset(static_cast<int>(::syscall(SYS_memfd_create, "ucrun-dmz", MFD_CLOEXEC | MFD_ALLOW_SEALING)));
-    if (!fd) throw_errno("memfd_create for the exec trampoline");
+    if (!fd) {
+        int err = errno;
+        // vm.memfd_noexec 2 (Linux 6.3) forbids executable memfds: refuse
+        // to run containers rather than execute them unprotected.
+        throw SysError(std::string("memfd_create for the exec trampoline") +
+                           (err == EACCES ? " (vm.memfd_noexec is 2: executable memfds are forbidden)" : ""),
+                       err);
+    }
     if (!sys::write_all(fd.get(), {reinterpret_cast<const char*>(kDmzImage), sizeof kDmzImage}))
         throw_errno("write the exec trampoline");
     // Sealed: no process, whatever its privileges, can change it any more
@@ -45,6 +52,12 @@ void exec_through(int trampoline, const std::string& exe, const std::vector<std:
     for (const auto& s : env) envp.push_back(const_cast<char*>(s.c_str()));
     envp.push_back(nullptr);
     ::syscall(SYS_execveat, trampoline, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+}
+
+std::string trampoline_hint(int err) {
+    if (err != EACCES && err != EPERM) return "";
+    return " (ucrun executes container processes from a sealed memfd: is vm.memfd_noexec 2, or does "
+           "linux.seccomp deny execveat?)";
 }
 
 }  // namespace ucrun::proc

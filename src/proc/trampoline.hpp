@@ -56,4 +56,9 @@ Fd make_trampoline();
 void exec_through(int trampoline, const std::string& exe, const std::vector<std::string>& args,
                   const std::vector<std::string>& env);
 
+// What to add to the error of a failed exec_through: the likely causes
+// of EACCES/EPERM that are not the program's (vm.memfd_noexec=2 forbids
+// executing any memfd; a linux.seccomp filter may deny execveat).
+std::string trampoline_hint(int err);
+
 }  // namespace ucrun::proc

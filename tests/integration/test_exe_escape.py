@@ -197,3 +197,19 @@ def test_start_container_hook_goes_through_the_trampoline(ucrun, bundle, root):
         assert "No help topic" not in cp.stderr
     finally:
         ucrun("delete", "--force", "c")
+
+
+def test_no_executable_memfd_fails_closed(ucrun, bundle, root):
+    """With vm.memfd_noexec 2 (here in a pid namespace of the test's own)
+    there is no trampoline: create refuses, saying why, and leaves nothing,
+    instead of executing the container's program unprotected."""
+    b = bundle()
+    b.args("true")
+    b.write()
+    argv = ucrun.argv(["run", "-b", b, "c"])
+    script = 'echo 2 > /proc/sys/vm/memfd_noexec && exec "$@"'
+    cp = subprocess.run(["unshare", "-pf", "--mount-proc", "sh", "-c", script, "sh"] + argv,
+                        capture_output=True, text=True, timeout=30)
+    assert cp.returncode != 0, cp
+    assert "vm.memfd_noexec is 2" in cp.stderr, cp.stderr
+    assert not os.listdir(root)
