@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cgroup/devices.hpp"
+#include "oci/error.hpp"
 #include "sys/error.hpp"
 
 namespace ucrun::container {
@@ -55,12 +56,15 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
         return cg;
     }
     // A cgroup shared with other processes (another container of the same
-    // id under another --root gets the same default path) lets kill --all,
-    // pause and delete reach them. runc 1.1 warns, as here; 1.2 refuses.
+    // id under another --root gets the same default path, or a cgroupsPath
+    // naming a service's cgroup) would let kill --all, pause and the
+    // delete --force of a failed create reach them: refused, as runc 1.2
+    // does (1.1 only warned).
     if (cg->exists()) {
         if (auto n = cg->pids().size())
-            ctx.log.warn("container's cgroup is not empty: " + std::to_string(n) + " process(es) found in " +
-                         cg->path());
+            throw oci::SpecError("config.json", "linux.cgroupsPath",
+                                 "container's cgroup is not empty: " + std::to_string(n) + " process(es) found in " +
+                                     cg->path());
         if (cg->frozen()) throw Error("container's cgroup unexpectedly frozen: " + cg->path());
     }
     oci::Resources res = cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{};

@@ -774,3 +774,27 @@ def test_v2_devices_deny_by_name(v2, bundle, cid):
     b.sh("head -c 1 /dev/zero >/dev/null && echo zero-ok; echo x > /dev/null && echo null-ok")
     cp = v2("run", "-b", b, cid)
     assert cp.stdout.split() == ["null-ok"]
+
+
+@pytest.mark.ucrun_specific  # runc 1.2 refuses too; Debian's 1.1.5 only warns
+def test_populated_cgroup_refused_and_left_alone(ucrun, bundle, tmp_base, root):
+    """A cgroupsPath that already holds processes (another container's, a
+    service's) is refused, naming the field; the delete --force of that
+    failed create must not kill what lives there."""
+    name = f"/{tmp_base.name}-shared"
+    a = bundle()
+    a.linux["cgroupsPath"] = name
+    a.args("sleep", "100")
+    ucrun("run", "-d", "-b", a, "a")
+    try:
+        pid = ucrun.state("a")["pid"]
+        b = bundle()
+        b.linux["cgroupsPath"] = name
+        b.args("true")
+        cp = ucrun.fail("create", "-b", b, "b")
+        assert "config.json: linux.cgroupsPath: container's cgroup is not empty" in cp.stderr, cp.stderr
+        ucrun("delete", "--force", "b")
+        assert proc_alive(pid)
+        assert ucrun.status("a") == "running"
+    finally:
+        ucrun("delete", "--force", "a")
