@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "sys/error.hpp"
-#include "tmpdir.hpp"
+#include "helpers.hpp"
 #include "userns/allocator.hpp"
 
 using namespace ucrun;
@@ -30,19 +30,7 @@ void container_dir(const std::string& root, const std::string& id) {
 // Runs f in a child process that then exits, as `ucrun create` does.
 template <typename F>
 void in_child(F&& f) {
-    pid_t p = ::fork();
-    if (p == 0) {
-        try {
-            f();
-            ::_exit(0);
-        } catch (...) {
-            ::_exit(1);
-        }
-    }
-    int st = 0;
-    ::waitpid(p, &st, 0);
-    REQUIRE(WIFEXITED(st));
-    REQUIRE(WEXITSTATUS(st) == 0);
+    REQUIRE(in_children(1, [&](int) { f(); }));
 }
 }  // namespace
 
@@ -155,30 +143,17 @@ TEST_CASE("allocator: 8 processes allocating 8 containers each get 64 disjoint b
     std::string root = d.path + "/state";
     ::mkdir(root.c_str(), 0711);
     auto r = ranges({{100000, 64 * 4096}}, {{500000, 64 * 4096}});
-    std::vector<pid_t> kids;
-    for (int i = 0; i < 8; ++i) {
-        pid_t p = ::fork();
-        if (p == 0) {
-            try {
-                Allocator a(root);
-                for (int j = 0; j < 8; ++j) {
-                    std::string id = "c" + std::to_string(i) + "-" + std::to_string(j);
-                    ::mkdir((root + "/" + id).c_str(), 0700);
-                    a.allocate(id, r, 4096, Mode::PerContainer);
-                }
-                ::_exit(0);
-            } catch (...) {
-                ::_exit(1);
-            }
+    // Each makes the container's directory first, as create does: a child
+    // exits after its allocations, and a block without directory whose
+    // allocator is gone would be reclaimed by its siblings.
+    CHECK(in_children(8, [&](int i) {
+        Allocator a(root);
+        for (int j = 0; j < 8; ++j) {
+            std::string id = "c" + std::to_string(i) + "-" + std::to_string(j);
+            ::mkdir((root + "/" + id).c_str(), 0700);
+            a.allocate(id, r, 4096, Mode::PerContainer);
         }
-        kids.push_back(p);
-    }
-    for (pid_t p : kids) {
-        int st = 0;
-        ::waitpid(p, &st, 0);
-        CHECK(WIFEXITED(st));
-        CHECK(WEXITSTATUS(st) == 0);
-    }
+    }));
     Allocator a(root);
     std::vector<IdRange> u, g;
     for (int i = 0; i < 8; ++i)

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "sys/error.hpp"
-#include "tmpdir.hpp"
+#include "helpers.hpp"
 #include "userns/default_user.hpp"
 
 using namespace ucrun;
@@ -89,25 +89,7 @@ TEST_CASE("ensure_default_user: concurrent callers append one range, not several
     minimal_etc(d);
     d.write("etc/passwd", "root:x:0:0:root:/root:/bin/bash\nucrun:x:990:990::/nonexistent:/usr/sbin/nologin\n");
     d.write("etc/group", "root:x:0:\nucrun:x:990:\n");
-    std::vector<pid_t> kids;
-    for (int i = 0; i < 6; ++i) {
-        pid_t p = ::fork();
-        if (p == 0) {
-            try {
-                ensure_default_user(HostFiles{d.path});
-                ::_exit(0);
-            } catch (...) {
-                ::_exit(1);
-            }
-        }
-        kids.push_back(p);
-    }
-    for (pid_t p : kids) {
-        int st = 0;
-        ::waitpid(p, &st, 0);
-        CHECK(WIFEXITED(st));
-        CHECK(WEXITSTATUS(st) == 0);
-    }
+    CHECK(in_children(6, [&](int) { ensure_default_user(HostFiles{d.path}); }));
     CHECK(d.read("etc/subuid") == "ucrun:131072:16777216\n");
     CHECK(d.read("etc/subgid") == "ucrun:131072:16777216\n");
 }

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "sys/error.hpp"
-#include "tmpdir.hpp"
+#include "helpers.hpp"
 #include "userns/subid.hpp"
 
 using namespace ucrun;
