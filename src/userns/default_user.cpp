@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <vector>
 
@@ -154,6 +155,11 @@ void append_line(const std::string& path, const std::string& line) {
 }  // namespace
 
 Ranges ensure_default_user(const HostFiles& files, const std::string& name, uint32_t size) {
+    // The name goes to useradd's command line and into /etc: the portable
+    // user-name set (useradd(8)), so that it is never an option or a field.
+    bool ok = !name.empty() && name.size() <= 32 && name[0] != '-';
+    for (char c : name) ok = ok && (std::isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.');
+    if (!ok) throw Error("invalid user name \"" + name.substr(0, 40) + "\" for the remap user");
     ensure_entry(files.group(), name, with_prefix({"/usr/sbin/groupadd", "--system", name}, files));
     ensure_entry(files.passwd(), name,
                  with_prefix({"/usr/sbin/useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",

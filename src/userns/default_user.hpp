@@ -35,8 +35,9 @@ uint32_t range_start_above(const SubidFile& subuid, const SubidFile& subgid, uin
 // range_start_above, appended while holding shadow's own lock files
 // (<file>.lock, the link(2) protocol of shadow's commonio, so that a
 // concurrent useradd/usermod waits for us and we for it). Idempotent:
-// existing users, groups and ranges are left as they are. Returns
-// ranges_for(name).
+// existing users, groups and ranges are left as they are. `name` must be a
+// portable user name ([A-Za-z0-9_.-], not starting with '-', at most 32).
+// Returns ranges_for(name).
 Ranges ensure_default_user(const HostFiles& files = {}, const std::string& name = kDefaultUser,
                            uint32_t size = kDefaultRangeSize);
 

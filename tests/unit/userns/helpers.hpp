@@ -10,6 +10,11 @@
 #include <string>
 #include <vector>
 
+inline std::string slurp(const std::string& path) {
+    std::ifstream f(path);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
 struct TmpDir {
     std::string path;
     TmpDir() {
@@ -24,10 +29,7 @@ struct TmpDir {
         std::filesystem::create_directories(std::filesystem::path(path + "/" + rel).parent_path());
         std::ofstream(path + "/" + rel) << text;
     }
-    std::string read(const std::string& rel) const {
-        std::ifstream f(path + "/" + rel);
-        return std::string(std::istreambuf_iterator<char>(f), {});
-    }
+    std::string read(const std::string& rel) const { return slurp(path + "/" + rel); }
 };
 
 // Runs f(i) for i in [0, n) in n child processes at once, as n concurrent

@@ -32,7 +32,11 @@ TEST_CASE("range_start_above: above every range of both files, aligned, bounded"
 }
 
 TEST_CASE("ensure_default_user: creates the user, group and ranges in a temporary /etc only, idempotently") {
-    std::string real_passwd = TmpDir().read("../../etc/passwd");
+    if (::geteuid() != 0) {
+        MESSAGE("useradd --prefix needs root: skipped");
+        return;
+    }
+    std::string real_etc = slurp("/etc/passwd") + slurp("/etc/group") + slurp("/etc/subuid") + slurp("/etc/subgid");
     TmpDir d;
     minimal_etc(d);
     d.write("etc/subuid", "alice:100000:65536\n");
@@ -54,7 +58,7 @@ TEST_CASE("ensure_default_user: creates the user, group and ranges in a temporar
                                     std::to_string(find_name(gr, "ucrun")->id) +
                                     "::/nonexistent:/usr/sbin/nologin\n") != std::string::npos);
     // The host's own /etc was not touched, and no lock file is left.
-    CHECK(TmpDir().read("../../etc/passwd") == real_passwd);
+    CHECK(slurp("/etc/passwd") + slurp("/etc/group") + slurp("/etc/subuid") + slurp("/etc/subgid") == real_etc);
     CHECK(::access((d.path + "/etc/subuid.lock").c_str(), F_OK) != 0);
     CHECK(::access((d.path + "/etc/subgid.lock").c_str(), F_OK) != 0);
 
@@ -82,6 +86,15 @@ TEST_CASE("ensure_default_user: a range in one file only, by uid, gets the other
     CHECK(d.read("etc/subgid") == "ucrun:327680:16777216\n");
     CHECK(r.uids == std::vector<IdRange>{{200000, 65536}});
     CHECK(r.gids == std::vector<IdRange>{{327680, 16777216}});
+}
+
+TEST_CASE("ensure_default_user: a name that useradd would take for an option is refused") {
+    TmpDir d;
+    minimal_etc(d);
+    CHECK_THROWS_WITH_AS(ensure_default_user(HostFiles{d.path}, "--help"), doctest::Contains("invalid user name"),
+                         Error);
+    CHECK_THROWS_WITH_AS(ensure_default_user(HostFiles{d.path}, "a b"), doctest::Contains("invalid user name"), Error);
+    CHECK(d.read("etc/passwd") == "root:x:0:0:root:/root:/bin/bash\n");
 }
 
 TEST_CASE("ensure_default_user: concurrent callers append one range, not several") {
