@@ -161,9 +161,18 @@ Block Allocator::allocate(const std::string& id, const Ranges& ranges, uint32_t 
     Fd lock = lock_registry(root_, dir_);
     Registry reg = load(file_);
     if (auto it = reg.find(id); it != reg.end()) {
-        const Entry& e = it->second;
-        if (e.mode == mode && e.user == ranges.user && (mode == Mode::Shared || e.block.uid.count == size))
+        Entry& e = it->second;
+        if (e.mode == mode && e.user == ranges.user && (mode == Mode::Shared || e.block.uid.count == size)) {
+            // A create retried after a crash takes the block over: with the
+            // dead allocator's pid, it would be reclaimable until our
+            // directory exists, and handed to another container meanwhile.
+            if (reclaimable(root_, id, e.pid, e.start_time)) {
+                e.pid = ::getpid();
+                e.start_time = state::process_start_time(e.pid);
+                sys::write_file_atomic(file_, dump(reg), 0600);
+            }
             return e.block;
+        }
         throw Error("userns: container " + id + " already has a " + mode_name(e.mode) + " block of " +
                     std::to_string(e.block.uid.count) + " ids of user " + e.user + " (" + file_ + ")");
     }

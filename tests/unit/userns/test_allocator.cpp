@@ -122,6 +122,20 @@ TEST_CASE("allocator: recovery after a crash between allocate and create, and af
     CHECK(a.find("y"));
 }
 
+TEST_CASE("allocator: a create retried after a crash takes its block over") {
+    TmpDir d;
+    std::string root = d.path + "/state";
+    Allocator a(root);
+    auto r = ranges({{100000, 1000}}, {{100000, 1000}});
+    in_child([&] { a.allocate("retried", r, 1000, Mode::PerContainer); });  // then crashed
+    // The retry (this process, alive, no directory yet) gets the same block...
+    CHECK(a.allocate("retried", r, 1000, Mode::PerContainer) == Block{{100000, 1000}, {100000, 1000}});
+    // ...and another create cannot reclaim it meanwhile.
+    CHECK_FALSE(in_children(1, [&](int) { a.allocate("other", r, 1000, Mode::PerContainer); }));
+    CHECK(a.find("retried"));
+    CHECK_FALSE(a.find("other"));
+}
+
 TEST_CASE("allocator: a corrupt registry is refused, naming the file") {
     TmpDir d;
     Allocator a(d.path);
