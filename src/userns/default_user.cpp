@@ -17,14 +17,15 @@
 
 namespace ucrun::userns {
 
-uint32_t range_start_above(const SubidFile& subuid, const SubidFile& subgid, uint32_t size) {
-    uint64_t top = kMinStart;
+uint32_t range_start_above(const SubidFile& subuid, const SubidFile& subgid, uint32_t size, uint64_t floor) {
+    uint64_t top = std::max<uint64_t>(kMinStart, floor);
     for (const auto* f : {&subuid, &subgid})
         for (const auto& e : f->entries) top = std::max(top, e.range.end());
     uint64_t start = (top + kRangeAlign - 1) / kRangeAlign * kRangeAlign;
     if (size == 0 || start + size > kIdLimit)
         throw Error("no room for " + std::to_string(size) + " subordinate ids above " + std::to_string(top) +
-                    " (the end of the highest range in the subuid and subgid files) below 4294967295");
+                    " (the end of the highest range in the subuid and subgid files, or the highest account id)"
+                    " below 4294967295");
     return uint32_t(start);
 }
 
@@ -178,7 +179,11 @@ Ranges ensure_default_user(const HostFiles& files, const std::string& name, uint
         bool need_u = !has_range(su, name, uid);
         bool need_g = !has_range(sg, name, uid);
         if (need_u || need_g) {
-            std::string line = name + ":" + std::to_string(range_start_above(su, sg, size)) + ":" +
+            // Above every account too: ranges_for refuses a range holding one.
+            uint64_t floor = 0;
+            for (const auto& db : {read_id_db(files.passwd()), read_id_db(files.group())})
+                for (const auto& e : db) floor = std::max<uint64_t>(floor, uint64_t(e.id) + 1);
+            std::string line = name + ":" + std::to_string(range_start_above(su, sg, size, floor)) + ":" +
                                std::to_string(size);
             if (need_u) append_line(files.subuid(), line);
             if (need_g) append_line(files.subgid(), line);

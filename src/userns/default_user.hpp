@@ -23,10 +23,11 @@ inline constexpr uint32_t kRangeAlign = 65536;
 inline constexpr uint32_t kMinStart = 100000;
 
 // Where a new range of `size` ids goes: above the end of every range in
-// both files (whoever owns it), rounded up to kRangeAlign, at least
-// kMinStart. Throws ucrun::Error naming the files when it does not fit
-// below 2^32 - 1. Pure.
-uint32_t range_start_above(const SubidFile& subuid, const SubidFile& subgid, uint32_t size);
+// both files (whoever owns it) and at or above `floor` (one past the
+// highest account id of passwd and group), rounded up to kRangeAlign, at
+// least kMinStart. Throws ucrun::Error when it does not fit below
+// 2^32 - 1. Pure.
+uint32_t range_start_above(const SubidFile& subuid, const SubidFile& subgid, uint32_t size, uint64_t floor = 0);
 
 // Makes sure user `name` and its group exist (groupadd/useradd --system
 // from Debian's passwd package, with --prefix when files.prefix is set:

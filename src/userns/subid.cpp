@@ -133,8 +133,8 @@ namespace {
 
 // The ranges in `file` owned by `who` (a name or a numeric id), resolved
 // through `db` so that either spelling in the file matches.
-std::vector<IdRange> owned(const SubidFile& file, const std::vector<DbEntry>& db, const std::string& who,
-                           std::string& name) {
+std::vector<const SubidEntry*> owned(const SubidFile& file, const std::vector<DbEntry>& db, const std::string& who,
+                                     std::string& name) {
     std::optional<uint32_t> id = parse_id(who);
     name = who;
     if (id) {
@@ -142,10 +142,28 @@ std::vector<IdRange> owned(const SubidFile& file, const std::vector<DbEntry>& db
     } else if (auto* e = find_name(db, who)) {
         id = e->id;
     }
-    std::vector<IdRange> out;
+    std::vector<const SubidEntry*> out;
     for (const auto& e : file.entries) {
         bool match = e.owner == name || (id && parse_id(e.owner) == id);
-        if (match) out.push_back(e.range);
+        if (match) out.push_back(&e);
+    }
+    return out;
+}
+
+// The ranges of `entries`, refusing one that holds the id of an account of
+// `db` (passwd for uids, group for gids): container root mapped onto a
+// real user (a typo like "ucrun:1000:65536") would own that user's files.
+std::vector<IdRange> checked(const std::vector<const SubidEntry*>& entries, const std::vector<DbEntry>& db,
+                             const std::string& path, const char* kind) {
+    std::vector<IdRange> out;
+    for (const auto* e : entries) {
+        for (const auto& acct : db)
+            if (acct.id >= e->range.start && acct.id < e->range.end())
+                throw Error(path + ":" + std::to_string(e->line) + ": subordinate range " +
+                            std::to_string(e->range.start) + "-" + std::to_string(e->range.end() - 1) + " of " +
+                            e->owner + " holds " + kind + " " + std::to_string(acct.id) + " of " + acct.name +
+                            ": a remapped container would own its files");
+        out.push_back(e->range);
     }
     return out;
 }
@@ -167,13 +185,16 @@ Ranges ranges_for(const std::string& user, const std::string& group, const HostF
     SubidFile su = read_subid(r.subuid);
     SubidFile sg = read_subid(r.subgid);
     auto passwd = read_id_db(files.passwd());
-    r.uids = owned(su, passwd, user, r.user);
+    auto groups = read_id_db(files.group());
+    auto u = owned(su, passwd, user, r.user);
     // Without a group, subgid entries belong to the user, numeric ones by
     // uid, as shadow's newgidmap reads them; with one, to that group
     // (dockerd's USER:GROUP).
-    r.gids = group.empty() ? owned(sg, passwd, user, r.group) : owned(sg, read_id_db(files.group()), group, r.group);
-    if (r.uids.empty()) throw Error(no_range("uid", "user " + r.user, r.subuid, su));
-    if (r.gids.empty()) throw Error(no_range("gid", "group " + r.group, r.subgid, sg));
+    auto g = group.empty() ? owned(sg, passwd, user, r.group) : owned(sg, groups, group, r.group);
+    if (u.empty()) throw Error(no_range("uid", "user " + r.user, r.subuid, su));
+    if (g.empty()) throw Error(no_range("gid", "group " + r.group, r.subgid, sg));
+    r.uids = checked(u, passwd, r.subuid, "uid");
+    r.gids = checked(g, groups, r.subgid, "gid");
     return r;
 }
 

@@ -93,7 +93,10 @@ struct Ranges {
 // both belong to user ucrun with uid 999 (without `group`, numeric subgid
 // owners are uids, as shadow's newgidmap reads them). A name unknown to
 // passwd/group is still looked up by name. Throws ucrun::Error naming the
-// user and the files (with their skipped lines) when either side is empty.
+// user and the files (with their skipped lines) when either side is empty,
+// and naming the file and line of a range that holds the id of an account
+// of passwd (uids) or group (gids): mapping container root onto a real
+// user would give the container that user's files.
 Ranges ranges_for(const std::string& user, const std::string& group = {}, const HostFiles& files = {});
 
 }  // namespace ucrun::userns

@@ -26,6 +26,7 @@ TEST_CASE("range_start_above: above every range of both files, aligned, bounded"
     auto g = parse_subid("c:1000000:65536\n", "g");
     CHECK(range_start_above(u, none, 65536) == 720896);     // 700001 -> 11 * 65536
     CHECK(range_start_above(u, g, 65536) == 1114112);       // 1065536 -> 17 * 65536
+    CHECK(range_start_above(u, g, 65536, 2000001) == 2031616);  // an account id 2000000 -> 31 * 65536
     auto top = parse_subid("x:4278190080:1\n", "u");         // 0xFF000000
     CHECK_THROWS_WITH_AS(range_start_above(top, none, 1u << 24), doctest::Contains("no room for 16777216"), Error);
     CHECK(range_start_above(top, none, 65536) == 4278255616u);
@@ -82,10 +83,21 @@ TEST_CASE("ensure_default_user: a range in one file only, by uid, gets the other
     d.write("etc/subgid.lock", std::to_string(dead));
 
     Ranges r = ensure_default_user(HostFiles{d.path});
-    CHECK(d.read("etc/subuid") == "990:200000:65536\n");
+    CHECK(d.read("etc/subuid") == "990:200000:65536\n");  // left as it is
     CHECK(d.read("etc/subgid") == "ucrun:327680:16777216\n");
     CHECK(r.uids == std::vector<IdRange>{{200000, 65536}});
     CHECK(r.gids == std::vector<IdRange>{{327680, 16777216}});
+}
+
+TEST_CASE("ensure_default_user: the new range is placed above every account id too") {
+    TmpDir d;
+    minimal_etc(d);
+    d.write("etc/passwd", "root:x:0:0:root:/root:/bin/bash\nucrun:x:990:990::/nonexistent:/usr/sbin/nologin\n"
+                          "ldapish:x:3000000:3000000::/home/l:/bin/sh\n");
+    d.write("etc/group", "root:x:0:\nucrun:x:990:\nbig:x:5000000:\n");
+    Ranges r = ensure_default_user(HostFiles{d.path});
+    CHECK(r.uids == std::vector<IdRange>{{5046272, kDefaultRangeSize}});  // 5000001 -> 77 * 65536
+    CHECK(r.gids == r.uids);
 }
 
 TEST_CASE("ensure_default_user: a name that useradd would take for an option is refused") {

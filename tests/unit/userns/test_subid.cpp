@@ -134,6 +134,17 @@ TEST_CASE("ranges_for: by name, by uid, both spellings in the files, groups") {
     }
     CHECK_THROWS_WITH_AS(ranges_for("ucrun", {}, h),
                          doctest::Contains("no subordinate gid range for group ucrun"), Error);
+    // A range over a real account is refused, naming file and line.
+    d.write("etc/subuid", "ucrun:200000:65536\nucrun:900:65536\n");
+    d.write("etc/subgid", "ucrun:200000:65536\n");
+    CHECK_THROWS_WITH_AS(ranges_for("ucrun", {}, h),
+                         doctest::Contains("subuid:2: subordinate range 900-66435 of ucrun holds uid 999 of ucrun"),
+                         Error);
+    d.write("etc/subuid", "ucrun:200000:65536\n");
+    d.write("etc/subgid", "ucrun:1:994\n");
+    CHECK(ranges_for("ucrun", {}, h).gids == std::vector<IdRange>{{1, 994}});  // ends just below gid 995
+    d.write("etc/subgid", "ucrun:1:995\n");
+    CHECK_THROWS_WITH_AS(ranges_for("ucrun", {}, h), doctest::Contains("subgid:1: subordinate range 1-995 of ucrun holds gid 995 of ucrun"), Error);
     // Absent files: no ranges, no crash.
     CHECK_THROWS_AS(ranges_for("ucrun", {}, HostFiles{d.path + "/none"}), Error);
 }
