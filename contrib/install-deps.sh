@@ -4,6 +4,9 @@ set -euo pipefail
 pkgs=(meson ninja-build pkg-config g++ git
       nlohmann-json3-dev libyaml-cpp-dev libseccomp-dev libmount-dev doctest-dev
       busybox-static python3 python3-pytest python3-jsonschema iproute2 time util-linux procps)
+# useradd/groupadd, run to create the `ucrun` remap user (src/userns/default_user.cpp);
+# "required" priority in Debian, named so that a minimal image does not lack it.
+pkgs+=(passwd)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
