@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <set>
+#include <vector>
 
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
@@ -111,12 +113,18 @@ ConfigChoice choose_config(const std::optional<std::string>& flag, const char* e
 
 RuntimeConfig parse_runtime_config(std::string_view text, const std::string& path) {
     Where where(path);
-    YAML::Node root;
+    std::vector<YAML::Node> docs;
     try {
-        root = YAML::Load(std::string(text));
+        docs = YAML::LoadAll(std::string(text));
+    } catch (const YAML::DeepRecursion& e) {
+        where.fail(e.mark, "", "malformed YAML: nested too deeply");
     } catch (const YAML::Exception& e) {
         where.fail(e.mark, "", "malformed YAML: " + e.msg);
     }
+    // YAML::Load would read the first document and drop the others
+    // unseen: settings in a second one would look applied and not be.
+    if (docs.size() > 1) where.fail(docs[1].Mark(), "", "more than one YAML document");
+    YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
     RuntimeConfig cfg;
     cfg.path = path;
     if (root.IsNull()) return cfg;  // an empty file: the defaults

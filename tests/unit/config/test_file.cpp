@@ -124,4 +124,11 @@ TEST_CASE("malformed YAML names the file and the line") {
     CHECK(e.starts_with(kPath + ":3: malformed YAML"));
     e = error_of("userns:\n  remap: *nowhere\n");  // an alias to no anchor
     CHECK(e.starts_with(kPath + ":2: malformed YAML"));
+    // yaml-cpp's depth guard, not a stack overflow
+    CHECK(error_of("userns: " + std::string(5000, '[')) == kPath + ":1: malformed YAML: nested too deeply");
+}
+
+TEST_CASE("a second YAML document is refused, not ignored") {
+    CHECK(error_of("userns:\n  size: 5\n---\nuserns:\n  size: 7\n") == kPath + ":4: more than one YAML document");
+    CHECK(parse("---\nuserns:\n  size: 5\n...\n").userns.size == 5);  // one document, with its markers
 }
