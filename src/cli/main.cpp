@@ -3,11 +3,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/command.hpp"
 #include "config.h"
+#include "config/flags.hpp"
+#include "config/runtime_config.hpp"
 #include "oci/error.hpp"
 #include "state/store.hpp"
 #include "sys/error.hpp"
@@ -28,6 +31,11 @@ const std::vector<cli::FlagSpec> kGlobal = {
     {"rootless", "", true, "accepted for compatibility: true, false or auto"},
     {"criu", "", true, "accepted for compatibility"},
     {"allow-host-root-mapping", "", false, "allow user namespace mappings that map host root (id 0)"},
+    {"config", "", true, "runtime configuration file (default: $UCRUN_CONFIG, else /etc/ucrun/ucrun.yaml if present)"},
+    {"userns-remap", "", true, "user namespace remapping: off, default or USER[:GROUP] (overrides the file)"},
+    {"userns-allocation", "", true, "per-container or shared (overrides the file)"},
+    {"userns-size", "", true, "ids per container user namespace (overrides the file)"},
+    {"userns-allow-host", "", true, "true or false: may a container opt out of the remap (overrides the file)"},
     {"version", "v", false, "print the version"},
     {"help", "h", false, "show help"},
 };
@@ -48,6 +56,26 @@ std::string main_help() {
         s += left + c.description + "\n";
     }
     return s;
+}
+
+std::optional<std::string> flag_value(const cli::Parsed& g, const std::string& name) {
+    if (!g.has(name)) return std::nullopt;
+    return g.get(name);
+}
+
+// The file (--config, UCRUN_CONFIG or the default, which may be absent),
+// then the --userns-* flags over it.
+void load_config(Context& ctx, const cli::Parsed& g) {
+    auto choice = config::choose_config(flag_value(g, "config"), std::getenv("UCRUN_CONFIG"));
+    ctx.config = config::load_runtime_config(choice.path, choice.required);
+    config::apply_userns_flags(ctx.config.userns, {flag_value(g, "userns-remap"), flag_value(g, "userns-allocation"),
+                                                   flag_value(g, "userns-size"), flag_value(g, "userns-allow-host")});
+    if (!ctx.log.debug_enabled()) return;
+    const auto& u = ctx.config.userns;
+    ctx.log.debug((ctx.config.path.empty() ? "config file: none (" + choice.path + " absent)"
+                                           : "config file: " + ctx.config.path + " (from " + choice.source + ")") +
+                  "; userns: remap=" + config::remap_text(u) + " allocation=" + config::allocation_text(u.allocation) +
+                  " size=" + std::to_string(u.size) + " allow-host=" + (u.allow_host ? "true" : "false"));
 }
 
 }  // namespace
@@ -83,6 +111,12 @@ int main(int argc, char** argv) {
         ctx.log.open(g.get("log"), fmt == "json", ctx.debug);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ucrun: %s\n", e.what());
+        return 1;
+    }
+    try {
+        load_config(ctx, g);
+    } catch (const std::exception& e) {
+        ctx.log.error(e.what());
         return 1;
     }
 

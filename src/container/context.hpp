@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "config/runtime_config.hpp"
 #include "log/log.hpp"
 
 namespace ucrun {
@@ -16,6 +17,9 @@ struct Context {
     // --allow-host-root-mapping: the operator's opt-in to user namespace
     // mappings that contain host id 0 (oci::check_host_root_mapping).
     bool allow_host_root_mapping = false;
+    // The runtime configuration file with the --userns-* flags applied
+    // (config/runtime_config.hpp); path empty when no file was read.
+    config::RuntimeConfig config;
     Logger log;
 };
 
