@@ -45,7 +45,15 @@ namespace {
 std::string at(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
 // A finding and how bad it is within its severity (lower is worse), so that
-// `/` comes before `/home` among the high ones.
+// `/` comes before `/home` among the high ones. Within a severity the order
+// is that of ucrun-check(8): an rbind of / first, then the user namespace,
+// host binds (worst path first), capabilities, namespaces, devices, the rest.
+constexpr int kRankRootRbind = -1;
+constexpr int kRankUserns = 0;
+constexpr int kRankMounts = 10;
+constexpr int kRankCaps = 40;
+constexpr int kRankNamespaces = 60;
+constexpr int kRankDevices = 70;
 struct Ranked {
     Finding f;
     int rank;
@@ -113,7 +121,8 @@ private:
             add(Severity::high, "no-userns", path,
                 path == "linux.namespaces"
                     ? "no user namespace: container root is host root"
-                    : "joins the host's user namespace: container root is host root");
+                    : "joins the host's user namespace: container root is host root",
+                kRankUserns);
             userns_ = false;
             // REMAP HOOK (issue 12 item 3): when the runtime's remap policy is
             // on, it injects a user namespace here; the policy adds a finding
@@ -134,7 +143,7 @@ private:
             for (size_t i = 0; i < maps.size(); ++i)
                 if (maps[i].hostID == 0 && maps[i].size > 0)  // [hostID, hostID + size) contains 0
                     add(Severity::high, "host-root-mapped", at(path, i),
-                        std::string("maps host root (") + kind + " 0) into the user namespace");
+                        std::string("maps host root (") + kind + " 0) into the user namespace", kRankUserns + 1);
         };
         check(linux_->uidMappings, "linux.uidMappings", "uid");
         check(linux_->gidMappings, "linux.gidMappings", "gid");
@@ -201,18 +210,19 @@ private:
                 if (src == "/" && o.recursive) {
                     add(Severity::high, "host-root-rbind", path,
                         shown + " rbind-mounted " + how + " from the host: every host filesystem is in the container",
-                        -1);
+                        kRankRootRbind);
                     continue;
                 }
                 add(ro ? s.ro : s.rw, ro ? "host-path-ro" : "host-path-rw", path,
-                    shown + " bind-mounted " + how + " from the host (" + s.what + ")", static_cast<int>(k));
+                    shown + " bind-mounted " + how + " from the host (" + s.what + ")", kRankMounts + static_cast<int>(k));
             }
             if (!judged && hp && hp->kind == HostPath::Kind::device)
                 add(ro ? Severity::medium : Severity::high, ro ? "host-device-ro" : "host-device-rw", path,
-                    shown + " (a host device node) bind-mounted " + how, 10);
+                    shown + " (a host device node) bind-mounted " + how, kRankMounts + 10);
             else if (!judged && hp && hp->kind == HostPath::Kind::socket)
                 add(Severity::medium, "host-socket", path,
-                    shown + " (a host unix socket) bind-mounted: read-only does not stop connect(2)", 20);
+                    shown + " (a host unix socket) bind-mounted: read-only does not stop connect(2)",
+                    kRankMounts + 20);
         }
     }
 
@@ -233,7 +243,7 @@ private:
         };
         for (const auto& k : kinds) {
             std::string path;
-            if (host_ns(k.type, &path)) add(k.s, std::string("host-") + k.type + "-ns", path, k.why);
+            if (host_ns(k.type, &path)) add(k.s, std::string("host-") + k.type + "-ns", path, k.why, kRankNamespaces);
         }
     }
 
@@ -309,7 +319,7 @@ private:
             add(s, "dangerous-cap", first,
                 std::string(d.name) + " in " + in + ": " + why +
                     (userns_ ? " (confined to the container's user namespace)" : ""),
-                static_cast<int>(k));
+                kRankCaps + static_cast<int>(k));
         }
     }
 
@@ -324,7 +334,8 @@ private:
                 if (!d.allow || (d.type && *d.type != "a") || d.major || d.minor) continue;
                 if (!all_devices_allowed()) break;  // a later deny-all undoes it
                 add(Severity::high, "devices-allow-all", at("linux.resources.devices", i),
-                    "the device cgroup allows every device (read, write and mknod of host disks and memory)");
+                    "the device cgroup allows every device (read, write and mknod of host disks and memory)",
+                    kRankDevices);
             }
         }
         for (size_t i = 0; i < linux_->devices.size(); ++i) {

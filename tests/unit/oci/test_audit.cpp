@@ -248,3 +248,19 @@ TEST_CASE("fold_path") {
     CHECK(fold_path("//") == "/");
     CHECK(fold_path("rel/x/..") == "/rel");
 }
+
+TEST_CASE("within a severity: rbind of /, user namespace, host binds, capabilities, namespaces") {
+    json j = hardened();
+    j["linux"]["namespaces"] = json::parse(R"([{"type": "mount"}, {"type": "network"}])");
+    j["linux"].erase("uidMappings");
+    j["linux"].erase("gidMappings");
+    j["process"]["capabilities"]["bounding"] = {"CAP_SYS_ADMIN"};
+    j["mounts"] = json::array({bind("/etc")});
+    auto fs = run(j);
+    std::vector<std::string> high;
+    for (const auto& f : fs)
+        if (f.severity == Severity::high) high.push_back(f.id);
+    CHECK(high == std::vector<std::string>{"no-userns", "host-path-rw", "dangerous-cap", "host-pid-ns"});
+    j["mounts"].push_back(bind("/", false, "rbind"));
+    CHECK(run(j).at(0).id == "host-root-rbind");
+}
