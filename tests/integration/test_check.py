@@ -12,6 +12,8 @@ import os
 
 import pytest
 
+from support import REPO
+
 EXIT_OK, EXIT_HIGH, EXIT_ERROR = 0, 1, 2
 
 
@@ -210,3 +212,13 @@ def test_missing_config_exit_2(ucrun, root, bundle):
     b.config = None
     cp = check(ucrun, root, b)
     assert cp.returncode == EXIT_ERROR and "config.json" in cp.stderr
+
+
+def test_help_man_and_completions_know_check(ucrun):
+    assert any(line.split()[:1] == ["check"] for line in ucrun("--help").stdout.splitlines())
+    assert "--format" in ucrun("check", "--help").stdout
+    assert (REPO / "man" / "ucrun-check.8").is_file()
+    assert "\n.B check\n" in (REPO / "man" / "ucrun.8").read_text()
+    bash = (REPO / "contrib" / "completions" / "bash" / "ucrun").read_text()
+    assert " check\"" in bash and "check)" in bash
+    assert "'check:" in (REPO / "contrib" / "completions" / "zsh" / "_ucrun").read_text()
