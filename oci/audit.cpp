@@ -175,6 +175,10 @@ private:
             {"/boot", false, Severity::high, Severity::low, "the host's kernel and boot loader"},
             {"/root", false, Severity::high, Severity::medium, "root's home directory"},
             {"/home", false, Severity::medium, Severity::low, "users' home directories"},
+            {"/var/lib/docker", false, Severity::high, Severity::medium, "container engine state"},
+            {"/var/lib/containerd", false, Severity::high, Severity::medium, "container engine state"},
+            {"/var/lib/containers", false, Severity::high, Severity::medium, "container engine state"},
+            {"/var/lib/kubelet", false, Severity::high, Severity::medium, "kubelet state and secrets"},
             {"/var/lib", false, Severity::medium, Severity::low, "host service state"},
         };
         return list;
@@ -205,7 +209,10 @@ private:
             bool judged = false;
             for (size_t k = 0; k < list.size() && !judged; ++k) {
                 const Sensitive& s = list[k];
-                if (!under(src, s.prefix, s.exact)) continue;
+                // A bind of /run holds the engine sockets below it as much as
+                // a bind of the socket itself: a parent counts as its child.
+                const bool parent = src != "/" && under(s.prefix, src, false);
+                if (!parent && !under(src, s.prefix, s.exact)) continue;
                 judged = true;
                 if (src == "/" && o.recursive) {
                     add(Severity::high, "host-root-rbind", path,
@@ -214,7 +221,9 @@ private:
                     continue;
                 }
                 add(ro ? s.ro : s.rw, ro ? "host-path-ro" : "host-path-rw", path,
-                    shown + " bind-mounted " + how + " from the host (" + s.what + ")", kRankMounts + static_cast<int>(k));
+                    shown + " bind-mounted " + how + " from the host (" + (parent && src != s.prefix ? "contains " : "") +
+                        s.what + ")",
+                    kRankMounts + static_cast<int>(k));
             }
             if (!judged && hp && hp->kind == HostPath::Kind::device)
                 add(ro ? Severity::medium : Severity::high, ro ? "host-device-ro" : "host-device-rw", path,
@@ -222,7 +231,7 @@ private:
             else if (!judged && hp && hp->kind == HostPath::Kind::socket)
                 add(Severity::medium, "host-socket", path,
                     shown + " (a host unix socket) bind-mounted: read-only does not stop connect(2)",
-                    kRankMounts + 20);
+                    kRankMounts + 29);
         }
     }
 

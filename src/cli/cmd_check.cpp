@@ -69,7 +69,9 @@ std::string json_report(const std::vector<Finding>& fs) {
     doc["summary"] = {{"high", counts[Severity::high]},     {"medium", counts[Severity::medium]},
                       {"low", counts[Severity::low]},       {"info", counts[Severity::info]},
                       {"total", fs.size()},                 {"text", line}};
-    return doc.dump(2) + "\n";
+    // A bind source may resolve through a symlink to a name that is not
+    // UTF-8: replace those bytes rather than fail the report.
+    return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 int run(Context& ctx, const Parsed& p) {

@@ -222,3 +222,19 @@ def test_help_man_and_completions_know_check(ucrun):
     bash = (REPO / "contrib" / "completions" / "bash" / "ucrun").read_text()
     assert " check\"" in bash and "check)" in bash
     assert "'check:" in (REPO / "contrib" / "completions" / "zsh" / "_ucrun").read_text()
+
+
+def test_source_resolving_to_a_name_that_is_not_utf8(ucrun, root, bundle, tmp_base):
+    """config.json is UTF-8, but a symlink in it may lead anywhere: the JSON
+    report replaces what is not UTF-8 instead of failing, and no control
+    byte of the name reaches a terminal."""
+    target = os.fsencode(tmp_base) + b"/null-\xff\x1b[31m"
+    os.mknod(target, 0o600 | 0o020000, os.makedev(1, 3))
+    os.symlink(target, tmp_base / "odd")
+    b = hardened(bundle)
+    b.add_mount("/odd", "bind", tmp_base / "odd", ["bind"])
+    status, doc, text = report(ucrun, root, b)
+    assert status == EXIT_HIGH
+    f = finding(doc, "host-device-rw")
+    assert "null-\ufffd\\x1b[31m" in f["message"], f
+    assert "\x1b" not in text

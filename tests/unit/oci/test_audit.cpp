@@ -264,3 +264,15 @@ TEST_CASE("within a severity: rbind of /, user namespace, host binds, capabiliti
     j["mounts"].push_back(bind("/", false, "rbind"));
     CHECK(run(j).at(0).id == "host-root-rbind");
 }
+
+TEST_CASE("a parent of a sensitive path counts as it: /run holds the engine sockets") {
+    json j = hardened();
+    j["mounts"] = json::array({bind("/run", true), bind("/var/lib/docker/overlay2"), bind("/srv/x")});
+    auto fs = run(j);
+    auto run_ = find(fs, "host-path-ro", "mounts[0]");
+    REQUIRE(run_);
+    CHECK(run_->severity == Severity::high);
+    CHECK(run_->message.find("contains the docker engine socket") != std::string::npos);
+    CHECK(find(fs, "host-path-rw", "mounts[1]")->severity == Severity::high);
+    CHECK_FALSE(find(fs, "host-path-rw", "mounts[2]"));  // nothing sensitive in or below it
+}
