@@ -124,10 +124,11 @@ private:
                     : "joins the host's user namespace: container root is host root",
                 kRankUserns);
             userns_ = false;
-            // REMAP HOOK (issue 12 item 3): when the runtime's remap policy is
-            // on, it injects a user namespace here; the policy adds a finding
-            // saying which uidMappings/gidMappings it would inject (and lowers
-            // this one) once it exists. Until then only config.json counts.
+            // REMAP HOOK (issue 12 item 3): with the runtime's remap policy on,
+            // create injects a user namespace into exactly this config. The
+            // analysis stays config-only; the policy's own finding (which
+            // mappings it would inject) is added where the command knows the
+            // policy: the REMAP HOOK in src/cli/cmd_check.cpp.
             return;
         }
         const Namespace* u = ns("user");
