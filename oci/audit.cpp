@@ -203,8 +203,8 @@ private:
                                      ? &*host_.mount_sources[i]
                                      : nullptr;
             const std::string src = hp ? hp->resolved : fold_path(*m.source);
-            const std::string shown = src == fold_path(*m.source) ? excerpt(src)
-                                                                  : excerpt(*m.source) + " (" + excerpt(src) + ")";
+            // The source as written, and where it leads when that differs.
+            const std::string shown = src == *m.source ? excerpt(src) : excerpt(*m.source) + " (" + excerpt(src) + ")";
             const char* how = ro ? "read-only" : "read-write";
             const auto& list = sensitive();
             bool judged = false;

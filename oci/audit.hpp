@@ -26,15 +26,17 @@ struct Finding {
 
 // What a bind source is on the host, after following symlinks and "..".
 struct HostPath {
-    enum class Kind { directory, file, device, socket, other };
-    std::string resolved;  // absolute, no symlinks, no "." or ".." components
+    enum class Kind { directory, file, device, socket, other, missing };
+    // Absolute, no symlinks, no "." or ".." components; for a source that
+    // does not exist, its longest existing part resolved plus the rest.
+    std::string resolved;
     Kind kind = Kind::other;
 };
 
 struct HostFacts {
     // Indexed like Config::mounts: the host's view of each bind source, or
-    // nullopt when the mount is no bind or its source does not resolve (then
-    // the source is judged by its text with "." and ".." folded).
+    // nullopt when the mount is no bind or nothing is known (then the source
+    // is judged by its text with "." and ".." folded).
     std::vector<std::optional<HostPath>> mount_sources;
     // Indexed like linux.namespaces: true when the entry's path is one of the
     // host's own namespaces (joining it is the same as not unsharing).

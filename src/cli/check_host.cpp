@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <climits>
 #include <cstdlib>
 #include <memory>
 
@@ -15,19 +14,43 @@ namespace {
 
 using oci::audit::HostPath;
 
-std::optional<HostPath> resolve(const std::string& source, const std::string& bundle) {
-    const std::string path = source.empty() || source[0] != '/' ? bundle + "/" + source : source;
-    // realpath follows every symlink and "..", as the bind mount would.
+std::optional<std::string> real_path(const std::string& path) {
     std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
     if (!real) return std::nullopt;
+    return std::string(real.get());
+}
+
+// realpath(3) follows every symlink and "..", in order, as the bind mount
+// would. A source that does not exist cannot be mounted, but is still judged
+// where it points: its longest existing part resolved, plus the rest.
+std::string resolve_existing(const std::string& path) {
+    if (auto real = real_path(path)) return *real;
+    std::string head = oci::audit::fold_path(path), tail;
+    for (;;) {
+        if (auto real = real_path(head)) return oci::audit::fold_path(*real + tail);
+        if (head == "/") return oci::audit::fold_path(tail);  // realpath("/") fails: nothing resolves
+        size_t slash = head.rfind('/');
+        tail = head.substr(slash) + tail;
+        head = slash == 0 ? "/" : head.substr(0, slash);
+    }
+}
+
+HostPath resolve(const std::string& source, const std::string& bundle) {
+    // config.md: a relative bind source is relative to the bundle (runc).
+    const std::string path = source.empty() || source[0] != '/' ? bundle + "/" + source : source;
     HostPath hp;
-    hp.resolved = real.get();
+    hp.resolved = resolve_existing(path);
     struct stat st {};
-    if (::stat(real.get(), &st) == 0) {
-        if (S_ISDIR(st.st_mode)) hp.kind = HostPath::Kind::directory;
-        else if (S_ISREG(st.st_mode)) hp.kind = HostPath::Kind::file;
-        else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) hp.kind = HostPath::Kind::device;
-        else if (S_ISSOCK(st.st_mode)) hp.kind = HostPath::Kind::socket;
+    if (::stat(hp.resolved.c_str(), &st) != 0) {
+        hp.kind = HostPath::Kind::missing;
+    } else if (S_ISDIR(st.st_mode)) {
+        hp.kind = HostPath::Kind::directory;
+    } else if (S_ISREG(st.st_mode)) {
+        hp.kind = HostPath::Kind::file;
+    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+        hp.kind = HostPath::Kind::device;
+    } else if (S_ISSOCK(st.st_mode)) {
+        hp.kind = HostPath::Kind::socket;
     }
     return hp;
 }
@@ -48,16 +71,17 @@ bool same_file(const std::string& a, const std::string& b) {
 }  // namespace
 
 std::string real_bundle(const std::string& dir) {
-    char buf[PATH_MAX];
-    if (!::realpath(dir.c_str(), buf)) throw_errno("bundle " + dir);
-    return buf;
+    auto real = real_path(dir);
+    if (!real) throw_errno("bundle " + dir);
+    return *real;
 }
 
 oci::audit::HostFacts host_facts(const oci::Config& cfg, const std::string& bundle) {
     oci::audit::HostFacts facts;
     for (const auto& m : cfg.mounts)
-        facts.mount_sources.push_back(oci::is_bind_mount(m) && m.source ? resolve(*m.source, bundle)
-                                                                       : std::nullopt);
+        facts.mount_sources.push_back(oci::is_bind_mount(m) && m.source
+                                          ? std::optional<HostPath>(resolve(*m.source, bundle))
+                                          : std::nullopt);
     if (cfg.linux)
         for (const auto& ns : cfg.linux->namespaces)
             facts.host_namespace.push_back(ns.path &&

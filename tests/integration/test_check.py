@@ -238,3 +238,16 @@ def test_source_resolving_to_a_name_that_is_not_utf8(ucrun, root, bundle, tmp_ba
     f = finding(doc, "host-device-rw")
     assert "null-\ufffd\\x1b[31m" in f["message"], f
     assert "\x1b" not in text
+
+
+def test_relative_sources_are_judged_from_the_bundle(ucrun, root, bundle):
+    b = hardened(bundle)
+    base = len(b.config["mounts"])
+    b.add_mount("/a", "bind", "etc", ["bind"])                                 # <bundle>/etc: not the host's
+    b.add_mount("/b", "bind", "rootfs/" + "../" * 40 + "etc", ["bind"])        # climbs to the host's /etc
+    b.add_mount("/c", "bind", "/missing-" + b.path.name + "/../etc", ["bind"])  # does not exist: folded
+    status, doc, text = report(ucrun, root, b)
+    assert status == EXIT_HIGH
+    paths = {f["path"] for f in doc["findings"] if f["id"] == "host-path-rw"}
+    assert paths == {f"mounts[{base + 1}]", f"mounts[{base + 2}]"}, text
+    assert f'"rootfs/../' in text and '("/etc") bind-mounted read-write' in text
