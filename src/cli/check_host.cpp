@@ -1,5 +1,6 @@
 #include "cli/check_host.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -7,6 +8,8 @@
 
 #include "oci/mount_options.hpp"
 #include "sys/error.hpp"
+#include "sys/fd.hpp"
+#include "sys/io.hpp"
 
 namespace ucrun::cli {
 
@@ -74,6 +77,17 @@ std::string real_bundle(const std::string& dir) {
     auto real = real_path(dir);
     if (!real) throw_errno("bundle " + dir);
     return *real;
+}
+
+std::string read_config(const std::string& bundle) {
+    const std::string path = bundle + "/config.json";
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (!fd) throw_errno("config.json: open " + path);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno("config.json: stat " + path);
+    if (!S_ISREG(st.st_mode)) throw Error("config.json: " + path + " is not a regular file");
+    return sys::read_all(fd.get());
 }
 
 oci::audit::HostFacts host_facts(const oci::Config& cfg, const std::string& bundle) {

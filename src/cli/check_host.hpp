@@ -14,6 +14,11 @@ namespace ucrun::cli {
 // The bundle directory as an absolute path without symlinks; throws naming it.
 std::string real_bundle(const std::string& dir);
 
+// The text of <bundle>/config.json. Only a regular file: check is run by
+// hand on bundles from anywhere, and a FIFO or /dev/zero in place of
+// config.json would block it or read forever.
+std::string read_config(const std::string& bundle);
+
 // `bundle` is absolute: relative bind sources are relative to it (runc).
 oci::audit::HostFacts host_facts(const oci::Config& cfg, const std::string& bundle);
 

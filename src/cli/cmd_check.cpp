@@ -10,7 +10,6 @@
 #include "oci/audit.hpp"
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
-#include "sys/error.hpp"
 #include "sys/io.hpp"
 
 namespace ucrun::cli {
@@ -22,12 +21,7 @@ using oci::audit::Severity;
 
 std::vector<Finding> audit_bundle(const std::string& dir) {
     const std::string bundle = real_bundle(dir);
-    std::string text;
-    try {
-        text = sys::read_file(bundle + "/config.json");
-    } catch (const SysError& e) {
-        throw SysError("config.json: open " + bundle + "/config.json", e.code());
-    }
+    const std::string text = read_config(bundle);
     // The same parser and validation as create: an invalid config is the
     // error create would give, naming the field.
     oci::Config cfg = oci::parse_config(oci::parse_document(text));

@@ -251,3 +251,17 @@ def test_relative_sources_are_judged_from_the_bundle(ucrun, root, bundle):
     paths = {f["path"] for f in doc["findings"] if f["id"] == "host-path-rw"}
     assert paths == {f"mounts[{base + 1}]", f"mounts[{base + 2}]"}, text
     assert f'"rootfs/../' in text and '("/etc") bind-mounted read-write' in text
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_config_that_is_no_regular_file_exit_2(ucrun, root, bundle, kind):
+    """A FIFO would block check and /dev/zero would be read forever."""
+    b = bundle()
+    b.config = None
+    if kind == "fifo":
+        os.mkfifo(b.config_path)
+    else:
+        os.symlink("/dev/zero", b.config_path)
+    cp = ucrun("check", "--bundle", b.path, check=False, timeout=10)
+    assert cp.returncode == EXIT_ERROR
+    assert "is not a regular file" in cp.stderr
