@@ -256,9 +256,11 @@ void Audit::sysctls() {
         const bool net = key.rfind("net.", 0) == 0;
         const bool uts = key == "kernel.hostname" || key == "kernel.domainname";
         if (net && host_net)
-            add(Severity::high, "sysctl-host", path, excerpt(key) + " changes the host's network (host network namespace)");
+            add(Severity::high, "sysctl-host", path,
+                excerpt(key) + " changes the host's network (host network namespace)");
         else if (ipc && host_ipc)
-            add(Severity::high, "sysctl-host", path, excerpt(key) + " changes the host's IPC limits (host ipc namespace)");
+            add(Severity::high, "sysctl-host", path,
+                excerpt(key) + " changes the host's IPC limits (host ipc namespace)");
         else if (!net && !ipc && !uts)
             add(Severity::high, "sysctl-host", path, excerpt(key) + " is not namespaced: it would change the host");
     }

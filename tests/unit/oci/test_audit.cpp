@@ -29,7 +29,8 @@ json hardened() {
                            {"type": "uts"}, {"type": "cgroup"}, {"type": "user"}],
             "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
             "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
-            "seccomp": {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]},
+            "seccomp": {"defaultAction": "SCMP_ACT_ERRNO",
+                        "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]},
             "maskedPaths": ["/proc/kcore", "/proc/keys"],
             "readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger"]
         }
@@ -172,7 +173,8 @@ TEST_CASE("CAP_MKNOD is high only with every device allowed and no user namespac
     j["linux"].erase("gidMappings");
     j["process"]["capabilities"]["bounding"] = {"CAP_MKNOD"};
     CHECK(find(run(j), "dangerous-cap")->severity == Severity::low);
-    j["linux"]["resources"]["devices"] = json::parse(R"([{"allow": false, "access": "rwm"}, {"allow": true, "access": "rwm"}])");
+    j["linux"]["resources"]["devices"] =
+        json::parse(R"([{"allow": false, "access": "rwm"}, {"allow": true, "access": "rwm"}])");
     auto fs = run(j);
     CHECK(find(fs, "dangerous-cap")->severity == Severity::high);
     auto all = find(fs, "devices-allow-all");
