@@ -11,7 +11,7 @@ const std::vector<Command>& commands() {
         create_command(), start_command(), run_command(),  state_command(),    kill_command(),
         delete_command(), list_command(),  spec_command(), features_command(),
         update_command(), pause_command(), resume_command(), events_command(),
-        exec_command(), ps_command(),
+        exec_command(), ps_command(), check_command(),
     };
     return all;
 }

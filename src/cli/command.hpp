@@ -15,6 +15,8 @@ struct Command {
     const char* description;
     std::vector<FlagSpec> flags;
     int (*run)(Context& ctx, const Parsed& p);
+    // Exit status of a usage or setup error (check uses 2: its 1 means "a high finding").
+    int error_status = 1;
 };
 
 const std::vector<Command>& commands();
@@ -35,6 +37,7 @@ Command resume_command();
 Command events_command();
 Command exec_command();
 Command ps_command();
+Command check_command();
 
 // Requires exactly `n` positional args (runc: "... requires exactly 1 argument(s)").
 void require_args(const Parsed& p, size_t n, const char* cmd);

@@ -140,9 +140,9 @@ int main(int argc, char** argv) {
         return cmd->run(ctx, p);
     } catch (const cli::UsageError& e) {
         ctx.log.error(std::string(name) + ": " + e.what());
-        return 1;
+        return cmd->error_status;
     } catch (const std::exception& e) {
         ctx.log.error(e.what());
-        return 1;
+        return cmd->error_status;
     }
 }
