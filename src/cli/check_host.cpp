@@ -81,13 +81,13 @@ std::string real_bundle(const std::string& dir) {
 
 std::string read_config(const std::string& bundle) {
     const std::string path = bundle + "/config.json";
-    // O_NONBLOCK: opening a FIFO must not wait for a writer.
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    if (!fd) throw_errno("config.json: open " + path);
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw_errno("config.json: stat " + path);
-    if (!S_ISREG(st.st_mode)) throw Error("config.json: " + path + " is not a regular file");
-    return sys::read_all(fd.get());
+    try {
+        return sys::read_regular_file(path);  // a FIFO in its place must not hang us
+    } catch (const SysError& e) {
+        throw SysError("config.json: open " + path, e.code());
+    } catch (const Error& e) {
+        throw Error(std::string("config.json: ") + e.what());
+    }
 }
 
 oci::audit::HostFacts host_facts(const oci::Config& cfg, const std::string& bundle) {

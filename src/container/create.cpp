@@ -122,9 +122,11 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     const std::string bundle = absolute(o.bundle, "bundle");
     std::string text;
     try {
-        text = sys::read_file(bundle + "/config.json");
+        text = sys::read_regular_file(bundle + "/config.json");
     } catch (const SysError& e) {
         throw SysError("config.json: open " + bundle + "/config.json", e.code());
+    } catch (const Error& e) {
+        throw Error(std::string("config.json: ") + e.what());
     }
     // config.json is parsed once; its text is kept as given (state store).
     const nlohmann::json doc = oci::parse_document(text);

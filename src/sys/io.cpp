@@ -1,6 +1,7 @@
 #include "sys/io.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sys/error.hpp"
@@ -45,6 +46,19 @@ std::string read_file_at(int dirfd, const std::string& path) {
 }
 
 std::string read_file(const std::string& path) { return read_file_at(AT_FDCWD, path); }
+
+std::string read_regular_file(const std::string& path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (!fd) throw_errno("open " + path);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno("stat " + path);
+    if (!S_ISREG(st.st_mode)) throw Error(path + " is not a regular file");
+    try {
+        return read_all(fd.get());
+    } catch (const SysError& e) {
+        throw SysError("read " + path, e.code());
+    }
+}
 
 void write_file_at(int dirfd, const std::string& path, std::string_view data) {
     Fd fd(::openat(dirfd, path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));

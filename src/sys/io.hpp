@@ -9,6 +9,12 @@ namespace ucrun::sys {
 
 std::string read_file(const std::string& path);                  // throws SysError("open <path>", ...)
 std::string read_file_at(int dirfd, const std::string& path);     // relative to dirfd
+// A file given by someone else (config.json): opened without blocking and
+// without becoming a controlling tty, and refused unless it is a regular
+// file, so that a FIFO or a device in its place cannot hang or feed us
+// forever. Throws SysError("open <path>") or Error("<path> is not a
+// regular file").
+std::string read_regular_file(const std::string& path);
 void write_file(const std::string& path, std::string_view data);  // O_WRONLY|O_TRUNC? no: plain O_WRONLY (proc/cgroup files)
 void write_file_at(int dirfd, const std::string& path, std::string_view data);
 // Atomically replaces `path` with `data` (write to a temp file in the same

@@ -357,3 +357,20 @@ def test_bad_mount_in_userns_fails_cleanly(ucrun, bundle, root, tmp_base):
     b.mkdir("/mnt/x")
     ucrun.fail("run", "-b", b, "c1")
     assert leftovers(root, b) == NOTHING
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_config_json_not_a_regular_file(ucrun, bundle, root, kind):
+    """A FIFO (no writer) or /dev/zero in place of config.json would hang
+    create or feed it forever: refused at once."""
+    b = bundle()
+    b.config = None
+    b.write()
+    if kind == "fifo":
+        os.mkfifo(b.config_path)
+    else:
+        os.symlink("/dev/zero", b.config_path)
+    cp = ucrun.fail("create", "-b", str(b.path), "c1", timeout=10)  # the path: not written again
+    assert "is not a regular file" in cp.stderr, cp.stderr
+    assert "config.json" in cp.stderr
+    assert not os.listdir(root)
