@@ -13,8 +13,8 @@
 #include <cstring>
 #include <vector>
 
-#include "proc/dmz/protocol.h"
 #include "oci/parse.hpp"
+#include "proc/trampoline.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 #include "sys/syscalls.hpp"
@@ -134,7 +134,7 @@ std::string trimmed(std::string s) {
     ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     // A hook in the container's namespaces is the container's program:
     // never executed by a clone of ucrun directly (proc/trampoline.hpp).
-    if (trampoline >= 0) ::syscall(SYS_execveat, trampoline, "", argv, envp, AT_EMPTY_PATH);
+    if (trampoline >= 0) proc::exec_through(trampoline, h.path.c_str(), argv, envp);
     else ::execve(h.path.c_str(), argv, envp);
     int e = errno;
     ssize_t ignored = ::write(errpipe, &e, sizeof e);
@@ -145,12 +145,8 @@ std::string trimmed(std::string s) {
 void run_one(const oci::Hook& h, const std::string& label, const std::string& state, const std::string& cwd,
              int trampoline) {
     std::vector<char*> argv, envp;
-    if (trampoline >= 0) {  // the trampoline's protocol: marker, path, then argv
-        argv.push_back(const_cast<char*>(UCRUN_DMZ_MAGIC));
-        argv.push_back(const_cast<char*>(h.path.c_str()));
-    }
     for (const auto& a : h.args) argv.push_back(const_cast<char*>(a.c_str()));
-    if (h.args.empty()) argv.push_back(const_cast<char*>(h.path.c_str()));  // runc: argv[0] = path
+    if (argv.empty()) argv.push_back(const_cast<char*>(h.path.c_str()));  // runc: argv[0] = path
     argv.push_back(nullptr);
     for (const auto& e : h.env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);

@@ -39,19 +39,26 @@ Fd make_trampoline() {
     return fd;
 }
 
+void exec_through(int trampoline, const char* exe, char* const* argv, char* const* envp) {
+    // The trampoline's protocol (proc/dmz/dmz.c): marker, path, then argv.
+    std::vector<char*> full;
+    full.push_back(const_cast<char*>(UCRUN_DMZ_MAGIC));
+    full.push_back(const_cast<char*>(exe));
+    for (char* const* a = argv; *a; ++a) full.push_back(*a);
+    full.push_back(nullptr);
+    ::syscall(SYS_execveat, trampoline, "", full.data(), envp, AT_EMPTY_PATH);
+}
+
 void exec_through(int trampoline, const std::string& exe, const std::vector<std::string>& args,
                   const std::vector<std::string>& env) {
-    std::vector<char*> argv;
-    argv.reserve(args.size() + 3);
-    argv.push_back(const_cast<char*>(UCRUN_DMZ_MAGIC));
-    argv.push_back(const_cast<char*>(exe.c_str()));
-    for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    envp.reserve(env.size() + 1);
-    for (const auto& s : env) envp.push_back(const_cast<char*>(s.c_str()));
-    envp.push_back(nullptr);
-    ::syscall(SYS_execveat, trampoline, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+    auto c_strings = [](const std::vector<std::string>& v) {
+        std::vector<char*> out;
+        out.reserve(v.size() + 1);
+        for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+        out.push_back(nullptr);
+        return out;
+    };
+    exec_through(trampoline, exe.c_str(), c_strings(args).data(), c_strings(env).data());
 }
 
 std::string trampoline_hint(int err) {

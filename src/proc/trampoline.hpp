@@ -55,6 +55,8 @@ Fd make_trampoline();
 // on failure, with errno set.
 void exec_through(int trampoline, const std::string& exe, const std::vector<std::string>& args,
                   const std::vector<std::string>& env);
+// The same with NULL-terminated arrays (a forked hook child).
+void exec_through(int trampoline, const char* exe, char* const* argv, char* const* envp);
 
 // What to add to the error of a failed exec_through: the likely causes
 // of EACCES/EPERM that are not the program's (vm.memfd_noexec=2 forbids
