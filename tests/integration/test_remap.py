@@ -277,3 +277,54 @@ def test_check_says_what_the_remap_adds(ucrun, bundle):
     assert '[remap-refused]' in cp.stdout and "create refuses it" in cp.stdout, cp.stdout
     cp = ucrun("check", "--bundle", b, check=False, global_args=REMAP + ["--userns-allow-host=true"])
     assert "[no-userns]" in cp.stdout and "[remap-opt-out]" in cp.stdout, cp.stdout
+
+
+@pytest.fixture
+def remap_user():
+    """A throwaway system user with 2 blocks of 4096 subordinate ids, made
+    with shadow's own tools and removed (ranges included) afterwards."""
+    import subprocess
+    name = f"ucrit{os.getpid() % 100000}"
+    start = 3_000_000_000 + (os.getpid() % 1000) * 65536
+    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True)
+    try:
+        subprocess.run(["usermod", "--add-subuids", f"{start}-{start + 8191}",
+                        "--add-subgids", f"{start}-{start + 8191}", name], check=True)
+        yield name, start
+    finally:
+        subprocess.run(["userdel", name], check=True)
+        for f in ("/etc/subuid", "/etc/subgid"):  # userdel should have done it
+            assert not any(l.startswith(name + ":") for l in Path(f).read_text().splitlines()), f
+
+
+def test_remap_to_a_named_user_and_exhaustion(ucrun, remap_root, bundle, remap_user):
+    name, start = remap_user
+    g = [f"--userns-remap={name}", "--userns-size=4096"]
+    bs = [bundle() for _ in range(3)]
+    for b in bs:
+        b.args("sleep", "100")
+    ucrun("create", "-b", bs[0], "u1", global_args=g)
+    ucrun("create", "-b", bs[1], "u2", global_args=g)
+    try:
+        got = sorted(uid_map(Path(f"/proc/{ucrun.state(c)['pid']}/uid_map").read_text()) for c in ("u1", "u2"))
+        assert got == [(0, start, 4096), (0, start + 4096, 4096)]
+        assert ucrun.state("u1")["annotations"]["io.github.ucrun.userns.user"] == name
+        cp = ucrun.fail("create", "-b", bs[2], "u3", global_args=g)
+        assert f"no free block of 4096 uids for container u3 (user {name}: uids {start}-{start + 8191} in " \
+               "/etc/subuid" in cp.stderr, cp.stderr
+        assert sorted(os.listdir(remap_root)) == ["u1", "u2"]
+        # a deleted container's block is the next one's
+        ucrun("delete", "--force", "u1")
+        ucrun("create", "-b", bs[2], "u3", global_args=g)
+        assert uid_map(Path(f"/proc/{ucrun.state('u3')['pid']}/uid_map").read_text()) == (0, start, 4096)
+    finally:
+        for c in ("u1", "u2", "u3"):
+            ucrun("delete", "--force", c, check=False)
+
+
+def test_remap_to_a_user_without_ranges_is_a_clear_error(ucrun, remap_root, bundle):
+    b = bundle()
+    b.args("true")
+    cp = ucrun.fail("run", "-b", b, "n", global_args=["--userns-remap=nobody"])
+    assert "nobody" in cp.stderr and "/etc/subuid" in cp.stderr, cp.stderr
+    assert not os.listdir(remap_root)
