@@ -41,6 +41,7 @@
 #include "sys/socket.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/idmap.hpp"
+#include "userns/map_writer.hpp"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -140,8 +141,11 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // is refused first, and the Lease frees the block on every failure).
     std::optional<remap::Lease> lease;
     const auto& policy = ctx.config.userns;
-    if (remap::decide(policy, cfg, ctx.config.path.empty() ? "the runtime's settings" : ctx.config.path) ==
-        remap::Decision::Inject) {
+    // Rootless, there is no range to take ids from but the caller's own,
+    // which its bundle maps itself: the policy is root's.
+    if (!ctx.rootless &&
+        remap::decide(policy, cfg, ctx.config.path.empty() ? "the runtime's settings" : ctx.config.path) ==
+            remap::Decision::Inject) {
         state::Store(ctx.root).check_free(o.id);
         lease.emplace(ctx.root, o.id, policy);
         remap::inject(cfg, doc, lease->block(), lease->user(), policy.allocation);
@@ -219,6 +223,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     args.trampoline = trampoline.get();
     args.preserve_fds = listen_fds + o.preserve_fds;  // runc: the LISTEN_FDS first
     args.new_keyring = !o.no_new_keyring;
+    args.unprivileged = ::geteuid() != 0;
     args.fast_path = plan.joins.empty();
     args.last_cap = security::read_last_cap();
     const security::CapSets caps = security::resolve(cfg.process->capabilities, args.last_cap);
@@ -311,9 +316,18 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
                    security::container_process_state(p, L.seccomp->listenerMetadata,
                                                      initial_state_json(cfg, o.id, bundle, p)).dump());
     };
+    // config-linux.md "User namespace mappings". As root (of the host or of
+    // an engine's user namespace) ucrun writes any mapping itself;
+    // otherwise as user_namespaces(7) allows (userns/map_writer.hpp).
+    auto write_maps = [&] {
+        if (::geteuid() == 0)
+            userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
+        else
+            userns::write_maps_unprivileged(pid, L.uidMappings, L.gidMappings, "linux.uidMappings", "linux.gidMappings");
+    };
     if (cg->enabled() && cg_fd < 0) cg->add_pid(pid);
     if (args.fast_path && (plan.new_user() || args.late_cgroupns)) {
-        if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
+        if (plan.new_user()) write_maps();
         proc::send(parent_end.get(), proc::Msg::MapsDone);
     }
     if (args.fast_path || (!plan.new_user() && !forks)) send_state(pid);
@@ -327,7 +341,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             throw Error("container init exited before it was ready");
         if (type == proc::Msg::Error) proc::throw_error(payload);
         if (type == proc::Msg::NeedMaps) {
-            if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
+            if (plan.new_user()) write_maps();
             proc::send(parent_end.get(), proc::Msg::MapsDone);
             if (!forks) send_state(pid);
         } else if (type == proc::Msg::InitPid) {
