@@ -22,6 +22,7 @@
 #include "oci/error.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
+#include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
 
 using ucrun::Fd;
@@ -118,20 +119,34 @@ bool write_as_container_root(const std::string& create, const std::string& exist
     return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+// The message of the root.path error make_idmapped_rootfs gives, or what
+// went otherwise.
+std::string refusal(const std::string& rootfs, int userns) {
+    try {
+        make_idmapped_rootfs(rootfs, userns);
+        return "no error";
+    } catch (const oci::SpecError& e) {
+        return e.path() == "root.path" ? e.what() : std::string("wrong path: ") + e.what();
+    }
+}
+
 std::string mountinfo() { return ucrun::sys::read_file("/proc/self/mountinfo"); }
 
 // The fixture of the overlay cases: two lowers, an upper and a work dir,
 // files owned on disk by 0 and by 1000, mounted on d/merged.
 struct Overlay {
     std::string d;
-    explicit Overlay(const std::string& dir, const std::string& extra = "") : d(dir) {
+    // `extra`: more options; `link`: l2 given through a symlink, as docker's
+    // overlay2 gives its layers (l/ABC -> ../<id>/diff).
+    explicit Overlay(const std::string& dir, const std::string& extra = "", bool link = false) : d(dir) {
         for (const char* s : {"/l1", "/l2", "/u", "/w", "/merged", "/mnt"}) mkdir_owned(d + s, 0, 0);
         mkfile(d + "/l1/root0", 0, 0);
         mkdir_owned(d + "/l2/home", 1000, 1000);
         mkfile(d + "/l2/home/u1000", 1000, 1000);
         mkfile(d + "/l2/shadowed", 1000, 1000);
         mkfile(d + "/l1/shadowed", 0, 0);
-        std::string opts = "lowerdir=" + d + "/l1:" + d + "/l2,upperdir=" + d + "/u,workdir=" + d + "/w" + extra;
+        if (link) REQUIRE(::symlink("l2", (d + "/link2").c_str()) == 0);
+        std::string opts = "lowerdir=" + d + "/l1:" + d + (link ? "/link2" : "/l2") + ",upperdir=" + d + "/u,workdir=" + d + "/w" + extra;
         if (::mount("overlay", (d + "/merged").c_str(), "overlay", 0, opts.c_str()) < 0)
             throw std::runtime_error("mount overlay: " + std::string(std::strerror(errno)));
     }
@@ -173,6 +188,25 @@ TEST_CASE("idmapped rootfs on an overlay: ownership, copy-up, new files, host mo
     CHECK(out == "");
 }
 
+TEST_CASE("the rebuilt overlay repeats the original's options; a layer given through a symlink") {
+    if (::geteuid() != 0) return;
+    TmpDir t;
+    std::string out = in_private_ns([&](std::string& out) {
+        Overlay o(t.path, ",redirect_dir=on,metacopy=on,xino=on", true);
+        Fd ns = container_userns();
+        Fd tree = make_idmapped_rootfs(o.d + "/merged", ns.get());
+        attach(tree.get(), o.d + "/mnt");
+        EXPECT(stat_of(o.d + "/mnt/home/u1000").st_uid == 101000);
+        std::string line;
+        for (const auto& m : ucrun::sys::parse_mountinfo(mountinfo()))
+            if (m.mount_point == o.d + "/mnt") line = m.super_options;
+        // (index=off and xino are shown only when they differ from the default.)
+        for (const char* opt : {"redirect_dir=on", "metacopy=on"})
+            if (line.find(opt) == std::string::npos) out += std::string("no ") + opt + " in " + line + ";";
+    });
+    CHECK(out == "");
+}
+
 TEST_CASE("idmapped rootfs on a directory inside an overlay") {
     if (::geteuid() != 0) return;
     TmpDir t;
@@ -193,13 +227,7 @@ TEST_CASE("an overlay with index=on is refused, naming root.path") {
     std::string out = in_private_ns([&](std::string& out) {
         Overlay o(t.path, ",index=on");
         Fd ns = container_userns();
-        try {
-            make_idmapped_rootfs(o.d + "/merged", ns.get());
-            out += "no error;";
-        } catch (const oci::SpecError& e) {
-            EXPECT(e.path() == "root.path");
-            EXPECT(std::string(e.what()).find("index=on") != std::string::npos);
-        }
+        EXPECT(refusal(o.d + "/merged", ns.get()).find("index=on") != std::string::npos);
     });
     CHECK(out == "");
 }
@@ -211,12 +239,8 @@ TEST_CASE("an overlay with a mount under root.path is refused") {
         Overlay o(t.path);
         if (::mount("tmpfs", (o.d + "/merged/home").c_str(), "tmpfs", 0, nullptr) < 0) out += "tmpfs;";
         Fd ns = container_userns();
-        try {
-            make_idmapped_rootfs(o.d + "/merged", ns.get());
-            out += "no error;";
-        } catch (const oci::SpecError& e) {
-            EXPECT(std::string(e.what()).find("/merged/home") != std::string::npos);
-        }
+        EXPECT(refusal(o.d + "/merged", ns.get()).find("mount under it (" + o.d + "/merged/home)") !=
+               std::string::npos);
     });
     CHECK(out == "");
 }
@@ -258,24 +282,13 @@ TEST_CASE("a rootfs on a file system without idmapped mounts is refused, naming 
         mkdir_owned(r, 0, 0);
         if (::mount("ramfs", r.c_str(), "ramfs", 0, nullptr) < 0) out += "ramfs;";
         Fd ns = container_userns();
-        try {
-            make_idmapped_rootfs(r, ns.get());
-            out += "no error;";
-        } catch (const oci::SpecError& e) {
-            EXPECT(e.path() == "root.path");
-            EXPECT(std::string(e.what()).find(r + " is on ramfs") != std::string::npos);
-        }
+        EXPECT(refusal(r, ns.get()).find(r + " is on ramfs, which cannot be idmapped") != std::string::npos);
         // A plain directory holding a ramfs: named as the mount under it.
         const std::string p = t.path + "/plain";
         mkdir_owned(p, 0, 0);
         mkdir_owned(p + "/r", 0, 0);
         if (::mount("ramfs", (p + "/r").c_str(), "ramfs", 0, nullptr) < 0) out += "ramfs2;";
-        try {
-            make_idmapped_rootfs(p, ns.get());
-            out += "no error 2;";
-        } catch (const oci::SpecError& e) {
-            EXPECT(std::string(e.what()).find(p + "/r (ramfs)") != std::string::npos);
-        }
+        EXPECT(refusal(p, ns.get()).find(p + "/r (ramfs)") != std::string::npos);
     });
     CHECK(out == "");
 }
