@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,6 +232,13 @@ Fd idmap_plain(int rootfd, const std::string& rootfs, int userns_fd, const std::
            " (mount_setattr: " + std::strerror(err) + ")");
 }
 
+bool kernel_at_least(int major, int minor) {
+    struct utsname u {};
+    int ma = 0, mi = 0;
+    if (::uname(&u) < 0 || std::sscanf(u.release, "%d.%d", &ma, &mi) != 2) return true;  // unknown: no claim
+    return ma > major || (ma == major && mi >= minor);
+}
+
 // Module parameter: the default of index when a mount does not say.
 bool index_default_on() {
     try {
@@ -288,9 +296,9 @@ Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int use
         Fd tree = idmapped_clone(dir.get(), userns_fd, "overlay layer " + path, mi);
         if (sys::fsconfig(fs.get(), FSCONFIG_SET_FD, key, nullptr, tree.get()) < 0) {
             int err = errno;
-            if (err == EINVAL)
-                refuse(rootfs + " is on overlay: this kernel does not take overlay layers as file descriptors "
-                       "(needs Linux 6.13) to rebuild it with idmapped layers" + fs_log(fs.get()));
+            if (err == EINVAL && !kernel_at_least(6, 13))
+                refuse(rootfs + " is on overlay, which is rebuilt with idmapped layers given as file descriptors "
+                       "(fsconfig FSCONFIG_SET_FD \"lowerdir+\"): that needs Linux 6.13 or later" + fs_log(fs.get()));
             throw SysError("overlay " + std::string(key) + " " + path + fs_log(fs.get()), err);
         }
         layers.push_back(std::move(tree));

@@ -26,8 +26,13 @@
 //    id, not by path), each layer is cloned into an idmapped detached mount
 //    and handed to a new overlay as a file descriptor (fsconfig
 //    FSCONFIG_SET_FD "lowerdir+"/"datadir+"/"upperdir"/"workdir"), which
-//    needs Linux 6.13; older kernels get an error naming that requirement
-//    (no fallback: path-based layers would need attached temporary mounts).
+//    needs Linux 6.13 (verified on 6.18); older kernels get a root.path
+//    error naming that requirement (no fallback: layers given by path would
+//    need attached temporary mounts). The layers' detached mounts stay open
+//    until the overlay exists: a detached tree whose last fd is closed is
+//    unmounted, and overlayfs then cannot clone it (EINVAL). Inside the
+//    container, mountinfo shows "lowerdir+=/,upperdir=/u,..." (paths in the
+//    detached layers), no host path.
 //    root.path may be the overlay's root or a directory inside it (then
 //    that directory's subtree of the new overlay). Mounts under root.path on
 //    top of the overlay are refused: the rebuilt overlay would silently
@@ -36,11 +41,21 @@
 //    the host) is what overlayfs calls "in-use": allowed with index=off
 //    (and then the kernel logs a warning), EBUSY with index=on. The new
 //    overlay gets index=off, and an original with index=on (shown, or the
-//    module default) is refused. It cannot share the original's workdir:
+//    module default) is refused. The kernel logs "upperdir is in-use ...
+//    undefined behavior" at each such mount: the engine's mount and the
+//    container's must not be written at the same time (the engine does not,
+//    but for docker cp / podman cp into a running container). It cannot share the original's workdir:
 //    mounting clears <workdir>/work, which breaks the original's copy-up
 //    (verified on 6.18: EPERM/ENOENT on the engine's side), so it uses
 //    <workdir>/ucrun-idmap (created owned by root, mode 0700, and reused),
-//    inside the engine's scratch directory and removed with it.
+//    inside the engine's scratch directory and removed with it. Two
+//    containers on one rootfs at once would share it (and break each
+//    other's copy-up), as they would share the upper layer anyway.
+//    overlayfs does its own work in the layers (the workdir now, copy-up
+//    later) with the credentials of whoever created it: host root's fsuid 0
+//    is unmapped through the idmapped upper layer (EOVERFLOW), so it is
+//    created by a short-lived child with the fsuid/fsgid of the upper
+//    directory's owner as seen through that mount, capabilities kept.
 //    Layer paths are the strings the engine gave (they are shown as given);
 //    relative ones (docker's "l/ABC" form) are refused. They are resolved
 //    again now, following symlinks as the kernel did at mount time (docker's

@@ -232,6 +232,21 @@ TEST_CASE("an overlay with index=on is refused, naming root.path") {
     CHECK(out == "");
 }
 
+TEST_CASE("an overlay with relative layer paths is refused") {
+    if (::geteuid() != 0) return;
+    TmpDir t;
+    std::string out = in_private_ns([&](std::string& out) {
+        const std::string d = t.path;
+        for (const char* s : {"/l1", "/u", "/w", "/merged"}) mkdir_owned(d + s, 0, 0);
+        // As docker does when the options exceed a page: chdir, then relative paths.
+        if (::chdir(d.c_str()) < 0 || ::mount("overlay", "merged", "overlay", 0, "lowerdir=l1,upperdir=u,workdir=w") < 0)
+            out += "mount;";
+        Fd ns = container_userns();
+        EXPECT(refusal(d + "/merged", ns.get()).find("\"l1\" is relative") != std::string::npos);
+    });
+    CHECK(out == "");
+}
+
 TEST_CASE("an overlay with a mount under root.path is refused") {
     if (::geteuid() != 0) return;
     TmpDir t;
