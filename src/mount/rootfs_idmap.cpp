@@ -266,7 +266,8 @@ Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int use
         refuse(rootfs + " is on overlay, which is rebuilt with idmapped layers: " + e.what());
     }
     if (!c.upper.empty() && c.index.value_or(index_default_on()))
-        refuse(rootfs + " is on overlay with index=on: its upper layer cannot be shared with a second, idmapped overlay");
+        refuse(rootfs +
+               " is on overlay with index=on: its upper layer cannot be shared with a second, idmapped overlay");
 
     // Where root.path is inside the overlay's file system.
     std::string inside = m->root;

@@ -61,6 +61,11 @@
 //    again now, following symlinks as the kernel did at mount time (docker's
 //    l/ links are symlinks) but no magic links: the directories are the
 //    engine's, writable only by root, who could change the image anyway.
+//    They are taken to mean in the caller's mount namespace what they meant
+//    to the mounter: an overlay mounted from a mount namespace with another
+//    root (and propagated here) would be rebuilt from other directories;
+//    nothing in userspace can tell which directories an overlay really
+//    uses. The engines mount in the host's namespace.
 //  - Anything else (a file system without idmap support: fuse, nfs, proc,
 //    ramfs, ...): oci::SpecError on root.path naming the file system type.
 #pragma once

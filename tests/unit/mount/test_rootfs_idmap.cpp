@@ -74,7 +74,8 @@ struct TmpDir {
         REQUIRE(::chmod(t, 0755) == 0);  // container ids walk through it
     }
     ~TmpDir() {
-        if (std::system(("rm -rf '" + path + "'").c_str()) != 0) std::fprintf(stderr, "rm -rf %s failed\n", path.c_str());
+        if (std::system(("rm -rf '" + path + "'").c_str()) != 0)
+            std::fprintf(stderr, "rm -rf %s failed\n", path.c_str());
     }
 };
 
@@ -146,7 +147,8 @@ struct Overlay {
         mkfile(d + "/l2/shadowed", 1000, 1000);
         mkfile(d + "/l1/shadowed", 0, 0);
         if (link) REQUIRE(::symlink("l2", (d + "/link2").c_str()) == 0);
-        std::string opts = "lowerdir=" + d + "/l1:" + d + (link ? "/link2" : "/l2") + ",upperdir=" + d + "/u,workdir=" + d + "/w" + extra;
+        std::string opts = "lowerdir=" + d + "/l1:" + d + (link ? "/link2" : "/l2") + ",upperdir=" + d +
+                           "/u,workdir=" + d + "/w" + extra;
         if (::mount("overlay", (d + "/merged").c_str(), "overlay", 0, opts.c_str()) < 0)
             throw std::runtime_error("mount overlay: " + std::string(std::strerror(errno)));
     }
@@ -239,7 +241,8 @@ TEST_CASE("an overlay with relative layer paths is refused") {
         const std::string d = t.path;
         for (const char* s : {"/l1", "/u", "/w", "/merged"}) mkdir_owned(d + s, 0, 0);
         // As docker does when the options exceed a page: chdir, then relative paths.
-        if (::chdir(d.c_str()) < 0 || ::mount("overlay", "merged", "overlay", 0, "lowerdir=l1,upperdir=u,workdir=w") < 0)
+        if (::chdir(d.c_str()) < 0 ||
+            ::mount("overlay", "merged", "overlay", 0, "lowerdir=l1,upperdir=u,workdir=w") < 0)
             out += "mount;";
         Fd ns = container_userns();
         EXPECT(refusal(d + "/merged", ns.get()).find("\"l1\" is relative") != std::string::npos);
