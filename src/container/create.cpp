@@ -19,6 +19,7 @@
 #include "container/cgroups.hpp"
 #include "container/hooks.hpp"
 #include "container/record.hpp"
+#include "container/remap.hpp"
 #include "mount/devices.hpp"
 #include "mount/idmap.hpp"
 #include "ns/namespaces.hpp"
@@ -129,10 +130,22 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
         throw Error(std::string("config.json: ") + e.what());
     }
     // config.json is parsed once; its text is kept as given (state store).
-    const nlohmann::json doc = oci::parse_document(text);
+    nlohmann::json doc = oci::parse_document(text);
     oci::Config cfg = oci::parse_config(doc);
     oci::validate(cfg);
     oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
+    // The runtime's remap policy (container/remap.hpp): a user namespace
+    // for a bundle without one, on a block of ids taken here (the one side
+    // effect before the state directory: an id taken by a live container
+    // is refused first, and the Lease frees the block on every failure).
+    std::optional<remap::Lease> lease;
+    const auto& policy = ctx.config.userns;
+    if (remap::decide(policy, cfg, ctx.config.path.empty() ? "the runtime's settings" : ctx.config.path) ==
+        remap::Decision::Inject) {
+        state::Store(ctx.root).check_free(o.id);
+        lease.emplace(ctx.root, o.id, policy);
+        remap::inject(cfg, doc, lease->block(), lease->user(), policy.allocation);
+    }
     if (!cfg.linux) cfg.linux.emplace();
     const ns::Plan plan = ns::plan(&*cfg.linux);
     check_runtime_rules(cfg, plan);
@@ -152,7 +165,15 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     state::Store store(ctx.root);
     std::unique_ptr<cgroup::Manager> cg;  // outlives the guard, which destroys it on failure
     CreateGuard guard;
-    Fd dirfd = store.create_dir(o.id);
+    Fd dirfd;
+    try {
+        dirfd = store.create_dir(o.id);
+    } catch (...) {
+        // Another create took the id between check_free and here: the
+        // block is that container's now (Lease).
+        if (lease) lease->keep();
+        throw;
+    }
     if (!activation::notify_host().empty()) activation::prepare_notify(cfg, store.dir(o.id));
     guard.store = &store;
     guard.id = o.id;
@@ -337,7 +358,8 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
 
     rec.cgroup = cg->to_json();
     rec.state.status = oci::Status::Created;
-    store.save_config(o.id, text);
+    // A remapped container's config.json is the one that ran (remap::inject).
+    store.save_config(o.id, lease ? doc.dump() : text);
     store.save(rec);
     if (!o.pid_file.empty()) sys::write_file_atomic(absolute_pid_file(o.pid_file), std::to_string(pid));
     // On record: the init may outlive us now (it dies with us until then,
@@ -351,6 +373,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     }
 
     guard.armed = false;
+    if (lease) lease->keep();  // delete frees it (remap::release)
     out.pid = pid;
     out.sync = std::move(parent_end);
     return out;
