@@ -22,6 +22,7 @@
 #include "container/remap.hpp"
 #include "mount/devices.hpp"
 #include "mount/idmap.hpp"
+#include "mount/rootfs_idmap.hpp"
 #include "ns/namespaces.hpp"
 #include "ns/rules.hpp"
 #include "oci/container_id.hpp"
@@ -218,6 +219,15 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // init attaches them. Closed when create returns.
     std::map<size_t, Fd> idmapped = mount::make_idmapped_mounts(cfg, bundle);
     for (const auto& [i, fd] : idmapped) args.rootfs.premade[i] = fd.get();
+    // A remapped container sees its image through an idmapped mount
+    // (mount/rootfs_idmap.hpp): root-owned inside, unchanged on disk, no
+    // per-file work. Inherited by the init, closed when create returns.
+    Fd idroot;
+    if (lease) {
+        const Fd ns = mount::userns_with_mappings(cfg.linux->uidMappings, cfg.linux->gidMappings);
+        idroot = mount::make_idmapped_rootfs(rootfs, ns.get());
+        args.rootfs.rootfs_premade = idroot.get();
+    }
     args.exec_fifo = fifo ? fifo.get() : -1;
     const Fd trampoline = proc::make_trampoline();  // CVE-2019-5736: proc/trampoline.hpp
     args.trampoline = trampoline.get();
