@@ -1,0 +1,194 @@
+"""Rootless ucrun (issue 13): containers run by an ordinary user, made for
+the test with a subordinate range, its state under its own
+XDG_RUNTIME_DIR; the single mapping of the caller's own ids (no helper)
+and the newuidmap/newgidmap path; every command on the user's containers;
+limits refused where no cgroup is delegated.  Nothing may be left in the
+user's runtime directory, the cgroup trees or the process table."""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from consock import ConsoleSocket
+from support import IS_RUNC, UCRUN_BIN, Bundle
+
+pytestmark = pytest.mark.skipif(IS_RUNC, reason="ucrun's rootless mode")
+
+
+@pytest.fixture(scope="module")
+def user():
+    """A throwaway user with a subordinate range of 65536 ids (shadow's own
+    tools make and remove it)."""
+    name = f"ucrl{os.getpid() % 100000}"
+    subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", name], check=True)
+    try:
+        start = 3_500_000_000 + (os.getpid() % 1000) * 65536
+        subprocess.run(["usermod", "--add-subuids", f"{start}-{start + 65535}",
+                        "--add-subgids", f"{start}-{start + 65535}", name], check=True)
+        import pwd
+        pw = pwd.getpwnam(name)
+        yield {"name": name, "uid": pw.pw_uid, "gid": pw.pw_gid, "sub": start}
+    finally:
+        subprocess.run(["userdel", name], check=True)
+
+
+@pytest.fixture
+def rl(user, tmp_base):
+    """Runs ucrun as the user: rl(*args, check=True, env=None) ->
+    CompletedProcess.  The binary is copied where the user can run it; the
+    user's runtime dir must hold nothing of ucrun's after the test."""
+    binary = tmp_base / "ucrun"
+    shutil.copy2(UCRUN_BIN, binary)
+    os.chmod(binary, 0o755)
+    xdg = tmp_base / "xdg"
+    xdg.mkdir(mode=0o700)
+    os.chown(xdg, user["uid"], user["gid"])
+
+    def run(*args, check=True, env=None, timeout=30):
+        e = {"PATH": "/usr/bin:/bin", "XDG_RUNTIME_DIR": str(xdg), "HOME": "/"}
+        if env is not None:
+            e = env
+        argv = []
+        for a in args:
+            if isinstance(a, Bundle):
+                a.write()
+            argv.append(str(a))
+        # Files, not pipes: a created container's init inherits stdout and
+        # stderr and would hold a pipe open (support.Runner does the same).
+        import tempfile
+        with tempfile.TemporaryFile(dir=tmp_base) as out, tempfile.TemporaryFile(dir=tmp_base) as err:
+            p = subprocess.run([str(binary), *argv], user=user["uid"], group=user["gid"], extra_groups=[],
+                               env=e, stdin=subprocess.DEVNULL, stdout=out, stderr=err, timeout=timeout, cwd="/")
+            out.seek(0)
+            err.seek(0)
+            cp = subprocess.CompletedProcess(p.args, p.returncode, out.read().decode(), err.read().decode())
+        if check and cp.returncode != 0:
+            raise AssertionError(f"{args}: exit {cp.returncode}\nstdout: {cp.stdout}\nstderr: {cp.stderr}")
+        return cp
+
+    run.xdg = xdg
+    run.user = user
+    yield run
+    state = xdg / "ucrun"
+    left = [n for n in os.listdir(state)] if state.exists() else []
+    for n in left:
+        run("delete", "--force", n, check=False)
+    assert not left, f"left in {state}: {left}"
+
+
+def rootless_bundle(rl, bundle, mappings=None):
+    """`ucrun spec --rootless` written by the user itself, on a busybox rootfs."""
+    b = bundle()
+    spec_dir = b.path / "spec"
+    spec_dir.mkdir()
+    os.chown(spec_dir, rl.user["uid"], rl.user["gid"])
+    cp = subprocess.run([str(rl.xdg.parent / "ucrun"), "spec", "--rootless"], user=rl.user["uid"],
+                        group=rl.user["gid"], extra_groups=[], cwd=spec_dir, capture_output=True, text=True)
+    assert cp.returncode == 0, cp.stderr
+    b.config = json.loads((spec_dir / "config.json").read_text())
+    b.config["process"]["terminal"] = False
+    if mappings:
+        b.linux["uidMappings"] = mappings
+        b.linux["gidMappings"] = json.loads(json.dumps(mappings).replace(str(rl.user["uid"]), str(rl.user["gid"])))
+    return b
+
+
+def lines(text):
+    return [" ".join(l.split()) for l in text.splitlines()]
+
+
+def test_single_mapping_of_the_callers_ids(rl, bundle):
+    b = rootless_bundle(rl, bundle)
+    uid, gid = rl.user["uid"], rl.user["gid"]
+    assert b.linux["uidMappings"] == [{"containerID": 0, "hostID": uid, "size": 1}]
+    b.sh("cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u; id -g")
+    cp = rl("run", "-b", b, "c1")
+    assert lines(cp.stdout) == [f"0 {uid} 1", f"0 {gid} 1", "deny", "0", "0"], cp.stdout
+    # state under $XDG_RUNTIME_DIR/ucrun, owned by the user
+    assert (rl.xdg / "ucrun").stat().st_uid == uid
+
+
+def test_subordinate_ranges_through_newuidmap(rl, bundle):
+    uid, sub = rl.user["uid"], rl.user["sub"]
+    b = rootless_bundle(rl, bundle, [{"containerID": 0, "hostID": uid, "size": 1},
+                                     {"containerID": 1, "hostID": sub, "size": 65536}])
+    # the process runs as container uid 1000: an id of the range, really mapped
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.sh("cat /proc/self/uid_map /proc/self/setgroups; id -u; id -g; grep ^Uid: /proc/self/status")
+    cp = rl("run", "-b", b, "c2")
+    out = lines(cp.stdout)
+    assert out[:2] == [f"0 {uid} 1", f"1 {sub} 65536"], cp.stdout
+    assert out[2] == "allow"  # newgidmap leaves setgroups alone
+    assert out[3:5] == ["1000", "1000"], cp.stdout
+
+
+def test_a_range_the_user_does_not_own_is_refused_naming_it(rl, bundle):
+    uid = rl.user["uid"]
+    b = rootless_bundle(rl, bundle, [{"containerID": 0, "hostID": uid, "size": 1},
+                                     {"containerID": 1, "hostID": 100000, "size": 1000}])
+    b.args("true")
+    cp = rl("run", "-b", b, "c3", check=False)
+    assert cp.returncode != 0
+    assert "config.json: linux.uidMappings[1]: host ids 100000-100999 are neither your own id" in cp.stderr, cp.stderr
+    assert "/etc/subuid" in cp.stderr
+    assert not os.listdir(rl.xdg / "ucrun")
+
+
+def test_every_command_on_the_users_containers(rl, bundle, tmp_base):
+    b = rootless_bundle(rl, bundle)
+    b.args("sleep", "100")
+    rl("create", "-b", b, "c4")
+    st = json.loads(rl("state", "c4").stdout)
+    assert st["status"] == "created"
+    init = st["pid"]
+    assert Path(f"/proc/{init}/status").read_text().split("Uid:")[1].split()[0] == str(rl.user["uid"])
+    assert rl("list", "-q").stdout.split() == ["c4"]
+    rl("start", "c4")
+    assert json.loads(rl("state", "c4").stdout)["status"] == "running"
+    cp = rl("exec", "c4", "sh", "-c", "id -u; cat /proc/self/uid_map")
+    assert lines(cp.stdout) == ["0", f"0 {rl.user['uid']} 1"]
+    # exec -t, its terminal through a console socket the user may connect to
+    sock = ConsoleSocket(tmp_base / "console.sock")
+    os.chmod(sock.path, 0o777)
+    try:
+        rl("exec", "-t", "--console-socket", sock.path, "c4", "sh", "-c", "test -t 0 && test -t 1 && echo TTY")
+        assert sock.wait().strip() == "TTY"
+    finally:
+        sock.close()
+    assert init in json.loads(rl("ps", "--format", "json", "c4").stdout)
+    # no cgroup was delegated: pause says so instead of pretending
+    cp = rl("pause", "c4", check=False)
+    assert cp.returncode != 0 and "cgroup" in cp.stderr, cp.stderr
+    rl("kill", "c4", "KILL")
+    deadline = time.monotonic() + 10
+    while json.loads(rl("state", "c4").stdout)["status"] != "stopped":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    rl("delete", "c4")
+    assert not os.path.exists(f"/proc/{init}")
+    cp = rl("state", "c4", check=False)
+    assert "container c4 does not exist" in cp.stderr
+
+
+def test_limits_without_a_delegated_cgroup_are_refused(rl, bundle):
+    b = rootless_bundle(rl, bundle)
+    b.linux["resources"] = {"memory": {"limit": 64 << 20}}
+    b.args("true")
+    cp = rl("run", "-b", b, "c5", check=False)
+    assert cp.returncode != 0
+    assert "config.json: linux.resources: cannot be applied" in cp.stderr, cp.stderr
+    assert "Permission denied" in cp.stderr
+    assert not os.listdir(rl.xdg / "ucrun")
+
+
+def test_without_xdg_runtime_dir_says_what_is_missing(rl, bundle):
+    cp = rl("list", check=False, env={"PATH": "/usr/bin:/bin"})
+    assert cp.returncode != 0
+    assert "rootless: XDG_RUNTIME_DIR is not set" in cp.stderr and "--root" in cp.stderr, cp.stderr
+    # spec needs no state
+    assert rl("features", env={"PATH": "/usr/bin:/bin"}).returncode == 0
