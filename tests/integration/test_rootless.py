@@ -98,6 +98,15 @@ def rootless_bundle(rl, bundle, mappings=None):
     return b
 
 
+def refused(rl, b, cid):
+    """`run` of /bin/true that must fail and leave no state; its stderr."""
+    b.args("true")
+    cp = rl("run", "-b", b, cid, check=False)
+    assert cp.returncode != 0, cp.stdout
+    assert not os.listdir(rl.xdg / "ucrun")
+    return cp.stderr
+
+
 def lines(text):
     return [" ".join(l.split()) for l in text.splitlines()]
 
@@ -131,12 +140,9 @@ def test_a_range_the_user_does_not_own_is_refused_naming_it(rl, bundle):
     uid = rl.user["uid"]
     b = rootless_bundle(rl, bundle, [{"containerID": 0, "hostID": uid, "size": 1},
                                      {"containerID": 1, "hostID": 100000, "size": 1000}])
-    b.args("true")
-    cp = rl("run", "-b", b, "c3", check=False)
-    assert cp.returncode != 0
-    assert "config.json: linux.uidMappings[1]: host ids 100000-100999 are neither your own id" in cp.stderr, cp.stderr
-    assert "/etc/subuid" in cp.stderr
-    assert not os.listdir(rl.xdg / "ucrun")
+    err = refused(rl, b, "c3")
+    assert "config.json: linux.uidMappings[1]: host ids 100000-100999 are neither your own id" in err, err
+    assert "/etc/subuid" in err
 
 
 def test_every_command_on_the_users_containers(rl, bundle, tmp_base):
@@ -178,12 +184,9 @@ def test_every_command_on_the_users_containers(rl, bundle, tmp_base):
 def test_limits_without_a_delegated_cgroup_are_refused(rl, bundle):
     b = rootless_bundle(rl, bundle)
     b.linux["resources"] = {"memory": {"limit": 64 << 20}}
-    b.args("true")
-    cp = rl("run", "-b", b, "c5", check=False)
-    assert cp.returncode != 0
-    assert "config.json: linux.resources: cannot be applied" in cp.stderr, cp.stderr
-    assert "Permission denied" in cp.stderr
-    assert not os.listdir(rl.xdg / "ucrun")
+    err = refused(rl, b, "c5")
+    assert "config.json: linux.resources: cannot be applied" in err, err
+    assert "Permission denied" in err
 
 
 def test_without_xdg_runtime_dir_says_what_is_missing(rl, bundle):
