@@ -1,5 +1,7 @@
 #include "container/cgroups.hpp"
 
+#include "container/rootless.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,7 +14,6 @@
 #include "cgroup/devices.hpp"
 #include "oci/error.hpp"
 #include "sys/error.hpp"
-#include "userns/idmap.hpp"
 
 namespace ucrun::container {
 
@@ -110,7 +111,7 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
         // namespace: rootless podman) without a cgroup it may write: runc
         // goes on without one when nothing needs it, and so do we. Where
         // limits were asked for, they cannot be silently dropped.
-        if (!permission_error(e.code()) || !(ctx.rootless || ::geteuid() != 0 || userns::in_child_user_namespace()))
+        if (!permission_error(e.code()) || !rootless(ctx))
             throw;
         cg->destroy();  // what hierarchies it did make (v1)
         if (asks_limits(cfg))

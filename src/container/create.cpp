@@ -20,6 +20,7 @@
 #include "container/hooks.hpp"
 #include "container/record.hpp"
 #include "container/remap.hpp"
+#include "container/rootless.hpp"
 #include "mount/devices.hpp"
 #include "mount/idmap.hpp"
 #include "mount/rootfs_idmap.hpp"
@@ -135,7 +136,13 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     nlohmann::json doc = oci::parse_document(text);
     oci::Config cfg = oci::parse_config(doc);
     oci::validate(cfg);
-    oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
+    try {
+        oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
+    } catch (const oci::SpecError&) {
+        // Id 0 of a child user namespace (rootless podman's, --userns=keep-id)
+        // is the unprivileged user who owns it, not the host's root.
+        if (!rootless(ctx)) throw;
+    }
     // The runtime's remap policy (container/remap.hpp): a user namespace
     // for a bundle without one, on a block of ids taken here (the one side
     // effect before the state directory: an id taken by a live container
@@ -144,7 +151,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     const auto& policy = ctx.config.userns;
     // Rootless, there is no range to take ids from but the caller's own,
     // which its bundle maps itself: the policy is root's.
-    if (!ctx.rootless &&
+    if (policy.remap != config::Remap::Off && !rootless(ctx) &&
         remap::decide(policy, cfg, ctx.config.path.empty() ? "the runtime's settings" : ctx.config.path) ==
             remap::Decision::Inject) {
         state::Store(ctx.root).check_free(o.id);
@@ -213,7 +220,10 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     args.rootfs.bundle = bundle;
     args.rootfs.rootfs = rootfs;
     args.rootfs.ns = &plan;
-    args.rootfs.userns = plan.has(CLONE_NEWUSER);
+    // In a user namespace, whether the container's own or the one ucrun
+    // runs in (rootless podman): devices are bound, not made, /sys and
+    // cgroups may have to be bound from the host (mount/rootfs.hpp).
+    args.rootfs.userns = plan.has(CLONE_NEWUSER) || rootless(ctx);
     args.rootfs.no_pivot = o.no_pivot;
     // Idmapped binds are made here, as host root (mount/idmap.hpp); the
     // init attaches them. Closed when create returns.

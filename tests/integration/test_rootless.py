@@ -25,7 +25,9 @@ def user():
     """A throwaway user with a subordinate range of 65536 ids (shadow's own
     tools make and remove it)."""
     name = f"ucrl{os.getpid() % 100000}"
-    subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", name], check=True)
+    # no automatic subordinate range (useradd gives one to ordinary users): only ours
+    subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0",
+                    name], check=True)
     try:
         start = 3_500_000_000 + (os.getpid() % 1000) * 65536
         subprocess.run(["usermod", "--add-subuids", f"{start}-{start + 65535}",
@@ -195,3 +197,115 @@ def test_without_xdg_runtime_dir_says_what_is_missing(rl, bundle):
     assert "rootless: XDG_RUNTIME_DIR is not set" in cp.stderr and "--root" in cp.stderr, cp.stderr
     # spec needs no state
     assert rl("features", env={"PATH": "/usr/bin:/bin"}).returncode == 0
+
+
+# ---------------------------------------------------------------------------
+# rootless podman: the engine runs ucrun inside its own user namespace, as
+# root there, with no --root (state under XDG_RUNTIME_DIR, runc's rule).
+
+PODMAN = shutil.which("podman")
+
+
+@pytest.fixture(scope="module")
+def rootless_podman(user):
+    """podman(*args, check=True) as the user, with a private home (storage),
+    runtime dir and the busybox image imported; on teardown the user's
+    containers, storage and podman's pause process go (by pid)."""
+    if PODMAN is None:
+        pytest.skip("podman is not installed (contrib/install-deps.sh installs it)")
+    from support import BUSYBOX
+    import tarfile
+    import tempfile
+    base = Path(tempfile.mkdtemp(prefix="ucrun-rootless-podman-"))  # pytest's own tmp is root's only (0700)
+    os.chmod(base, 0o755)
+    home, xdg = base / "home", base / "xdg"
+    for d in (home, xdg):
+        d.mkdir(mode=0o700)
+        os.chown(d, user["uid"], user["gid"])
+    binary = base / "ucrun"
+    shutil.copy2(UCRUN_BIN, binary)
+    os.chmod(binary, 0o755)
+    env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": str(home), "XDG_RUNTIME_DIR": str(xdg),
+           "USER": user["name"], "LOGNAME": user["name"]}
+
+    def podman(*args, check=True, timeout=120):
+        cp = subprocess.run([PODMAN, "--runtime", str(binary), *args], user=user["uid"], group=user["gid"],
+                            extra_groups=[], env=env, cwd=str(home), capture_output=True, text=True,
+                            timeout=timeout, stdin=subprocess.DEVNULL)
+        if check and cp.returncode != 0:
+            raise AssertionError(f"podman {' '.join(args)}: exit {cp.returncode}\n{cp.stdout}\n{cp.stderr}")
+        return cp
+
+    rootfs = base / "rootfs"
+    for d in ("bin", "proc", "dev", "sys", "tmp", "etc"):
+        (rootfs / d).mkdir(parents=True)
+    shutil.copy2(BUSYBOX, rootfs / "bin" / "busybox")
+    for a in ("sh", "echo", "id", "cat", "sleep", "true"):
+        (rootfs / "bin" / a).symlink_to("busybox")
+    tar = base / "rootfs.tar"
+    with tarfile.open(tar, "w") as t:
+        t.add(rootfs, arcname=".")
+    os.chmod(tar, 0o644)
+    podman("import", "-q", str(tar), "localhost/ucrun-rootless:latest")
+    podman.image = "localhost/ucrun-rootless:latest"
+    podman.xdg = xdg
+    yield podman
+    podman("rm", "-a", "-f", check=False)
+    podman("system", "reset", "-f", check=False)
+    # podman's pause process holds its user namespace between commands.
+    for pidfile in xdg.glob("libpod/tmp/pause.pid"):
+        try:
+            os.kill(int(pidfile.read_text()), 9)
+        except (ValueError, ProcessLookupError):
+            pass
+    shutil.rmtree(base, ignore_errors=True)
+
+
+RUN = ["run", "--rm", "--network", "none"]
+
+
+def test_rootless_podman_run_exit_codes_and_missing_command(rootless_podman):
+    p = rootless_podman
+    assert p(*RUN, p.image, "id").stdout.strip() == "uid=0 gid=0"
+    assert p(*RUN, p.image, "sh", "-c", "exit 3", check=False).returncode == 3
+    cp = p(*RUN, p.image, "/no/such", check=False)
+    assert cp.returncode == 127, cp.stderr  # podman maps runc's wording to 127
+    # ucrun kept its state in the user's runtime dir, and left none of it
+    assert (p.xdg / "ucrun").is_dir() and not os.listdir(p.xdg / "ucrun")
+
+
+def test_rootless_podman_exec_tty_stop(rootless_podman):
+    p = rootless_podman
+    name = f"rl-{uuid_hex()}"
+    p("run", "-d", "--name", name, "--network", "none", p.image, "sleep", "100")
+    try:
+        assert p("exec", name, "id", "-u").stdout.strip() == "0"
+        assert p("exec", "-t", name, "sh", "-c", "test -t 0 && echo TTY").stdout.strip() == "TTY"
+        p("stop", "-t", "1", name)
+        assert p("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "exited"
+    finally:
+        p("rm", "-f", name, check=False)
+
+
+def test_rootless_podman_user_namespaces(rootless_podman, user):
+    p = rootless_podman
+    # keep-id maps the user's own id to itself: "root" of podman's user
+    # namespace is the user, not the host's root, so ucrun allows it.
+    cp = p(*RUN, "--userns=keep-id", p.image, "id", "-u")
+    assert cp.stdout.strip() == str(user["uid"])
+    cp = p(*RUN, "--uidmap", "0:1:1000", "--gidmap", "0:1:1000", p.image, "cat", "/proc/self/uid_map")
+    assert " ".join(cp.stdout.split()) == "0 1 1000"  # as seen from podman's user namespace
+    name = f"rl-{uuid_hex()}"
+    p("run", "-d", "--name", name, "--network", "none", "--uidmap", "0:1:1000", "--gidmap", "0:1:1000",
+      p.image, "sleep", "100")
+    try:
+        pid = int(p("inspect", "-f", "{{.State.Pid}}", name).stdout)
+        # from the host: the user's first subordinate id
+        assert " ".join(Path(f"/proc/{pid}/uid_map").read_text().split()) == f"0 {user['sub']} 1000"
+    finally:
+        p("rm", "-f", name, check=False)
+
+
+def uuid_hex():
+    import uuid
+    return uuid.uuid4().hex[:8]
