@@ -2,6 +2,7 @@
 // context, passed explicitly (no global mutable state).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "config/runtime_config.hpp"
@@ -27,6 +28,7 @@ struct Context {
     // only where it matters: reading our uid_map costs every command.
     enum class Rootless { Auto, Yes, No };
     Rootless rootless = Rootless::Auto;
+    mutable std::optional<bool> rootless_resolved;  // container::rootless()'s answer, read once
     // The runtime configuration file with the --userns-* flags applied
     // (config/runtime_config.hpp); path empty when no file was read.
     config::RuntimeConfig config;

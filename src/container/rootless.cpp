@@ -12,7 +12,8 @@ bool rootless(const Context& ctx) {
         case Context::Rootless::No: return false;
         case Context::Rootless::Auto: break;
     }
-    return ::geteuid() != 0 || userns::in_child_user_namespace();
+    if (!ctx.rootless_resolved) ctx.rootless_resolved = ::geteuid() != 0 || userns::in_child_user_namespace();
+    return *ctx.rootless_resolved;
 }
 
 }  // namespace ucrun::container

@@ -20,6 +20,40 @@ from support import IS_RUNC, UCRUN_BIN, Bundle
 pytestmark = pytest.mark.skipif(IS_RUNC, reason="ucrun's rootless mode")
 
 
+def run_to_files(cmd, tmp_base, **kw):
+    """subprocess.run with stdout and stderr in files, not pipes: a created
+    container's init inherits them and would hold a pipe open
+    (support.Runner does the same)."""
+    import tempfile
+    with tempfile.TemporaryFile(dir=tmp_base) as out, tempfile.TemporaryFile(dir=tmp_base) as err:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, **kw)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(p.args, p.returncode, out.read().decode(), err.read().decode())
+
+
+def user_files(user, tmp_base, xdg_name):
+    """A copy of ucrun the user can run, and a runtime dir of its own."""
+    binary = tmp_base / "ucrun"
+    if not binary.exists():
+        shutil.copy2(UCRUN_BIN, binary)
+        os.chmod(binary, 0o755)
+    xdg = tmp_base / xdg_name
+    xdg.mkdir(mode=0o700)
+    os.chown(xdg, user["uid"], user["gid"])
+    return binary, xdg
+
+
+def argv_of(args):
+    """Arguments as strings, bundles written first (as support.Runner)."""
+    out = []
+    for a in args:
+        if isinstance(a, Bundle):
+            a.write()
+        out.append(str(a))
+    return out
+
+
 @pytest.fixture(scope="module")
 def user():
     """A throwaway user with a subordinate range of 65536 ids (shadow's own
@@ -44,31 +78,15 @@ def rl(user, tmp_base):
     """Runs ucrun as the user: rl(*args, check=True, env=None) ->
     CompletedProcess.  The binary is copied where the user can run it; the
     user's runtime dir must hold nothing of ucrun's after the test."""
-    binary = tmp_base / "ucrun"
-    shutil.copy2(UCRUN_BIN, binary)
-    os.chmod(binary, 0o755)
-    xdg = tmp_base / "xdg"
-    xdg.mkdir(mode=0o700)
-    os.chown(xdg, user["uid"], user["gid"])
+    binary, xdg = user_files(user, tmp_base, "xdg")
 
     def run(*args, check=True, env=None, timeout=30):
         e = {"PATH": "/usr/bin:/bin", "XDG_RUNTIME_DIR": str(xdg), "HOME": "/"}
         if env is not None:
             e = env
-        argv = []
-        for a in args:
-            if isinstance(a, Bundle):
-                a.write()
-            argv.append(str(a))
-        # Files, not pipes: a created container's init inherits stdout and
-        # stderr and would hold a pipe open (support.Runner does the same).
-        import tempfile
-        with tempfile.TemporaryFile(dir=tmp_base) as out, tempfile.TemporaryFile(dir=tmp_base) as err:
-            p = subprocess.run([str(binary), *argv], user=user["uid"], group=user["gid"], extra_groups=[],
-                               env=e, stdin=subprocess.DEVNULL, stdout=out, stderr=err, timeout=timeout, cwd="/")
-            out.seek(0)
-            err.seek(0)
-            cp = subprocess.CompletedProcess(p.args, p.returncode, out.read().decode(), err.read().decode())
+        argv = argv_of(args)
+        cp = run_to_files([str(binary), *argv], tmp_base, user=user["uid"], group=user["gid"], extra_groups=[],
+                          env=e, timeout=timeout, cwd="/")
         if check and cp.returncode != 0:
             raise AssertionError(f"{args}: exit {cp.returncode}\nstdout: {cp.stdout}\nstderr: {cp.stderr}")
         return cp
@@ -107,6 +125,16 @@ def refused(rl, b, cid):
     assert cp.returncode != 0, cp.stdout
     assert not os.listdir(rl.xdg / "ucrun")
     return cp.stderr
+
+
+def kill_and_delete(run, cid):
+    """SIGKILL, wait for stopped, delete (no --force), through `run`."""
+    run("kill", cid, "KILL")
+    deadline = time.monotonic() + 10
+    while json.loads(run("state", cid).stdout)["status"] != "stopped":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    run("delete", cid)
 
 
 def lines(text):
@@ -172,12 +200,7 @@ def test_every_command_on_the_users_containers(rl, bundle, tmp_base):
     # no cgroup was delegated: pause says so instead of pretending
     cp = rl("pause", "c4", check=False)
     assert cp.returncode != 0 and "cgroup" in cp.stderr, cp.stderr
-    rl("kill", "c4", "KILL")
-    deadline = time.monotonic() + 10
-    while json.loads(rl("state", "c4").stdout)["status"] != "stopped":
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    rl("delete", "c4")
+    kill_and_delete(rl, "c4")
     assert not os.path.exists(f"/proc/{init}")
     cp = rl("state", "c4", check=False)
     assert "container c4 does not exist" in cp.stderr
@@ -200,8 +223,83 @@ def test_without_xdg_runtime_dir_says_what_is_missing(rl, bundle):
 
 
 # ---------------------------------------------------------------------------
+# a delegated cgroup v2 subtree (cgroup-v2.rst "Delegation"): the user owns a
+# directory and its cgroup.procs/subtree_control/threads, and its processes
+# start inside it. Pure v2 in a private mount namespace (the unified
+# hierarchy of this hybrid host), as test_cgroups.py's pure v2 tests.
+
+UNIFIED = Path("/sys/fs/cgroup/unified")
+
+
+@pytest.fixture
+def delegated(user, tmp_base):
+    """(runner, name): the subtree /<name> of the unified hierarchy
+    delegated to the user, with hugetlb enabled for its children; the
+    runner runs ucrun as the user from its leaf <name>/launch, in a private
+    mount namespace where cgroup2 is /sys/fs/cgroup."""
+    if not (UNIFIED / "cgroup.controllers").exists() or \
+            "hugetlb" not in (UNIFIED / "cgroup.controllers").read_text().split():
+        pytest.skip("needs the unified hierarchy of a hybrid host with hugetlb (this machine's)")
+    name = f"ucrun-rl-{os.getpid()}"
+    d = UNIFIED / name
+    (d / "launch").mkdir(parents=True)
+    enabled = "hugetlb" in (UNIFIED / "cgroup.subtree_control").read_text().split()
+    if not enabled:
+        (UNIFIED / "cgroup.subtree_control").write_text("+hugetlb")
+    (d / "cgroup.subtree_control").write_text("+hugetlb")
+    for p in (d, d / "cgroup.procs", d / "cgroup.subtree_control", d / "cgroup.threads", d / "launch",
+              d / "launch" / "cgroup.procs"):
+        os.chown(p, user["uid"], user["gid"])
+    binary, xdg = user_files(user, tmp_base, "xdg-deleg")
+
+    def run(*args, check=True):
+        argv = argv_of(args)
+        script = (f"mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup && "
+                  f"echo $$ > /sys/fs/cgroup/{name}/launch/cgroup.procs && "
+                  f"exec setpriv --reuid {user['uid']} --regid {user['gid']} --clear-groups "
+                  f"env XDG_RUNTIME_DIR={xdg} PATH=/usr/bin:/bin {binary} \"$@\"")
+        cp = run_to_files(["unshare", "-m", "sh", "-c", script, "ucrun", *argv], tmp_base, timeout=30)
+        if check and cp.returncode != 0:
+            raise AssertionError(f"{argv}: exit {cp.returncode}\n{cp.stdout}\n{cp.stderr}")
+        return cp
+
+    yield run, name
+    for c in list(d.iterdir()):
+        if c.is_dir() and c.name != "launch":
+            run("delete", "--force", c.name, check=False)
+    (d / "launch").rmdir()
+    d.rmdir()
+    if not enabled:
+        (UNIFIED / "cgroup.subtree_control").write_text("-hugetlb")
+
+
+def test_delegated_cgroup_v2_subtree_limits_pause_delete(delegated, rl, bundle):
+    run, name = delegated
+    b = rootless_bundle(rl, bundle)
+    b.linux["cgroupsPath"] = f"/{name}/c6"
+    b.linux["resources"] = {"hugepageLimits": [{"pageSize": "2MB", "limit": 4 << 20}]}
+    b.args("sleep", "100")
+    run("create", "-b", b, "c6")
+    st = json.loads(run("state", "c6").stdout)
+    cg = UNIFIED / name / "c6"
+    assert (cg / "hugetlb.2MB.max").read_text().strip() == str(4 << 20)
+    assert str(st["pid"]) in (cg / "cgroup.procs").read_text().split()
+    assert cg.stat().st_uid == rl.user["uid"]  # made by the user, in its subtree
+    run("start", "c6")
+    run("pause", "c6")
+    assert "frozen 1" in (cg / "cgroup.events").read_text()
+    assert json.loads(run("state", "c6").stdout)["status"] == "paused"
+    run("resume", "c6")
+    assert "frozen 0" in (cg / "cgroup.events").read_text()
+    kill_and_delete(run, "c6")
+    assert not cg.exists()
+
+
+# ---------------------------------------------------------------------------
 # rootless podman: the engine runs ucrun inside its own user namespace, as
 # root there, with no --root (state under XDG_RUNTIME_DIR, runc's rule).
+# Last in the file: podman's pause process lives until the module's
+# teardown, and other tests' leak checks would count it.
 
 PODMAN = shutil.which("podman")
 
