@@ -1,5 +1,7 @@
 #include "container/remap.hpp"
 
+#include <cstdio>
+
 #include "oci/error.hpp"
 #include "sys/error.hpp"
 #include "userns/default_user.hpp"
@@ -20,6 +22,21 @@ userns::Mode mode_of(config::Allocation a) {
 
 nlohmann::json mapping_json(const userns::IdRange& r) {
     return nlohmann::json::array({{{"containerID", 0}, {"hostID", r.start}, {"size", r.count}}});
+}
+
+// Cuts sysctl net.ipv4.ping_group_range to gids [0, count): the new value
+// when it changed. A range wholly outside becomes "1 0", the kernel's
+// "no group may".
+std::optional<std::string> clamp_ping_group_range(std::map<std::string, std::string>& sysctl, uint32_t count) {
+    auto it = sysctl.find("net.ipv4.ping_group_range");
+    if (it == sysctl.end()) return std::nullopt;
+    unsigned long long lo = 0, hi = 0;
+    char rest = 0;
+    if (std::sscanf(it->second.c_str(), "%llu %llu %c", &lo, &hi, &rest) != 2) return std::nullopt;  // the kernel says
+    const unsigned long long top = uint64_t{count} - 1;
+    if (hi <= top) return std::nullopt;
+    it->second = lo > top ? "1 0" : std::to_string(lo) + " " + std::to_string(top);
+    return it->second;
 }
 
 }  // namespace
@@ -86,6 +103,12 @@ void inject(oci::Config& cfg, nlohmann::json& doc, const userns::Block& block, c
         {kGidMapAnnotation, map_text(block.gid)},
     };
     for (const auto& [k, v] : notes) cfg.annotations[k] = v;
+    // An engine that did not ask for a user namespace may set a group range
+    // for the whole id space: dockerd writes net.ipv4.ping_group_range
+    // "0 2147483647" unless its own remap is on. In the user namespace we
+    // add only gids 0..size-1 exist, and the kernel refuses a range beyond
+    // them (EINVAL, ping_group_range of ip(7)): it is cut to what is mapped.
+    std::optional<std::string> ping = clamp_ping_group_range(cfg.linux->sysctl, block.gid.count);
 
     // The stored config.json says what ran. parse_config accepted `doc`,
     // so linux and annotations, when present, are objects.
@@ -96,6 +119,7 @@ void inject(oci::Config& cfg, nlohmann::json& doc, const userns::Block& block, c
     nss.push_back({{"type", "user"}});
     linux["uidMappings"] = mapping_json(block.uid);
     linux["gidMappings"] = mapping_json(block.gid);
+    if (ping) linux["sysctl"]["net.ipv4.ping_group_range"] = *ping;
     nlohmann::json& ann = doc["annotations"];
     if (!ann.is_object()) ann = nlohmann::json::object();
     for (const auto& [k, v] : notes) ann[k] = v;

@@ -87,6 +87,10 @@ OverlayConfig parse_overlay_options(std::string_view text) {
         } else if ((key == "redirect_dir" || key == "metacopy" || key == "xino" || key == "uuid" ||
                     key == "verity") && has_value && !value.empty()) {
             c.carry.emplace_back(key, value);
+        } else if (key == "fsync" && (value == "volatile" || value == "auto")) {
+            // How 6.x shows the sync mode; only "volatile" (podman's run
+            // --rm) is a mount parameter, and "auto" the default.
+            if (value == "volatile") c.carry.emplace_back("volatile", "");
         } else if ((key == "userxattr" || key == "volatile" || key == "default_permissions") && !has_value) {
             c.carry.emplace_back(key, "");
         } else {

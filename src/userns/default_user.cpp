@@ -147,6 +147,12 @@ Ranges ensure_default_user(const HostFiles& files, const std::string& name, uint
     auto* user = find_name(read_id_db(files.passwd()), name);
     if (!user) throw Error("user " + name + " is still missing from " + files.passwd() + " after useradd");
     uint32_t uid = user->id;
+    // The usual case, every create: both ranges are there. Read without
+    // locking, so that a remapped start writes nothing to /etc (which may
+    // be read-only); only a missing range takes shadow's locks, then reads
+    // again under them.
+    if (has_range(read_subid(files.subuid()), name, uid) && has_range(read_subid(files.subgid()), name, uid))
+        return ranges_for(name, {}, files);
     {
         // shadow's order (subuid before subgid), so we cannot deadlock with it.
         ShadowLock lu(files.subuid());

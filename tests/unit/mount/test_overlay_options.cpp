@@ -58,3 +58,12 @@ TEST_CASE("overlay options that cannot be rebuilt are refused") {
     CHECK_THROWS_WITH_AS(parse_overlay_options("rw,lowerdir=/a,frobnicate"), doctest::Contains("frobnicate"), Error);
     CHECK_THROWS_AS(parse_overlay_options("rw,lowerdir=/a,index=maybe"), Error);
 }
+
+TEST_CASE("the sync mode as 6.x shows it: volatile carried as the flag, auto left out, strict refused") {
+    using KV = std::pair<std::string, std::string>;
+    // podman's `run --rm` overlays are volatile
+    CHECK(parse_overlay_options("rw,lowerdir=/a,upperdir=/u,workdir=/w,uuid=on,fsync=volatile").carry ==
+          std::vector<KV>{{"uuid", "on"}, {"volatile", ""}});
+    CHECK(parse_overlay_options("rw,lowerdir=/a,fsync=auto").carry.empty());
+    CHECK_THROWS_AS(parse_overlay_options("rw,lowerdir=/a,fsync=strict"), ucrun::Error);
+}

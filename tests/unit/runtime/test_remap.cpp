@@ -83,3 +83,17 @@ TEST_CASE("remap: inject writes the config that runs and the one that is stored 
     // annotations are the runtime's to write.
     CHECK_THROWS_AS(remap::decide(on(), again, "f"), oci::SpecError);
 }
+
+TEST_CASE("remap: dockerd's ping_group_range is cut to the gids that exist in the added namespace") {
+    for (auto [given, want] : std::vector<std::pair<std::string, std::string>>{
+             {"0 2147483647", "0 65535"}, {"100 70000", "100 65535"}, {"1 0", "1 0"}, {"70000 80000", "1 0"},
+             {"5 10", "5 10"}}) {
+        CAPTURE(given);
+        nlohmann::json doc = oci::parse_document(kBase);
+        doc["linux"]["sysctl"] = {{"net.ipv4.ping_group_range", given}};
+        oci::Config cfg = oci::parse_config(doc);
+        remap::inject(cfg, doc, {{131072, 65536}, {131072, 65536}}, "ucrun", config::Allocation::PerContainer);
+        CHECK(cfg.linux->sysctl.at("net.ipv4.ping_group_range") == want);
+        CHECK(doc["linux"]["sysctl"]["net.ipv4.ping_group_range"] == want);
+    }
+}
