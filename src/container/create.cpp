@@ -22,6 +22,7 @@
 #include "container/remap.hpp"
 #include "container/rootless.hpp"
 #include "mount/devices.hpp"
+#include "mount/host_binds.hpp"
 #include "mount/idmap.hpp"
 #include "mount/rootfs_idmap.hpp"
 #include "ns/namespaces.hpp"
@@ -225,9 +226,13 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // cgroups may have to be bound from the host (mount/rootfs.hpp).
     args.rootfs.userns = plan.has(CLONE_NEWUSER) || rootless(ctx);
     args.rootfs.no_pivot = o.no_pivot;
+    // Not with a joined mount namespace: setns(2) moves the working directory.
+    args.rootfs.rootfs_at_cwd = lease && (plan.new_flags & CLONE_NEWNS);
     // Idmapped binds are made here, as host root (mount/idmap.hpp); the
     // init attaches them. Closed when create returns.
     std::map<size_t, Fd> idmapped = mount::make_idmapped_mounts(cfg, bundle);
+    // A remapped init may not reach the bind sources (mount/host_binds.hpp).
+    if (lease) idmapped.merge(mount::clone_host_binds(cfg, bundle, rootfs, idmapped));
     for (const auto& [i, fd] : idmapped) args.rootfs.premade[i] = fd.get();
 
     args.exec_fifo = fifo ? fifo.get() : -1;
@@ -306,12 +311,20 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // by it, so the init makes it after joining (and forks); else clone does.
     else if (!plan.has(CLONE_NEWUSER)) flags = plan.new_flags & CLONE_NEWPID;
     flags &= ~static_cast<uint64_t>(CLONE_NEWTIME);
-    pid_t pid = sys::clone3_pidfd(flags, cg_fd, &pidfd);
-    if (pid < 0) throw_errno("clone3 container init");
-    if (pid == 0) {
-        parent_end.reset();
-        proc::init_main(args);  // never returns
+    pid_t pid;
+    {
+        // A remapped init reaches root.path as its working directory, which
+        // the kernel carries into its new mount namespace (rootfs.hpp
+        // rootfs_at_cwd); ours is back right after the clone.
+        std::optional<sys::WorkingDir> at_rootfs;
+        if (args.rootfs.rootfs_at_cwd) at_rootfs.emplace(rootfs);
+        pid = sys::clone3_pidfd(flags, cg_fd, &pidfd);
+        if (pid == 0) {  // inside the scope: the init keeps that directory
+            parent_end.reset();
+            proc::init_main(args);  // never returns
+        }
     }
+    if (pid < 0) throw_errno("clone3 container init");
     child_end.reset();
     Created out;
     out.pidfd.reset(pidfd);

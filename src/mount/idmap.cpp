@@ -132,9 +132,7 @@ std::map<size_t, Fd> make_idmapped_mounts(const oci::Config& cfg, const std::str
             }
         }
 
-        std::string src = m.source.value_or("");
-        // config.md: a relative bind source is relative to the bundle.
-        if (!src.empty() && src[0] != '/') src = bundle + "/" + src;
+        const std::string src = bind_source(bundle, m);
         const std::string display = "mount " + src + " on " + m.destination + " (" + path + ")";
         unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive ? AT_RECURSIVE : 0);
         Fd tree(sys::open_tree(AT_FDCWD, src.c_str(), flags));

@@ -70,6 +70,12 @@ Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std:
     return tree;
 }
 
+std::string bind_source(const std::string& bundle, const oci::Mount& m) {
+    std::string s = m.source.value_or("");
+    if (!s.empty() && s[0] != '/') s = bundle + "/" + s;
+    return s;
+}
+
 int set_fs_option(int fs, const std::string& option) {
     auto eq = option.find('=');
     if (eq == std::string::npos) return sys::fsconfig(fs, FSCONFIG_SET_FLAG, option.c_str(), nullptr, 0);

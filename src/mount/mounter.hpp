@@ -6,6 +6,7 @@
 #include <string>
 
 #include "mount/options.hpp"
+#include "oci/config.hpp"
 #include "sys/fd.hpp"
 
 namespace ucrun::mount {
@@ -19,6 +20,9 @@ namespace ucrun::mount {
 // ("mounts[3].source", ".type", ".options") as a ConfigError.
 Fd clone_tree(int dirfd, const std::string& source, const Options& o, const std::string& display,
               const std::string& field = {});
+// The host path of a bind mount's source: config.md, a relative source is
+// relative to the bundle (runc).
+std::string bind_source(const std::string& bundle, const oci::Mount& m);
 // One filesystem option on an fs context: "key=value" as a string, "key"
 // as a flag (fsconfig(2)). Returns fsconfig's result.
 int set_fs_option(int fs, const std::string& option);

@@ -53,13 +53,6 @@ unsigned long root_propagation(const oci::Config& cfg) {
     return MS_SLAVE | MS_REC;
 }
 
-std::string host_source(const RootfsSpec& spec, const oci::Mount& m) {
-    std::string s = m.source.value_or("");
-    // config.md: a relative bind source is relative to the bundle (runc).
-    if (!s.empty() && s[0] != '/') s = spec.bundle + "/" + s;
-    return s;
-}
-
 bool tree_is_file(int tree) {
     struct stat st;
     return ::fstat(tree, &st) == 0 && !S_ISDIR(st.st_mode);
@@ -265,7 +258,7 @@ void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
     if (o.bind) {
         // The source first: a missing one leaves no mount point behind in
         // the rootfs, and the tree says whether the mount point is a file.
-        Fd tree = clone_tree(AT_FDCWD, host_source(spec, m), o, display, path);
+        Fd tree = clone_tree(AT_FDCWD, bind_source(spec.bundle, m), o, display, path);
         Fd target = mkdir_in_root(rootfd, m.destination, tree_is_file(tree.get()), display);
         check_target(rootfd, target.get(), m, path);
         attach(tree.get(), target.get(), o, display);
@@ -365,20 +358,30 @@ void prepare_rootfs(const RootfsSpec& spec) {
                 throw_errno("make " + mp.path + " (the parent mount of the rootfs) private");
     }
 
-    // The rootfs must be a mount point for pivot_root: bind it onto itself.
+    // The rootfs must be a mount point for pivot_root: bind it onto itself,
+    // or attach the parent's tree (an idmapped rootfs) there. The bind, or
+    // the tree, must be private so that pivot_root accepts it and nothing
+    // mounted in it reaches its host peers.
+    Fd rootfd;
     if (spec.rootfs_premade >= 0) {
-        Fd target(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        // Reached through our working directory when rootfs_at_cwd: a
+        // remapped root may not search root.path's parents (an engine's
+        // 0700 storage), host root chdir'ed there for us.
+        Fd target(::open(spec.rootfs_at_cwd ? "." : spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!target) throw_errno("open rootfs " + spec.rootfs);
         attach(spec.rootfs_premade, target.get(), spec.rootfs);
-    } else if (::mount(spec.rootfs.c_str(), spec.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
-        throw_errno("bind rootfs " + spec.rootfs);
+        struct mount_attr priv {};
+        priv.propagation = MS_PRIVATE;
+        if (sys::mount_setattr(spec.rootfs_premade, "", AT_EMPTY_PATH, &priv) < 0)
+            throw_errno("make rootfs " + spec.rootfs + " private");
+        rootfd.reset(::openat(spec.rootfs_premade, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    } else {
+        if (::mount(spec.rootfs.c_str(), spec.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+            throw_errno("bind rootfs " + spec.rootfs);
+        if (::mount(nullptr, spec.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+            throw_errno("make rootfs " + spec.rootfs + " private");
+        rootfd.reset(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     }
-    // The rootfs bind itself must be private so that pivot_root accepts it
-    // and nothing mounted in it reaches its host peers.
-    if (::mount(nullptr, spec.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
-        throw_errno("make rootfs " + spec.rootfs + " private");
-
-    Fd rootfd(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!rootfd) throw_errno("open rootfs " + spec.rootfs);
 
     for (size_t i = 0; i < cfg.mounts.size(); ++i)
@@ -388,9 +391,14 @@ void prepare_rootfs(const RootfsSpec& spec) {
 }
 
 void enter_rootfs(const RootfsSpec& spec) {
-    if (::chdir(spec.rootfs.c_str()) < 0) throw_errno("chdir " + spec.rootfs);
+    // The attached tree's root, by fd (prepare_rootfs): no path walk.
+    if (spec.rootfs_premade >= 0 ? ::fchdir(spec.rootfs_premade) < 0 : ::chdir(spec.rootfs.c_str()) < 0)
+        throw_errno("chdir " + spec.rootfs);
     if (spec.no_pivot) {
-        if (::mount(spec.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) throw_errno("move rootfs to /");
+        if (spec.rootfs_premade >= 0
+                ? sys::move_mount(spec.rootfs_premade, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0
+                : ::mount(spec.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)
+            throw_errno("move rootfs to /");
         if (::chroot(".") < 0) throw_errno("chroot " + spec.rootfs);
     } else {
         // pivot_root(".", ".") stacks the old root on top of the new one;

@@ -27,6 +27,11 @@ struct RootfsSpec {
     // cfg->mounts; moved into place instead of being made here.
     std::map<size_t, int> premade;
     int rootfs_premade = -1;  // idmapped rootfs tree, or -1
+    // The init's working directory is root.path, set by the parent (host
+    // root) before clone3 and carried into the new mount namespace by the
+    // kernel (copy_mnt_ns): the attach target of rootfs_premade without a
+    // path walk that a remapped root may not be allowed.
+    bool rootfs_at_cwd = false;
     // What a mount of type "cgroup" mounts (cgroup::Manager::mounts(), from
     // the parent: the init cannot see the host's cgroups any more); empty
     // when the container has no cgroup (--cgroup-manager disabled).

@@ -262,13 +262,14 @@ Fd wait_maps(int sync) {
     Fd procfd = host_procfs();
     apply_sysctl(cfg, procfd.get());
 
+    // With the parent's idmapped rootfs, a copy of the spec that holds it.
+    mount::RootfsSpec with_idroot;
     if (idroot) {
-        mount::RootfsSpec spec = a.rootfs;
-        spec.rootfs_premade = idroot.get();
-        mount::prepare_rootfs(spec);
-    } else {
-        mount::prepare_rootfs(a.rootfs);
+        with_idroot = a.rootfs;
+        with_idroot.rootfs_premade = idroot.get();
     }
+    const mount::RootfsSpec& rootfs = idroot ? with_idroot : a.rootfs;
+    mount::prepare_rootfs(rootfs);
     // config.md "Prestart", "CreateRuntime", "CreateContainer": after the
     // namespaces and the mounts are made, before pivot_root. The parent runs
     // the first two (runtime namespace), then createContainer runs here, in
@@ -278,12 +279,12 @@ Fd wait_maps(int sync) {
         send(a.sync, Msg::Hooks);
         wait_for(a.sync, Msg::HooksDone);
     }
-    run_container_hooks(a, cfg.hooks.createContainer, "createContainer", "creating", a.rootfs.rootfs);
-    mount::enter_rootfs(a.rootfs);
+    run_container_hooks(a, cfg.hooks.createContainer, "createContainer", "creating", rootfs.rootfs);
+    mount::enter_rootfs(rootfs);
     // process.terminal: the master goes to --console-socket, else (foreground
     // `run`) to ucrun over the sync socket.
     if (p.terminal) setup_console(p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, true});
-    mount::finish_rootfs(a.rootfs);
+    mount::finish_rootfs(rootfs);
 
     apply_personality(cfg);
     enter_cwd(p);

@@ -85,6 +85,18 @@ void write_file_atomic_at(int dirfd, const std::string& name, std::string_view d
     }
 }
 
+WorkingDir::WorkingDir(const std::string& path) : old_(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) {
+    if (!old_) throw_errno("open the working directory");
+    if (::chdir(path.c_str()) < 0) throw_errno("chdir " + path);
+}
+
+WorkingDir::~WorkingDir() {
+    // Nothing to do about a failure here: the directory we came from is
+    // held open, so fchdir to it cannot fail for lack of a name.
+    if (::fchdir(old_.get()) < 0) {
+    }
+}
+
 void write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
     write_file_atomic_at(AT_FDCWD, path, data, mode);
 }

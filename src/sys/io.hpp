@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "sys/fd.hpp"
+
 namespace ucrun::sys {
 
 std::string read_file(const std::string& path);                  // throws SysError("open <path>", ...)
@@ -23,6 +25,19 @@ void write_file_atomic(const std::string& path, std::string_view data, unsigned 
 // The same for `name` relative to `dirfd` (the temp file is `name`.tmp there).
 void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, unsigned mode = 0644);
 bool write_all(int fd, std::string_view data);  // false with errno on failure
+
+// The working directory is `path` for the object's lifetime, then the old
+// one again (held by fd: it need not have a name any more).
+class WorkingDir {
+public:
+    explicit WorkingDir(const std::string& path);
+    ~WorkingDir();
+    WorkingDir(const WorkingDir&) = delete;
+    WorkingDir& operator=(const WorkingDir&) = delete;
+
+private:
+    Fd old_;
+};
 std::string read_all(int fd);                   // until EOF; throws on error
 
 }  // namespace ucrun::sys

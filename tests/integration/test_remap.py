@@ -399,3 +399,25 @@ def test_overlay_rootfs_is_rebuilt_over_idmapped_layers(ucrun, remap_root, bundl
         assert (upper / "host-file").exists()
     finally:
         subprocess.run(["umount", str(b.rootfs)], check=True)
+
+
+def test_bundle_and_bind_sources_behind_directories_only_root_may_search(ucrun, remap_root, bundle, tmp_base):
+    """Engines keep bundles and the files they bind (hosts, resolv.conf,
+    /dev/shm) in 0700/0710 directories of their own; a remapped container's
+    root is an unprivileged host uid that cannot search them, so ucrun
+    reaches them as host root (the parent) and the init only attaches."""
+    priv = tmp_base / "engine-storage"
+    priv.mkdir(mode=0o700)
+    from support import Bundle
+    b = Bundle(priv / "bundle")
+    src = priv / "userdata"
+    src.mkdir(mode=0o700)
+    (src / "hosts").write_text("127.0.0.1 engine-written\n")
+    (src / "shm").mkdir()
+    os.chmod(src / "shm", 0o1777)  # as a /dev/shm (mkdir is under the umask)
+    b.add_mount("/etc/hosts", "bind", src / "hosts", ["rbind", "ro"])
+    b.add_mount("/dev/shm", "bind", src / "shm", ["rbind", "rw"])
+    b.sh("cat /etc/hosts; echo x > /dev/shm/f && echo shm-ok; grep -c ' /etc/hosts ' /proc/self/mountinfo")
+    cp = ucrun("run", "-b", b, "priv", global_args=REMAP)
+    assert cp.stdout.splitlines() == ["127.0.0.1 engine-written", "shm-ok", "1"], cp.stdout + cp.stderr
+    assert (src / "shm" / "f").read_text() == "x\n"
