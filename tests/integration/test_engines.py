@@ -577,3 +577,24 @@ def test_docker_remap_image_files_keep_owner(dockerd):
     assert mapping.split()[:2] != ["0", "0"], "not remapped"
     assert owner(layer / "bin" / "busybox") == (0, 0)
     assert inside == "0:0"
+
+
+@needs_podman
+@needs_containerd
+@REMAP
+def test_remap_two_engines_disjoint(image, containerd, remap_wrapper):
+    """Containers of two engines (so two --root state directories: podman's
+    /run/ucrun, the shim's /run/containerd/runc/default) running at once
+    must not share host ids either: root in one would own the other's
+    files."""
+    sock, rootfs = containerd
+    pname, cname = (f"ucrun-it-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    try:
+        podman(*REMAP_FLAG, "run", "-d", "--name", pname, *LIMITS, image, "sleep", "1000")
+        ctr(sock, "run", "-d", *shim_run_args(rootfs, remap_wrapper), cname, "sleep", "1000")
+        check_disjoint(int(podman("inspect", "-f", "{{.State.Pid}}", pname).stdout), ctr_pid(sock, cname))
+    finally:
+        podman("rm", "-f", "-t", "0", pname, check=False)
+        ctr(sock, "task", "kill", "-s", "KILL", cname, check=False)
+        ctr(sock, "task", "delete", "-f", cname, check=False)
+        ctr(sock, "container", "rm", cname, check=False)
