@@ -519,8 +519,9 @@ def test_docker_exec_pause_update_stop(dockerd):
 
 # dockerd knows nothing of the remap: no "userns-remap" in its daemon.json,
 # ucrun gets --userns-remap=default from runtimeArgs (runtime "ucrun-remap"
-# of the fixture, as contrib/docker/daemon-ucrun-remap.json). dockerd gives
-# each runtime the state root <exec-root>/runtime-<name>/moby.
+# of the fixture, as contrib/docker/daemon-ucrun-remap.json; dockerd 20.10
+# runs a script of its own, <data-root>/runtimes/<name>, adding them). Every
+# runtime of a dockerd 20.10 gets the state root <exec-root>/runtime-runc/moby.
 
 
 def docker_out(docker, *args):
@@ -531,7 +532,7 @@ def docker_out(docker, *args):
 
 def docker_remap_root(docker):
     data = Path(docker_out(docker, "info", "-f", "{{.DockerRootDir}}"))
-    return data.parent / "exec" / "runtime-ucrun-remap" / "moby"  # exec-root is next to data-root (fixture)
+    return data.parent / "exec" / "runtime-runc" / "moby"  # exec-root is next to data-root (fixture)
 
 
 @needs_docker
