@@ -136,11 +136,10 @@ void Audit::user_namespace() {
                 : "joins the host's user namespace: container root is host root",
             kRankUserns);
         userns_ = false;
-        // REMAP HOOK (issue 12 item 3): with the runtime's remap policy on,
-        // create injects a user namespace into exactly this config. The
-        // analysis stays config-only; the policy's own finding (which
-        // mappings it would inject) is added where the command knows the
-        // policy: the REMAP HOOK in src/cli/cmd_check.cpp.
+        // With the runtime's remap policy on, create injects a user
+        // namespace into exactly this config. The analysis stays
+        // config-only; src/cli/check_remap.cpp rewrites this finding where
+        // the command knows the policy.
         return;
     }
     const Namespace* u = ns("user");

@@ -8,6 +8,7 @@
 
 #include "cgroup/fsio.hpp"
 #include "sys/error.hpp"
+#include "sys/mountinfo.hpp"
 
 namespace ucrun::cgroup {
 
@@ -48,33 +49,6 @@ std::string own_v2_path(const std::string& proc_cgroup) {
     return it == m.end() || it->second.empty() ? "/" : it->second;
 }
 
-namespace {
-
-// mountinfo escapes blanks as \040 etc. (proc(5)).
-std::string unescape(const std::string& s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 3 < s.size()) {
-            int v = 0;
-            bool ok = true;
-            for (size_t k = 1; k <= 3; ++k) {
-                char c = s[i + k];
-                if (c < '0' || c > '7') ok = false;
-                v = v * 8 + (c - '0');
-            }
-            if (ok) {
-                out += static_cast<char>(v);
-                i += 3;
-                continue;
-            }
-        }
-        out += s[i];
-    }
-    return out;
-}
-
-}  // namespace
-
 std::vector<Hierarchy> parse_v1_hierarchies(const std::string& mountinfo, const std::string& proc_cgroup,
                                             const std::string& mountpoint) {
     auto own = parse_proc_cgroup(proc_cgroup);
@@ -85,11 +59,11 @@ std::vector<Hierarchy> parse_v1_hierarchies(const std::string& mountinfo, const 
         size_t dash = 0;
         while (dash < f.size() && f[dash] != "-") ++dash;
         if (dash < 5 || dash + 3 >= f.size() || f[dash + 1] != "cgroup") continue;
-        std::string dir = unescape(f[4]);
+        std::string dir = sys::unescape_mountinfo(f[4]);
         if (dirname(dir) != mountpoint) continue;
         Hierarchy h;
         h.mount_dir = dir;
-        h.mount_root = unescape(f[3]);
+        h.mount_root = sys::unescape_mountinfo(f[3]);
         for (const auto& opt : split(f[dash + 3], ',')) {
             static const char* const generic[] = {"rw", "ro", "relatime", "noexec", "nosuid", "nodev",
                                                   "xattr", "clone_children", "noprefix", "cpuset_v2_mode"};

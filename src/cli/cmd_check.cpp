@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/check_host.hpp"
+#include "cli/check_remap.hpp"
 #include "cli/command.hpp"
 #include "oci/audit.hpp"
 #include "oci/parse.hpp"
@@ -19,14 +20,18 @@ namespace {
 using oci::audit::Finding;
 using oci::audit::Severity;
 
-std::vector<Finding> audit_bundle(const std::string& dir) {
+std::vector<Finding> audit_bundle(const Context& ctx, const std::string& dir) {
     const std::string bundle = real_bundle(dir);
     const std::string text = read_config(bundle);
     // The same parser and validation as create: an invalid config is the
     // error create would give, naming the field.
     oci::Config cfg = oci::parse_config(oci::parse_document(text));
     oci::validate(cfg);
-    return oci::audit::audit(cfg, host_facts(cfg, bundle));
+    std::vector<Finding> fs = oci::audit::audit(cfg, host_facts(cfg, bundle));
+    // What the runtime's remap policy would make of it (container/remap.hpp).
+    add_remap_findings(ctx.config.userns, ctx.config.path.empty() ? "the runtime's settings" : ctx.config.path,
+                       cfg, fs);
+    return fs;
 }
 
 std::string summary(const std::vector<Finding>& fs, std::map<Severity, int>* counts) {
@@ -75,13 +80,11 @@ int run(Context& ctx, const Parsed& p) {
         throw UsageError("invalid --format \"" + format + "\" (text or json)");
     std::vector<Finding> fs;
     try {
-        fs = audit_bundle(p.get("bundle", "."));
+        fs = audit_bundle(ctx, p.get("bundle", "."));
     } catch (const std::exception& e) {
         ctx.log.error(e.what());
         return 2;
     }
-    // REMAP HOOK (issue 12 item 3): the remap policy appends here the finding
-    // that says which mappings it would inject for this bundle.
     sys::write_all(1, format == "json" ? json_report(fs) : text_report(fs));
     for (const auto& f : fs)
         if (f.severity == Severity::high) return 1;

@@ -22,13 +22,13 @@ using namespace ucrun;
 namespace {
 
 const std::vector<cli::FlagSpec> kGlobal = {
-    {"root", "", true, "root directory for storage of container state (default: /run/ucrun)"},
+    {"root", "", true, "root directory for storage of container state (default: /run/ucrun, rootless: $XDG_RUNTIME_DIR/ucrun)"},
     {"log", "", true, "log file (default: stderr)"},
     {"log-format", "", true, "log format: text or json"},
     {"debug", "", false, "enable debug logging"},
     {"systemd-cgroup", "", false, "use systemd cgroup paths (slice:prefix:name)"},
     {"cgroup-manager", "", true, "cgroupfs, systemd or disabled"},
-    {"rootless", "", true, "accepted for compatibility: true, false or auto"},
+    {"rootless", "", true, "true, false or auto (default: auto, rootless when not run as root)"},
     {"criu", "", true, "accepted for compatibility"},
     {"allow-host-root-mapping", "", false, "allow user namespace mappings that map host root (id 0)"},
     {"config", "", true, "runtime configuration file (default: $UCRUN_CONFIG, else /etc/ucrun/ucrun.yaml if present)"},
@@ -78,6 +78,26 @@ void load_config(Context& ctx, const cli::Parsed& g) {
                   " size=" + std::to_string(u.size) + " allow-host=" + (u.allow_host ? "true" : "false"));
 }
 
+// runc's rule: auto is rootless exactly when not running as root.
+bool rootless_mode(const std::string& v) {
+    if (v == "true") return true;
+    if (v == "false") return false;
+    if (v == "auto") return ::geteuid() != 0;
+    throw Error("invalid --rootless " + v + " (true, false or auto)");
+}
+
+// runc's rule too: without --root, a rootless runtime keeps its state in
+// the caller's runtime directory (/run is root's). Resolved before the
+// command so that every command agrees; an unset XDG_RUNTIME_DIR is an
+// error only when state is used (spec, features, check need none).
+std::string state_root(const cli::Parsed& g, bool rootless) {
+    if (g.has("root")) return g.get("root");
+    if (!rootless) return "/run/ucrun";
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    if (xdg && *xdg == '/') return std::string(xdg) + "/ucrun";
+    return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,7 +118,6 @@ int main(int argc, char** argv) {
         sys::write_all(g.args.empty() && !g.has("help") ? 2 : 1, main_help());
         return g.has("help") ? 0 : 1;
     }
-    ctx.root = g.get("root", "/run/ucrun");
     ctx.debug = g.has("debug");
     ctx.allow_host_root_mapping = g.has("allow-host-root-mapping");
     ctx.systemd_cgroup = g.has("systemd-cgroup");
@@ -106,6 +125,8 @@ int main(int argc, char** argv) {
     std::string fmt = g.get("log-format", "text");
     try {
         if (fmt != "text" && fmt != "json") throw Error("invalid log format: " + fmt + " (text or json)");
+        ctx.rootless = rootless_mode(g.get("rootless", "auto"));
+        ctx.root = state_root(g, ctx.rootless);
         if (ctx.cgroup_manager != "cgroupfs" && ctx.cgroup_manager != "systemd" && ctx.cgroup_manager != "disabled")
             throw Error("invalid --cgroup-manager " + ctx.cgroup_manager + " (cgroupfs, systemd or disabled)");
         ctx.log.open(g.get("log"), fmt == "json", ctx.debug);
@@ -126,6 +147,13 @@ int main(int argc, char** argv) {
         if (name == c.name) cmd = &c;
     if (!cmd) {
         ctx.log.error("No help topic for '" + name + "'");
+        return 1;
+    }
+    if (ctx.root.empty() && name != "spec" && name != "features" && name != "check") {
+        ctx.log.error(std::string("rootless: XDG_RUNTIME_DIR is ") +
+                      (std::getenv("XDG_RUNTIME_DIR") ? "not an absolute path" : "not set") +
+                      ": set it to a directory of yours (e.g. /run/user/" + std::to_string(::geteuid()) +
+                      ") or pass --root");
         return 1;
     }
     std::vector<std::string> rest(g.args.begin(), g.args.end());

@@ -1,5 +1,8 @@
 #include "container/cgroups.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 
 #include <chrono>
@@ -9,6 +12,7 @@
 #include "cgroup/devices.hpp"
 #include "oci/error.hpp"
 #include "sys/error.hpp"
+#include "userns/idmap.hpp"
 
 namespace ucrun::container {
 
@@ -42,6 +46,18 @@ std::optional<oci::DeviceCgroup> yield_to_config(oci::DeviceCgroup d, const std:
     d.access = access;
     return d;
 }
+
+// Whether the config asks for a limit that only a cgroup can enforce.
+// Device rules do not count: without a cgroup they are not applied, and a
+// rootless container cannot mknod anyway (runc ignores them too).
+bool asks_limits(const oci::Config& cfg) {
+    if (!cfg.linux || !cfg.linux->resources) return false;
+    const oci::Resources& r = *cfg.linux->resources;
+    return r.memory || r.cpu || r.pids || r.blockIO || !r.hugepageLimits.empty() || r.network || !r.rdma.empty() ||
+           !r.unified.empty();
+}
+
+bool permission_error(int e) { return e == EACCES || e == EPERM || e == EROFS; }
 
 }  // namespace
 
@@ -87,7 +103,27 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
         }
     cg->plan();
     on_planned(*cg);
-    cg->create();
+    try {
+        cg->create();
+    } catch (const SysError& e) {
+        // Rootless (the caller is not root, or root of an engine's user
+        // namespace: rootless podman) without a cgroup it may write: runc
+        // goes on without one when nothing needs it, and so do we. Where
+        // limits were asked for, they cannot be silently dropped.
+        if (!permission_error(e.code()) || !(ctx.rootless || ::geteuid() != 0 || userns::in_child_user_namespace()))
+            throw;
+        cg->destroy();  // what hierarchies it did make (v1)
+        if (asks_limits(cfg))
+            throw oci::SpecError("config.json", "linux.resources",
+                                 "cannot be applied: " + std::string(e.what()) +
+                                     " (rootless without a delegated cgroup: give the user a cgroup v2 subtree and "
+                                     "name it in linux.cgroupsPath, or drop the limits)");
+        cgroup::Options off;
+        off.manager = "disabled";
+        auto none = cgroup::Manager::make(off, id, std::nullopt);
+        on_planned(*none);
+        return none;
+    }
     try {
         cg->apply(res, true);
     } catch (...) {

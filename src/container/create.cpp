@@ -19,6 +19,7 @@
 #include "container/cgroups.hpp"
 #include "container/hooks.hpp"
 #include "container/record.hpp"
+#include "container/remap.hpp"
 #include "mount/devices.hpp"
 #include "mount/idmap.hpp"
 #include "ns/namespaces.hpp"
@@ -40,6 +41,7 @@
 #include "sys/socket.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/idmap.hpp"
+#include "userns/map_writer.hpp"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -129,10 +131,25 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
         throw Error(std::string("config.json: ") + e.what());
     }
     // config.json is parsed once; its text is kept as given (state store).
-    const nlohmann::json doc = oci::parse_document(text);
+    nlohmann::json doc = oci::parse_document(text);
     oci::Config cfg = oci::parse_config(doc);
     oci::validate(cfg);
     oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
+    // The runtime's remap policy (container/remap.hpp): a user namespace
+    // for a bundle without one, on a block of ids taken here (the one side
+    // effect before the state directory: an id taken by a live container
+    // is refused first, and the Lease frees the block on every failure).
+    std::optional<remap::Lease> lease;
+    const auto& policy = ctx.config.userns;
+    // Rootless, there is no range to take ids from but the caller's own,
+    // which its bundle maps itself: the policy is root's.
+    if (!ctx.rootless &&
+        remap::decide(policy, cfg, ctx.config.path.empty() ? "the runtime's settings" : ctx.config.path) ==
+            remap::Decision::Inject) {
+        state::Store(ctx.root).check_free(o.id);
+        lease.emplace(ctx.root, o.id, policy);
+        remap::inject(cfg, doc, lease->block(), lease->user(), policy.allocation);
+    }
     if (!cfg.linux) cfg.linux.emplace();
     const ns::Plan plan = ns::plan(&*cfg.linux);
     check_runtime_rules(cfg, plan);
@@ -152,7 +169,15 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     state::Store store(ctx.root);
     std::unique_ptr<cgroup::Manager> cg;  // outlives the guard, which destroys it on failure
     CreateGuard guard;
-    Fd dirfd = store.create_dir(o.id);
+    Fd dirfd;
+    try {
+        dirfd = store.create_dir(o.id);
+    } catch (...) {
+        // Another create took the id between check_free and here: the
+        // block is that container's now (Lease).
+        if (lease) lease->keep();
+        throw;
+    }
     if (!activation::notify_host().empty()) activation::prepare_notify(cfg, store.dir(o.id));
     guard.store = &store;
     guard.id = o.id;
@@ -198,6 +223,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     args.trampoline = trampoline.get();
     args.preserve_fds = listen_fds + o.preserve_fds;  // runc: the LISTEN_FDS first
     args.new_keyring = !o.no_new_keyring;
+    args.unprivileged = ::geteuid() != 0;
     args.fast_path = plan.joins.empty();
     args.last_cap = security::read_last_cap();
     const security::CapSets caps = security::resolve(cfg.process->capabilities, args.last_cap);
@@ -290,9 +316,18 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
                    security::container_process_state(p, L.seccomp->listenerMetadata,
                                                      initial_state_json(cfg, o.id, bundle, p)).dump());
     };
+    // config-linux.md "User namespace mappings". As root (of the host or of
+    // an engine's user namespace) ucrun writes any mapping itself;
+    // otherwise as user_namespaces(7) allows (userns/map_writer.hpp).
+    auto write_maps = [&] {
+        if (::geteuid() == 0)
+            userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
+        else
+            userns::write_maps_unprivileged(pid, L.uidMappings, L.gidMappings, "linux.uidMappings", "linux.gidMappings");
+    };
     if (cg->enabled() && cg_fd < 0) cg->add_pid(pid);
     if (args.fast_path && (plan.new_user() || args.late_cgroupns)) {
-        if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
+        if (plan.new_user()) write_maps();
         proc::send(parent_end.get(), proc::Msg::MapsDone);
     }
     if (args.fast_path || (!plan.new_user() && !forks)) send_state(pid);
@@ -306,7 +341,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             throw Error("container init exited before it was ready");
         if (type == proc::Msg::Error) proc::throw_error(payload);
         if (type == proc::Msg::NeedMaps) {
-            if (plan.new_user()) userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
+            if (plan.new_user()) write_maps();
             proc::send(parent_end.get(), proc::Msg::MapsDone);
             if (!forks) send_state(pid);
         } else if (type == proc::Msg::InitPid) {
@@ -337,7 +372,8 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
 
     rec.cgroup = cg->to_json();
     rec.state.status = oci::Status::Created;
-    store.save_config(o.id, text);
+    // A remapped container's config.json is the one that ran (remap::inject).
+    store.save_config(o.id, lease ? doc.dump() : text);
     store.save(rec);
     if (!o.pid_file.empty()) sys::write_file_atomic(absolute_pid_file(o.pid_file), std::to_string(pid));
     // On record: the init may outlive us now (it dies with us until then,
@@ -351,6 +387,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     }
 
     guard.armed = false;
+    if (lease) lease->keep();  // delete frees it (remap::release)
     out.pid = pid;
     out.sync = std::move(parent_end);
     return out;

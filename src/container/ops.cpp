@@ -13,6 +13,7 @@
 #include "container/cgroups.hpp"
 #include "container/foreground.hpp"
 #include "container/hooks.hpp"
+#include "container/remap.hpp"
 #include "proc/error_msg.hpp"
 #include "proc/sync.hpp"
 #include "sys/error.hpp"
@@ -191,6 +192,9 @@ void remove(Context& ctx, const std::string& id, bool force) {
     kill_leftovers(r);
     destroy_cgroup(r);
     store.remove(id);
+    // After the directory: a delete killed in between leaves a block that
+    // is reclaimable (userns/allocator.hpp), never one of a live container.
+    remap::release(ctx.root, r);
     run_hooks(ctx, r, HookKind::Poststop);
 }
 

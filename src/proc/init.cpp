@@ -185,6 +185,7 @@ bool write_fifo(int fd, const std::string& what) {
 
     if (a.fast_path) {
         if (plan.new_user() || a.late_cgroupns) wait_for(a.sync, Msg::MapsDone);
+        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see init_main
         if (a.late_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
         if (plan.new_flags & CLONE_NEWTIME) enter_new_time_ns(cfg);
     } else {
@@ -195,6 +196,7 @@ bool write_fifo(int fd, const std::string& what) {
         if ((flags & CLONE_NEWUSER) && ::unshare(CLONE_NEWUSER) < 0) throw_errno("unshare user namespace");
         send(a.sync, Msg::NeedMaps);
         wait_for(a.sync, Msg::MapsDone);
+        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see init_main
         flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
         if (userns) {
             become_ns_root(false);
@@ -212,6 +214,16 @@ bool write_fifo(int fd, const std::string& what) {
             }
             die_with_parent(a.sync);  // cleared by the clone; our parent is ucrun (CLONE_PARENT)
         }
+    }
+    if (userns && a.unprivileged) {
+        // user_namespaces(7): a gid map written without privilege needs
+        // setgroups denied, for the whole user namespace; the container's
+        // groups are then the ones it was born with (runc does the same).
+        set_groups = sys::read_file("/proc/self/setgroups").rfind("allow", 0) == 0;
+        if (!set_groups && !p.user.additionalGids.empty())
+            throw ConfigError("process.user.additionalGids",
+                              "cannot be set: setgroups is denied in the container's user namespace (a rootless "
+                              "gid mapping of your own gid only; map a range from /etc/subgid instead)");
     }
     if (userns) {
         become_ns_root(set_groups);
@@ -312,7 +324,10 @@ void init_main(const InitArgs& a) {
     // dumpable, no process of the container (a shared pid namespace, a
     // later exec) can ptrace it or open its exe, mem, fds (CVE-2019-5736,
     // CVE-2016-9962; runc's nsexec does the same). execve restores it.
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // A rootless parent writes our maps through /proc/<pid>: we become
+    // non-dumpable once they are written (run_init), before anything of
+    // the container exists, and stay dumpable only to our own user meanwhile.
+    if (!a.unprivileged) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     die_with_parent(a.sync);
     try {
         run_init(a);

@@ -27,6 +27,11 @@ struct InitArgs {
     int trampoline = -1;    // sealed memfd the user's program is executed through (proc/trampoline.hpp)
     int preserve_fds = 0;   // fds 3 .. 3+N-1 stay open (plus LISTEN_FDS)
     bool new_keyring = true;
+    // The parent is not root (rootless): it writes our maps as an ordinary
+    // user (userns/map_writer.hpp), which needs us dumpable until then
+    // (/proc/<pid>/uid_map of a non-dumpable process belongs to root), and
+    // setgroups may be denied in our user namespace.
+    bool unprivileged = false;
     bool fast_path = true;
     bool late_cgroupns = false;  // unshare the cgroup namespace once the parent has placed us  // all namespaces new and created by clone3 itself
     int last_cap = 40;

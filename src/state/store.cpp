@@ -87,11 +87,24 @@ Fd Store::open_dir(const std::string& id) const {
     return fd;
 }
 
+namespace {
+Error id_exists(const std::string& id) { return Error("container with id exists: " + id); }
+}  // namespace
+
+void Store::check_free(const std::string& id) const {
+    checked_id(id);
+    int root = root_fd();
+    if (root < 0) return;
+    struct stat st;
+    if (::fstatat(root, id.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) throw id_exists(id);
+    if (errno != ENOENT) throw_errno("stat " + dir(id));
+}
+
 Fd Store::create_dir(const std::string& id) {
     checked_id(id);
     int root = root_fd(true);
     if (::mkdirat(root, id.c_str(), 0711) < 0) {
-        if (errno == EEXIST) throw Error("container with id exists: " + id);
+        if (errno == EEXIST) throw id_exists(id);
         throw_errno("mkdir " + dir(id));
     }
     Fd fd = open_dir(id);

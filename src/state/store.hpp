@@ -72,6 +72,10 @@ public:
     // Creates <root>/<id>/ (exclusively: a duplicate id fails with
     // "container with id exists: <id>" as runc says) and returns a locked fd on it.
     Fd create_dir(const std::string& id);
+    // Throws create_dir's "container with id exists" when <root>/<id> is
+    // there (whatever it is), for a create that must know before it takes
+    // resources keyed by the id; create_dir still decides races.
+    void check_free(const std::string& id) const;
     // Locks an existing container directory (LOCK_EX); throws NotFound.
     Fd lock(const std::string& id) const;
     Record load(const std::string& id) const;  // throws NotFound, Corrupt

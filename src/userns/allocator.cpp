@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <map>
 #include <vector>
@@ -54,9 +55,13 @@ Registry parse(const std::string& text, const std::string& file) {
     if (j.is_discarded() || !j.is_object() || !j.contains("allocations") || !j["allocations"].is_object())
         throw Error(file + ": corrupt userns allocation registry: expected {\"allocations\": {...}}");
     for (const auto& [id, v] : j["allocations"].items()) {
-        std::string where = file + ": allocations." + id;
+        // A key is a container's state directory: absolute, ending in an id.
+        std::string where = file + ": allocations[\"" + id + "\"]";
+        const size_t slash = id.rfind('/');
+        if (id.empty() || id[0] != '/' || slash == std::string::npos)
+            throw Error(where + ": expected the absolute path of a container's state directory");
         try {
-            state::checked_id(id);
+            state::checked_id(id.substr(slash + 1));
         } catch (const Error& e) {
             throw Error(where + ": " + e.what());
         }
@@ -125,23 +130,31 @@ void mkdir_one(const std::string& path, mode_t mode) {
 
 }  // namespace
 
-bool reclaimable(const std::string& root, const std::string& id, pid_t pid, uint64_t start_time) {
+bool reclaimable(const std::string& container_dir, pid_t pid, uint64_t start_time) {
     struct stat st{};
-    std::string dir = root + "/" + state::checked_id(id);
-    if (::lstat(dir.c_str(), &st) == 0 || errno != ENOENT) return false;
+    if (::lstat(container_dir.c_str(), &st) == 0 || errno != ENOENT) return false;
     return pid <= 0 || state::process_start_time(pid) != start_time;
 }
 
-Allocator::Allocator(std::string root) : root_(std::move(root)) {
+Allocator::Allocator(std::string root, std::string registry) : root_(std::move(root)), dir_(std::move(registry)) {
+    if (root_.empty() || root_[0] != '/') {
+        char cwd[PATH_MAX];
+        if (!::getcwd(cwd, sizeof cwd)) throw_errno("getcwd");
+        root_ = std::string(cwd) + (root_.empty() ? "" : "/" + root_);
+    }
     while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-    dir_ = root_ + "/.userns";
+    while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
+    if (dir_.empty()) dir_ = root_ + "/.userns";
     file_ = dir_ + "/allocations.json";
 }
 
+std::string Allocator::key(const std::string& id) const { return root_ + "/" + state::checked_id(id); }
+
 namespace {
 // An exclusive flock on <dir>/lock for the whole read-modify-write.
-Fd lock_registry(const std::string& root, const std::string& dir) {
-    mkdir_one(root, 0711);
+Fd lock_registry(const std::string& dir) {
+    const size_t slash = dir.rfind('/');
+    if (slash != std::string::npos && slash > 0) mkdir_one(dir.substr(0, slash), 0711);  // the state root
     mkdir_one(dir, 0700);
     std::string path = dir + "/lock";
     Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -152,21 +165,22 @@ Fd lock_registry(const std::string& root, const std::string& dir) {
 }
 }  // namespace
 
-Block Allocator::allocate(const std::string& id, const Ranges& ranges, uint32_t size, Mode mode) {
-    state::checked_id(id);
+Block Allocator::allocate(const std::string& id, const Ranges& ranges, uint32_t size, Mode mode, bool* created) {
+    const std::string k = key(id);
+    if (created) *created = false;
     if (size == 0) throw Error("userns: a block of 0 ids cannot hold a container");
     if (ranges.uids.empty() || ranges.gids.empty())
         throw Error("userns: user " + ranges.user + " has no subordinate ranges in " + ranges.subuid + " or " +
                     ranges.subgid);
-    Fd lock = lock_registry(root_, dir_);
+    Fd lock = lock_registry(dir_);
     Registry reg = load(file_);
-    if (auto it = reg.find(id); it != reg.end()) {
+    if (auto it = reg.find(k); it != reg.end()) {
         Entry& e = it->second;
         if (e.mode == mode && e.user == ranges.user && (mode == Mode::Shared || e.block.uid.count == size)) {
             // A create retried after a crash takes the block over: with the
             // dead allocator's pid, it would be reclaimable until our
             // directory exists, and handed to another container meanwhile.
-            if (reclaimable(root_, id, e.pid, e.start_time)) {
+            if (reclaimable(k, e.pid, e.start_time)) {
                 e.pid = ::getpid();
                 e.start_time = state::process_start_time(e.pid);
                 sys::write_file_atomic(file_, dump(reg), 0600);
@@ -176,7 +190,7 @@ Block Allocator::allocate(const std::string& id, const Ranges& ranges, uint32_t 
         throw Error("userns: container " + id + " already has a " + mode_name(e.mode) + " block of " +
                     std::to_string(e.block.uid.count) + " ids of user " + e.user + " (" + file_ + ")");
     }
-    std::erase_if(reg, [&](const auto& kv) { return reclaimable(root_, kv.first, kv.second.pid, kv.second.start_time); });
+    std::erase_if(reg, [&](const auto& kv) { return reclaimable(kv.first, kv.second.pid, kv.second.start_time); });
     Entry e;
     e.mode = mode;
     e.user = ranges.user;
@@ -208,23 +222,24 @@ Block Allocator::allocate(const std::string& id, const Ranges& ranges, uint32_t 
                             " for container " + id);
         e.block = {*u, *g};
     }
-    reg[id] = e;
+    reg[k] = e;
     sys::write_file_atomic(file_, dump(reg), 0600);
+    if (created) *created = true;
     return e.block;
 }
 
 void Allocator::release(const std::string& id) {
-    state::checked_id(id);
+    const std::string k = key(id);
     struct stat st{};
     if (::stat(file_.c_str(), &st) < 0 && errno == ENOENT) return;  // nothing was ever allocated
-    Fd lock = lock_registry(root_, dir_);
+    Fd lock = lock_registry(dir_);
     Registry reg = load(file_);
-    if (reg.erase(id)) sys::write_file_atomic(file_, dump(reg), 0600);
+    if (reg.erase(k)) sys::write_file_atomic(file_, dump(reg), 0600);
 }
 
 std::optional<Block> Allocator::find(const std::string& id) const {
     Registry reg = load(file_);
-    auto it = reg.find(state::checked_id(id));
+    auto it = reg.find(key(id));
     if (it == reg.end()) return std::nullopt;
     return it->second.block;
 }

@@ -14,6 +14,7 @@
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/io.hpp"
+#include "sys/tool.hpp"
 
 namespace ucrun::userns {
 
@@ -86,32 +87,9 @@ private:
     std::string lock_;
 };
 
-// Runs `argv` (an absolute path first) with a fixed environment and waits;
-// throws naming the command when it cannot run or fails.
+// The shadow tools, from Debian's passwd package.
 void run(const std::vector<std::string>& argv) {
-    std::string cmdline;
-    for (const auto& a : argv) cmdline += (cmdline.empty() ? "" : " ") + a;
-    if (::access(argv[0].c_str(), X_OK) < 0)
-        throw SysError(argv[0] + " (Debian's passwd package) is needed to create the remap user", errno);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-    char lc[] = "LC_ALL=C";
-    char* env[] = {path, lc, nullptr};
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork for " + cmdline);
-    if (pid == 0) {
-        ::execve(args[0], args.data(), env);
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) throw_errno("waitpid " + cmdline);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw Error(cmdline + ": " +
-                    (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                       : "killed by signal " + std::to_string(WTERMSIG(status))));
+    sys::run_tool(argv, "Debian's passwd package", "to create the remap user");
 }
 
 std::vector<std::string> with_prefix(std::vector<std::string> argv, const HostFiles& files) {

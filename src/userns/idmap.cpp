@@ -84,6 +84,16 @@ void write_maps(pid_t pid, const std::vector<oci::IDMapping>& uids, const std::v
     if (!gids.empty()) write_map(b + "gid_map", gids, "gid_map", gid_field);
 }
 
+bool in_child_user_namespace() {
+    try {
+        const std::string m = sys::read_file("/proc/self/uid_map");
+        unsigned long long a = 0, b = 0, n = 0;
+        return std::sscanf(m.c_str(), "%llu %llu %llu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295ull;
+    } catch (const SysError&) {
+        return false;
+    }
+}
+
 long long to_host(const std::vector<oci::IDMapping>& m, uint32_t id) {
     for (const auto& e : m)
         if (id >= e.containerID && id - e.containerID < e.size) return static_cast<long long>(e.hostID) + (id - e.containerID);

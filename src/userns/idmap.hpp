@@ -24,6 +24,11 @@ std::string format_map(const std::vector<oci::IDMapping>& m);
 void write_maps(pid_t pid, const std::vector<oci::IDMapping>& uids, const std::vector<oci::IDMapping>& gids,
                 bool deny_setgroups, const std::string& uid_field = {}, const std::string& gid_field = {});
 
+// True when ucrun itself runs in a user namespace other than the initial
+// one (its uid_map is not the identity of all ids): root there is not the
+// host's root (rootless podman runs its runtime so).
+bool in_child_user_namespace();
+
 // Maps a container id to the host id through `m`; -1 when unmapped.
 long long to_host(const std::vector<oci::IDMapping>& m, uint32_t id);
 

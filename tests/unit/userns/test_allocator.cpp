@@ -141,15 +141,36 @@ TEST_CASE("allocator: a corrupt registry is refused, naming the file") {
     Allocator a(d.path);
     auto r = ranges({{100000, 1000}}, {{100000, 1000}});
     a.allocate("ok", r, 10, Mode::PerContainer);
-    for (const char* bad : {"{not json", "[]", R"({"allocations":{"../x":{}}})",
-                            R"({"allocations":{"a":{"uid":[0,10],"gid":[1,1],"mode":"shared","user":"u"}}})",
-                            R"({"allocations":{"a":{"uid":[4294967290,10],"gid":[1,1],"mode":"shared","user":"u"}}})",
-                            R"({"allocations":{"a":{"uid":[1,1],"gid":[1,1],"mode":"other","user":"u"}}})"}) {
+    for (const char* bad : {"{not json", "[]", R"({"allocations":{"/s/..":{}}})",
+                            R"({"allocations":{"s/a":{"uid":[1,1],"gid":[1,1],"mode":"shared","user":"u"}}})",
+                            R"({"allocations":{"/s/a":{"uid":[0,10],"gid":[1,1],"mode":"shared","user":"u"}}})",
+                            R"({"allocations":{"/s/a":{"uid":[4294967290,10],"gid":[1,1],"mode":"shared","user":"u"}}})",
+                            R"({"allocations":{"/s/a":{"uid":[1,1],"gid":[1,1],"mode":"other","user":"u"}}})"}) {
         CAPTURE(bad);
         d.write(".userns/allocations.json", bad);
         CHECK_THROWS_WITH_AS(a.allocate("b", r, 10, Mode::PerContainer),
                              doctest::Contains((d.path + "/.userns/allocations.json").c_str()), Error);
     }
+}
+
+TEST_CASE("allocator: one registry for several state roots keeps their blocks disjoint") {
+    // Engines pass their own --root; the ids come from one host range.
+    TmpDir d;
+    const std::string reg = d.path + "/registry";
+    Allocator docker(d.path + "/docker", reg), podman(d.path + "/podman", reg);
+    auto r = ranges({{100000, 3 * 1000}}, {{100000, 3 * 1000}});
+    container_dir(d.path + "/docker", "c");
+    container_dir(d.path + "/podman", "c");
+    Block a = docker.allocate("c", r, 1000, Mode::PerContainer);
+    Block b = podman.allocate("c", r, 1000, Mode::PerContainer);  // the same id, another root
+    CHECK(a.uid.start != b.uid.start);
+    CHECK(docker.find("c") == a);
+    CHECK(podman.find("c") == b);
+    podman.release("c");
+    CHECK(docker.find("c") == a);
+    CHECK_FALSE(podman.find("c"));
+    CHECK(docker.registry() == reg + "/allocations.json");
+    CHECK(d.read("registry/allocations.json").find("\"" + d.path + "/docker/c\"") != std::string::npos);
 }
 
 TEST_CASE("allocator: 8 processes allocating 8 containers each get 64 disjoint blocks") {

@@ -1,0 +1,382 @@
+#include "mount/rootfs_idmap.hpp"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/nsfs.h>
+#include <linux/securebits.h>
+#include <sched.h>
+#include <sys/fsuid.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "mount/overlay_options.hpp"
+#include "oci/error.hpp"
+#include "sys/error.hpp"
+#include "sys/io.hpp"
+#include "sys/mountinfo.hpp"
+#include "sys/syscalls.hpp"
+
+namespace ucrun::mount {
+
+namespace {
+
+// The workdir of the rebuilt overlay, inside the original's (see header).
+constexpr const char* kWorkSubdir = "ucrun-idmap";
+constexpr unsigned long kOverlayMagic = 0x794c7630;  // OVERLAYFS_SUPER_MAGIC
+
+[[noreturn]] void refuse(const std::string& reason) { throw oci::SpecError("config.json", "root.path", reason); }
+
+// statfs(2) f_type of the file systems one finds under a rootfs, for the
+// error message when mountinfo does not name it.
+std::string magic_name(unsigned long m) {
+    static const struct {
+        unsigned long magic;
+        const char* name;
+    } known[] = {{0xEF53, "ext4"},         {0x58465342, "xfs"},      {0x9123683E, "btrfs"},
+                 {0x01021994, "tmpfs"},    {0x858458F6, "ramfs"},    {kOverlayMagic, "overlay"},
+                 {0x65735546, "fuse"},     {0x6969, "nfs"},          {0x9FA0, "proc"},
+                 {0x62656572, "sysfs"},    {0x73717368, "squashfs"}, {0xE0F5E1E2, "erofs"},
+                 {0xF2F52010, "f2fs"},     {0x2FC12FC1, "zfs"},      {0xFF534D42, "cifs"},
+                 {0xFE534D42, "smb2"},     {0x00C36400, "ceph"},     {0x01021997, "9p"},
+                 {0x4D44, "vfat"},         {0x63677270, "cgroup2"},  {0x27E0EB, "cgroup"}};
+    for (const auto& k : known)
+        if (k.magic == m) return k.name;
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "a file system of type 0x%lx", m);
+    return buf;
+}
+
+struct Where {
+    uint64_t mnt_id = 0;
+    bool mount_root = false;
+    uint64_t dev_major = 0, dev_minor = 0, ino = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    bool same_inode(const Where& o) const {
+        return dev_major == o.dev_major && dev_minor == o.dev_minor && ino == o.ino;
+    }
+};
+
+Where where(int fd, const std::string& what) {
+    struct statx sx {};
+    if (::statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID, &sx) < 0)
+        throw_errno("statx " + what);
+    if (!(sx.stx_mask & STATX_MNT_ID)) throw Error("statx " + what + ": no mount id (needs Linux 5.8)");
+    Where w;
+    w.mnt_id = sx.stx_mnt_id;
+    w.mount_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+    w.dev_major = sx.stx_dev_major;
+    w.dev_minor = sx.stx_dev_minor;
+    w.ino = sx.stx_ino;
+    w.uid = sx.stx_uid;
+    w.gid = sx.stx_gid;
+    return w;
+}
+
+const sys::MountInfo* find_mount(const std::vector<sys::MountInfo>& mi, uint64_t id) {
+    for (const auto& m : mi)
+        if (m.id == id) return &m;
+    return nullptr;
+}
+
+// The file system type of the mount `fd` is on: mountinfo's name, else the
+// statfs magic.
+std::string fs_type(int fd, const std::vector<sys::MountInfo>& mi) {
+    struct statx sx {};
+    if (::statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == 0 && (sx.stx_mask & STATX_MNT_ID))
+        if (const sys::MountInfo* m = find_mount(mi, sx.stx_mnt_id)) return m->fstype;
+    struct statfs sf {};
+    if (::fstatfs(fd, &sf) < 0) return "an unknown file system";
+    return magic_name(static_cast<unsigned long>(sf.f_type));
+}
+
+bool is_under(const std::string& path, const std::string& dir) {
+    if (dir == "/") return path.size() > 1 && path[0] == '/';
+    return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+}
+
+Fd open_path(int dirfd, const std::string& path, uint64_t resolve, const std::string& what) {
+    struct open_how how {};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = resolve;
+    Fd fd(sys::openat2(dirfd, path.c_str(), &how));
+    if (!fd) throw_errno("open " + what);
+    return fd;
+}
+
+struct mount_attr idmap_attr(int userns_fd) {
+    struct mount_attr attr {};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<uint64_t>(userns_fd);
+    return attr;
+}
+
+// A detached clone of the mount at `dirfd` (rooted there), idmapped.
+Fd idmapped_clone(int dirfd, int userns_fd, const std::string& what, const std::vector<sys::MountInfo>& mi) {
+    Fd tree(sys::open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+    if (!tree) throw_errno("clone the mount of " + what);
+    struct mount_attr attr = idmap_attr(userns_fd);
+    if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) < 0)
+        refuse(what + " is on " + fs_type(dirfd, mi) + ", which cannot be idmapped (mount_setattr: " +
+               std::strerror(errno) + ")");
+    return tree;
+}
+
+// The kernel's messages about a failed fs_context (fsopen(2): read the fd).
+std::string fs_log(int fsfd) {
+    std::string out;
+    char buf[512];
+    for (int i = 0; i < 16; ++i) {
+        ssize_t n = ::read(fsfd, buf, sizeof buf - 1);
+        if (n <= 0) break;
+        if (!out.empty()) out += "; ";
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out.empty() ? out : " [" + out + "]";
+}
+
+void fs_set(int fsfd, unsigned cmd, const std::string& key, const char* value, int aux, const std::string& what) {
+    if (sys::fsconfig(fsfd, cmd, key.c_str(), value, aux) < 0) {
+        int err = errno;
+        throw SysError("overlay " + what + fs_log(fsfd), err);
+    }
+}
+
+// FSCONFIG_CMD_CREATE with fsuid/fsgid `uid`/`gid`. overlayfs keeps the
+// creator's credentials (ovl_fill_super: prepare_creds()) for its own work
+// in the layers: the workdir it creates now and every copy-up later. Through
+// an idmapped upper layer host root's fsuid 0 is unmapped (EOVERFLOW); the
+// owner of the upper directory seen through that mount is mapped, and
+// creates files owned on disk as the upper directory itself. In a child:
+// changing the fsuid is a change of the caller's credentials.
+// SECBIT_NO_SETUID_FIXUP keeps the capabilities (CAP_CHOWN etc.) that a
+// non-zero fsuid would drop (capabilities(7)): copy-up needs them.
+void create_as(int fsfd, uid_t uid, gid_t gid) {
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork to create the overlay");
+    if (pid == 0) {
+        int bits = ::prctl(PR_GET_SECUREBITS);
+        if (bits < 0 || ::prctl(PR_SET_SECUREBITS, static_cast<unsigned long>(bits) | SECBIT_NO_SETUID_FIXUP) < 0)
+            ::_exit(errno ? errno : EPERM);
+        ::setfsgid(gid);
+        ::setfsuid(uid);
+        if (static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) != uid ||
+            static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) != gid)
+            ::_exit(EPERM);
+        if (sys::fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) ::_exit(errno ? errno : EIO);
+        ::_exit(0);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw_errno("wait for the overlay's creator");
+    int err = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+    if (err) throw SysError("create the overlay" + fs_log(fsfd), err);
+}
+
+// The per-mount flags of root.path's mount, for the new mount (a bind of
+// root.path would have kept them).
+unsigned mount_attrs(int fd) {
+    struct statvfs sv {};
+    if (::fstatvfs(fd, &sv) < 0) throw_errno("statvfs rootfs");
+    unsigned a = 0;
+    if (sv.f_flag & ST_RDONLY) a |= MOUNT_ATTR_RDONLY;
+    if (sv.f_flag & ST_NOSUID) a |= MOUNT_ATTR_NOSUID;
+    if (sv.f_flag & ST_NODEV) a |= MOUNT_ATTR_NODEV;
+    if (sv.f_flag & ST_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+    if (sv.f_flag & ST_NOATIME)
+        a |= MOUNT_ATTR_NOATIME;
+    else if (!(sv.f_flag & ST_RELATIME))
+        a |= MOUNT_ATTR_STRICTATIME;
+    if (sv.f_flag & ST_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+    return a;
+}
+
+// "/a/b/c", "/a/b/d" -> "/a/b"
+std::string common_dir(const std::string& a, const std::string& b) {
+    size_t last = 0;  // end of the last common component
+    for (size_t i = 0; i <= a.size() && i <= b.size(); ++i) {
+        bool ea = i == a.size() || a[i] == '/', eb = i == b.size() || b[i] == '/';
+        if (ea && eb) last = i;
+        if (i == a.size() || i == b.size() || a[i] != b[i]) break;
+    }
+    return last == 0 ? "/" : a.substr(0, last);
+}
+
+std::string relative_to(const std::string& path, const std::string& dir) {
+    if (path == dir) return ".";
+    return path.substr(dir == "/" ? 1 : dir.size() + 1);
+}
+
+Fd idmap_plain(int rootfd, const std::string& rootfs, int userns_fd, const std::vector<sys::MountInfo>& mi) {
+    Fd tree(sys::open_tree(rootfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
+    if (!tree) throw_errno("clone the mounts of root.path " + rootfs);
+    struct mount_attr attr = idmap_attr(userns_fd);
+    if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) == 0) return tree;
+    int err = errno;
+    // Which one: root.path's own mount, or one under it?
+    idmapped_clone(rootfd, userns_fd, rootfs, mi);
+    std::string subs;
+    for (const auto& m : mi)
+        if (is_under(m.mount_point, rootfs)) subs += (subs.empty() ? "" : ", ") + m.mount_point + " (" + m.fstype + ")";
+    refuse(rootfs + " has mounts under it of which one cannot be idmapped: " + subs +
+           " (mount_setattr: " + std::strerror(err) + ")");
+}
+
+bool kernel_at_least(int major, int minor) {
+    struct utsname u {};
+    int ma = 0, mi = 0;
+    if (::uname(&u) < 0 || std::sscanf(u.release, "%d.%d", &ma, &mi) != 2) return true;  // unknown: no claim
+    return ma > major || (ma == major && mi >= minor);
+}
+
+// Module parameter: the default of index when a mount does not say.
+bool index_default_on() {
+    try {
+        std::string v = sys::read_file("/sys/module/overlay/parameters/index");
+        return !v.empty() && v[0] == 'Y';
+    } catch (const SysError&) {
+        return false;
+    }
+}
+
+Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int userns_fd,
+                 const std::vector<sys::MountInfo>& mi) {
+    const sys::MountInfo* m = find_mount(mi, at.mnt_id);
+    if (!m || m->fstype != "overlay")
+        throw Error("root.path " + rootfs + ": mount " + std::to_string(at.mnt_id) +
+                    " is not an overlay in /proc/self/mountinfo");
+    for (const auto& s : mi)
+        if (is_under(s.mount_point, rootfs))
+            refuse(rootfs + " is on overlay with a mount under it (" + s.mount_point +
+                   "): the overlay rebuilt with idmapped layers would not have it");
+    OverlayConfig c;
+    try {
+        c = parse_overlay_options(m->super_options);
+    } catch (const Error& e) {
+        refuse(rootfs + " is on overlay, which is rebuilt with idmapped layers: " + e.what());
+    }
+    if (!c.upper.empty() && c.index.value_or(index_default_on()))
+        refuse(rootfs +
+               " is on overlay with index=on: its upper layer cannot be shared with a second, idmapped overlay");
+
+    // Where root.path is inside the overlay's file system.
+    std::string inside = m->root;
+    if (!at.mount_root) {
+        if (!is_under(rootfs, m->mount_point))
+            throw Error("root.path " + rootfs + " is not under its mount's mount point " + m->mount_point);
+        std::string rel = relative_to(rootfs, m->mount_point);
+        // The mount point's path may be shadowed or stale: check that it
+        // leads to this very mount and, from there, to root.path.
+        Fd mp = open_path(AT_FDCWD, m->mount_point, RESOLVE_NO_SYMLINKS, "overlay mount point " + m->mount_point);
+        Where w = where(mp.get(), m->mount_point);
+        Fd sub = open_path(mp.get(), rel, RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH, rootfs);
+        if (w.mnt_id != m->id || !w.mount_root || !where(sub.get(), rootfs).same_inode(at))
+            throw Error("root.path " + rootfs + ": cannot locate it inside its overlay mount " + m->mount_point);
+        inside = (inside == "/" ? "" : inside) + "/" + rel;
+    }
+
+    Fd fs(sys::fsopen("overlay", FSOPEN_CLOEXEC));
+    if (!fs) throw_errno("fsopen overlay");
+    // The layers' detached mounts must live until the overlay is created:
+    // closing a detached tree's last fd unmounts it, and overlayfs then
+    // fails to clone it (clone_private_mount: EINVAL, "failed to clone
+    // upperpath").
+    std::vector<Fd> layers;
+    auto add_lower = [&](const std::string& path, const char* key) {
+        Fd dir = open_path(AT_FDCWD, path, RESOLVE_NO_MAGICLINKS, "overlay layer " + path);
+        Fd tree = idmapped_clone(dir.get(), userns_fd, "overlay layer " + path, mi);
+        if (sys::fsconfig(fs.get(), FSCONFIG_SET_FD, key, nullptr, tree.get()) < 0) {
+            int err = errno;
+            if (err == EINVAL && !kernel_at_least(6, 13))
+                refuse(rootfs + " is on overlay, which is rebuilt with idmapped layers given as file descriptors "
+                       "(fsconfig FSCONFIG_SET_FD \"lowerdir+\"): that needs Linux 6.13 or later" + fs_log(fs.get()));
+            throw SysError("overlay " + std::string(key) + " " + path + fs_log(fs.get()), err);
+        }
+        layers.push_back(std::move(tree));
+    };
+    for (const auto& l : c.lower) add_lower(l, "lowerdir+");
+    for (const auto& d : c.data) add_lower(d, "datadir+");
+
+    uid_t creator_uid = 0;
+    gid_t creator_gid = 0;
+    if (!c.upper.empty()) {
+        Fd upper = open_path(AT_FDCWD, c.upper, RESOLVE_NO_MAGICLINKS, "overlay upperdir " + c.upper);
+        Fd work = open_path(AT_FDCWD, c.work, RESOLVE_NO_MAGICLINKS, "overlay workdir " + c.work);
+        // overlayfs: "workdir and upperdir must reside under the same
+        // mount": one idmapped clone of their common directory holds both.
+        std::string base_path = common_dir(c.upper, c.work);
+        Fd base = open_path(AT_FDCWD, base_path, RESOLVE_NO_MAGICLINKS, "overlay layers' directory " + base_path);
+        Fd tree = idmapped_clone(base.get(), userns_fd, "overlay upperdir " + c.upper, mi);
+        const uint64_t beneath = RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH;
+        Fd up_in = open_path(tree.get(), relative_to(c.upper, base_path), beneath, "overlay upperdir " + c.upper);
+        Fd work_in = open_path(tree.get(), relative_to(c.work, base_path), beneath, "overlay workdir " + c.work);
+        Where up_w = where(up_in.get(), c.upper);
+        if (!up_w.same_inode(where(upper.get(), c.upper)) ||
+            !where(work_in.get(), c.work).same_inode(where(work.get(), c.work)))
+            refuse(rootfs + " is on overlay whose upperdir " + c.upper + " and workdir " + c.work +
+                   " are not plain directories under one mount");
+        // Our own workdir (see header), owned by root, no symlink.
+        if (::mkdirat(work.get(), kWorkSubdir, 0700) < 0 && errno != EEXIST)
+            throw_errno("create " + c.work + "/" + kWorkSubdir);
+        Fd own(::openat(work.get(), kWorkSubdir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!own) throw_errno("open " + c.work + "/" + kWorkSubdir);
+        Where own_w = where(own.get(), c.work + "/" + kWorkSubdir);
+        if (own_w.uid != 0) throw Error(c.work + "/" + kWorkSubdir + " is not owned by root");
+        Fd own_in(::openat(work_in.get(), kWorkSubdir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!own_in || !where(own_in.get(), c.work).same_inode(own_w))
+            throw_errno("open " + c.work + "/" + kWorkSubdir + " through the idmapped mount");
+        fs_set(fs.get(), FSCONFIG_SET_FD, "upperdir", nullptr, up_in.get(), "upperdir " + c.upper);
+        fs_set(fs.get(), FSCONFIG_SET_FD, "workdir", nullptr, own_in.get(), "workdir " + c.work);
+        fs_set(fs.get(), FSCONFIG_SET_STRING, "index", "off", 0, "index=off");
+        creator_uid = up_w.uid;
+        creator_gid = up_w.gid;
+        layers.push_back(std::move(tree));
+    }
+    for (const auto& [k, v] : c.carry) {
+        if (v.empty())
+            fs_set(fs.get(), FSCONFIG_SET_FLAG, k, nullptr, 0, k);
+        else
+            fs_set(fs.get(), FSCONFIG_SET_STRING, k, v.c_str(), 0, k + "=" + v);
+    }
+    if (c.read_only) fs_set(fs.get(), FSCONFIG_SET_FLAG, "ro", nullptr, 0, "ro");
+    if (c.upper.empty())
+        fs_set(fs.get(), FSCONFIG_CMD_CREATE, "", nullptr, 0, "create");
+    else
+        create_as(fs.get(), creator_uid, creator_gid);
+
+    Fd mnt(sys::fsmount(fs.get(), FSMOUNT_CLOEXEC, mount_attrs(rootfd)));
+    if (!mnt) throw_errno("fsmount the idmapped overlay");
+    if (inside == "/" || inside.empty()) return mnt;
+    // root.path below the overlay's root: that subtree of the new overlay.
+    Fd dir = open_path(mnt.get(), inside.substr(1), RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH,
+                       "root.path " + rootfs + " inside the rebuilt overlay");
+    Fd sub(sys::open_tree(dir.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+    if (!sub) throw_errno("clone root.path " + rootfs + " inside the rebuilt overlay");
+    return sub;
+}
+
+}  // namespace
+
+Fd make_idmapped_rootfs(const std::string& rootfs, int userns_fd) {
+    if (::ioctl(userns_fd, NS_GET_NSTYPE) != CLONE_NEWUSER)
+        throw Error("make_idmapped_rootfs: fd " + std::to_string(userns_fd) + " is not a user namespace");
+    Fd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open root.path " + rootfs);
+    const auto mi = sys::parse_mountinfo(sys::read_file("/proc/self/mountinfo"));
+    struct statfs sf {};
+    if (::fstatfs(root.get(), &sf) < 0) throw_errno("statfs root.path " + rootfs);
+    if (static_cast<unsigned long>(sf.f_type) != kOverlayMagic) return idmap_plain(root.get(), rootfs, userns_fd, mi);
+    return idmap_overlay(root.get(), where(root.get(), rootfs), rootfs, userns_fd, mi);
+}
+
+}  // namespace ucrun::mount
