@@ -78,10 +78,12 @@ def check_disjoint(pid_a, pid_b):
     assert ha + ca <= hb or hb + cb <= ha, f"overlapping host ranges {a} {b}"
 
 
-def allocations(state_root):
-    """ucrun's allocation registry of a --root: {container id: block}."""
-    f = Path(state_root) / ".userns" / "allocations.json"
-    return json.loads(f.read_text())["allocations"] if f.exists() else {}
+def allocated(state_root, ids):
+    """Which of the containers `ids` of state root `state_root` hold a block
+    in ucrun's host-wide allocation registry (keyed by <root>/<id>)."""
+    f = Path("/run/ucrun/.userns/allocations.json")
+    blocks = json.loads(f.read_text())["allocations"] if f.exists() else {}
+    return {i for i in ids if f"{state_root}/{i}" in blocks}
 
 
 def owner(path):
@@ -199,7 +201,7 @@ def test_podman_remap(image, tmp_path):
                 *probe(name))
     check_probe(cp.stdout, name)
     # deleted by podman's cleanup (no --runtime-flag there): its ids are free again
-    assert cidfile.read_text().strip() not in allocations(UCRUN_DEFAULT_ROOT)
+    assert not allocated(UCRUN_DEFAULT_ROOT, [cidfile.read_text().strip()])
 
 
 @needs_podman
@@ -211,11 +213,11 @@ def test_podman_remap_two_containers_disjoint(image):
                for n in names]
         pids = [int(podman("inspect", "-f", "{{.State.Pid}}", n).stdout) for n in names]
         check_disjoint(*pids)
-        assert set(ids) <= set(allocations(UCRUN_DEFAULT_ROOT))
+        assert allocated(UCRUN_DEFAULT_ROOT, ids) == set(ids)
     finally:
         for n in names:
             podman("rm", "-f", "-t", "0", n, check=False)
-    assert not set(ids) & set(allocations(UCRUN_DEFAULT_ROOT))
+    assert not allocated(UCRUN_DEFAULT_ROOT, ids)
 
 
 @needs_podman
@@ -366,7 +368,7 @@ def test_containerd_remap_through_wrapper(containerd, remap_wrapper):
     name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
     cp = ctr(sock, "run", "--rm", *ETC_BIND, *shim_run_args(rootfs, remap_wrapper), name, *probe(name))
     check_probe(cp.stdout, name)
-    assert name not in allocations(SHIM_ROOT)
+    assert not allocated(SHIM_ROOT, [name])
 
 
 @needs_containerd
@@ -378,13 +380,13 @@ def test_containerd_remap_two_containers_disjoint(containerd, remap_wrapper):
         for n in names:
             ctr(sock, "run", "-d", *shim_run_args(rootfs, remap_wrapper), n, "sleep", "1000")
         check_disjoint(*(ctr_pid(sock, n) for n in names))
-        assert set(names) <= set(allocations(SHIM_ROOT))
+        assert allocated(SHIM_ROOT, names) == set(names)
     finally:
         for n in names:
             ctr(sock, "task", "kill", "-s", "KILL", n, check=False)
             ctr(sock, "task", "delete", "-f", n, check=False)
             ctr(sock, "container", "rm", n, check=False)
-    assert not set(names) & set(allocations(SHIM_ROOT))
+    assert not allocated(SHIM_ROOT, names)
 
 
 @needs_containerd
@@ -544,7 +546,7 @@ def test_docker_remap(dockerd, tmp_path):
     cp = docker_run(dockerd, "--cidfile", str(cidfile), "-v", "/etc:/root/etc", "ucrun-it-bb:latest", *probe(name),
                     runtime="ucrun-remap")
     check_probe(cp.stdout, name)
-    assert cidfile.read_text().strip() not in allocations(docker_remap_root(dockerd))
+    assert not allocated(docker_remap_root(dockerd), [cidfile.read_text().strip()])
 
 
 @needs_docker
@@ -555,11 +557,11 @@ def test_docker_remap_two_containers_disjoint(dockerd):
         ids = [docker_out(dockerd, "run", "-d", "--name", n, "--pull", "never", "--runtime", "ucrun-remap",
                           "--network", "none", "ucrun-it-bb:latest", "sleep", "1000") for n in names]
         check_disjoint(*(int(docker_out(dockerd, "inspect", "-f", "{{.State.Pid}}", n)) for n in names))
-        assert set(ids) <= set(allocations(docker_remap_root(dockerd)))
+        assert allocated(docker_remap_root(dockerd), ids) == set(ids)
     finally:
         for n in names:
             subprocess.run(dockerd + ["rm", "-f", n], capture_output=True, timeout=60)
-    assert not set(ids) & set(allocations(docker_remap_root(dockerd)))
+    assert not allocated(docker_remap_root(dockerd), ids)
 
 
 @needs_docker
