@@ -86,6 +86,12 @@ BASE_CONFIG = {
 # without a user namespace; it adds one with a block of the `ucrun` user's
 # subordinate ids (from the host's real /etc/subuid and /etc/subgid).
 REMAP_FLAG = "--userns-remap=default"
+# ucrun's host-wide allocation registry. /run is a tmpfs on most hosts but
+# not on every machine (ext4 on the development one, where each of the
+# registry's two atomic replacements per `run` waits for ext4's writeback
+# of the replaced file): unless --host-registry, the benchmark puts a tmpfs
+# there in its private mount namespace, as on a host with a tmpfs /run.
+USERNS_REGISTRY = Path("/run/ucrun/.userns")
 # A "large image": the small rootfs plus this many files, 100 per directory.
 LARGE_FILES = 20000
 
@@ -366,6 +372,14 @@ def mount_cgroup2(writable):
     opt = ("rw" if writable else "ro") + ",nosuid,nodev,noexec"
     subprocess.run(["mount", "-t", "cgroup2", "-o", opt, "cgroup2", str(CGROUP_ROOT)],
                    check=True)
+
+
+def mount_registry_tmpfs():
+    """A tmpfs on ucrun's allocation registry, in our mount namespace only:
+    the host's registry is neither read nor written by the benchmark."""
+    USERNS_REGISTRY.mkdir(mode=0o700, parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=700,size=1m", "ucrun-bench-userns",
+                    str(USERNS_REGISTRY)], check=True)
 
 
 def build_floor(build_dir: Path):
@@ -834,6 +848,12 @@ def copy_state_dir(src: Path, dst: Path, old_id, new_id):
     return dst
 
 
+def fs_type(path: Path):
+    """The type of the file system holding path (findmnt, util-linux)."""
+    r = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", str(path)], capture_output=True, text=True)
+    return r.stdout.strip() or "?"
+
+
 def fmt(v):
     if v >= 100:
         return f"{v:.0f}"
@@ -880,6 +900,9 @@ def parse_args():
                    "cannot load its device eBPF program without CAP_SYS_RESOURCE)")
     p.add_argument("--large-files", type=int, default=LARGE_FILES,
                    help=f"run-remap: files added to the large rootfs (default {LARGE_FILES})")
+    p.add_argument("--host-registry", action="store_true",
+                   help="run-remap: use the host's userns allocation registry (/run/ucrun/.userns) "
+                   "instead of a tmpfs over it in the benchmark's mount namespace")
     p.add_argument("--busybox", default="/bin/busybox", help="static busybox")
     p.add_argument("--build-dir", default=str(REPO / "build-bench"),
                    help="where the floor binary is built and cached")
@@ -929,6 +952,8 @@ def main():
     # runtime told --cgroup-manager=disabled cannot touch it.
     writable = opts.cgroups or any(rt.name == "runc" for rt in runtimes)
     mount_cgroup2(writable)
+    if "run-remap" in opts.only and not opts.host_registry:
+        mount_registry_tmpfs()
     set_child_subreaper()
 
     tmp = Path(tempfile.mkdtemp(prefix="ucrun-bench."))
@@ -962,6 +987,9 @@ def main():
             f"(cgroup2 {'rw' if writable else 'ro'} at /sys/fs/cgroup), "
             f"{opts.samples} samples ({opts.batch_samples} for batches), "
             f"{elapsed:.0f}s",
+            *([f"run-remap: userns registry {USERNS_REGISTRY} "
+               f"{'of the host (' + fs_type(USERNS_REGISTRY) + ')' if opts.host_registry else 'on a private tmpfs'}"]
+              if "run-remap" in opts.only else []),
             f"harness overhead (spawn+wait of the host's /bin/true): {overhead:.2f} ms",
         ]
         for rt in runtimes:
