@@ -45,7 +45,8 @@ PROBE = ("echo uid=$(id -u); echo etc=$(stat -c %u:%g /root/etc/passwd); "
 
 
 def probe(name):
-    """A file name for `touch` and the script checking the container."""
+    """The container's command: prints its uid, the owner of host
+    /etc/passwd, whether `touch /root/etc/<name>` worked, its uid_map."""
     return ["sh", "-c", PROBE.format(name=name)]
 
 
