@@ -92,6 +92,18 @@ def owner(path):
     return st.st_uid, st.st_gid
 
 
+@pytest.fixture(scope="module")
+def remap_wrapper(tmp_path_factory):
+    """contrib/containerd/ucrun-remap (containerd's BinaryName, a podman
+    runtime entry), calling the ucrun under test."""
+    text = (REPO / "contrib" / "containerd" / "ucrun-remap").read_text()
+    assert "exec /usr/local/bin/ucrun " in text
+    w = tmp_path_factory.mktemp("wrapper") / "ucrun-remap"
+    w.write_text(text.replace("/usr/local/bin/ucrun ", f"{UCRUN_BIN} "))
+    w.chmod(0o755)
+    return w
+
+
 def podman(*args, check=True, timeout=120):
     cp = subprocess.run([PODMAN, "--runtime", str(UCRUN_BIN), *args], capture_output=True, text=True,
                         timeout=timeout)
@@ -203,6 +215,23 @@ def test_podman_remap(image, tmp_path):
     check_probe(cp.stdout, name)
     # deleted by podman's cleanup (no --runtime-flag there): its ids are free again
     assert not allocated(UCRUN_DEFAULT_ROOT, [cidfile.read_text().strip()])
+
+
+@needs_podman
+@REMAP
+def test_podman_remap_runtime_entry(image, remap_wrapper, tmp_path):
+    """contrib/podman/containers-remap.conf: a runtime name that always
+    remaps (the wrapper contrib/containerd/ucrun-remap), no flag given."""
+    text = (REPO / "contrib" / "podman" / "containers-remap.conf").read_text()
+    assert '"/usr/local/bin/ucrun-remap"' in text
+    conf = tmp_path / "containers.conf"
+    conf.write_text(text.replace('"/usr/local/bin/ucrun-remap"', f'"{remap_wrapper}"'))
+    name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
+    cp = subprocess.run([PODMAN, "--runtime", "ucrun-remap", "run", "--rm", *LIMITS, "-v", "/etc:/root/etc", image,
+                         *probe(name)], capture_output=True, text=True, timeout=120,
+                        env={**os.environ, "CONTAINERS_CONF": str(conf)})
+    assert cp.returncode == 0, cp.stderr
+    check_probe(cp.stdout, name)
 
 
 @needs_podman
@@ -343,23 +372,25 @@ SHIM_ROOT = "/run/containerd/runc/default"  # the shim's --root for namespace "d
 ETC_BIND = ["--mount", "type=bind,src=/etc,dst=/root/etc,options=rbind:rw"]
 
 
-@pytest.fixture(scope="module")
-def remap_wrapper(tmp_path_factory):
-    """contrib/containerd/ucrun-remap, calling the ucrun under test."""
-    text = (REPO / "contrib" / "containerd" / "ucrun-remap").read_text()
-    assert "exec /usr/local/bin/ucrun " in text
-    w = tmp_path_factory.mktemp("wrapper") / "ucrun-remap"
-    w.write_text(text.replace("/usr/local/bin/ucrun ", f"{UCRUN_BIN} "))
-    w.chmod(0o755)
-    return w
-
-
 def ctr_pid(sock, name):
     for line in ctr(sock, "task", "ls").stdout.splitlines()[1:]:
         f = line.split()
         if f[0] == name:
             return int(f[1])
     raise AssertionError(f"no task {name}")
+
+
+@needs_containerd
+def test_containerd_contrib_config_loads():
+    """containerd reads contrib/containerd/config.toml and registers both
+    runtimes on the runc shim with their BinaryName."""
+    cp = subprocess.run([CONTAINERD, "--config", str(REPO / "contrib" / "containerd" / "config.toml"), "config",
+                         "dump"], capture_output=True, text=True, timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    for name, binary in (("ucrun", "/usr/local/bin/ucrun"), ("ucrun-remap", "/usr/local/bin/ucrun-remap")):
+        table = f'[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.{name}.options]'
+        assert table in cp.stdout, cp.stdout
+        assert f'BinaryName = "{binary}"' in cp.stdout.split(table, 1)[1].split("[", 1)[0]
 
 
 @needs_containerd
@@ -427,6 +458,16 @@ needs_docker = pytest.mark.skipif(DOCKERD is None or DOCKER is None,
                                   reason="docker.io is not installed (contrib/install-deps.sh installs it)")
 
 
+def contrib_docker_remap_runtime():
+    """The runtime entry of contrib/docker/daemon-ucrun-remap.json, calling
+    the ucrun under test; that file sets no "userns-remap" of dockerd's."""
+    conf = json.loads((REPO / "contrib" / "docker" / "daemon-ucrun-remap.json").read_text())
+    assert "userns-remap" not in conf
+    entry = conf["runtimes"]["ucrun"]
+    assert entry["path"] == "/usr/local/bin/ucrun"
+    return {**entry, "path": str(UCRUN_BIN)}
+
+
 @pytest.fixture(scope="module")
 def dockerd(tmp_path_factory):
     """A private dockerd (own data root, socket; no bridge, no iptables)
@@ -437,9 +478,7 @@ def dockerd(tmp_path_factory):
     (d / "daemon.json").write_text(json.dumps({
         "data-root": str(d / "data"), "exec-root": str(d / "exec"), "pidfile": str(d / "docker.pid"),
         "hosts": [f"unix://{sock}"], "bridge": "none", "iptables": False, "ip6tables": False,
-        "runtimes": {"ucrun": {"path": str(UCRUN_BIN)},
-                     # contrib/docker/daemon-ucrun-remap.json; no "userns-remap" here
-                     "ucrun-remap": {"path": str(UCRUN_BIN), "runtimeArgs": ["--userns-remap=default"]}},
+        "runtimes": {"ucrun": {"path": str(UCRUN_BIN)}, "ucrun-remap": contrib_docker_remap_runtime()},
         # See LIMITS above: no runtime may raise these here.
         "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024},
                             "nproc": {"Name": "nproc", "Hard": 1024, "Soft": 1024}},
