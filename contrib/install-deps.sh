@@ -7,6 +7,9 @@ pkgs=(meson ninja-build pkg-config g++ git
 # useradd/groupadd, run to create the `ucrun` remap user (src/userns/default_user.cpp);
 # "required" priority in Debian, named so that a minimal image does not lack it.
 pkgs+=(passwd)
+# newuidmap/newgidmap: rootless containers that map subordinate ids
+# (src/userns/map_writer.cpp), rootless podman, and their tests.
+pkgs+=(uidmap)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "config/flags.hpp"
 #include "config/runtime_config.hpp"
+#include "container/rootless.hpp"
 #include "oci/error.hpp"
 #include "state/store.hpp"
 #include "sys/error.hpp"
@@ -78,24 +79,28 @@ void load_config(Context& ctx, const cli::Parsed& g) {
                   " size=" + std::to_string(u.size) + " allow-host=" + (u.allow_host ? "true" : "false"));
 }
 
-// runc's rule: auto is rootless exactly when not running as root.
-bool rootless_mode(const std::string& v) {
-    if (v == "true") return true;
-    if (v == "false") return false;
-    if (v == "auto") return ::geteuid() != 0;
+Context::Rootless rootless_mode(const std::string& v) {
+    if (v == "true") return Context::Rootless::Yes;
+    if (v == "false") return Context::Rootless::No;
+    if (v == "auto") return Context::Rootless::Auto;
     throw Error("invalid --rootless " + v + " (true, false or auto)");
 }
 
-// runc's rule too: without --root, a rootless runtime keeps its state in
-// the caller's runtime directory (/run is root's). Resolved before the
-// command so that every command agrees; an unset XDG_RUNTIME_DIR is an
-// error only when state is used (spec, features, check need none).
-std::string state_root(const cli::Parsed& g, bool rootless) {
+// runc's rule (shouldHonorXDGRuntimeDir): without --root, the state goes
+// under $XDG_RUNTIME_DIR when it is set and we are not root, or root of a
+// child user namespace and $USER is not root (rootless podman calls its
+// runtime so, without --root). Resolved before the command so that every
+// command agrees; an unset XDG_RUNTIME_DIR is an error only when state is
+// used (spec, features, check need none).
+std::string state_root(const cli::Parsed& g, const Context& ctx) {
     if (g.has("root")) return g.get("root");
-    if (!rootless) return "/run/ucrun";
     const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-    if (xdg && *xdg == '/') return std::string(xdg) + "/ucrun";
-    return {};
+    const bool have_xdg = xdg && *xdg == '/';
+    if (::geteuid() != 0 || ctx.rootless == Context::Rootless::Yes) return have_xdg ? std::string(xdg) + "/ucrun" : "";
+    if (!have_xdg || ctx.rootless == Context::Rootless::No) return "/run/ucrun";
+    const char* user = std::getenv("USER");
+    if ((user && std::string(user) == "root") || !container::rootless(ctx)) return "/run/ucrun";
+    return std::string(xdg) + "/ucrun";
 }
 
 }  // namespace
@@ -126,7 +131,7 @@ int main(int argc, char** argv) {
     try {
         if (fmt != "text" && fmt != "json") throw Error("invalid log format: " + fmt + " (text or json)");
         ctx.rootless = rootless_mode(g.get("rootless", "auto"));
-        ctx.root = state_root(g, ctx.rootless);
+        ctx.root = state_root(g, ctx);
         if (ctx.cgroup_manager != "cgroupfs" && ctx.cgroup_manager != "systemd" && ctx.cgroup_manager != "disabled")
             throw Error("invalid --cgroup-manager " + ctx.cgroup_manager + " (cgroupfs, systemd or disabled)");
         ctx.log.open(g.get("log"), fmt == "json", ctx.debug);

@@ -1,5 +1,7 @@
 #include "container/cgroups.hpp"
 
+#include "container/rootless.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,7 +14,6 @@
 #include "cgroup/devices.hpp"
 #include "oci/error.hpp"
 #include "sys/error.hpp"
-#include "userns/idmap.hpp"
 
 namespace ucrun::container {
 
@@ -101,6 +102,12 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
             r.access = "rwm";
             res.devices.push_back(r);
         }
+    // Rootless, the device cgroup is not ours to set: v2's BPF program needs
+    // CAP_BPF/CAP_SYS_ADMIN of the host, v1's devices.allow root's files,
+    // and a process of a user namespace cannot mknod anyway (runc skips
+    // them too).
+    const bool unprivileged = rootless(ctx);
+    if (unprivileged) res.devices.clear();
     cg->plan();
     on_planned(*cg);
     try {
@@ -110,7 +117,7 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
         // namespace: rootless podman) without a cgroup it may write: runc
         // goes on without one when nothing needs it, and so do we. Where
         // limits were asked for, they cannot be silently dropped.
-        if (!permission_error(e.code()) || !(ctx.rootless || ::geteuid() != 0 || userns::in_child_user_namespace()))
+        if (!permission_error(e.code()) || !unprivileged)
             throw;
         cg->destroy();  // what hierarchies it did make (v1)
         if (asks_limits(cfg))
@@ -125,7 +132,7 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
         return none;
     }
     try {
-        cg->apply(res, true);
+        cg->apply(res, !unprivileged);  // not initial: no device rules at all
     } catch (...) {
         cg->destroy();
         throw;

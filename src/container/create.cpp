@@ -20,8 +20,10 @@
 #include "container/hooks.hpp"
 #include "container/record.hpp"
 #include "container/remap.hpp"
+#include "container/rootless.hpp"
 #include "mount/devices.hpp"
 #include "mount/idmap.hpp"
+#include "mount/rootfs_idmap.hpp"
 #include "ns/namespaces.hpp"
 #include "ns/rules.hpp"
 #include "oci/container_id.hpp"
@@ -134,7 +136,13 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     nlohmann::json doc = oci::parse_document(text);
     oci::Config cfg = oci::parse_config(doc);
     oci::validate(cfg);
-    oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
+    try {
+        oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
+    } catch (const oci::SpecError&) {
+        // Id 0 of a child user namespace (rootless podman's, --userns=keep-id)
+        // is the unprivileged user who owns it, not the host's root.
+        if (!rootless(ctx)) throw;
+    }
     // The runtime's remap policy (container/remap.hpp): a user namespace
     // for a bundle without one, on a block of ids taken here (the one side
     // effect before the state directory: an id taken by a live container
@@ -143,7 +151,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     const auto& policy = ctx.config.userns;
     // Rootless, there is no range to take ids from but the caller's own,
     // which its bundle maps itself: the policy is root's.
-    if (!ctx.rootless &&
+    if (policy.remap != config::Remap::Off && !rootless(ctx) &&
         remap::decide(policy, cfg, ctx.config.path.empty() ? "the runtime's settings" : ctx.config.path) ==
             remap::Decision::Inject) {
         state::Store(ctx.root).check_free(o.id);
@@ -212,12 +220,24 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     args.rootfs.bundle = bundle;
     args.rootfs.rootfs = rootfs;
     args.rootfs.ns = &plan;
-    args.rootfs.userns = plan.has(CLONE_NEWUSER);
+    // In a user namespace, whether the container's own or the one ucrun
+    // runs in (rootless podman): devices are bound, not made, /sys and
+    // cgroups may have to be bound from the host (mount/rootfs.hpp).
+    args.rootfs.userns = plan.has(CLONE_NEWUSER) || rootless(ctx);
     args.rootfs.no_pivot = o.no_pivot;
     // Idmapped binds are made here, as host root (mount/idmap.hpp); the
     // init attaches them. Closed when create returns.
     std::map<size_t, Fd> idmapped = mount::make_idmapped_mounts(cfg, bundle);
     for (const auto& [i, fd] : idmapped) args.rootfs.premade[i] = fd.get();
+    // A remapped container sees its image through an idmapped mount
+    // (mount/rootfs_idmap.hpp): root-owned inside, unchanged on disk, no
+    // per-file work. Inherited by the init, closed when create returns.
+    Fd idroot;
+    if (lease) {
+        const Fd ns = mount::userns_with_mappings(cfg.linux->uidMappings, cfg.linux->gidMappings);
+        idroot = mount::make_idmapped_rootfs(rootfs, ns.get());
+        args.rootfs.rootfs_premade = idroot.get();
+    }
     args.exec_fifo = fifo ? fifo.get() : -1;
     const Fd trampoline = proc::make_trampoline();  // CVE-2019-5736: proc/trampoline.hpp
     args.trampoline = trampoline.get();

@@ -188,6 +188,7 @@ int exec(Context& ctx, const ExecOptions& o) {
         throw Error("cannot exec in a stopped container");
     const unsigned long ns = foreign_namespaces(r.pid);
     const unsigned long for_children = ns & (CLONE_NEWPID | CLONE_NEWTIME);
+    const bool unprivileged_user = (ns & CLONE_NEWUSER) && ::geteuid() != 0;
 
     proc::ExecArgs args;
     args.process = &p;
@@ -228,6 +229,16 @@ int exec(Context& ctx, const ExecOptions& o) {
     // binary. Not dumpable (inherited by the child), processes of the
     // container cannot open it nor its fds (CVE-2019-5736).
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+    // Rootless, joining the container's pid namespace needs CAP_SYS_ADMIN
+    // over the user namespace that owns it (setns(2)): we enter that user
+    // namespace first (single-threaded, as setns requires), and the child
+    // is born in it. We stay non-dumpable to it: the ptrace check of a
+    // non-dumpable process is against the user namespace of its exec
+    // (ptrace(2)), the caller's, where the container has no capability.
+    if (unprivileged_user) {
+        if (::setns(init.get(), CLONE_NEWUSER) < 0) throw_errno("join the user namespace of container " + o.id);
+        args.ns_flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
+    }
     // The pid and time namespaces apply to children: enter them here, so
     // that the child is born inside (setns(2)).
     if (for_children && ::setns(init.get(), static_cast<int>(for_children)) < 0)

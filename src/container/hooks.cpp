@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -116,10 +117,15 @@ std::string trimmed(std::string s) {
 
 // [[noreturn]] in the child: set up stdio, exec, report errno on failure.
 [[noreturn]] void exec_child(const oci::Hook& h, char* const* argv, char* const* envp, const std::string& cwd, int in,
-                             int out, int err, int errpipe, int trampoline) {
+                             int out, int err, int errpipe, int trampoline, pid_t parent) {
     // A process group of its own: a timeout kills the hook's children too
     // (a shell script's `sleep`), not only the hook.
     ::setpgid(0, 0);
+    // Nor does it outlive the ucrun that waits for it: a create killed
+    // during a createRuntime hook must leave no process behind (execve
+    // keeps the signal; checked once for a parent already gone).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (::getppid() != parent) ::_exit(1);
     if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(127);
     sigset_t none;
     sigemptyset(&none);
@@ -153,10 +159,12 @@ void run_one(const oci::Hook& h, const std::string& label, const std::string& st
 
     SigpipeBlocked no_sigpipe;
     Pipe in, out, err, ep;
+    const pid_t self = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork " + label);
     if (pid == 0)
-        exec_child(h, argv.data(), envp.data(), cwd, in.r.get(), out.w.get(), err.w.get(), ep.w.get(), trampoline);
+        exec_child(h, argv.data(), envp.data(), cwd, in.r.get(), out.w.get(), err.w.get(), ep.w.get(), trampoline,
+                   self);
     ::setpgid(pid, pid);  // also here: no window where a timeout would miss the group
     in.r.reset();
     out.w.reset();

@@ -328,3 +328,74 @@ def test_remap_to_a_user_without_ranges_is_a_clear_error(ucrun, remap_root, bund
     cp = ucrun.fail("run", "-b", b, "n", global_args=["--userns-remap=nobody"])
     assert "nobody" in cp.stderr and "/etc/subuid" in cp.stderr, cp.stderr
     assert not os.listdir(remap_root)
+
+
+def owners(tree):
+    """path -> (uid, gid, mode) of everything under `tree`, links not followed."""
+    out = {}
+    for dirpath, dirs, files in os.walk(tree):
+        for n in dirs + files + ["."]:
+            p = os.path.join(dirpath, n)
+            st = os.lstat(p)
+            out[os.path.normpath(p)] = (st.st_uid, st.st_gid, st.st_mode)
+    return out
+
+
+WRITE_SCRIPT = ("stat -c '%u:%g' / /bin/busybox /etc/passwd; id -u; "
+                "echo hi > /new-file && mkdir /new-dir && echo wrote; stat -c '%u:%g' /new-file")
+
+
+def test_image_owned_by_host_root_runs_remapped_without_a_chown(ucrun, remap_root, bundle):
+    b = bundle()
+    before = owners(b.rootfs)
+    assert before[str(b.rootfs / "bin" / "busybox")][:2] == (0, 0)
+    b.config["root"]["readonly"] = False
+    b.sh(WRITE_SCRIPT)
+    cp = ucrun("run", "-b", b, "img", global_args=REMAP)
+    out = cp.stdout.splitlines()
+    # root's files are root's inside: the rootfs is idmapped, not nobody-owned
+    assert out[:3] == ["0:0", "0:0", "0:0"], cp.stdout
+    assert out[3:6] == ["0", "wrote", "0:0"], cp.stdout
+    after = owners(b.rootfs)
+    for path, o in before.items():
+        assert after[path] == o, f"{path} changed from {o} to {after[path]}"
+    # what the container wrote as its root is host root's on disk, as if
+    # the image had been written by root: nothing of the block's ids lands
+    assert after[str(b.rootfs / "new-file")][:2] == (0, 0)
+    assert after[str(b.rootfs / "new-dir")][:2] == (0, 0)
+
+
+def test_overlay_rootfs_is_rebuilt_over_idmapped_layers(ucrun, remap_root, bundle, tmp_base):
+    """An engine's rootfs is an overlay mount (podman, docker overlay2,
+    containerd's snapshotter): the container sees it idmapped, writes land in
+    the upper layer with the ids they have inside, the lower layer is not
+    touched, and the host's overlay keeps working."""
+    import subprocess
+    b = bundle()
+    lower = tmp_base / "lower"
+    os.rename(b.rootfs, lower)
+    upper, work = tmp_base / "upper", tmp_base / "work"
+    upper.mkdir()
+    work.mkdir()
+    b.rootfs.mkdir()
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                    f"lowerdir={lower},upperdir={upper},workdir={work}", str(b.rootfs)], check=True)
+    try:
+        lower_before = owners(lower)
+        b.config["root"]["readonly"] = False
+        b.sh(WRITE_SCRIPT + "; echo x >> /etc/passwd && echo appended")
+        cp = ucrun("run", "-b", b, "ovl", global_args=REMAP)
+        out = cp.stdout.splitlines()
+        assert out[:6] == ["0:0", "0:0", "0:0", "0", "wrote", "0:0"], cp.stdout
+        assert out[6] == "appended"
+        assert owners(lower) == lower_before
+        assert (upper / "new-file").read_text() == "hi\n"
+        for n in ("new-file", "new-dir", "etc/passwd"):  # etc/passwd: copied up
+            st = os.lstat(upper / n)
+            assert (st.st_uid, st.st_gid) == (0, 0), n
+        # the host's own overlay still reads and writes
+        assert (b.rootfs / "new-file").read_text() == "hi\n"
+        (b.rootfs / "host-file").write_text("h")
+        assert (upper / "host-file").exists()
+    finally:
+        subprocess.run(["umount", str(b.rootfs)], check=True)
