@@ -229,15 +229,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // init attaches them. Closed when create returns.
     std::map<size_t, Fd> idmapped = mount::make_idmapped_mounts(cfg, bundle);
     for (const auto& [i, fd] : idmapped) args.rootfs.premade[i] = fd.get();
-    // A remapped container sees its image through an idmapped mount
-    // (mount/rootfs_idmap.hpp): root-owned inside, unchanged on disk, no
-    // per-file work. Inherited by the init, closed when create returns.
-    Fd idroot;
-    if (lease) {
-        const Fd ns = mount::userns_with_mappings(cfg.linux->uidMappings, cfg.linux->gidMappings);
-        idroot = mount::make_idmapped_rootfs(rootfs, ns.get());
-        args.rootfs.rootfs_premade = idroot.get();
-    }
+
     args.exec_fifo = fifo ? fifo.get() : -1;
     const Fd trampoline = proc::make_trampoline();  // CVE-2019-5736: proc/trampoline.hpp
     args.trampoline = trampoline.get();
@@ -339,17 +331,29 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // config-linux.md "User namespace mappings". As root (of the host or of
     // an engine's user namespace) ucrun writes any mapping itself;
     // otherwise as user_namespaces(7) allows (userns/map_writer.hpp).
-    auto write_maps = [&] {
-        if (::geteuid() == 0)
-            userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
-        else
-            userns::write_maps_unprivileged(pid, L.uidMappings, L.gidMappings, "linux.uidMappings", "linux.gidMappings");
+    // A remapped container sees its image through an idmapped mount
+    // (mount/rootfs_idmap.hpp): root-owned inside, unchanged on disk, no
+    // per-file work. Made with the init's own user namespace once it has
+    // its mappings, and sent with Msg::MapsDone.
+    auto maps_done = [&] {
+        if (plan.new_user()) {
+            if (::geteuid() == 0)
+                userns::write_maps(pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings", "linux.gidMappings");
+            else
+                userns::write_maps_unprivileged(pid, L.uidMappings, L.gidMappings, "linux.uidMappings",
+                                                "linux.gidMappings");
+        }
+        Fd idroot;
+        if (lease) {
+            const std::string ns = "/proc/" + std::to_string(pid) + "/ns/user";
+            const Fd nsfd(::open(ns.c_str(), O_RDONLY | O_CLOEXEC));
+            if (!nsfd) throw_errno("open " + ns);
+            idroot = mount::make_idmapped_rootfs(rootfs, nsfd.get());
+        }
+        proc::send(parent_end.get(), proc::Msg::MapsDone, {}, idroot ? idroot.get() : -1);
     };
     if (cg->enabled() && cg_fd < 0) cg->add_pid(pid);
-    if (args.fast_path && (plan.new_user() || args.late_cgroupns)) {
-        if (plan.new_user()) write_maps();
-        proc::send(parent_end.get(), proc::Msg::MapsDone);
-    }
+    if (args.fast_path && (plan.new_user() || args.late_cgroupns)) maps_done();
     if (args.fast_path || (!plan.new_user() && !forks)) send_state(pid);
 
     // Talk to the init until it is ready or fails.
@@ -361,8 +365,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             throw Error("container init exited before it was ready");
         if (type == proc::Msg::Error) proc::throw_error(payload);
         if (type == proc::Msg::NeedMaps) {
-            if (plan.new_user()) write_maps();
-            proc::send(parent_end.get(), proc::Msg::MapsDone);
+            maps_done();
             if (!forks) send_state(pid);
         } else if (type == proc::Msg::InitPid) {
             pid_t init = static_cast<pid_t>(std::stol(payload));

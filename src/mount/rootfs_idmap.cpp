@@ -157,30 +157,50 @@ void fs_set(int fsfd, unsigned cmd, const std::string& key, const char* value, i
 // in the layers: the workdir it creates now and every copy-up later. Through
 // an idmapped upper layer host root's fsuid 0 is unmapped (EOVERFLOW); the
 // owner of the upper directory seen through that mount is mapped, and
-// creates files owned on disk as the upper directory itself. In a child:
-// changing the fsuid is a change of the caller's credentials.
+// creates files owned on disk as the upper directory itself.
 // SECBIT_NO_SETUID_FIXUP keeps the capabilities (CAP_CHOWN etc.) that a
-// non-zero fsuid would drop (capabilities(7)): copy-up needs them.
-void create_as(int fsfd, uid_t uid, gid_t gid) {
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork to create the overlay");
-    if (pid == 0) {
-        int bits = ::prctl(PR_GET_SECUREBITS);
-        if (bits < 0 || ::prctl(PR_SET_SECUREBITS, static_cast<unsigned long>(bits) | SECBIT_NO_SETUID_FIXUP) < 0)
-            ::_exit(errno ? errno : EPERM);
-        ::setfsgid(gid);
-        ::setfsuid(uid);
+// non-zero fsuid would drop (capabilities(7)): copy-up needs them. ucrun is
+// single-threaded, so the change is ours alone for its duration; FsCreds
+// puts fsuid, fsgid and the securebits back on every path (a forked child
+// did this before, at a fork and an exit per remapped start).
+class FsCreds {
+public:
+    FsCreds(uid_t uid, gid_t gid) {
+        bits_ = ::prctl(PR_GET_SECUREBITS);
+        if (bits_ < 0) throw_errno("prctl PR_GET_SECUREBITS");
+        if (::prctl(PR_SET_SECUREBITS, static_cast<unsigned long>(bits_) | SECBIT_NO_SETUID_FIXUP) < 0)
+            throw_errno("prctl PR_SET_SECUREBITS");
+        old_gid_ = static_cast<gid_t>(::setfsgid(gid));
+        old_uid_ = static_cast<uid_t>(::setfsuid(uid));
+        // setfsuid(2) reports no error: read the value back.
         if (static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) != uid ||
-            static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) != gid)
-            ::_exit(EPERM);
-        if (sys::fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) ::_exit(errno ? errno : EIO);
-        ::_exit(0);
+            static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) != gid) {
+            restore();
+            throw SysError("set fsuid/fsgid " + std::to_string(uid) + "/" + std::to_string(gid) +
+                               " to create the overlay", EPERM);
+        }
     }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) throw_errno("wait for the overlay's creator");
-    int err = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
-    if (err) throw SysError("create the overlay" + fs_log(fsfd), err);
+    ~FsCreds() { restore(); }
+    FsCreds(const FsCreds&) = delete;
+    FsCreds& operator=(const FsCreds&) = delete;
+
+private:
+    void restore() {
+        ::setfsuid(old_uid_);
+        ::setfsgid(old_gid_);
+        ::prctl(PR_SET_SECUREBITS, static_cast<unsigned long>(bits_));
+    }
+    int bits_ = 0;
+    uid_t old_uid_ = 0;
+    gid_t old_gid_ = 0;
+};
+
+void create_as(int fsfd, uid_t uid, gid_t gid) {
+    FsCreds as(uid, gid);
+    if (sys::fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
+        int err = errno;
+        throw SysError("create the overlay" + fs_log(fsfd), err);
+    }
 }
 
 // The per-mount flags of root.path's mount, for the new mount (a bind of

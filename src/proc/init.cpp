@@ -176,15 +176,29 @@ bool write_fifo(int fd, const std::string& what) {
     return ok || err == EPIPE;
 }
 
+// Msg::MapsDone: our maps are written. It may carry a detached mount: the
+// idmapped rootfs of a remapped container, which the parent makes once our
+// user namespace has its mappings (mount/rootfs_idmap.hpp), rather than in
+// a throwaway user namespace of its own.
+Fd wait_maps(int sync) {
+    Msg type;
+    std::string payload;
+    Fd fd;
+    if (!recv(sync, type, payload, &fd)) throw Error("ucrun exited before the container process was started");
+    if (type != Msg::MapsDone) throw Error("unexpected message from ucrun");
+    return fd;
+}
+
 [[noreturn]] void run_init(const InitArgs& a) {
     const oci::Config& cfg = *a.cfg;
     const oci::Process& p = *cfg.process;
     const ns::Plan& plan = *a.ns;
     const bool userns = plan.has(CLONE_NEWUSER);
     bool set_groups = true;
+    Fd idroot;  // a remapped container's idmapped rootfs, made by the parent with our user namespace
 
     if (a.fast_path) {
-        if (plan.new_user() || a.late_cgroupns) wait_for(a.sync, Msg::MapsDone);
+        if (plan.new_user() || a.late_cgroupns) idroot = wait_maps(a.sync);
         ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see init_main
         if (a.late_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
         if (plan.new_flags & CLONE_NEWTIME) enter_new_time_ns(cfg);
@@ -195,7 +209,7 @@ bool write_fifo(int fd, const std::string& what) {
         // and places us in the cgroup before we make the other namespaces.
         if ((flags & CLONE_NEWUSER) && ::unshare(CLONE_NEWUSER) < 0) throw_errno("unshare user namespace");
         send(a.sync, Msg::NeedMaps);
-        wait_for(a.sync, Msg::MapsDone);
+        idroot = wait_maps(a.sync);
         ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see init_main
         flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
         if (userns) {
@@ -248,7 +262,13 @@ bool write_fifo(int fd, const std::string& what) {
     Fd procfd = host_procfs();
     apply_sysctl(cfg, procfd.get());
 
-    mount::prepare_rootfs(a.rootfs);
+    if (idroot) {
+        mount::RootfsSpec spec = a.rootfs;
+        spec.rootfs_premade = idroot.get();
+        mount::prepare_rootfs(spec);
+    } else {
+        mount::prepare_rootfs(a.rootfs);
+    }
     // config.md "Prestart", "CreateRuntime", "CreateContainer": after the
     // namespaces and the mounts are made, before pivot_root. The parent runs
     // the first two (runtime namespace), then createContainer runs here, in
