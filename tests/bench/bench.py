@@ -82,6 +82,19 @@ BASE_CONFIG = {
     },
 }
 
+# The remap (issue 12 item 7): ucrun told --userns-remap=default runs a bundle
+# without a user namespace; it adds one with a block of the `ucrun` user's
+# subordinate ids (from the host's real /etc/subuid and /etc/subgid).
+REMAP_FLAG = "--userns-remap=default"
+# ucrun's host-wide allocation registry. /run is a tmpfs on most hosts but
+# not on every machine (ext4 on the development one, where each of the
+# registry's two atomic replacements per `run` waits for ext4's writeback
+# of the replaced file): unless --host-registry, the benchmark puts a tmpfs
+# there in its private mount namespace, as on a host with a tmpfs /run.
+USERNS_REGISTRY = Path("/run/ucrun/.userns")
+# A "large image": the small rootfs plus this many files, 100 per directory.
+LARGE_FILES = 20000
+
 # Targets for ucrun (tests/bench/README.md): benchmark -> [(other runtime, max ratio)].
 TARGETS = {
     "run": [("crun", 0.7), ("floor", 1.5)],
@@ -95,6 +108,12 @@ TARGETS = {
     "rss": [("crun", 1.0)],
     "scale-state": [("crun", 1.0)],
     "scale-list": [("crun", 1.0)],
+}
+# Targets of the remap, ucrun against itself in the same rounds:
+# benchmark -> (reference benchmark, max ratio).
+REMAP_TARGETS = {
+    "run-remap": ("run-remap-ref", 1.10),       # at most 10% over a bundle with a user namespace
+    "run-remap-large": ("run-remap", 1.10),     # a large image costs what a small one does
 }
 
 
@@ -271,6 +290,7 @@ class Runtime:
     root: Path = None           # --root state directory (None for the floor)
     flags: list = field(default_factory=list)
     note: str = ""
+    variant: str = ""           # run-remap: which of ucrun's commands this is
 
     @property
     def is_floor(self):
@@ -354,6 +374,14 @@ def mount_cgroup2(writable):
                    check=True)
 
 
+def mount_registry_tmpfs():
+    """A tmpfs on ucrun's allocation registry, in our mount namespace only:
+    the host's registry is neither read nor written by the benchmark."""
+    USERNS_REGISTRY.mkdir(mode=0o700, parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=700,size=1m", "ucrun-bench-userns",
+                    str(USERNS_REGISTRY)], check=True)
+
+
 def build_floor(build_dir: Path):
     src = HERE / "floor.c"
     out = build_dir / "floor"
@@ -369,19 +397,24 @@ def build_floor(build_dir: Path):
     return out
 
 
-def make_rootfs(rootfs: Path, busybox: str, owner=None):
+def make_rootfs(rootfs: Path, busybox: str, owner=None, extra_files=0):
     for d in ("bin", "proc", "dev", "sys", "tmp", "etc"):
         (rootfs / d).mkdir(parents=True)
     shutil.copy2(busybox, rootfs / "bin/busybox")
     for applet in ("true", "sh", "sleep"):
         (rootfs / "bin" / applet).symlink_to("busybox")
+    for i in range(extra_files):  # a large image: small files, 100 per directory
+        d = rootfs / "usr/share/bench" / f"d{i // 100:04d}"
+        if i % 100 == 0:
+            d.mkdir(parents=True)
+        (d / f"f{i % 100:02d}").write_bytes(b"x" * 64)
     if owner is not None:
         for dirpath, dirnames, filenames in os.walk(rootfs):
             for name in [dirpath] + [os.path.join(dirpath, n) for n in dirnames + filenames]:
                 os.lchown(name, owner, owner)
 
 
-def make_bundle(path: Path, busybox, args, userns=False, no_devices=False):
+def make_bundle(path: Path, busybox, args, userns=False, no_devices=False, extra_files=0):
     cfg = copy.deepcopy(BASE_CONFIG)
     cfg["process"]["args"] = args
     if userns:
@@ -390,7 +423,7 @@ def make_bundle(path: Path, busybox, args, userns=False, no_devices=False):
         cfg["linux"]["gidMappings"] = USERNS_MAP
     if no_devices:
         del cfg["linux"]["resources"]
-    make_rootfs(path / "rootfs", busybox, USERNS_MAP[0]["hostID"] if userns else None)
+    make_rootfs(path / "rootfs", busybox, USERNS_MAP[0]["hostID"] if userns else None, extra_files)
     (path / "config.json").write_text(json.dumps(cfg, indent=2))
     return path
 
@@ -434,6 +467,7 @@ class Bench:
                                    no_devices=nodev)
         self.b_userns = make_bundle(bundles / "userns", bb, ["/bin/true"], userns=True,
                                     no_devices=nodev)
+        self.b_large = None  # run-remap: made when that benchmark runs
 
     # -- helpers --------------------------------------------------------
 
@@ -447,7 +481,9 @@ class Bench:
         return rt.cmd("run", "--bundle", self.b_userns if userns else self.b_true, cid)
 
     def leftovers(self, rt):
-        return [] if rt.is_floor else sorted(os.listdir(rt.root))
+        # ucrun keeps its userns allocation registry in <root>/.userns, not a
+        # container (no container id starts with a dot)
+        return [] if rt.is_floor else sorted(n for n in os.listdir(rt.root) if not n.startswith("."))
 
     def delete_leftovers(self, rt):
         """Delete containers left in rt's root (a runtime whose `run` keeps
@@ -549,6 +585,56 @@ class Bench:
             self.delete_leftovers(rt)
             return {metric: t * 1e3}
         self.interleave(metric, [metric], "ms", sample, self.runtimes, self.opts.samples)
+
+    def bench_remap(self):
+        """ucrun --userns-remap=default running /bin/true from a bundle
+        without a user namespace, small and large rootfs, against ucrun
+        running the user-namespace bundle, interleaved round by round. Other
+        runtimes have no remap: n/a."""
+        ucrun = next((rt for rt in self.runtimes if rt.name == "ucrun"), None)
+        if ucrun is None:
+            print("bench: run-remap skipped: ucrun is not measured", file=sys.stderr)
+            return
+        if self.b_large is None:
+            t0 = time.monotonic()
+            self.b_large = make_bundle(self.tmp / "bundles" / "large", self.opts.busybox, ["/bin/true"],
+                                       no_devices=self.opts.no_device_rules,
+                                       extra_files=self.opts.large_files)
+            print(f"bench: large rootfs: {self.opts.large_files} extra files "
+                  f"({time.monotonic() - t0:.1f}s to make)", file=sys.stderr)
+        # Numbers of a remap that did not happen would mean nothing: check
+        # that root in such a container is a non-zero host uid.
+        probe = make_bundle(self.tmp / "bundles" / "remap-probe", self.opts.busybox,
+                            ["/bin/sh", "-c", "read a b c < /proc/self/uid_map; echo $a $b $c"],
+                            no_devices=self.opts.no_device_rules)
+        metrics = ["run-remap-ref", "run-remap", "run-remap-large"]
+        try:
+            out = self.sp.run(ucrun.cmd(REMAP_FLAG, "run", "--bundle", probe, self.cid("remap-probe")),
+                              capture=True).split()
+            self.delete_leftovers(ucrun)
+        except CommandFailed as e:
+            self.fail(metrics, "ms", ucrun, e)
+            self.cleanup_runtime(ucrun)
+            return
+        if len(out) != 3 or out[0] != "0" or out[1] == "0":
+            self.fail(metrics, "ms", ucrun, f"{REMAP_FLAG} not in effect: uid_map {' '.join(out)}")
+            return
+        print(f"bench: remapped uid_map: {' '.join(out)}", file=sys.stderr)
+        variants = {  # metric -> (extra global flags, bundle)
+            "run-remap-ref": ([], self.b_userns),
+            "run-remap": ([REMAP_FLAG], self.b_true),
+            "run-remap-large": ([REMAP_FLAG], self.b_large),
+        }
+        rts = [Runtime(ucrun.name, ucrun.path, ucrun.root, ucrun.flags + flags, ucrun.note, variant=m)
+               for m, (flags, _) in variants.items()]
+
+        def sample(rt, i):
+            bundle = variants[rt.variant][1]
+            t = self.sp.timed(rt.cmd("run", "--bundle", bundle, self.cid(rt.variant, i)))[0]
+            self.delete_leftovers(rt)
+            return {rt.variant: t * 1e3}
+        self.interleave("run-remap (ucrun only: userns bundle, remap, remap of a large rootfs)",
+                        metrics, "ms", sample, rts, self.opts.samples)
 
     def bench_lifecycle(self):
         metrics = ["create", "start", "state", "kill", "delete"]
@@ -716,6 +802,18 @@ class Bench:
             lines.append(f"{'ratio of medians':<{w}}  "
                          + " ".join(f"{subj + '/' + o:>12}" for o in others) + "   target")
             lines += rows
+        remap_rows = []
+        for metric, (ref, limit) in REMAP_TARGETS.items():
+            a, b = stats.get(metric, {}).get("ucrun"), stats.get(ref, {}).get("ucrun")
+            if a and b and b["median"] > 0:
+                r = a["median"] / b["median"]
+                ratios.setdefault(metric, {})[ref] = r
+                remap_rows.append(f"{metric + '/' + ref:<32} {fmt_ratio(r):>6}   "
+                                  f"<={limit}x {'ok' if r <= limit else 'MISSED'}")
+        if remap_rows:
+            lines.append("")
+            lines.append(f"{'remap (ucrun, same rounds)':<32} {'ratio':>6}   target")
+            lines += remap_rows
         return "\n".join(lines), stats, ratios
 
     @staticmethod
@@ -750,6 +848,12 @@ def copy_state_dir(src: Path, dst: Path, old_id, new_id):
     return dst
 
 
+def fs_type(path: Path):
+    """The type of the file system holding path (findmnt, util-linux)."""
+    r = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", str(path)], capture_output=True, text=True)
+    return r.stdout.strip() or "?"
+
+
 def fmt(v):
     if v >= 100:
         return f"{v:.0f}"
@@ -764,7 +868,7 @@ def fmt_ratio(r):
 
 # --------------------------------------------------------------------------
 
-ALL = ["run", "run-userns", "lifecycle", "exec", "seq", "par", "rss", "size", "scale"]
+ALL = ["run", "run-userns", "run-remap", "lifecycle", "exec", "seq", "par", "rss", "size", "scale"]
 
 
 def parse_args():
@@ -794,6 +898,11 @@ def parse_args():
     p.add_argument("--no-device-rules", action="store_true",
                    help="leave linux.resources.devices out of the bundles (crun 1.8.1 "
                    "cannot load its device eBPF program without CAP_SYS_RESOURCE)")
+    p.add_argument("--large-files", type=int, default=LARGE_FILES,
+                   help=f"run-remap: files added to the large rootfs (default {LARGE_FILES})")
+    p.add_argument("--host-registry", action="store_true",
+                   help="run-remap: use the host's userns allocation registry (/run/ucrun/.userns) "
+                   "instead of a tmpfs over it in the benchmark's mount namespace")
     p.add_argument("--busybox", default="/bin/busybox", help="static busybox")
     p.add_argument("--build-dir", default=str(REPO / "build-bench"),
                    help="where the floor binary is built and cached")
@@ -804,7 +913,8 @@ def parse_args():
     if opts.batch_samples is None:
         opts.batch_samples = 2 if opts.quick else 5
     aliases = {m: "lifecycle" for m in ("create", "start", "state", "kill", "delete")}
-    aliases.update({"userns": "run-userns", "seq100": "seq", "par4": "par", "list": "scale"})
+    aliases.update({"userns": "run-userns", "seq100": "seq", "par4": "par", "list": "scale",
+                    "remap": "run-remap", "run-remap-large": "run-remap", "run-remap-ref": "run-remap"})
     opts.only = [aliases.get(n, n) for n in opts.only.split(",")] if opts.only else ALL
     unknown = set(opts.only) - set(ALL)
     if unknown:
@@ -842,6 +952,8 @@ def main():
     # runtime told --cgroup-manager=disabled cannot touch it.
     writable = opts.cgroups or any(rt.name == "runc" for rt in runtimes)
     mount_cgroup2(writable)
+    if "run-remap" in opts.only and not opts.host_registry:
+        mount_registry_tmpfs()
     set_child_subreaper()
 
     tmp = Path(tempfile.mkdtemp(prefix="ucrun-bench."))
@@ -859,6 +971,7 @@ def main():
         overhead = spawn_overhead(bench.sp)
         started = time.monotonic()
         steps = {"run": bench.bench_run, "run-userns": lambda: bench.bench_run(userns=True),
+                 "run-remap": bench.bench_remap,
                  "lifecycle": bench.bench_lifecycle, "exec": bench.bench_exec,
                  "seq": bench.bench_seq, "par": bench.bench_par, "rss": bench.bench_rss,
                  "size": bench.bench_size, "scale": bench.bench_scale}
@@ -874,6 +987,9 @@ def main():
             f"(cgroup2 {'rw' if writable else 'ro'} at /sys/fs/cgroup), "
             f"{opts.samples} samples ({opts.batch_samples} for batches), "
             f"{elapsed:.0f}s",
+            *([f"run-remap: userns registry {USERNS_REGISTRY} "
+               f"{'of the host (' + fs_type(USERNS_REGISTRY) + ')' if opts.host_registry else 'on a private tmpfs'}"]
+              if "run-remap" in opts.only else []),
             f"harness overhead (spawn+wait of the host's /bin/true): {overhead:.2f} ms",
         ]
         for rt in runtimes:
@@ -886,7 +1002,7 @@ def main():
             doc = {"header": header, "options": {k: v for k, v in vars(opts).items()},
                    "subject": bench.subject(), "spawn_overhead_ms": overhead,
                    "results": bench.results, "stats": stats, "ratios": ratios,
-                   "targets": TARGETS}
+                   "targets": TARGETS, "remap_targets": REMAP_TARGETS}
             Path(opts.json).write_text(json.dumps(doc, indent=2, default=str))
         code = 1 if failures else 0
     except KeyboardInterrupt as e:

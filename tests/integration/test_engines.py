@@ -1,8 +1,16 @@
 """A real engine drives ucrun: podman (through conmon) with --runtime, as
 engines call runc: create with a pid file and console socket, start, state,
 exec, kill, delete. The image is a busybox rootfs imported from a tarball
-(no registry)."""
+(no registry).
 
+The remap tests (issue 12 item 6) run the same engines knowing nothing about
+user namespaces: only ucrun is told to remap (dockerd runtimeArgs, podman
+--runtime-flag, containerd's shim through a wrapper or a ucrun.yaml named by
+UCRUN_CONFIG). `remap: default` uses the host's real /etc/subuid and
+/etc/subgid: the first run adds the system user `ucrun` and its ranges
+there, as dockerd adds `dockremap`."""
+
+import contextlib
 import json
 import os
 import shutil
@@ -10,17 +18,90 @@ import subprocess
 import tarfile
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
-from support import BUSYBOX, UCRUN_BIN
+from support import BUSYBOX, REPO, UCRUN_BIN
 
 PODMAN = shutil.which("podman")
-pytestmark = pytest.mark.skipif(PODMAN is None, reason="podman is not installed (contrib/install-deps.sh installs it)")
+needs_podman = pytest.mark.skipif(PODMAN is None,
+                                  reason="podman is not installed (contrib/install-deps.sh installs it)")
 
 # This sandbox's root lacks CAP_SYS_RESOURCE: podman's default rlimits
 # (nofile 1048576) cannot be set by any runtime (runc fails the same way).
 LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--network", "none"]
+
+
+# --- the remap (issue 12 item 6): what every engine's container must show
+
+REMAP = pytest.mark.ucrun_specific  # runc has no --userns-remap
+# Host /etc is bound at /root/etc: its files belong to host root, which is
+# outside the container's user namespace, so they show as the overflow ids
+# and root in the container may not write there.
+PROBE = ("echo uid=$(id -u); echo etc=$(stat -c %u:%g /root/etc/passwd); "
+         "touch /root/etc/{name} 2>/dev/null && echo touch=done || echo touch=refused; "
+         "echo map=$(cat /proc/self/uid_map)")
+
+
+def probe(name):
+    """The container's command: prints its uid, the owner of host
+    /etc/passwd, whether `touch /root/etc/<name>` worked, its uid_map."""
+    return ["sh", "-c", PROBE.format(name=name)]
+
+
+def check_probe(out, name):
+    if os.path.exists(f"/etc/{name}"):  # the container wrote into the host's /etc
+        os.unlink(f"/etc/{name}")
+        raise AssertionError(f"root in the container created /etc/{name} on the host:\n{out}")
+    got = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    assert got.get("uid") == "0", out
+    assert got.get("etc") == "65534:65534", out  # nobody:nogroup
+    assert got.get("touch") == "refused", out
+    inside, host, count = map(int, got["map"].split())
+    assert inside == 0 and host > 0 and count >= 65536, out  # root is an unprivileged host uid
+    return host, count
+
+
+def uid_map_of(pid):
+    """The init's uid_map as seen from the host: [(inside, host, count)]."""
+    with open(f"/proc/{pid}/uid_map") as f:
+        return [tuple(map(int, line.split())) for line in f]
+
+
+def check_disjoint(pid_a, pid_b):
+    """Both inits remapped (one line, root to a non-zero host uid) onto
+    host ranges that do not overlap."""
+    a, b = uid_map_of(pid_a), uid_map_of(pid_b)
+    assert len(a) == 1 and len(b) == 1, (a, b)
+    (ia, ha, ca), (ib, hb, cb) = a[0], b[0]
+    assert ia == ib == 0 and ha > 0 and hb > 0, (a, b)
+    assert ha + ca <= hb or hb + cb <= ha, f"overlapping host ranges {a} {b}"
+
+
+def allocated(state_root, ids):
+    """Which of the containers `ids` of state root `state_root` hold a block
+    in ucrun's host-wide allocation registry (keyed by <root>/<id>)."""
+    f = Path("/run/ucrun/.userns/allocations.json")
+    blocks = json.loads(f.read_text())["allocations"] if f.exists() else {}
+    return {i for i in ids if f"{state_root}/{i}" in blocks}
+
+
+def owner(path):
+    st = os.lstat(path)
+    return st.st_uid, st.st_gid
+
+
+@pytest.fixture(scope="module")
+def remap_wrapper(tmp_path_factory):
+    """contrib/containerd/ucrun-remap (containerd's BinaryName, a podman
+    runtime entry), calling the ucrun under test."""
+    text = (REPO / "contrib" / "containerd" / "ucrun-remap").read_text()
+    assert "exec /usr/local/bin/ucrun " in text
+    w = tmp_path_factory.mktemp("wrapper") / "ucrun-remap"
+    w.write_text(text.replace("/usr/local/bin/ucrun ", f"{UCRUN_BIN} "))
+    w.chmod(0o755)
+    return w
 
 
 def podman(*args, check=True, timeout=120):
@@ -37,16 +118,21 @@ def _libpod_dirs():
     return set(glob.glob("/sys/fs/cgroup/*/libpod_parent") + glob.glob("/sys/fs/cgroup/*/libpod_parent/conmon"))
 
 
+def busybox_rootfs(rootfs):
+    """The image of every engine here: a static busybox and its applets."""
+    for sub in ("bin", "proc", "dev", "sys", "tmp", "etc", "root"):
+        (rootfs / sub).mkdir(parents=True)
+    shutil.copy2(BUSYBOX, rootfs / "bin" / "busybox")
+    for a in ("sh", "echo", "id", "cat", "sleep", "tty", "hostname", "stat", "touch"):
+        (rootfs / "bin" / a).symlink_to("busybox")
+    return rootfs
+
+
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
     before = _libpod_dirs()
     root = tmp_path_factory.mktemp("podman-image")
-    rootfs = root / "rootfs"
-    for d in ("bin", "proc", "dev", "sys", "tmp", "etc"):
-        (rootfs / d).mkdir(parents=True)
-    shutil.copy2(BUSYBOX, rootfs / "bin" / "busybox")
-    for a in ("sh", "echo", "id", "cat", "sleep", "tty", "hostname"):
-        (rootfs / "bin" / a).symlink_to("busybox")
+    rootfs = busybox_rootfs(root / "rootfs")
     tar = root / "rootfs.tar"
     with tarfile.open(tar, "w") as t:
         t.add(rootfs, arcname=".")
@@ -63,24 +149,28 @@ def image(tmp_path_factory):
             pass
 
 
+@needs_podman
 def test_podman_run_output_and_exit_code(image):
     cp = podman("run", "--rm", *LIMITS, image, "sh", "-c", "echo hello from ucrun; exit 3", check=False)
     assert cp.stdout.strip() == "hello from ucrun"
     assert cp.returncode == 3
 
 
+@needs_podman
 def test_podman_user_namespace(image):
     cp = podman("run", "--rm", *LIMITS, "--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536", image,
                 "cat", "/proc/self/uid_map")
     assert cp.stdout.split() == ["0", "100000", "65536"]
 
 
+@needs_podman
 def test_podman_missing_command_is_127(image):
     cp = podman("run", "--rm", *LIMITS, image, "nosuchcmd", check=False)
     assert cp.returncode == 127, cp.stderr  # podman maps runc's wording to 127
     assert "executable file not found" in cp.stderr
 
 
+@needs_podman
 def test_podman_detached_exec_tty_top_stop(image):
     name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
     podman("run", "-d", "--name", name, *LIMITS, image, "sleep", "1000")
@@ -95,9 +185,84 @@ def test_podman_detached_exec_tty_top_stop(image):
         podman("rm", "-f", name, check=False)
 
 
+@needs_podman
 def test_podman_run_with_terminal(image):
     cp = podman("run", "--rm", "-t", *LIMITS, image, "tty")
     assert cp.stdout.strip() == "/dev/pts/0"
+
+
+# podman hands --runtime-flag to ucrun as a global flag (with "--" put
+# before it) on create, start and exec; the cleanup process that conmon
+# starts when the container exits runs `ucrun delete` without it, so the
+# release of the container's ids must not depend on the flag.
+REMAP_FLAG = ("--runtime-flag", "userns-remap=default")
+UCRUN_DEFAULT_ROOT = "/run/ucrun"  # podman passes no --root as root
+
+
+def podman_image_file(image, path):
+    """`path` in the image's top layer on the host (overlay driver)."""
+    upper = podman("image", "inspect", "-f", "{{.GraphDriver.Data.UpperDir}}", image).stdout.strip()
+    return Path(upper) / path.lstrip("/")
+
+
+@needs_podman
+@REMAP
+def test_podman_remap(image, tmp_path):
+    name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
+    cidfile = tmp_path / "cid"
+    cp = podman(*REMAP_FLAG, "run", "--rm", "--cidfile", str(cidfile), *LIMITS, "-v", "/etc:/root/etc", image,
+                *probe(name))
+    check_probe(cp.stdout, name)
+    # deleted by podman's cleanup (no --runtime-flag there): its ids are free again
+    assert not allocated(UCRUN_DEFAULT_ROOT, [cidfile.read_text().strip()])
+
+
+@needs_podman
+@REMAP
+def test_podman_remap_runtime_entry(image, remap_wrapper, tmp_path):
+    """contrib/podman/containers-remap.conf: a runtime name that always
+    remaps (the wrapper contrib/containerd/ucrun-remap), no flag given."""
+    text = (REPO / "contrib" / "podman" / "containers-remap.conf").read_text()
+    assert '"/usr/local/bin/ucrun-remap"' in text
+    conf = tmp_path / "containers.conf"
+    conf.write_text(text.replace('"/usr/local/bin/ucrun-remap"', f'"{remap_wrapper}"'))
+    name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
+    cp = subprocess.run([PODMAN, "--runtime", "ucrun-remap", "run", "--rm", *LIMITS, "-v", "/etc:/root/etc", image,
+                         *probe(name)], capture_output=True, text=True, timeout=120,
+                        env={**os.environ, "CONTAINERS_CONF": str(conf)})
+    assert cp.returncode == 0, cp.stderr
+    check_probe(cp.stdout, name)
+
+
+@needs_podman
+@REMAP
+def test_podman_remap_two_containers_disjoint(image):
+    names = [f"ucrun-it-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    try:
+        ids = [podman(*REMAP_FLAG, "run", "-d", "--name", n, *LIMITS, image, "sleep", "1000").stdout.strip()
+               for n in names]
+        pids = [int(podman("inspect", "-f", "{{.State.Pid}}", n).stdout) for n in names]
+        check_disjoint(*pids)
+        assert allocated(UCRUN_DEFAULT_ROOT, ids) == set(ids)
+    finally:
+        for n in names:
+            podman("rm", "-f", "-t", "0", n, check=False)
+    assert not allocated(UCRUN_DEFAULT_ROOT, ids)
+
+
+@needs_podman
+@REMAP
+def test_podman_remap_image_files_keep_owner(image):
+    """No per-file work: the image's files on disk stay root's, and inside
+    they show as root's (the rootfs is an idmapped mount, issue 12 item 4)."""
+    busybox = podman_image_file(image, "/bin/busybox")
+    assert owner(busybox) == (0, 0)
+    cp = podman(*REMAP_FLAG, "run", "--rm", *LIMITS, image, "sh", "-c",
+                "cat /proc/self/uid_map; stat -c %u:%g /bin/busybox")
+    mapping, inside = cp.stdout.strip().splitlines()
+    assert mapping.split()[:2] != ["0", "0"], "not remapped"
+    assert owner(busybox) == (0, 0)
+    assert inside == "0:0"
 
 
 # --- containerd: its runc shim (io.containerd.runc.v2) with ucrun as BinaryName
@@ -108,31 +273,26 @@ needs_containerd = pytest.mark.skipif(CONTAINERD is None or CTR is None,
                                       reason="containerd is not installed (contrib/install-deps.sh installs it)")
 
 
-@pytest.fixture(scope="module")
-def containerd(tmp_path_factory):
-    """A private containerd (own root, state and socket; no CRI), and a
-    busybox rootfs for `ctr run --rootfs`."""
-    d = tmp_path_factory.mktemp("containerd")
+@contextlib.contextmanager
+def private_containerd(d, env=None):
+    """A containerd of our own in d (own root, state and socket; no CRI),
+    with `env` added to its environment (its shims and their runtime
+    inherit it); yields its socket."""
     sock = d / "containerd.sock"
     (d / "config.toml").write_text(
         f'version = 2\nroot = "{d}/root"\nstate = "{d}/state"\n'
         'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
         f'[grpc]\n  address = "{sock}"\n')
     log = open(d / "containerd.log", "w")
-    proc = subprocess.Popen([CONTAINERD, "--config", str(d / "config.toml")], stdout=log, stderr=log)
+    proc = subprocess.Popen([CONTAINERD, "--config", str(d / "config.toml")], stdout=log, stderr=log,
+                            env={**os.environ, **(env or {})})
     try:
         for _ in range(200):
             if sock.exists() and subprocess.run([CTR, "--address", str(sock), "version"],
                                                 capture_output=True).returncode == 0:
                 break
             time.sleep(0.05)
-        rootfs = d / "rootfs"
-        for sub in ("bin", "proc", "dev", "sys", "tmp", "etc"):
-            (rootfs / sub).mkdir(parents=True)
-        shutil.copy2(BUSYBOX, rootfs / "bin" / "busybox")
-        for a in ("sh", "echo", "id", "sleep", "tty", "hostname"):
-            (rootfs / "bin" / a).symlink_to("busybox")
-        yield sock, rootfs
+        yield sock
     finally:
         proc.terminate()  # the daemon we started, by its pid
         try:
@@ -144,6 +304,14 @@ def containerd(tmp_path_factory):
         subprocess.run(["umount", "-R", str(d / "state")], capture_output=True)
 
 
+@pytest.fixture(scope="module")
+def containerd(tmp_path_factory):
+    """A private containerd and a busybox rootfs for `ctr run --rootfs`."""
+    d = tmp_path_factory.mktemp("containerd")
+    with private_containerd(d) as sock:
+        yield sock, busybox_rootfs(d / "rootfs")
+
+
 def ctr(sock, *args, check=True, timeout=60):
     cp = subprocess.run([CTR, "--address", str(sock), *args], capture_output=True, text=True, timeout=timeout)
     if check and cp.returncode != 0:
@@ -151,8 +319,8 @@ def ctr(sock, *args, check=True, timeout=60):
     return cp
 
 
-def shim_run_args(rootfs):
-    return ["--runtime", "io.containerd.runc.v2", "--runc-binary", str(UCRUN_BIN), "--rootfs", str(rootfs)]
+def shim_run_args(rootfs, binary=UCRUN_BIN):
+    return ["--runtime", "io.containerd.runc.v2", "--runc-binary", str(binary), "--rootfs", str(rootfs)]
 
 
 @needs_containerd
@@ -196,12 +364,108 @@ def test_containerd_shows_ucruns_error(containerd):
     assert 'exec: "nosuchcmd": executable file not found in $PATH' in cp.stderr
 
 
+# The runc shim runs its BinaryName with the runc command line and nothing
+# else: ucrun learns of the remap from a wrapper (contrib/containerd/
+# ucrun-remap) or from a ucrun.yaml (contrib/containerd/ucrun.yaml) named by
+# UCRUN_CONFIG, which containerd's environment passes down through the shim.
+SHIM_ROOT = "/run/containerd/runc/default"  # the shim's --root for namespace "default"
+ETC_BIND = ["--mount", "type=bind,src=/etc,dst=/root/etc,options=rbind:rw"]
+
+
+def ctr_pid(sock, name):
+    for line in ctr(sock, "task", "ls").stdout.splitlines()[1:]:
+        f = line.split()
+        if f[0] == name:
+            return int(f[1])
+    raise AssertionError(f"no task {name}")
+
+
+@needs_containerd
+def test_containerd_contrib_config_loads():
+    """containerd reads contrib/containerd/config.toml and registers both
+    runtimes on the runc shim with their BinaryName."""
+    cp = subprocess.run([CONTAINERD, "--config", str(REPO / "contrib" / "containerd" / "config.toml"), "config",
+                         "dump"], capture_output=True, text=True, timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    for name, binary in (("ucrun", "/usr/local/bin/ucrun"), ("ucrun-remap", "/usr/local/bin/ucrun-remap")):
+        table = f'[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.{name}.options]'
+        assert table in cp.stdout, cp.stdout
+        assert f'BinaryName = "{binary}"' in cp.stdout.split(table, 1)[1].split("[", 1)[0]
+
+
+@needs_containerd
+@REMAP
+def test_containerd_remap_through_wrapper(containerd, remap_wrapper):
+    sock, rootfs = containerd
+    name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
+    cp = ctr(sock, "run", "--rm", *ETC_BIND, *shim_run_args(rootfs, remap_wrapper), name, *probe(name))
+    check_probe(cp.stdout, name)
+    assert not allocated(SHIM_ROOT, [name])
+
+
+@needs_containerd
+@REMAP
+def test_containerd_remap_two_containers_disjoint(containerd, remap_wrapper):
+    sock, rootfs = containerd
+    names = [f"ucrun-it-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    try:
+        for n in names:
+            ctr(sock, "run", "-d", *shim_run_args(rootfs, remap_wrapper), n, "sleep", "1000")
+        check_disjoint(*(ctr_pid(sock, n) for n in names))
+        assert allocated(SHIM_ROOT, names) == set(names)
+    finally:
+        for n in names:
+            ctr(sock, "task", "kill", "-s", "KILL", n, check=False)
+            ctr(sock, "task", "delete", "-f", n, check=False)
+            ctr(sock, "container", "rm", n, check=False)
+    assert not allocated(SHIM_ROOT, names)
+
+
+@needs_containerd
+@REMAP
+def test_containerd_remap_from_config_file(tmp_path_factory):
+    """containerd started with UCRUN_CONFIG=contrib/containerd/ucrun.yaml,
+    the shim's BinaryName ucrun itself."""
+    d = tmp_path_factory.mktemp("containerd-remap")
+    conf = REPO / "contrib" / "containerd" / "ucrun.yaml"
+    rootfs = busybox_rootfs(d / "rootfs")
+    with private_containerd(d, env={"UCRUN_CONFIG": str(conf)}) as sock:
+        name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
+        cp = ctr(sock, "run", "--rm", *ETC_BIND, *shim_run_args(rootfs), name, *probe(name))
+        check_probe(cp.stdout, name)
+
+
+@needs_containerd
+@REMAP
+def test_containerd_remap_rootfs_keeps_owner(containerd, remap_wrapper):
+    """No per-file work: the rootfs on disk stays root's, and inside it shows
+    as root's (an idmapped mount of it, issue 12 item 4)."""
+    sock, rootfs = containerd
+    name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
+    cp = ctr(sock, "run", "--rm", *shim_run_args(rootfs, remap_wrapper), name, "sh", "-c",
+             "cat /proc/self/uid_map; stat -c %u:%g /bin/busybox")
+    mapping, inside = cp.stdout.strip().splitlines()
+    assert mapping.split()[:2] != ["0", "0"], "not remapped"
+    assert owner(rootfs / "bin" / "busybox") == (0, 0) and owner(rootfs) == (0, 0)
+    assert inside == "0:0"
+
+
 # --- docker: dockerd with ucrun under "runtimes" in daemon.json
 
 DOCKERD = shutil.which("dockerd")
 DOCKER = shutil.which("docker")
 needs_docker = pytest.mark.skipif(DOCKERD is None or DOCKER is None,
                                   reason="docker.io is not installed (contrib/install-deps.sh installs it)")
+
+
+def contrib_docker_remap_runtime():
+    """The runtime entry of contrib/docker/daemon-ucrun-remap.json, calling
+    the ucrun under test; that file sets no "userns-remap" of dockerd's."""
+    conf = json.loads((REPO / "contrib" / "docker" / "daemon-ucrun-remap.json").read_text())
+    assert "userns-remap" not in conf
+    entry = conf["runtimes"]["ucrun"]
+    assert entry["path"] == "/usr/local/bin/ucrun"
+    return {**entry, "path": str(UCRUN_BIN)}
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +478,7 @@ def dockerd(tmp_path_factory):
     (d / "daemon.json").write_text(json.dumps({
         "data-root": str(d / "data"), "exec-root": str(d / "exec"), "pidfile": str(d / "docker.pid"),
         "hosts": [f"unix://{sock}"], "bridge": "none", "iptables": False, "ip6tables": False,
-        "runtimes": {"ucrun": {"path": str(UCRUN_BIN)}},
+        "runtimes": {"ucrun": {"path": str(UCRUN_BIN)}, "ucrun-remap": contrib_docker_remap_runtime()},
         # See LIMITS above: no runtime may raise these here.
         "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024},
                             "nproc": {"Name": "nproc", "Hard": 1024, "Soft": 1024}},
@@ -227,12 +491,7 @@ def dockerd(tmp_path_factory):
             if sock.exists() and subprocess.run(docker + ["version"], capture_output=True).returncode == 0:
                 break
             time.sleep(0.05)
-        rootfs = d / "rootfs"
-        for sub in ("bin", "proc", "dev", "sys", "tmp", "etc"):
-            (rootfs / sub).mkdir(parents=True)
-        shutil.copy2(BUSYBOX, rootfs / "bin" / "busybox")
-        for a in ("sh", "echo", "id", "sleep", "tty"):
-            (rootfs / "bin" / a).symlink_to("busybox")
+        rootfs = busybox_rootfs(d / "rootfs")
         tar = d / "rootfs.tar"
         with tarfile.open(tar, "w") as t:
             t.add(rootfs, arcname=".")
@@ -251,8 +510,8 @@ def dockerd(tmp_path_factory):
         subprocess.run(["umount", "-R", str(d)], capture_output=True)
 
 
-def docker_run(docker, *args, check=True):
-    cp = subprocess.run(docker + ["run", "--rm", "--pull", "never", "--runtime", "ucrun", "--network", "none",
+def docker_run(docker, *args, check=True, runtime="ucrun"):
+    cp = subprocess.run(docker + ["run", "--rm", "--pull", "never", "--runtime", runtime, "--network", "none",
                                   *args], capture_output=True, text=True, timeout=120)
     if check and cp.returncode != 0:
         raise AssertionError(f"docker run {' '.join(args)}: exit {cp.returncode}\n{cp.stdout}\n{cp.stderr}")
@@ -298,3 +557,87 @@ def test_docker_exec_pause_update_stop(dockerd):
     d("stop", "-t", "1", "ucrun-it-dk")
     assert d("inspect", "-f", "{{.State.Status}}", "ucrun-it-dk") == "exited"
     d("rm", "ucrun-it-dk")
+
+
+# dockerd knows nothing of the remap: no "userns-remap" in its daemon.json,
+# ucrun gets --userns-remap=default from runtimeArgs (runtime "ucrun-remap"
+# of the fixture, as contrib/docker/daemon-ucrun-remap.json; dockerd 20.10
+# runs a script of its own, <data-root>/runtimes/<name>, adding them). Every
+# runtime of a dockerd 20.10 gets the state root <exec-root>/runtime-runc/moby.
+
+
+def docker_out(docker, *args):
+    cp = subprocess.run(docker + list(args), capture_output=True, text=True, timeout=120)
+    assert cp.returncode == 0, f"docker {' '.join(args)}: {cp.stderr}"
+    return cp.stdout.strip()
+
+
+def docker_remap_root(docker):
+    data = Path(docker_out(docker, "info", "-f", "{{.DockerRootDir}}"))
+    return data.parent / "exec" / "runtime-runc" / "moby"  # exec-root is next to data-root (fixture)
+
+
+@needs_docker
+@REMAP
+def test_docker_remap(dockerd, tmp_path):
+    assert "userns" not in docker_out(dockerd, "info", "-f", "{{json .SecurityOptions}}")
+    name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
+    cidfile = tmp_path / "cid"
+    cp = docker_run(dockerd, "--cidfile", str(cidfile), "-v", "/etc:/root/etc", "ucrun-it-bb:latest", *probe(name),
+                    runtime="ucrun-remap")
+    check_probe(cp.stdout, name)
+    assert not allocated(docker_remap_root(dockerd), [cidfile.read_text().strip()])
+
+
+@needs_docker
+@REMAP
+def test_docker_remap_two_containers_disjoint(dockerd):
+    names = [f"ucrun-it-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    try:
+        ids = [docker_out(dockerd, "run", "-d", "--name", n, "--pull", "never", "--runtime", "ucrun-remap",
+                          "--network", "none", "ucrun-it-bb:latest", "sleep", "1000") for n in names]
+        check_disjoint(*(int(docker_out(dockerd, "inspect", "-f", "{{.State.Pid}}", n)) for n in names))
+        assert allocated(docker_remap_root(dockerd), ids) == set(ids)
+    finally:
+        for n in names:
+            subprocess.run(dockerd + ["rm", "-f", n], capture_output=True, timeout=60)
+    assert not allocated(docker_remap_root(dockerd), ids)
+
+
+@needs_docker
+@REMAP
+def test_docker_remap_image_files_keep_owner(dockerd):
+    """No per-file work (dockerd's own userns-remap copies and chowns every
+    image into a store of its own): the image's files on disk stay root's,
+    and inside they show as root's (idmapped rootfs, issue 12 item 4)."""
+    graph = json.loads(docker_out(dockerd, "image", "inspect", "-f", "{{json .GraphDriver}}", "ucrun-it-bb:latest"))
+    layer = Path((graph.get("Data") or {}).get("UpperDir") or "")
+    assert graph["Name"] == "overlay2" and layer.is_dir(), graph
+    assert owner(layer / "bin" / "busybox") == (0, 0)
+    cp = docker_run(dockerd, "ucrun-it-bb:latest", "sh", "-c", "cat /proc/self/uid_map; stat -c %u:%g /bin/busybox",
+                    runtime="ucrun-remap")
+    mapping, inside = cp.stdout.strip().splitlines()
+    assert mapping.split()[:2] != ["0", "0"], "not remapped"
+    assert owner(layer / "bin" / "busybox") == (0, 0)
+    assert inside == "0:0"
+
+
+@needs_podman
+@needs_containerd
+@REMAP
+def test_remap_two_engines_disjoint(image, containerd, remap_wrapper):
+    """Containers of two engines (so two --root state directories: podman's
+    /run/ucrun, the shim's /run/containerd/runc/default) running at once
+    must not share host ids either: root in one would own the other's
+    files."""
+    sock, rootfs = containerd
+    pname, cname = (f"ucrun-it-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    try:
+        podman(*REMAP_FLAG, "run", "-d", "--name", pname, *LIMITS, image, "sleep", "1000")
+        ctr(sock, "run", "-d", *shim_run_args(rootfs, remap_wrapper), cname, "sleep", "1000")
+        check_disjoint(int(podman("inspect", "-f", "{{.State.Pid}}", pname).stdout), ctr_pid(sock, cname))
+    finally:
+        podman("rm", "-f", "-t", "0", pname, check=False)
+        ctr(sock, "task", "kill", "-s", "KILL", cname, check=False)
+        ctr(sock, "task", "delete", "-f", cname, check=False)
+        ctr(sock, "container", "rm", cname, check=False)
