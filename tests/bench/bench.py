@@ -99,6 +99,7 @@ LARGE_FILES = 20000
 TARGETS = {
     "run": [("crun", 0.7), ("floor", 1.5)],
     "run-userns": [("crun", 0.7)],
+    "run-rootless": [("crun", 0.7)],  # issue 13: no worse against crun than rootful run
     "exec": [("crun", 0.7)],
     "create": [("crun", 1.0)],
     "start": [("crun", 1.0)],
@@ -154,11 +155,28 @@ class Spawner:
         os.lseek(fd, 0, os.SEEK_SET)
         return os.read(fd, 1 << 20).decode(errors="replace")
 
-    def spawn(self, argv, slot=0, capture=False):
+    def spawn(self, argv, slot=0, capture=False, user=None):
         """Start argv with stdin=/dev/null, stdout=/dev/null or a capture
-        file, stderr=a file per slot. Returns (pid, stdout fd, stderr fd)."""
+        file, stderr=a file per slot. Returns (pid, stdout fd, stderr fd).
+        user=(uid, gid, env): as that user (run-rootless), by fork, setgid,
+        setuid and exec in the child: no exec more than posix_spawn, the same
+        for every runtime measured that way."""
         err = self._file(f"stderr.{slot}")
         out = self._file(f"stdout.{slot}") if capture else self.devnull
+        if user is not None:
+            uid, gid, env = user
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    for fd, to in ((self.devnull, 0), (out, 1), (err, 2)):
+                        os.dup2(fd, to)
+                    os.setgroups([])
+                    os.setgid(gid)
+                    os.setuid(uid)
+                    os.execve(argv[0], argv, env)
+                finally:
+                    os._exit(127)
+            return pid, out, err
         actions = [(os.POSIX_SPAWN_DUP2, self.devnull, 0),
                    (os.POSIX_SPAWN_DUP2, out, 1),
                    (os.POSIX_SPAWN_DUP2, err, 2)]
@@ -172,10 +190,10 @@ class Spawner:
         if status != 0:
             raise CommandFailed(argv, status, self._read(err))
 
-    def timed(self, argv, capture=False):
+    def timed(self, argv, capture=False, user=None):
         """Run argv, return (seconds, stdout text or None); raise on failure."""
         t0 = time.perf_counter()
-        pid, out, err = self.spawn(argv, capture=capture)
+        pid, out, err = self.spawn(argv, capture=capture, user=user)
         _, status = waitpid(pid)
         t = time.perf_counter() - t0
         self.check(argv, status, err)
@@ -636,6 +654,46 @@ class Bench:
         self.interleave("run-remap (ucrun only: userns bundle, remap, remap of a large rootfs)",
                         metrics, "ms", sample, rts, self.opts.samples)
 
+    def bench_rootless(self):
+        """run of /bin/true as an ordinary user (issue 13 item 7): ucrun and
+        crun, rootless, each with its own state root owned by that user, a
+        bundle mapping the user's own ids (ucrun spec --rootless), no
+        cgroups. Its ratio to crun is read against run's."""
+        import pwd
+        pw = pwd.getpwnam(self.opts.rootless_user)
+        rts = [rt for rt in self.runtimes if rt.name in ("ucrun", "crun", "runc")]
+        if not rts:
+            print("bench: run-rootless skipped: no runtime that runs rootless", file=sys.stderr)
+            return
+        own = [{"containerID": 0, "hostID": pw.pw_uid, "size": 1}]
+        cfg = copy.deepcopy(BASE_CONFIG)
+        cfg["process"]["args"] = ["/bin/true"]
+        cfg["linux"]["namespaces"].append({"type": "user"})
+        cfg["linux"]["uidMappings"] = own
+        cfg["linux"]["gidMappings"] = [dict(own[0], hostID=pw.pw_gid)]
+        cfg["linux"].pop("resources", None)  # no cgroup to put them in
+        for m in cfg["mounts"]:  # as runc's ToRootless: ids that are not mapped
+            m["options"] = [o for o in m.get("options", []) if not o.startswith(("uid=", "gid="))]
+        b = self.tmp / "bundles" / "rootless"
+        make_rootfs(b / "rootfs", self.opts.busybox)
+        (b / "config.json").write_text(json.dumps(cfg, indent=2))
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/", "XDG_RUNTIME_DIR": str(self.tmp / "rootless-xdg")}
+        user = (pw.pw_uid, pw.pw_gid, env)
+        mine = []
+        for rt in rts:
+            root = self.tmp / "roots" / f"{rt.name}-rootless"
+            root.mkdir(parents=True)
+            os.chown(root, pw.pw_uid, pw.pw_gid)
+            mine.append(Runtime(rt.name, rt.path, root, ["--cgroup-manager=disabled"] if rt.name != "runc" else [],
+                                rt.note, variant="rootless"))
+
+        def sample(rt, i):
+            t = self.sp.timed(rt.cmd("run", "--bundle", b, self.cid("rootless", i)), user=user)[0]
+            for name in self.leftovers(rt):  # as the user: its containers
+                self.sp.timed(rt.cmd("delete", "--force", name), user=user)
+            return {"run-rootless": t * 1e3}
+        self.interleave(f"run-rootless (as {pw.pw_name})", ["run-rootless"], "ms", sample, mine, self.opts.samples)
+
     def bench_lifecycle(self):
         metrics = ["create", "start", "state", "kill", "delete"]
 
@@ -868,7 +926,7 @@ def fmt_ratio(r):
 
 # --------------------------------------------------------------------------
 
-ALL = ["run", "run-userns", "run-remap", "lifecycle", "exec", "seq", "par", "rss", "size", "scale"]
+ALL = ["run", "run-userns", "run-remap", "run-rootless", "lifecycle", "exec", "seq", "par", "rss", "size", "scale"]
 
 
 def parse_args():
@@ -903,6 +961,8 @@ def parse_args():
     p.add_argument("--host-registry", action="store_true",
                    help="run-remap: use the host's userns allocation registry (/run/ucrun/.userns) "
                    "instead of a tmpfs over it in the benchmark's mount namespace")
+    p.add_argument("--rootless-user", default="nobody",
+                   help="run-rootless: the ordinary user the runtimes run as (default nobody)")
     p.add_argument("--busybox", default="/bin/busybox", help="static busybox")
     p.add_argument("--build-dir", default=str(REPO / "build-bench"),
                    help="where the floor binary is built and cached")
@@ -914,7 +974,7 @@ def parse_args():
         opts.batch_samples = 2 if opts.quick else 5
     aliases = {m: "lifecycle" for m in ("create", "start", "state", "kill", "delete")}
     aliases.update({"userns": "run-userns", "seq100": "seq", "par4": "par", "list": "scale",
-                    "remap": "run-remap", "run-remap-large": "run-remap", "run-remap-ref": "run-remap"})
+                    "remap": "run-remap", "rootless": "run-rootless", "run-remap-large": "run-remap", "run-remap-ref": "run-remap"})
     opts.only = [aliases.get(n, n) for n in opts.only.split(",")] if opts.only else ALL
     unknown = set(opts.only) - set(ALL)
     if unknown:
@@ -971,7 +1031,7 @@ def main():
         overhead = spawn_overhead(bench.sp)
         started = time.monotonic()
         steps = {"run": bench.bench_run, "run-userns": lambda: bench.bench_run(userns=True),
-                 "run-remap": bench.bench_remap,
+                 "run-remap": bench.bench_remap, "run-rootless": bench.bench_rootless,
                  "lifecycle": bench.bench_lifecycle, "exec": bench.bench_exec,
                  "seq": bench.bench_seq, "par": bench.bench_par, "rss": bench.bench_rss,
                  "size": bench.bench_size, "scale": bench.bench_scale}
