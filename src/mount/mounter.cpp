@@ -33,8 +33,18 @@ void set_attrs(int tree, const Options& o, bool recursive, const std::string& di
     // Atime is a 3-valued field: changing it requires clearing the whole field.
     if (attr.attr_set & MOUNT_ATTR__ATIME) attr.attr_clr |= MOUNT_ATTR__ATIME;
     if (attr.attr_set || attr.attr_clr) {
-        if (sys::mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
-            throw_errno("set mount attributes of " + display);
+        if (sys::mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0) {
+            int err = errno;
+            // mount_namespaces(7) "Restrictions on mount namespaces": the
+            // flags a mount had when a less privileged user namespace got
+            // it are locked there; a rootless bind cannot drop them.
+            throw SysError("set mount attributes of " + display +
+                               (err == EPERM && attr.attr_clr
+                                    ? " (a flag of the host's mount, nosuid, nodev, noexec, ro or an atime "
+                                      "flag, cannot be cleared from a user namespace: it is locked)"
+                                    : ""),
+                           err);
+        }
     }
     if (o.rattr_set || o.rattr_clr) {
         struct mount_attr r {};

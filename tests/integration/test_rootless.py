@@ -214,6 +214,28 @@ def test_limits_without_a_delegated_cgroup_are_refused(rl, bundle):
     assert "Permission denied" in err
 
 
+def test_a_locked_flag_of_a_host_mount_is_refused_naming_the_mount(rl, bundle, tmp_base):
+    """A rootless bind cannot clear nosuid of a host mount (locked in the
+    user's namespace): the error names the mount and why."""
+    locked = tmp_base / "nosuid"
+    locked.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "nosuid,mode=755", "ucrun-it-nosuid", str(locked)], check=True)
+    try:
+        b = rootless_bundle(rl, bundle)
+        b.add_mount("/mnt", "bind", locked, ["rbind", "suid"])
+        i = len(b.config["mounts"]) - 1
+        err = refused(rl, b, "c8")
+        assert f"config.json: mounts[{i}].options: set mount attributes of" in err, err
+        assert "cannot be cleared from a user namespace: it is locked" in err, err
+        # without "suid" the same bind works, still nosuid inside
+        b.config["mounts"][i]["options"] = ["rbind"]
+        b.args("sh", "-c", "grep ' /mnt ' /proc/self/mountinfo")
+        cp = rl("run", "-b", b, "c8")
+        assert "nosuid" in cp.stdout.split(" - ")[0], cp.stdout
+    finally:
+        subprocess.run(["umount", str(locked)], check=True)
+
+
 def test_without_xdg_runtime_dir_says_what_is_missing(rl, bundle):
     cp = rl("list", check=False, env={"PATH": "/usr/bin:/bin"})
     assert cp.returncode != 0
