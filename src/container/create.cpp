@@ -44,6 +44,7 @@
 #include "sys/socket.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/idmap.hpp"
+#include "userns/joined.hpp"
 #include "userns/map_writer.hpp"
 
 #ifndef CLONE_NEWTIME
@@ -164,6 +165,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     check_runtime_rules(cfg, plan);
     ns::check_config(cfg, plan);  // mount namespace required, hostname needs UTS (ns/rules.hpp)
     proc::check_sysctl(cfg, plan);  // config-linux.md "Sysctl": namespaced keys only
+    userns::check_joined_mappings(*cfg.linux);  // a joined user namespace's mappings, if repeated (userns/joined.hpp)
     // Socket activation passes through (container/activation.hpp).
     const int listen_fds = activation::listen_fds();
     if (listen_fds > 0) activation::add_listen_env(*cfg.process, listen_fds);
