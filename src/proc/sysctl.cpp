@@ -33,11 +33,13 @@ std::vector<std::string> components(const std::string& key) {
     return out;
 }
 
-// The network namespace given by path is the one ucrun runs in ("host").
-bool is_current_netns(const std::string& path) {
+// The namespace given by path is the one ucrun runs in ("host"); `type`
+// is the config's ("network"), `proc` its name under /proc/self/ns ("net").
+bool is_current_ns(const std::string& path, const char* type, const char* proc) {
     struct stat a, b;
-    if (::stat(path.c_str(), &a) < 0) throw SysError("open network namespace " + path, errno);
-    if (::stat("/proc/self/ns/net", &b) < 0) throw SysError("stat /proc/self/ns/net", errno);
+    if (::stat(path.c_str(), &a) < 0) throw SysError(std::string("open ") + type + " namespace " + path, errno);
+    const std::string own = std::string("/proc/self/ns/") + proc;
+    if (::stat(own.c_str(), &b) < 0) throw SysError("stat " + own, errno);
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
@@ -61,9 +63,21 @@ void check_sysctl(const oci::Config& cfg, const ns::Plan& plan) {
             if (!plan.has(CLONE_NEWNET))
                 throw oci::SpecError("config.json", field(key), "requires a network namespace");
             const oci::Namespace* n = cfg.linux->find_namespace("network");
-            if (n && n->path && is_current_netns(*n->path))
+            if (n && n->path && is_current_ns(*n->path, "network", "net"))
                 throw oci::SpecError("config.json", field(key),
                                      "requires a network namespace other than the host's (" + *n->path + ")");
+            continue;
+        }
+        if (c[0] == "user") {
+            // /proc/sys/user/max_*: the limits of the writer's own user
+            // namespace (kernel/ucount.c), so only with one of the
+            // container's: otherwise the host's limits would change.
+            if (!plan.has(CLONE_NEWUSER))
+                throw oci::SpecError("config.json", field(key), "requires a user namespace");
+            const oci::Namespace* u = cfg.linux->find_namespace("user");
+            if (u && u->path && is_current_ns(*u->path, "user", "user"))
+                throw oci::SpecError("config.json", field(key),
+                                     "requires a user namespace other than the host's (" + *u->path + ")");
             continue;
         }
         bool is_ipc = c[0] == "fs" && c.size() > 1 && c[1] == "mqueue";
