@@ -398,6 +398,8 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             run_hook_list(hooks.prestart, HookKind::Prestart, st, bundle);
             run_hook_list(hooks.createRuntime, HookKind::CreateRuntime, st, bundle);
             proc::send(parent_end.get(), proc::Msg::HooksDone);
+        } else if (type == proc::Msg::Debug) {
+            ctx.log.debug(payload);  // what the init chose, e.g. a /sys bind for sysfs (mount/rootfs.hpp)
         } else if (type == proc::Msg::Console) {
             out.console = std::move(received);  // foreground run with a terminal
         } else if (type == proc::Msg::Ready) {
