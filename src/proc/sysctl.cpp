@@ -43,6 +43,17 @@ bool is_current_ns(const std::string& path, const char* type, const char* proc) 
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+// `key` needs a namespace of `type` of the container's own: new, or
+// joined by a path that is not the one ucrun runs in.
+void require_own(const oci::Config& cfg, const ns::Plan& plan, const std::string& key, unsigned long flag,
+                 const char* type, const char* proc) {
+    if (!plan.has(flag)) throw oci::SpecError("config.json", field(key), "requires a " + std::string(type) + " namespace");
+    const oci::Namespace* n = cfg.linux->find_namespace(type);
+    if (n && n->path && is_current_ns(*n->path, type, proc))
+        throw oci::SpecError("config.json", field(key),
+                             "requires a " + std::string(type) + " namespace other than the host's (" + *n->path + ")");
+}
+
 }  // namespace
 
 std::string sysctl_path(const std::string& key) {
@@ -60,24 +71,14 @@ void check_sysctl(const oci::Config& cfg, const ns::Plan& plan) {
         std::string dotted;
         for (const auto& x : c) dotted += (dotted.empty() ? "" : ".") + x;
         if (c[0] == "net") {
-            if (!plan.has(CLONE_NEWNET))
-                throw oci::SpecError("config.json", field(key), "requires a network namespace");
-            const oci::Namespace* n = cfg.linux->find_namespace("network");
-            if (n && n->path && is_current_ns(*n->path, "network", "net"))
-                throw oci::SpecError("config.json", field(key),
-                                     "requires a network namespace other than the host's (" + *n->path + ")");
+            require_own(cfg, plan, key, CLONE_NEWNET, "network", "net");
             continue;
         }
         if (c[0] == "user") {
             // /proc/sys/user/max_*: the limits of the writer's own user
             // namespace (kernel/ucount.c), so only with one of the
             // container's: otherwise the host's limits would change.
-            if (!plan.has(CLONE_NEWUSER))
-                throw oci::SpecError("config.json", field(key), "requires a user namespace");
-            const oci::Namespace* u = cfg.linux->find_namespace("user");
-            if (u && u->path && is_current_ns(*u->path, "user", "user"))
-                throw oci::SpecError("config.json", field(key),
-                                     "requires a user namespace other than the host's (" + *u->path + ")");
+            require_own(cfg, plan, key, CLONE_NEWUSER, "user", "user");
             continue;
         }
         bool is_ipc = c[0] == "fs" && c.size() > 1 && c[1] == "mqueue";
