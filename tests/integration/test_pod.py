@@ -233,3 +233,28 @@ def test_pod_joined_userns_without_mappings_still_works(pod, ucrun):
     del b.linux["uidMappings"], b.linux["gidMappings"]
     pod.start(b, "app1")
     assert pod.exec("app1", "cat /proc/self/uid_map").split() == ["0", str(USERNS_HOST_ID), str(USERNS_SIZE)]
+
+
+@pytest.mark.parametrize("pinned", [False, True])
+def test_pod_idmap_volume_without_mount_mappings(pod, ucrun, tmp_base, pinned):
+    """An idmap volume with no mappings of its own takes the container's
+    user namespace's (config.md): the joined pod namespace, whose mappings
+    config.json repeats."""
+    sandbox = pod.start_sandbox()
+    ns_dir = None
+    if pinned:
+        ns_dir = tmp_base / "pinned"
+        ns_dir.mkdir()
+        for link in JOINED.values():
+            _pin(f"/proc/{sandbox}/ns/{link}", ns_dir / link)
+            pod.mounts.append(ns_dir / link)
+    b = pod.app_bundle("app1", ns_dir=ns_dir)
+    for m in b.config["mounts"]:
+        if m["destination"] == "/vol/disk":
+            del m["uidMappings"], m["gidMappings"]
+            assert "idmap" in m["options"]
+    pod.start(b, "app1")
+    out = pod.exec("app1", "touch /vol/disk/t && stat -c %u:%g /vol/disk/root-file /vol/disk/foreign-file /vol/disk/t")
+    assert out.split() == ["0:0", f"{NOBODY}:{NOBODY}", "0:0"]
+    st = os.stat(pod.vol_disk / "t")
+    assert (st.st_uid, st.st_gid) == (0, 0)
