@@ -245,22 +245,27 @@ void Audit::devices() {
 
 void Audit::sysctls() {
     if (!linux_) return;
-    std::string netpath, ipcpath;
+    std::string netpath, ipcpath, userpath;
     const bool host_net = host_ns("network", &netpath);
     const bool host_ipc = host_ns("ipc", &ipcpath);
+    const bool host_user = host_ns("user", &userpath);
     for (const auto& [key, value] : linux_->sysctl) {
         const std::string path = "linux.sysctl[" + excerpt(key) + "]";
         const bool ipc = key.rfind("kernel.shm", 0) == 0 || key.rfind("kernel.msg", 0) == 0 ||
                          key == "kernel.sem" || key.rfind("fs.mqueue.", 0) == 0;
         const bool net = key.rfind("net.", 0) == 0;
         const bool uts = key == "kernel.hostname" || key == "kernel.domainname";
+        const bool user = key.rfind("user.", 0) == 0;  // limits of user_namespaces(7), per user namespace
         if (net && host_net)
             add(Severity::high, "sysctl-host", path,
                 excerpt(key) + " changes the host's network (host network namespace)");
         else if (ipc && host_ipc)
             add(Severity::high, "sysctl-host", path,
                 excerpt(key) + " changes the host's IPC limits (host ipc namespace)");
-        else if (!net && !ipc && !uts)
+        else if (user && host_user)
+            add(Severity::high, "sysctl-host", path,
+                excerpt(key) + " changes the host's user namespace limits (host user namespace)");
+        else if (!net && !ipc && !uts && !user)
             add(Severity::high, "sysctl-host", path, excerpt(key) + " is not namespaced: it would change the host");
     }
 }

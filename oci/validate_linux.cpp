@@ -31,14 +31,15 @@ void check_namespaces(const Checker& c, const std::vector<Namespace>& nss) {
 
 // "User namespace mappings". Mappings without a new user namespace would be
 // silently ignored (runc) and the container would run as real host root: refuse.
-// A user namespace joined by path already has its mappings.
+// With a user namespace joined by path they may repeat its mappings
+// (containerd 2, CRI-O); whether they do needs the namespace itself, which
+// create checks (src/userns/joined.hpp).
 void check_user_mappings(const Checker& c, const Linux& l) {
     const Namespace* userns = l.find_namespace("user");
     auto check = [&](const std::vector<IDMapping>& maps, const char* path) {
         detail::check_id_mappings(c, maps, path);
         if (maps.empty()) return;
         if (!userns) c.fail(path, "requires a user namespace in linux.namespaces");
-        if (userns->path) c.fail(path, "must not be set when the user namespace is joined by path");
     };
     check(l.uidMappings, "linux.uidMappings");
     check(l.gidMappings, "linux.gidMappings");

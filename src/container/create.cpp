@@ -44,6 +44,7 @@
 #include "sys/socket.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/idmap.hpp"
+#include "userns/joined.hpp"
 #include "userns/map_writer.hpp"
 
 #ifndef CLONE_NEWTIME
@@ -164,6 +165,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     check_runtime_rules(cfg, plan);
     ns::check_config(cfg, plan);  // mount namespace required, hostname needs UTS (ns/rules.hpp)
     proc::check_sysctl(cfg, plan);  // config-linux.md "Sysctl": namespaced keys only
+    userns::check_joined_mappings(*cfg.linux);  // a joined user namespace's mappings, if repeated (userns/joined.hpp)
     // Socket activation passes through (container/activation.hpp).
     const int listen_fds = activation::listen_fds();
     if (listen_fds > 0) activation::add_listen_env(*cfg.process, listen_fds);
@@ -396,6 +398,8 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             run_hook_list(hooks.prestart, HookKind::Prestart, st, bundle);
             run_hook_list(hooks.createRuntime, HookKind::CreateRuntime, st, bundle);
             proc::send(parent_end.get(), proc::Msg::HooksDone);
+        } else if (type == proc::Msg::Debug) {
+            ctx.log.debug(payload);  // what the init chose, e.g. a /sys bind for sysfs (mount/rootfs.hpp)
         } else if (type == proc::Msg::Console) {
             out.console = std::move(received);  // foreground run with a terminal
         } else if (type == proc::Msg::Ready) {

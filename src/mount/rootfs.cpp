@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <vector>
 
 #include "mount/cgroup_mount.hpp"
@@ -317,12 +318,23 @@ void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
         }
         attach(mnt.get(), target.get(), o, display);
     } catch (const SysError& e) {
-        // runc: in a user namespace without its own network namespace, sysfs
-        // cannot be mounted; bind the host's /sys read-only instead. Same
-        // for cgroup2 without a cgroup namespace.
+        // In a user namespace whose network namespace it does not own (the
+        // host's), sysfs cannot be mounted: the kernel wants CAP_SYS_ADMIN
+        // over the network namespace's owner (fs/sysfs/mount.c,
+        // kobj_ns_current_may_mount). runc (runc#3672) and crun bind the
+        // host's /sys instead; so does ucrun, always read-only, nosuid,
+        // nodev, noexec whatever the mount asked: a writable host /sys is
+        // not the container's to change (crun keeps the config's flags).
+        // Same for cgroup2 without a cgroup namespace.
         bool fallback = (e.code() == EPERM || e.code() == EACCES) && spec.userns &&
                         (type == "sysfs" || type == "cgroup2");
         if (!fallback) throw;
+        if (spec.debug)
+            spec.debug(path + ": " + e.message() + ": " + std::strerror(e.code()) + " (" +
+                       (type == "sysfs" ? "a user namespace without a network namespace of its own"
+                                        : "a user namespace without a cgroup namespace of its own") +
+                       "): binding the host's " + (type == "sysfs" ? "/sys" : "/sys/fs/cgroup") +
+                       " read-only instead");
         Options b = o;
         b.bind = b.recursive = true;
         b.attr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;

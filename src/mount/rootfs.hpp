@@ -5,6 +5,7 @@
 // Runs in the container's init, inside its new mount namespace.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct RootfsSpec {
     // the parent: the init cannot see the host's cgroups any more); empty
     // when the container has no cgroup (--cgroup-manager disabled).
     std::vector<cgroup::MountSpec> cgroup_mounts;
+    // Where what the runtime chose instead of what was asked goes (the
+    // init passes it to the parent's debug log); may be empty.
+    std::function<void(const std::string&)> debug;
 };
 
 // Before pivot_root: propagation, rootfs bind, mounts, devices.

@@ -262,13 +262,11 @@ Fd wait_maps(int sync) {
     Fd procfd = host_procfs();
     apply_sysctl(cfg, procfd.get());
 
-    // With the parent's idmapped rootfs, a copy of the spec that holds it.
-    mount::RootfsSpec with_idroot;
-    if (idroot) {
-        with_idroot = a.rootfs;
-        with_idroot.rootfs_premade = idroot.get();
-    }
-    const mount::RootfsSpec& rootfs = idroot ? with_idroot : a.rootfs;
+    // A copy of the spec: with the parent's idmapped rootfs, and the
+    // debug lines going to the parent's log (proc::Msg::Debug).
+    mount::RootfsSpec rootfs = a.rootfs;
+    if (idroot) rootfs.rootfs_premade = idroot.get();
+    rootfs.debug = [&](const std::string& line) { send(a.sync, Msg::Debug, line); };
     mount::prepare_rootfs(rootfs);
     // config.md "Prestart", "CreateRuntime", "CreateContainer": after the
     // namespaces and the mounts are made, before pivot_root. The parent runs

@@ -26,6 +26,7 @@ enum class Msg : char {
     Console = 'c',   // init/exec -> parent: the pty master attached, payload its name (terminal, no --console-socket)
     Recorded = 'R',  // parent -> init (create): the container is on record; the init may outlive ucrun now
     Detached = 'd',  // init -> parent: no longer dies with ucrun (answer to Recorded: ucrun may exit)
+    Debug = 'D',     // init -> parent: a line for the debug log (the init has no logger)
 };
 
 bool send(int sock, Msg type, std::string_view payload = {}, int fd = -1);

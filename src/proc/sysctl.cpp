@@ -33,12 +33,25 @@ std::vector<std::string> components(const std::string& key) {
     return out;
 }
 
-// The network namespace given by path is the one ucrun runs in ("host").
-bool is_current_netns(const std::string& path) {
+// The namespace given by path is the one ucrun runs in ("host"); `type`
+// is the config's ("network"), `proc` its name under /proc/self/ns ("net").
+bool is_current_ns(const std::string& path, const char* type, const char* proc) {
     struct stat a, b;
-    if (::stat(path.c_str(), &a) < 0) throw SysError("open network namespace " + path, errno);
-    if (::stat("/proc/self/ns/net", &b) < 0) throw SysError("stat /proc/self/ns/net", errno);
+    if (::stat(path.c_str(), &a) < 0) throw SysError(std::string("open ") + type + " namespace " + path, errno);
+    const std::string own = std::string("/proc/self/ns/") + proc;
+    if (::stat(own.c_str(), &b) < 0) throw SysError("stat " + own, errno);
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// `key` needs a namespace of `type` of the container's own: new, or
+// joined by a path that is not the one ucrun runs in.
+void require_own(const oci::Config& cfg, const ns::Plan& plan, const std::string& key, unsigned long flag,
+                 const char* type, const char* proc) {
+    if (!plan.has(flag)) throw oci::SpecError("config.json", field(key), "requires a " + std::string(type) + " namespace");
+    const oci::Namespace* n = cfg.linux->find_namespace(type);
+    if (n && n->path && is_current_ns(*n->path, type, proc))
+        throw oci::SpecError("config.json", field(key),
+                             "requires a " + std::string(type) + " namespace other than the host's (" + *n->path + ")");
 }
 
 }  // namespace
@@ -58,12 +71,14 @@ void check_sysctl(const oci::Config& cfg, const ns::Plan& plan) {
         std::string dotted;
         for (const auto& x : c) dotted += (dotted.empty() ? "" : ".") + x;
         if (c[0] == "net") {
-            if (!plan.has(CLONE_NEWNET))
-                throw oci::SpecError("config.json", field(key), "requires a network namespace");
-            const oci::Namespace* n = cfg.linux->find_namespace("network");
-            if (n && n->path && is_current_netns(*n->path))
-                throw oci::SpecError("config.json", field(key),
-                                     "requires a network namespace other than the host's (" + *n->path + ")");
+            require_own(cfg, plan, key, CLONE_NEWNET, "network", "net");
+            continue;
+        }
+        if (c[0] == "user") {
+            // /proc/sys/user/max_*: the limits of the writer's own user
+            // namespace (kernel/ucount.c), so only with one of the
+            // container's: otherwise the host's limits would change.
+            require_own(cfg, plan, key, CLONE_NEWUSER, "user", "user");
             continue;
         }
         bool is_ipc = c[0] == "fs" && c.size() > 1 && c[1] == "mqueue";

@@ -6,6 +6,9 @@
 //   kernel.msg{max,mnb,mni}, kernel.sem, kernel.shm{all,max,mni},
 //   kernel.shm_rmid_forced, fs.mqueue.*   an IPC namespace
 //   kernel.domainname              a UTS namespace
+//   user.*                         a user namespace (not the host's): the
+//                                  limits of user_namespaces(7) are per
+//                                  user namespace (runc 1.4)
 //   kernel.hostname                refused: process.hostname says it (runc)
 // Keys are dotted ("net.ipv4.ip_forward") or, as sysctl(8) also accepts,
 // slashed ("net/ipv4/conf/eth0.100/forwarding", dots then belong to names).

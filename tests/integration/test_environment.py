@@ -57,6 +57,19 @@ def test_sysctl_not_on_host(ucrun, bundle):
         assert f.read() == before
 
 
+def test_sysctl_user_namespace(ucrun, bundle):
+    """user.*: the limits of user_namespaces(7) belong to the container's
+    own user namespace (runc 1.4): set there, the host's stay."""
+    with open("/proc/sys/user/max_user_namespaces") as f:
+        before = f.read()
+    b = bundle(userns=True)
+    b.linux["sysctl"] = {"user.max_user_namespaces": "7", "user/max_ipc_namespaces": "9"}
+    out = run_out(ucrun, b, "cat /proc/sys/user/max_user_namespaces /proc/sys/user/max_ipc_namespaces")
+    assert out.split() == ["7", "9"], out
+    with open("/proc/sys/user/max_user_namespaces") as f:
+        assert f.read() == before
+
+
 def _drop(kind):
     def f(b):
         b.drop_ns(kind)
@@ -71,6 +84,9 @@ def _drop(kind):
     ("kernel.shmmax", _drop("ipc"), "requires an IPC namespace"),
     ("fs.mqueue.queues_max", _drop("ipc"), "requires an IPC namespace"),
     ("kernel.domainname", _drop("uts"), "requires a UTS namespace"),
+    ("user.max_user_namespaces", lambda b: None, "requires a user namespace"),
+    ("user.max_user_namespaces", lambda b: b.set_ns("user", f"/proc/{os.getpid()}/ns/user"),
+     "requires a user namespace other than the host's"),
     ("kernel.hostname", lambda b: None, "hostname"),
     ("kernel.pid_max", lambda b: None, "not in a namespace"),
     ("vm.swappiness", lambda b: None, "not in a namespace"),

@@ -224,12 +224,17 @@ TEST_CASE("writable sysfs and cgroup mounts; sysctls that reach the host") {
     j["linux"].erase("gidMappings");
     j["mounts"][1]["options"] = {"nosuid"};
     j["mounts"].push_back({{"destination", "/sys/fs/cgroup"}, {"type", "cgroup2"}, {"source", "cgroup"}});
-    j["linux"]["sysctl"] = {{"kernel.shmmax", "1"}, {"vm.swappiness", "1"}};
+    j["linux"]["sysctl"] = {{"kernel.shmmax", "1"}, {"vm.swappiness", "1"}, {"user.max_user_namespaces", "1"}};
     auto fs = run(j);
     CHECK(find(fs, "sysfs-rw", "mounts[1]")->severity == Severity::high);
     CHECK(find(fs, "cgroup-rw", "mounts[3]")->severity == Severity::medium);
     CHECK(find(fs, "sysctl-host", "linux.sysctl[\"vm.swappiness\"]"));
     CHECK_FALSE(find(fs, "sysctl-host", "linux.sysctl[\"kernel.shmmax\"]"));  // own ipc namespace
+    // user.*: the limits of the user namespace; the host's without one.
+    CHECK(find(fs, "sysctl-host", "linux.sysctl[\"user.max_user_namespaces\"]"));
+    json own = hardened();
+    own["linux"]["sysctl"] = {{"user.max_user_namespaces", "1"}};
+    CHECK_FALSE(find(run(own), "sysctl-host"));
 }
 
 TEST_CASE("findings are sorted by severity and a hostile source is quoted") {
