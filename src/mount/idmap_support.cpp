@@ -63,8 +63,10 @@ struct mount_attr idmap_attr(int userns_fd) {
 }
 
 std::string fs_type(int fd, const std::vector<sys::MountInfo>& mi) {
+    // Only the mount id is wanted: AT_STATX_DONT_SYNC keeps a network or
+    // FUSE file system (whose server may never answer) out of it.
     struct statx sx {};
-    if (::statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == 0 && (sx.stx_mask & STATX_MNT_ID))
+    if (::statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0 && (sx.stx_mask & STATX_MNT_ID))
         if (const sys::MountInfo* m = find_mount(mi, sx.stx_mnt_id)) return m->fstype;
     struct statfs sf {};
     if (::fstatfs(fd, &sf) < 0) return "an unknown file system";

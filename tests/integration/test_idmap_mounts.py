@@ -9,12 +9,16 @@ idmap is the mount's "idmapped" flag, the ids seen through it and that host
 root, whose id the mapping does not cover, cannot create files there
 (EOVERFLOW), as it could on a plain tmpfs of the container.
 
+A FUSE file system for that is served by the test itself (host_fuse).
+
 Binds of idmapped host directories (ext4), rbind with idmap (top only) and
 ridmap over a tmpfs submount are in test_rootfs.py."""
 
 import errno
 import os
+import struct
 import subprocess
+import threading
 
 import pytest
 
@@ -68,6 +72,50 @@ def host_fs(host_dir):
     yield make
     for d in made:
         umount(d)
+
+
+@pytest.fixture
+def host_fuse(host_dir):
+    """A host dir with a FUSE file system on it, served by a thread of the
+    test: it answers FUSE_INIT (without FUSE_ALLOW_IDMAP: the kernel then
+    refuses idmapped mounts of it) and every other request with ENOSYS.
+    No FUSE library or tool needed. Unmounted afterwards."""
+    if not os.path.exists("/dev/fuse"):
+        pytest.skip("no /dev/fuse")
+    d = host_dir()
+    fd = os.open("/dev/fuse", os.O_RDWR | os.O_CLOEXEC)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                req = os.read(fd, 1 << 20)
+            except OSError:
+                return  # ENODEV: unmounted
+            _, opcode, unique = struct.unpack_from("<IIQ", req)
+            if opcode == 26:  # FUSE_INIT: protocol 7.31, no flags
+                body = struct.pack("<IIIIHHIIHHII24x", 7, 31, 0, 0, 0, 0, 4096, 1, 0, 0, 0, 0)
+                os.write(fd, struct.pack("<IiQ", 16 + len(body), 0, unique) + body)
+            elif opcode not in (2, 36, 42):  # FORGET, INTERRUPT, BATCH_FORGET get no reply
+                os.write(fd, struct.pack("<IiQ", 16, -errno.ENOSYS, unique))
+
+    # mount(8) passes the options to mount(2) (no mount.fuse helper for
+    # this subtype); the fd is the server's end.
+    cp = subprocess.run(["mount", "-t", "fuse.ucrun-test", "-o",
+                         f"fd={fd},rootmode=40000,user_id=0,group_id=0,allow_other", "ucrun-test-fuse", str(d)],
+                        pass_fds=(fd,), capture_output=True, text=True)
+    if cp.returncode != 0:
+        os.close(fd)
+        pytest.skip(f"cannot mount a FUSE file system here: {cp.stderr.strip()}")
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        yield d
+    finally:
+        stop.set()
+        umount(d)
+        os.close(fd)
+        t.join(timeout=5)
 
 
 # ---------------------------------------------------------------------------
@@ -202,6 +250,21 @@ def test_idmap_bind_of_unsupported_host_fs_refused(ucrun, bundle, root, host_fs,
     cp = ucrun.fail("run", "-b", b, "c1")
     assert f"mounts[{_last(b)}]: cannot idmap the bind of {d}: {d} is on {fstype}," in cp.stderr, cp.stderr
     assert "does not support idmapped mounts" in cp.stderr and "Invalid argument" in cp.stderr
+    assert os.listdir(root) == []
+
+
+@U
+def test_idmap_bind_of_fuse_refused(ucrun, bundle, root, host_fuse):
+    """A FUSE server must allow idmapped mounts (FUSE_ALLOW_IDMAP, Linux
+    6.12); this one does not. ucrun names the type from mountinfo
+    ("fuse.ucrun-test") without asking the server anything (it would
+    answer ENOSYS)."""
+    b = bundle(userns=True)
+    b.args("true")
+    b.add_mount("/mnt/d", "bind", host_fuse, ["bind", "idmap"])
+    cp = ucrun.fail("run", "-b", b, "c1")
+    assert (f"mounts[{_last(b)}]: cannot idmap the bind of {host_fuse}: {host_fuse} is on fuse.ucrun-test, which "
+            "cannot be idmapped: the kernel does not support idmapped mounts on fuse.ucrun-test") in cp.stderr, cp.stderr
     assert os.listdir(root) == []
 
 
