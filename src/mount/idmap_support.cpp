@@ -35,17 +35,6 @@ std::string magic_name(unsigned long m) {
     return buf;
 }
 
-const sys::MountInfo* find_mount(const std::vector<sys::MountInfo>& mi, uint64_t id) {
-    for (const auto& m : mi)
-        if (m.id == id) return &m;
-    return nullptr;
-}
-
-bool is_under(const std::string& path, const std::string& dir) {
-    if (dir == "/") return path.size() > 1 && path[0] == '/';
-    return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
-}
-
 bool can_idmap(int dirfd, bool recursive, int userns_fd) {
     Fd tree(sys::open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0)));
     if (!tree) return false;
@@ -67,7 +56,7 @@ std::string fs_type(int fd, const std::vector<sys::MountInfo>& mi) {
     // FUSE file system (whose server may never answer) out of it.
     struct statx sx {};
     if (::statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0 && (sx.stx_mask & STATX_MNT_ID))
-        if (const sys::MountInfo* m = find_mount(mi, sx.stx_mnt_id)) return m->fstype;
+        if (const sys::MountInfo* m = sys::find_mount(mi, sx.stx_mnt_id)) return m->fstype;
     struct statfs sf {};
     if (::fstatfs(fd, &sf) < 0) return "an unknown file system";
     return magic_name(static_cast<unsigned long>(sf.f_type));
@@ -82,7 +71,7 @@ std::string idmap_blocker(int dirfd, const std::string& path, bool recursive, in
     }
     std::string subs;
     for (const auto& m : mi)
-        if (is_under(m.mount_point, path)) subs += (subs.empty() ? "" : ", ") + m.mount_point + " (" + m.fstype + ")";
+        if (sys::is_under(m.mount_point, path)) subs += (subs.empty() ? "" : ", ") + m.mount_point + " (" + m.fstype + ")";
     return path + " has mounts under it of which one cannot be idmapped (the kernel does not support idmapped "
                   "mounts on its file system): " + subs;
 }

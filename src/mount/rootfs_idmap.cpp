@@ -64,17 +64,6 @@ Where where(int fd, const std::string& what) {
     return w;
 }
 
-const sys::MountInfo* find_mount(const std::vector<sys::MountInfo>& mi, uint64_t id) {
-    for (const auto& m : mi)
-        if (m.id == id) return &m;
-    return nullptr;
-}
-
-bool is_under(const std::string& path, const std::string& dir) {
-    if (dir == "/") return path.size() > 1 && path[0] == '/';
-    return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
-}
-
 Fd open_path(int dirfd, const std::string& path, uint64_t resolve, const std::string& what) {
     struct open_how how {};
     how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
@@ -229,12 +218,12 @@ bool index_default_on() {
 
 Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int userns_fd,
                  const std::vector<sys::MountInfo>& mi) {
-    const sys::MountInfo* m = find_mount(mi, at.mnt_id);
+    const sys::MountInfo* m = sys::find_mount(mi, at.mnt_id);
     if (!m || m->fstype != "overlay")
         throw Error("root.path " + rootfs + ": mount " + std::to_string(at.mnt_id) +
                     " is not an overlay in /proc/self/mountinfo");
     for (const auto& s : mi)
-        if (is_under(s.mount_point, rootfs))
+        if (sys::is_under(s.mount_point, rootfs))
             refuse(rootfs + " is on overlay with a mount under it (" + s.mount_point +
                    "): the overlay rebuilt with idmapped layers would not have it");
     OverlayConfig c;
@@ -250,7 +239,7 @@ Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int use
     // Where root.path is inside the overlay's file system.
     std::string inside = m->root;
     if (!at.mount_root) {
-        if (!is_under(rootfs, m->mount_point))
+        if (!sys::is_under(rootfs, m->mount_point))
             throw Error("root.path " + rootfs + " is not under its mount's mount point " + m->mount_point);
         std::string rel = relative_to(rootfs, m->mount_point);
         // The mount point's path may be shadowed or stale: check that it
