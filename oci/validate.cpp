@@ -113,7 +113,16 @@ void check_mount(const Checker& c, const Config& cfg, size_t i) {
     // The one parser of mount options (mount_options.hpp), the one mounting
     // uses: empty options, unknown options on a bind mount (a typo of
     // "nosuid" would be dropped) and oversized filesystem data are refused.
-    const bool idmap = parse_mount_options(m, p, c.document).idmap;
+    const MountOptions o = parse_mount_options(m, p, c.document);
+    const bool idmap = o.idmap;
+    // runc 1.2 idmaps bind mounts only; crun 1.9 tmpfs too (Linux 6.3). A
+    // file system mounted inside the container (proc, sysfs, mqueue, ...)
+    // belongs to its namespaces and is made there, too late to be idmapped
+    // (src/mount/idmap.hpp).
+    if ((idmap || !m.uidMappings.empty() || !m.gidMappings.empty()) && !is_bind_mount(m) &&
+        (m.type.value_or("") != "tmpfs" || o.remount))
+        c.fail(p, "idmap is supported for bind and tmpfs mounts only, " +
+                      (o.remount ? std::string("not with remount") : "not for a " + quote(m.type.value_or("")) + " mount"));
     // "POSIX-platform Mounts": uidMappings and gidMappings go together.
     if (m.uidMappings.empty() != m.gidMappings.empty())
         c.fail(p, "uidMappings and gidMappings must be specified together");

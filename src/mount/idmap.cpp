@@ -8,10 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
+
+#include "mount/idmap_support.hpp"
 #include "mount/mounter.hpp"
 #include "mount/options.hpp"
 #include "oci/error.hpp"
 #include "sys/error.hpp"
+#include "sys/io.hpp"
+#include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/idmap.hpp"
 
@@ -40,6 +45,64 @@ bool same(const std::vector<oci::IDMapping>& a, const std::vector<oci::IDMapping
         if (a[i].containerID != b[i].containerID || a[i].hostID != b[i].hostID || a[i].size != b[i].size)
             return false;
     return true;
+}
+
+
+Fd idmapped_bind(const oci::Mount& m, const Options& o, const std::string& bundle, const std::string& path,
+                 int userns_fd) {
+    const std::string src = bind_source(bundle, m);
+    const std::string display = "mount " + src + " on " + m.destination + " (" + path + ")";
+    Fd at(::open(src.c_str(), O_PATH | O_CLOEXEC));
+    if (!at) throw_errno("bind " + src + " for " + path);
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (o.recursive ? AT_RECURSIVE : 0);
+    Fd tree(sys::open_tree(at.get(), "", flags));
+    if (!tree) throw_errno("bind " + src + " for " + path);
+    struct mount_attr attr = idmap_attr(userns_fd);
+    if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH | (o.ridmap ? AT_RECURSIVE : 0), &attr) < 0) {
+        int err = errno;
+        // EINVAL: a file system without idmapped mounts (fs_type.hpp); say
+        // which one rather than "Invalid argument" (crun#1380).
+        if (err == EINVAL) {
+            const auto mi = sys::parse_mountinfo(sys::read_file("/proc/self/mountinfo"));
+            // With ridmap on an rbind, a submount may be the one at fault.
+            throw oci::SpecError("config.json", path,
+                                 "cannot idmap the bind of " + src + ": " +
+                                     idmap_blocker(at.get(), src, o.recursive && o.ridmap, userns_fd, mi) +
+                                     " (mount_setattr: " + std::strerror(err) + ")");
+        }
+        throw SysError("idmap " + display, err);
+    }
+    set_attrs(tree.get(), o, false, display);
+    return tree;
+}
+
+// A new tmpfs, made here (host root, before clone3) so that it can be
+// idmapped: mount_setattr needs CAP_SYS_ADMIN over the user namespace owning
+// the superblock, and one made by the init in the container's user namespace
+// would be owned by it, which cannot be changed afterwards. Its data options
+// (size=, mode=, nr_inodes=, uid=, gid=) are read here, in the host's user
+// namespace: uid= and gid= are ids as stored in the tmpfs, which the mount's
+// mapping then shows like any stored id. With the container's own mappings
+// (idmap without uidMappings) that is what they mean on a tmpfs mounted by
+// the container itself: uid=1000 is the container's user 1000. The init
+// attaches it and does the rest (a directory's mode, tmpcopyup:
+// mount/rootfs.cpp). tmpfs supports idmapped mounts since Linux 6.3.
+Fd idmapped_tmpfs(const oci::Config& cfg, const oci::Mount& m, const Options& o, const std::string& path,
+                  int userns_fd) {
+    const std::string display = "tmpfs on " + m.destination + " (" + path + ")";
+    Options fo = o;
+    add_mount_label(cfg, "tmpfs", fo);
+    Fd mnt = new_fs("tmpfs", m.source.value_or("tmpfs"), fo, display, path);
+    struct mount_attr attr = idmap_attr(userns_fd);
+    if (sys::mount_setattr(mnt.get(), "", AT_EMPTY_PATH, &attr) < 0) {
+        int err = errno;
+        if (err == EINVAL)
+            throw oci::SpecError("config.json", path,
+                                 "cannot idmap a tmpfs: the kernel does not support idmapped mounts on tmpfs "
+                                 "(Linux 6.3 or later does; mount_setattr: " + std::string(std::strerror(err)) + ")");
+        throw SysError("idmap " + display, err);
+    }
+    return mnt;
 }
 
 }  // namespace
@@ -93,8 +156,10 @@ std::map<size_t, Fd> make_idmapped_mounts(const oci::Config& cfg, const std::str
         if (!wants_idmap(m)) continue;
         const std::string path = "mounts[" + std::to_string(i) + "]";
         Options o = parse_options(m, path);
-        // runc 1.2: "id-mapped mounts are only supported for bind-mounts".
-        if (!o.bind) throw oci::SpecError("config.json", path, "idmap is supported for bind mounts only");
+        // Which mounts can be idmapped is oci::validate's rule (bind and
+        // tmpfs); checked again here, where it matters.
+        if (!o.bind && m.type.value_or("") != "tmpfs")
+            throw oci::SpecError("config.json", path, "idmap is supported for bind and tmpfs mounts only");
 
         int userns_fd = -1;
         if (!m.uidMappings.empty()) {
@@ -132,18 +197,7 @@ std::map<size_t, Fd> make_idmapped_mounts(const oci::Config& cfg, const std::str
             }
         }
 
-        const std::string src = bind_source(bundle, m);
-        const std::string display = "mount " + src + " on " + m.destination + " (" + path + ")";
-        unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive ? AT_RECURSIVE : 0);
-        Fd tree(sys::open_tree(AT_FDCWD, src.c_str(), flags));
-        if (!tree) throw_errno("bind " + src + " for " + path);
-        struct mount_attr attr {};
-        attr.attr_set = MOUNT_ATTR_IDMAP;
-        attr.userns_fd = static_cast<uint64_t>(userns_fd);
-        if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH | (o.ridmap ? AT_RECURSIVE : 0), &attr) < 0)
-            throw_errno("idmap " + display);
-        set_attrs(tree.get(), o, false, display);
-        out.emplace(i, std::move(tree));
+        out.emplace(i, o.bind ? idmapped_bind(m, o, bundle, path, userns_fd) : idmapped_tmpfs(cfg, m, o, path, userns_fd));
     }
     return out;
 }

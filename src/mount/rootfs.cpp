@@ -247,7 +247,7 @@ void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
     std::string type = m.type.value_or(o.bind ? "bind" : "");
 
     auto pre = spec.premade.find(idx);
-    if (pre != spec.premade.end()) {
+    if (pre != spec.premade.end() && o.bind) {
         // An idmapped bind made by the parent (mount/idmap.hpp), with its
         // attributes already set.
         Fd target = mkdir_in_root(rootfd, m.destination, tree_is_file(pre->second), display);
@@ -276,12 +276,7 @@ void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
 
     if (type == "proc" || type == "sysfs" || type == "cgroup" || type == "cgroup2")
         require_plain_dir(rootfd, m.destination, type, display);
-    // config-linux.md "Mount Label": the SELinux context of the container's
-    // own file systems (runc: label.FormatMountLabel for tmpfs, mqueue,
-    // devpts and the like; create checked that SELinux is enabled).
-    const auto& label = spec.cfg->linux ? spec.cfg->linux->mountLabel : std::nullopt;
-    if (label && !label->empty() && (type == "tmpfs" || type == "devpts" || type == "mqueue" || type == "shm"))
-        o.data.push_back("context=" + *label);
+    add_mount_label(*spec.cfg, type, o);  // config-linux.md "Mount Label"
     // runc: a tmpfs on a directory of the rootfs takes that directory's
     // permissions, unless a mode= says otherwise.
     int keep_mode = -1;
@@ -303,20 +298,24 @@ void mount_one(const RootfsSpec& spec, int rootfd, size_t idx) {
         return;
     }
     try {
-        Fd mnt = new_fs(type, m.source.value_or(type), o, display, path);
+        // An idmapped tmpfs is made by the parent (mount/idmap.hpp), the
+        // rest is done here as for any tmpfs.
+        Fd made;
+        if (pre == spec.premade.end()) made = new_fs(type, m.source.value_or(type), o, display, path);
+        const int mnt = made ? made.get() : pre->second;
         if (keep_mode >= 0) {
-            Fd top(::openat(mnt.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            Fd top(::openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
             if (!top || ::fchmod(top.get(), static_cast<mode_t>(keep_mode)) < 0) throw_errno("chmod " + display);
         }
         if (type == "tmpfs" && o.tmpcopyup) {
             // config.md "tmpcopyup" (crun): the tmpfs starts with a copy of
             // what the rootfs has at the destination.
             Fd from(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-            Fd to(::openat(mnt.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            Fd to(::openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
             if (!from || !to) throw_errno("tmpcopyup " + display);
             copy_tree(from.get(), to.get(), display);
         }
-        attach(mnt.get(), target.get(), o, display);
+        attach(mnt, target.get(), o, display);
     } catch (const SysError& e) {
         // In a user namespace whose network namespace it does not own (the
         // host's), sysfs cannot be mounted: the kernel wants CAP_SYS_ADMIN

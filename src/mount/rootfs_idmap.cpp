@@ -19,6 +19,7 @@
 #include <cstring>
 #include <vector>
 
+#include "mount/idmap_support.hpp"
 #include "mount/overlay_options.hpp"
 #include "oci/error.hpp"
 #include "sys/error.hpp"
@@ -35,26 +36,6 @@ constexpr const char* kWorkSubdir = "ucrun-idmap";
 constexpr unsigned long kOverlayMagic = 0x794c7630;  // OVERLAYFS_SUPER_MAGIC
 
 [[noreturn]] void refuse(const std::string& reason) { throw oci::SpecError("config.json", "root.path", reason); }
-
-// statfs(2) f_type of the file systems one finds under a rootfs, for the
-// error message when mountinfo does not name it.
-std::string magic_name(unsigned long m) {
-    static const struct {
-        unsigned long magic;
-        const char* name;
-    } known[] = {{0xEF53, "ext4"},         {0x58465342, "xfs"},      {0x9123683E, "btrfs"},
-                 {0x01021994, "tmpfs"},    {0x858458F6, "ramfs"},    {kOverlayMagic, "overlay"},
-                 {0x65735546, "fuse"},     {0x6969, "nfs"},          {0x9FA0, "proc"},
-                 {0x62656572, "sysfs"},    {0x73717368, "squashfs"}, {0xE0F5E1E2, "erofs"},
-                 {0xF2F52010, "f2fs"},     {0x2FC12FC1, "zfs"},      {0xFF534D42, "cifs"},
-                 {0xFE534D42, "smb2"},     {0x00C36400, "ceph"},     {0x01021997, "9p"},
-                 {0x4D44, "vfat"},         {0x63677270, "cgroup2"},  {0x27E0EB, "cgroup"}};
-    for (const auto& k : known)
-        if (k.magic == m) return k.name;
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "a file system of type 0x%lx", m);
-    return buf;
-}
 
 struct Where {
     uint64_t mnt_id = 0;
@@ -83,28 +64,6 @@ Where where(int fd, const std::string& what) {
     return w;
 }
 
-const sys::MountInfo* find_mount(const std::vector<sys::MountInfo>& mi, uint64_t id) {
-    for (const auto& m : mi)
-        if (m.id == id) return &m;
-    return nullptr;
-}
-
-// The file system type of the mount `fd` is on: mountinfo's name, else the
-// statfs magic.
-std::string fs_type(int fd, const std::vector<sys::MountInfo>& mi) {
-    struct statx sx {};
-    if (::statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == 0 && (sx.stx_mask & STATX_MNT_ID))
-        if (const sys::MountInfo* m = find_mount(mi, sx.stx_mnt_id)) return m->fstype;
-    struct statfs sf {};
-    if (::fstatfs(fd, &sf) < 0) return "an unknown file system";
-    return magic_name(static_cast<unsigned long>(sf.f_type));
-}
-
-bool is_under(const std::string& path, const std::string& dir) {
-    if (dir == "/") return path.size() > 1 && path[0] == '/';
-    return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
-}
-
 Fd open_path(int dirfd, const std::string& path, uint64_t resolve, const std::string& what) {
     struct open_how how {};
     how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
@@ -114,21 +73,15 @@ Fd open_path(int dirfd, const std::string& path, uint64_t resolve, const std::st
     return fd;
 }
 
-struct mount_attr idmap_attr(int userns_fd) {
-    struct mount_attr attr {};
-    attr.attr_set = MOUNT_ATTR_IDMAP;
-    attr.userns_fd = static_cast<uint64_t>(userns_fd);
-    return attr;
-}
-
 // A detached clone of the mount at `dirfd` (rooted there), idmapped.
 Fd idmapped_clone(int dirfd, int userns_fd, const std::string& what, const std::vector<sys::MountInfo>& mi) {
     Fd tree(sys::open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
     if (!tree) throw_errno("clone the mount of " + what);
     struct mount_attr attr = idmap_attr(userns_fd);
-    if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) < 0)
-        refuse(what + " is on " + fs_type(dirfd, mi) + ", which cannot be idmapped (mount_setattr: " +
-               std::strerror(errno) + ")");
+    if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) < 0) {
+        int err = errno;
+        refuse(idmap_blocker(dirfd, what, false, userns_fd, mi) + " (mount_setattr: " + std::strerror(err) + ")");
+    }
     return tree;
 }
 
@@ -243,13 +196,7 @@ Fd idmap_plain(int rootfd, const std::string& rootfs, int userns_fd, const std::
     struct mount_attr attr = idmap_attr(userns_fd);
     if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) == 0) return tree;
     int err = errno;
-    // Which one: root.path's own mount, or one under it?
-    idmapped_clone(rootfd, userns_fd, rootfs, mi);
-    std::string subs;
-    for (const auto& m : mi)
-        if (is_under(m.mount_point, rootfs)) subs += (subs.empty() ? "" : ", ") + m.mount_point + " (" + m.fstype + ")";
-    refuse(rootfs + " has mounts under it of which one cannot be idmapped: " + subs +
-           " (mount_setattr: " + std::strerror(err) + ")");
+    refuse(idmap_blocker(rootfd, rootfs, true, userns_fd, mi) + " (mount_setattr: " + std::strerror(err) + ")");
 }
 
 bool kernel_at_least(int major, int minor) {
@@ -271,12 +218,12 @@ bool index_default_on() {
 
 Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int userns_fd,
                  const std::vector<sys::MountInfo>& mi) {
-    const sys::MountInfo* m = find_mount(mi, at.mnt_id);
+    const sys::MountInfo* m = sys::find_mount(mi, at.mnt_id);
     if (!m || m->fstype != "overlay")
         throw Error("root.path " + rootfs + ": mount " + std::to_string(at.mnt_id) +
                     " is not an overlay in /proc/self/mountinfo");
     for (const auto& s : mi)
-        if (is_under(s.mount_point, rootfs))
+        if (sys::is_under(s.mount_point, rootfs))
             refuse(rootfs + " is on overlay with a mount under it (" + s.mount_point +
                    "): the overlay rebuilt with idmapped layers would not have it");
     OverlayConfig c;
@@ -292,7 +239,7 @@ Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int use
     // Where root.path is inside the overlay's file system.
     std::string inside = m->root;
     if (!at.mount_root) {
-        if (!is_under(rootfs, m->mount_point))
+        if (!sys::is_under(rootfs, m->mount_point))
             throw Error("root.path " + rootfs + " is not under its mount's mount point " + m->mount_point);
         std::string rel = relative_to(rootfs, m->mount_point);
         // The mount point's path may be shadowed or stale: check that it

@@ -71,4 +71,15 @@ std::vector<MountInfo> parse_mountinfo(std::string_view text) {
     return out;
 }
 
+const MountInfo* find_mount(const std::vector<MountInfo>& mi, uint64_t id) {
+    for (const auto& m : mi)
+        if (m.id == id) return &m;
+    return nullptr;
+}
+
+bool is_under(const std::string& path, const std::string& dir) {
+    if (dir == "/") return path.size() > 1 && path[0] == '/';
+    return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+}
+
 }  // namespace ucrun::sys

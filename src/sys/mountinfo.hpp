@@ -34,4 +34,10 @@ std::optional<MountInfo> parse_mountinfo_line(std::string_view line);
 // Every well-formed line of a whole file.
 std::vector<MountInfo> parse_mountinfo(std::string_view text);
 
+// The mount with this id (statx STATX_MNT_ID), or null.
+const MountInfo* find_mount(const std::vector<MountInfo>& mi, uint64_t id);
+// `path` is strictly below the directory `dir` (both absolute, normalized):
+// which mount points lie under a tree.
+bool is_under(const std::string& path, const std::string& dir);
+
 }  // namespace ucrun::sys

@@ -697,7 +697,7 @@ def test_idmap_with_ro(ucrun, bundle, host_dir):
 def test_idmap_non_bind_refused(ucrun, bundle, root):
     b = bundle(userns=True)
     b.args("true")
-    b.add_mount("/mnt/t", "tmpfs", "tmpfs", ["idmap"])
+    b.add_mount("/mnt/t", "mqueue", "mqueue", ["idmap"])  # tmpfs can: test_idmap_mounts.py
     cp = ucrun.fail("run", "-b", b, "c1")
     assert "mounts[7]" in cp.stderr and "bind" in cp.stderr
     assert os.listdir(root) == []

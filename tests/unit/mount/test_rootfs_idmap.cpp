@@ -18,6 +18,7 @@
 #include <string>
 
 #include "mount/idmap.hpp"
+#include "mount/idmap_probe.hpp"
 #include "mount/rootfs_idmap.hpp"
 #include "oci/error.hpp"
 #include "sys/error.hpp"
@@ -334,4 +335,30 @@ TEST_CASE("timing of make_idmapped_rootfs" * doctest::skip()) {
         (void)out;
     });
     CHECK(out == "");
+}
+
+// mount/idmap_probe.hpp (for `ucrun features`): true as host root on this
+// kernel, false where the caller has no privilege over the host's file
+// systems (a user namespace of its own, as a rootless caller).
+TEST_CASE("can_idmap_mounts") {
+    if (::geteuid() != 0) return;
+    std::string why;
+    CHECK(ucrun::mount::can_idmap_mounts(&why));
+    CHECK(why == "");
+    std::string out = in_private_ns([](std::string& out) {
+        if (::unshare(CLONE_NEWUSER) < 0) out += "unshare;";
+        std::string why;
+        if (ucrun::mount::can_idmap_mounts(&why)) out += "idmap in an unprivileged user namespace;";
+        if (why.empty()) out += "no reason;";
+    });
+    CHECK(out == "");
+}
+
+// By hand: build/tests/unit/mount/test-mount -ts='*timing*' --no-skip
+TEST_CASE("timing of can_idmap_mounts" * doctest::skip()) {
+    const int n = 200;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) ucrun::mount::can_idmap_mounts();
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    std::printf("can_idmap_mounts: %lld us each\n", static_cast<long long>(us.count() / n));
 }

@@ -190,6 +190,26 @@ TEST_CASE("validate: mount uidMappings and gidMappings go together") {
     CHECK(error_of(j) == "");
 }
 
+TEST_CASE("validate: idmap on bind and tmpfs mounts only") {
+    json j = base();
+    j["linux"]["namespaces"].push_back({{"type", "user"}});
+    j["linux"]["uidMappings"] = json::parse(R"([{"containerID": 0, "hostID": 1000, "size": 10}])");
+    j["linux"]["gidMappings"] = j["linux"]["uidMappings"];
+    j["mounts"] = json::parse(R"([{"destination": "/t", "type": "tmpfs", "source": "tmpfs", "options": ["idmap"]}])");
+    CHECK(error_of(j) == "");
+    j["mounts"][0]["type"] = "proc";
+    CHECK(error_of(j) == "config.json: mounts[0]: idmap is supported for bind and tmpfs mounts only, not for a \"proc\" mount");
+    // Mappings alone ask for an idmap too.
+    j["mounts"] = json::parse(R"([{"destination": "/q", "type": "mqueue", "source": "mqueue",
+        "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 10}],
+        "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 10}]}])");
+    CHECK(error_of(j) == "config.json: mounts[0]: idmap is supported for bind and tmpfs mounts only, not for a \"mqueue\" mount");
+    j["mounts"] = json::parse(R"([{"destination": "/t", "type": "tmpfs", "options": ["remount", "idmap"]}])");
+    CHECK(error_of(j) == "config.json: mounts[0]: idmap is supported for bind and tmpfs mounts only, not with remount");
+    j["mounts"] = json::parse(R"([{"destination": "/p", "type": "proc", "source": "/proc", "options": ["bind", "idmap"]}])");
+    CHECK(error_of(j) == "");  // a bind: the kernel decides (mount/idmap.cpp)
+}
+
 TEST_CASE("validate: idmap mounts need mappings or a user namespace") {
     json j = base();
     j["mounts"] = json::parse(R"([{"destination": "/d", "source": "/s", "options": ["rbind", "ridmap"]}])");
