@@ -137,14 +137,6 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // config.json is parsed once; its text is kept as given (state store).
     nlohmann::json doc = oci::parse_document(text);
     oci::Config cfg = oci::parse_config(doc);
-    oci::validate(cfg);
-    try {
-        oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
-    } catch (const oci::SpecError&) {
-        // Id 0 of a child user namespace (rootless podman's, --userns=keep-id)
-        // is the unprivileged user who owns it, not the host's root.
-        if (!rootless(ctx)) throw;
-    }
     // The runtime's remap policy (container/remap.hpp): a user namespace
     // for a bundle without one, on a block of ids taken here (the one side
     // effect before the state directory: an id taken by a live container
@@ -159,6 +151,16 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
         state::Store(ctx.root).check_free(o.id);
         lease.emplace(ctx.root, o.id, policy);
         remap::inject(cfg, doc, lease->block(), lease->user(), policy.allocation);
+    }
+    // Validated as it will run: an `idmap` mount of a bundle without a user
+    // namespace is valid once the remap has given it one.
+    oci::validate(cfg);
+    try {
+        oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
+    } catch (const oci::SpecError&) {
+        // Id 0 of a child user namespace (rootless podman's, --userns=keep-id)
+        // is the unprivileged user who owns it, not the host's root.
+        if (!rootless(ctx)) throw;
     }
     if (!cfg.linux) cfg.linux.emplace();
     const ns::Plan plan = ns::plan(&*cfg.linux);

@@ -421,3 +421,17 @@ def test_bundle_and_bind_sources_behind_directories_only_root_may_search(ucrun, 
     cp = ucrun("run", "-b", b, "priv", global_args=REMAP)
     assert cp.stdout.splitlines() == ["127.0.0.1 engine-written", "shm-ok", "1"], cp.stdout + cp.stderr
     assert (src / "shm" / "f").read_text() == "x\n"
+
+
+def test_idmap_volume_of_a_bundle_without_user_namespace_takes_the_remap(ucrun, remap_root, bundle, host_dir):
+    """An `idmap` bind without mappings of its own takes the container's user
+    namespace mapping (config.md): the one the remap adds. Files written
+    there by container root are host root's on disk."""
+    vol = host_dir("vol")
+    b = bundle()
+    b.add_mount("/vol", "bind", vol, ["rbind", "rw", "idmap"])
+    b.sh("stat -c %u:%g /vol; touch /vol/by-root && echo wrote")
+    cp = ucrun("run", "-b", b, "iv", global_args=REMAP)
+    assert cp.stdout.split() == ["0:0", "wrote"], cp.stdout
+    st = os.lstat(vol / "by-root")
+    assert (st.st_uid, st.st_gid) == (0, 0)
