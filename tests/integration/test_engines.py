@@ -11,12 +11,15 @@ UCRUN_CONFIG). `remap: default` uses the host's real /etc/subuid and
 there, as dockerd adds `dockremap`."""
 
 import contextlib
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
 import time
+import tomllib
 import uuid
 from pathlib import Path
 
@@ -274,15 +277,16 @@ needs_containerd = pytest.mark.skipif(CONTAINERD is None or CTR is None,
 
 
 @contextlib.contextmanager
-def private_containerd(d, env=None):
-    """A containerd of our own in d (own root, state and socket; no CRI),
-    with `env` added to its environment (its shims and their runtime
-    inherit it); yields its socket."""
+def private_containerd(d, env=None, config=None):
+    """A containerd of our own in d (own root, state and socket; no CRI
+    unless `config`, the text of its config.toml, says otherwise and puts
+    them in d too), with `env` added to its environment (its shims and their
+    runtime inherit it); yields its socket."""
     sock = d / "containerd.sock"
-    (d / "config.toml").write_text(
+    (d / "config.toml").write_text(config or (
         f'version = 2\nroot = "{d}/root"\nstate = "{d}/state"\n'
         'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
-        f'[grpc]\n  address = "{sock}"\n')
+        f'[grpc]\n  address = "{sock}"\n'))
     log = open(d / "containerd.log", "w")
     proc = subprocess.Popen([CONTAINERD, "--config", str(d / "config.toml")], stdout=log, stderr=log,
                             env={**os.environ, **(env or {})})
@@ -380,17 +384,120 @@ def ctr_pid(sock, name):
     raise AssertionError(f"no task {name}")
 
 
+# --- contrib/containerd/config.toml as a user applies it (issue 14 item 7):
+# appended to the host's config.toml, then the daemon restarted. Appended to
+# an empty file it loads either way; appended to Debian's stock file, a
+# snippet naming only ucrun made containerd 1.6 drop its built-in runc and
+# the CRI plugin refuse to load (default_runtime_name "runc" named nothing).
+
+CONTRIB_CONTAINERD = REPO / "contrib" / "containerd" / "config.toml"
+STOCK_CONTAINERD = Path("/etc/containerd/config.toml")  # Debian 12's containerd package ships it
+
+
+def stock_containerd_config():
+    """Debian's /etc/containerd/config.toml as the package ships it: the
+    file is a conffile, so a locally edited one is not the stock file."""
+    out = subprocess.run(["dpkg-query", "-W", "-f", "${Conffiles}", "containerd"], capture_output=True,
+                         text=True).stdout
+    md5 = dict(line.split()[:2] for line in out.splitlines() if line.strip()).get(str(STOCK_CONTAINERD))
+    text = STOCK_CONTAINERD.read_text() if STOCK_CONTAINERD.exists() else ""
+    if md5 is None or hashlib.md5(text.encode()).hexdigest() != md5:
+        pytest.skip(f"{STOCK_CONTAINERD} is not the one Debian's containerd package ships")
+    return text
+
+
+def privatize(text, d):
+    """The user's config.toml with containerd's own paths moved into d (its
+    root, state, socket and the opt plugin's directory), so that the test
+    daemon leaves the host's alone; everything else as the user has it."""
+    lines = [line for line in text.splitlines() if not re.match(r'(root|state) = "', line)]
+    text = "\n".join(lines) + "\n"
+    text = re.sub(r'(?m)^version = 2$', f'version = 2\nroot = "{d}/root"\nstate = "{d}/state"', text, count=1)
+    assert f'root = "{d}/root"' in text, "no `version = 2` line"
+    text = re.sub(r'"(/var/lib/containerd/opt|/opt/containerd)"', f'"{d}/opt"', text)
+    sock = f'address = "{d}/containerd.sock"'
+    if "[grpc]" in text:
+        text, n = re.subn(r'address = "/run/containerd/containerd.sock"', sock, text)
+        assert n == 1
+    else:
+        text += f"\n[grpc]\n  {sock}\n"
+    return text
+
+
+def cri_runtimes(d, sock):
+    """{name: (runtime_type, BinaryName)} of the CRI plugin that loaded, from
+    the configuration containerd 1.6 logs when it starts the plugin (1.6 has
+    no `crictl info`; `config dump` shows the file, not what the plugin
+    accepted). Fails unless `ctr plugins ls` shows the plugin ok."""
+    plugins = ctr(sock, "plugins", "ls").stdout
+    status = [line.split()[-1] for line in plugins.splitlines() if line.split()[:2] == ["io.containerd.grpc.v1", "cri"]]
+    log = (d / "containerd.log").read_text()
+    assert status == ["ok"], f"CRI plugin: {status}\n" + "\n".join(
+        line for line in log.splitlines() if "cri" in line and "level=warning" in line)
+    started = [line for line in log.splitlines() if "Start cri plugin with config" in line]
+    assert len(started) == 1, log
+    text = started[0].split("Runtimes:map[", 1)[1]
+    runtimes, depth, name, body = {}, 0, "", ""
+    for c in text:  # Go's %+v of map[string]Runtime: name:{Type:... Options:map[...] ...} name:{...}]
+        if depth == 0 and c == "]":
+            break
+        depth += {"{": 1, "[": 1, "}": -1, "]": -1}.get(c, 0)
+        if depth == 0 and c == "}":
+            binary = re.search(r"BinaryName:(\S*?)[ \]]", body)
+            runtimes[name.strip()] = (re.match(r"\{Type:(\S*) ", body)[1], binary[1] if binary else "")
+            name, body = "", ""
+        elif depth == 0:
+            name += c if c != ":" else ""
+        else:
+            body += c
+    return runtimes
+
+
+def check_contrib_runtimes(runtimes):
+    assert runtimes.get("runc") == ("io.containerd.runc.v2", ""), runtimes  # the shim's default binary, runc
+    assert runtimes.get("ucrun") == ("io.containerd.runc.v2", "/usr/local/bin/ucrun"), runtimes
+    assert runtimes.get("ucrun-remap") == ("io.containerd.runc.v2", "/usr/local/bin/ucrun-remap"), runtimes
+
+
 @needs_containerd
-def test_containerd_contrib_config_loads():
-    """containerd reads contrib/containerd/config.toml and registers both
-    runtimes on the runc shim with their BinaryName."""
-    cp = subprocess.run([CONTAINERD, "--config", str(REPO / "contrib" / "containerd" / "config.toml"), "config",
-                         "dump"], capture_output=True, text=True, timeout=60)
-    assert cp.returncode == 0, cp.stderr
-    for name, binary in (("ucrun", "/usr/local/bin/ucrun"), ("ucrun-remap", "/usr/local/bin/ucrun-remap")):
-        table = f'[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.{name}.options]'
-        assert table in cp.stdout, cp.stdout
-        assert f'BinaryName = "{binary}"' in cp.stdout.split(table, 1)[1].split("[", 1)[0]
+def test_containerd_contrib_config_appended_to_debians_stock_file(tmp_path):
+    """README: append contrib/containerd/config.toml to Debian's stock
+    /etc/containerd/config.toml: the CRI plugin loads with runc, ucrun and
+    ucrun-remap."""
+    text = stock_containerd_config() + "\n" + CONTRIB_CONTAINERD.read_text()
+    with private_containerd(tmp_path, config=privatize(text, tmp_path)) as sock:
+        check_contrib_runtimes(cri_runtimes(tmp_path, sock))
+
+
+@needs_containerd
+def test_containerd_contrib_config_appended_to_config_default(tmp_path):
+    """The other usual file, `containerd config default`'s output, has a
+    runc table already: appended without the snippet's runc lines (as its
+    comment says), the CRI plugin loads with all three runtimes; with them,
+    containerd refuses the file (a table defined twice)."""
+    default = subprocess.run([CONTAINERD, "config", "default"], capture_output=True, text=True,
+                             check=True).stdout
+    snippet = CONTRIB_CONTAINERD.read_text()
+    runc = '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n'
+    assert snippet.count(runc) == 1
+    with pytest.raises(tomllib.TOMLDecodeError):
+        tomllib.loads(default + "\n" + snippet)
+    with private_containerd(tmp_path, config=privatize(default + "\n" + snippet.replace(runc, ""), tmp_path)) as sock:
+        check_contrib_runtimes(cri_runtimes(tmp_path, sock))
+
+
+@needs_containerd
+def test_containerd_stock_file_with_ucrun_alone_fails_as_the_issue_says(tmp_path):
+    """The check above can fail: the old snippet (ucrun's table without
+    runc's) appended to the stock file leaves the CRI plugin in error."""
+    snippet = CONTRIB_CONTAINERD.read_text()
+    old = re.sub(r'\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\]\n[^\n]*\n', "", snippet)
+    assert old != snippet
+    text = stock_containerd_config() + "\n" + old
+    with private_containerd(tmp_path, config=privatize(text, tmp_path)) as sock:
+        with pytest.raises(AssertionError, match="CRI plugin: \\['error'\\]"):
+            cri_runtimes(tmp_path, sock)
+    assert "no corresponding runtime configured in `containerd.runtimes`" in (tmp_path / "containerd.log").read_text()
 
 
 @needs_containerd
