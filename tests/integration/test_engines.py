@@ -227,12 +227,11 @@ def test_podman_remap_runtime_entry(image, remap_wrapper, tmp_path):
     remaps (the wrapper contrib/containerd/ucrun-remap), no flag given."""
     text = (REPO / "contrib" / "podman" / "containers-remap.conf").read_text()
     assert '"/usr/local/bin/ucrun-remap"' in text
-    conf = tmp_path / "containers.conf"
-    conf.write_text(text.replace('"/usr/local/bin/ucrun-remap"', f'"{remap_wrapper}"'))
     name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
-    cp = subprocess.run([PODMAN, "--runtime", "ucrun-remap", "run", "--rm", *LIMITS, "-v", "/etc:/root/etc", image,
-                         *probe(name)], capture_output=True, text=True, timeout=120,
-                        env={**os.environ, "CONTAINERS_CONF": str(conf)})
+    # installed as its comment says, a drop-in next to the host's containers.conf
+    cp = podman_with_dropin(tmp_path, text.replace('"/usr/local/bin/ucrun-remap"', f'"{remap_wrapper}"'),
+                            "--runtime", "ucrun-remap", "run", "--rm", *LIMITS, "-v", "/etc:/root/etc", image,
+                            *probe(name), name="51-ucrun-remap.conf")
     assert cp.returncode == 0, cp.stderr
     check_probe(cp.stdout, name)
 
@@ -748,3 +747,200 @@ def test_remap_two_engines_disjoint(image, containerd, remap_wrapper):
         ctr(sock, "task", "kill", "-s", "KILL", cname, check=False)
         ctr(sock, "task", "delete", "-f", cname, check=False)
         ctr(sock, "container", "rm", cname, check=False)
+
+
+# --- contrib/podman/containers.conf as a user applies it (issue 14 item 7):
+# a drop-in in /etc/containers/containers.conf.d/ next to the distribution's
+# containers.conf (Debian's has an [engine.runtimes] table, so the snippet
+# cannot be appended to it). The host's /etc/containers stays untouched: a
+# copy with the drop-in is bound over it in a private mount namespace, where
+# podman (and conmon, and its clean-up) run.
+
+CONTRIB_PODMAN = REPO / "contrib" / "podman" / "containers.conf"
+STOCK_PODMAN = Path("/usr/share/containers/containers.conf")
+
+
+def podman_dropin(uncomment=False):
+    """The snippet naming the ucrun under test; with `uncomment`, its
+    optional [engine] lines turned on as its comment tells."""
+    text = CONTRIB_PODMAN.read_text()
+    assert text.count('"/usr/local/bin/ucrun"') == 1
+    text = text.replace('"/usr/local/bin/ucrun"', f'"{UCRUN_BIN}"')
+    if uncomment:
+        text, n = re.subn(r"(?m)^# (\[engine\]|runtime_supports_\w+ = )", r"\1", text)
+        assert n == 3, text
+    return text
+
+
+def podman_with_dropin(tmp_path, dropin, *args, name="50-ucrun.conf"):
+    """podman `args` with the host's /etc/containers plus `dropin` as
+    containers.conf.d/`name`."""
+    etc = tmp_path / "etc-containers"
+    shutil.copytree("/etc/containers", etc, symlinks=True)
+    (etc / "containers.conf.d").mkdir(exist_ok=True)
+    (etc / "containers.conf.d" / name).write_text(dropin)
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           'mount --bind "$0" /etc/containers && exec "$@"', str(etc), PODMAN, *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@needs_podman
+def test_podman_contrib_dropin_names_ucrun(image, tmp_path):
+    """Installed as the snippet says, `--runtime ucrun` is this ucrun; and
+    TOML-wise the snippet could not have been appended to the stock file."""
+    if STOCK_PODMAN.exists():
+        with pytest.raises(tomllib.TOMLDecodeError):
+            tomllib.loads(STOCK_PODMAN.read_text() + "\n" + CONTRIB_PODMAN.read_text())
+    cp = podman_with_dropin(tmp_path, podman_dropin(), "--runtime", "ucrun", "info", "--format",
+                            "{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["ucrun", str(UCRUN_BIN)]
+    cp = podman_with_dropin(tmp_path / "run", podman_dropin(), "--runtime", "ucrun", "run", "--rm", *LIMITS,
+                            image, "echo", "hello through the drop-in")
+    assert (cp.returncode, cp.stdout.strip()) == (0, "hello through the drop-in"), cp.stderr
+
+
+@needs_podman
+def test_podman_contrib_dropin_cgroups_disabled(image, tmp_path):
+    """The optional lines, turned on: podman 4.3 reads
+    runtime_supports_nocgroup and lets `--cgroups=disabled` reach ucrun; the
+    misspelling containers.conf's own comment has (…nocgroups) is ignored,
+    and podman refuses."""
+    def run(dropin, sub):
+        return podman_with_dropin(tmp_path / sub, dropin, "--runtime", "ucrun", "run", "--rm", "--cgroups=disabled",
+                                  *LIMITS, image, "cat", "/proc/self/cgroup")
+    cp = run(podman_dropin(uncomment=True), "good")
+    assert cp.returncode == 0, cp.stderr
+    # in no cgroup of podman's (libpod_parent/libpod-<id> otherwise): where conmon is
+    assert "0::/" in cp.stdout.splitlines() and "libpod" not in cp.stdout, cp.stdout
+    misspelled = podman_dropin(uncomment=True).replace("runtime_supports_nocgroup =", "runtime_supports_nocgroups =")
+    cp = run(misspelled, "bad")
+    assert cp.returncode != 0, cp.stdout
+    assert "requested OCI runtime ucrun is not compatible with NoCgroups" in cp.stderr, cp.stderr
+
+
+# --- the snippets no engine here can load (issue 14 item 7): containerd 2.x
+# (config version 3; Debian 12 has containerd 1.6) and CRI-O (not packaged
+# in Debian 12). Checked for syntax and structure only: merged as their
+# comments say and parsed as TOML, keys against the engine's reference.
+
+# The CRI runtime part of containerd 2.0's `containerd config default`, the
+# file containerd 2.x users start from (containerd 2.x ships none): the
+# reference for the keys a runtime table may have.
+CONTAINERD2_DEFAULT = """version = 3
+root = '/var/lib/containerd'
+state = '/run/containerd'
+
+[grpc]
+  address = '/run/containerd/containerd.sock'
+
+[plugins]
+  [plugins.'io.containerd.cri.v1.images']
+    snapshotter = 'overlayfs'
+
+  [plugins.'io.containerd.cri.v1.runtime']
+    enable_selinux = false
+
+    [plugins.'io.containerd.cri.v1.runtime'.containerd]
+      default_runtime_name = 'runc'
+      ignore_blockio_not_enabled_errors = false
+      ignore_rdt_not_enabled_errors = false
+
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes]
+        [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+          runtime_type = 'io.containerd.runc.v2'
+          runtime_path = ''
+          pod_annotations = []
+          container_annotations = []
+          privileged_without_host_devices = false
+          privileged_without_host_devices_all_devices_allowed = false
+          base_runtime_spec = ''
+          cni_conf_dir = ''
+          cni_max_conf_num = 0
+          snapshotter = ''
+          sandboxer = 'podsandbox'
+          io_type = ''
+
+          [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+            BinaryName = ''
+            CriuImagePath = ''
+            CriuWorkPath = ''
+            IoGid = 0
+            IoUid = 0
+            NoNewKeyring = false
+            Root = ''
+            ShimCgroup = ''
+            SystemdCgroup = false
+"""
+
+# The keys of a CRI-O runtime handler table, crio.conf(5) ([crio.runtime.runtimes.*]).
+CRIO_RUNTIME_KEYS = {"runtime_path", "runtime_type", "runtime_root", "runtime_config_path", "monitor_path",
+                     "monitor_cgroup", "monitor_exec_cgroup", "monitor_env", "allowed_annotations",
+                     "default_annotations", "platform_runtime_paths", "privileged_without_host_devices",
+                     "container_min_memory", "no_sync_log", "stream_websockets", "inherit_default_runtime",
+                     "exec_cpu_affinity"}
+
+CONTRIB_RUNTIMES = {"ucrun": "/usr/local/bin/ucrun", "ucrun-remap": "/usr/local/bin/ucrun-remap"}
+
+
+def containerd2_runtimes():
+    snippet = (REPO / "contrib" / "containerd" / "config-v3.toml").read_text()
+    assert set(tomllib.loads(snippet)) == {"plugins"}, "top-level keys would land in the stock file's last table"
+    conf = tomllib.loads(CONTAINERD2_DEFAULT + "\n" + snippet)
+    assert conf["version"] == 3
+    cri = conf["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]
+    return cri["runtimes"], cri["default_runtime_name"]
+
+
+def test_containerd2_contrib_config_structure():
+    runtimes, default = containerd2_runtimes()
+    assert default in runtimes  # runc survives the merge
+    reference = runtimes["runc"]
+    assert set(runtimes) == {"runc", *CONTRIB_RUNTIMES}
+    for name, binary in CONTRIB_RUNTIMES.items():
+        rt = runtimes[name]
+        assert set(rt) <= set(reference), f"{name}: keys containerd 2 does not know: {set(rt) - set(reference)}"
+        assert rt["runtime_type"] == "io.containerd.runc.v2"
+        assert set(rt["options"]) <= set(reference["options"]), name
+        assert rt["options"]["BinaryName"] == binary
+
+
+def crio_runtimes():
+    conf = tomllib.loads((REPO / "contrib" / "cri-o" / "50-ucrun.conf").read_text())
+    assert set(conf) == {"crio"} and set(conf["crio"]) == {"runtime"} and set(conf["crio"]["runtime"]) == {"runtimes"}
+    return conf["crio"]["runtime"]["runtimes"]
+
+
+def test_crio_contrib_dropin_structure():
+    runtimes = crio_runtimes()
+    assert set(runtimes) == set(CONTRIB_RUNTIMES)
+    for name, binary in CONTRIB_RUNTIMES.items():
+        rt = runtimes[name]
+        assert set(rt) <= CRIO_RUNTIME_KEYS, f"{name}: keys CRI-O does not know: {set(rt) - CRIO_RUNTIME_KEYS}"
+        assert rt["runtime_type"] == "oci" and rt["runtime_path"] == binary
+        assert Path(rt["runtime_root"]).is_absolute()
+
+
+def test_kubernetes_contrib_runtimeclasses_and_pods():
+    """Every RuntimeClass handler is a runtime of each engine snippet; the
+    pods name an existing class; one asks for a user namespace the way the
+    API spells it (spec.hostUsers: false) and shares nothing with the host."""
+    yaml = pytest.importorskip("yaml", reason="python3-yaml is not installed (contrib/install-deps.sh installs it)")
+    docs = list(yaml.safe_load_all((REPO / "contrib" / "kubernetes" / "runtimeclass.yaml").read_text()))
+    classes = {d["metadata"]["name"]: d["handler"] for d in docs
+               if (d["apiVersion"], d["kind"]) == ("node.k8s.io/v1", "RuntimeClass")}
+    pods = [d for d in docs if (d["apiVersion"], d["kind"]) == ("v1", "Pod")]
+    assert len(classes) + len(pods) == len(docs)
+    assert set(classes.values()) == set(CONTRIB_RUNTIMES)
+    containerd1 = tomllib.loads(CONTRIB_CONTAINERD.read_text())
+    for handlers in (containerd1["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"],
+                     containerd2_runtimes()[0], crio_runtimes()):
+        assert set(classes.values()) <= set(handlers)
+    for pod in pods:
+        assert pod["spec"]["runtimeClassName"] in classes
+        assert all(c["name"] and c["image"] for c in pod["spec"]["containers"])
+    userns = [p for p in pods if p["spec"].get("hostUsers") is False]
+    assert len(userns) == 1
+    assert not any(userns[0]["spec"].get(k) for k in ("hostNetwork", "hostPID", "hostIPC"))
+    mounts = {m["name"] for c in userns[0]["spec"]["containers"] for m in c.get("volumeMounts", [])}
+    assert mounts and mounts <= {v["name"] for v in userns[0]["spec"]["volumes"]}
