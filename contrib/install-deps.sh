@@ -10,6 +10,9 @@ pkgs+=(passwd)
 # newuidmap/newgidmap: rootless containers that map subordinate ids
 # (src/userns/map_writer.cpp), rootless podman, and their tests.
 pkgs+=(uidmap)
+# YAML parser for the check of contrib/kubernetes/runtimeclass.yaml
+# (tests/integration/test_engines.py).
+pkgs+=(python3-yaml)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

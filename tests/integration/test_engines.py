@@ -11,12 +11,15 @@ UCRUN_CONFIG). `remap: default` uses the host's real /etc/subuid and
 there, as dockerd adds `dockremap`."""
 
 import contextlib
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
 import time
+import tomllib
 import uuid
 from pathlib import Path
 
@@ -224,12 +227,11 @@ def test_podman_remap_runtime_entry(image, remap_wrapper, tmp_path):
     remaps (the wrapper contrib/containerd/ucrun-remap), no flag given."""
     text = (REPO / "contrib" / "podman" / "containers-remap.conf").read_text()
     assert '"/usr/local/bin/ucrun-remap"' in text
-    conf = tmp_path / "containers.conf"
-    conf.write_text(text.replace('"/usr/local/bin/ucrun-remap"', f'"{remap_wrapper}"'))
     name = f"ucrun-it-{uuid.uuid4().hex[:8]}"
-    cp = subprocess.run([PODMAN, "--runtime", "ucrun-remap", "run", "--rm", *LIMITS, "-v", "/etc:/root/etc", image,
-                         *probe(name)], capture_output=True, text=True, timeout=120,
-                        env={**os.environ, "CONTAINERS_CONF": str(conf)})
+    # installed as its comment says, a drop-in next to the host's containers.conf
+    cp = podman_with_dropin(tmp_path, text.replace('"/usr/local/bin/ucrun-remap"', f'"{remap_wrapper}"'),
+                            "--runtime", "ucrun-remap", "run", "--rm", *LIMITS, "-v", "/etc:/root/etc", image,
+                            *probe(name), name="51-ucrun-remap.conf")
     assert cp.returncode == 0, cp.stderr
     check_probe(cp.stdout, name)
 
@@ -274,15 +276,16 @@ needs_containerd = pytest.mark.skipif(CONTAINERD is None or CTR is None,
 
 
 @contextlib.contextmanager
-def private_containerd(d, env=None):
-    """A containerd of our own in d (own root, state and socket; no CRI),
-    with `env` added to its environment (its shims and their runtime
-    inherit it); yields its socket."""
+def private_containerd(d, env=None, config=None):
+    """A containerd of our own in d (own root, state and socket; no CRI
+    unless `config`, the text of its config.toml, says otherwise and puts
+    them in d too), with `env` added to its environment (its shims and their
+    runtime inherit it); yields its socket."""
     sock = d / "containerd.sock"
-    (d / "config.toml").write_text(
+    (d / "config.toml").write_text(config or (
         f'version = 2\nroot = "{d}/root"\nstate = "{d}/state"\n'
         'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
-        f'[grpc]\n  address = "{sock}"\n')
+        f'[grpc]\n  address = "{sock}"\n'))
     log = open(d / "containerd.log", "w")
     proc = subprocess.Popen([CONTAINERD, "--config", str(d / "config.toml")], stdout=log, stderr=log,
                             env={**os.environ, **(env or {})})
@@ -380,17 +383,120 @@ def ctr_pid(sock, name):
     raise AssertionError(f"no task {name}")
 
 
+# --- contrib/containerd/config.toml as a user applies it (issue 14 item 7):
+# appended to the host's config.toml, then the daemon restarted. Appended to
+# an empty file it loads either way; appended to Debian's stock file, a
+# snippet naming only ucrun made containerd 1.6 drop its built-in runc and
+# the CRI plugin refuse to load (default_runtime_name "runc" named nothing).
+
+CONTRIB_CONTAINERD = REPO / "contrib" / "containerd" / "config.toml"
+STOCK_CONTAINERD = Path("/etc/containerd/config.toml")  # Debian 12's containerd package ships it
+
+
+def stock_containerd_config():
+    """Debian's /etc/containerd/config.toml as the package ships it: the
+    file is a conffile, so a locally edited one is not the stock file."""
+    out = subprocess.run(["dpkg-query", "-W", "-f", "${Conffiles}", "containerd"], capture_output=True,
+                         text=True).stdout
+    md5 = dict(line.split()[:2] for line in out.splitlines() if line.strip()).get(str(STOCK_CONTAINERD))
+    text = STOCK_CONTAINERD.read_text() if STOCK_CONTAINERD.exists() else ""
+    if md5 is None or hashlib.md5(text.encode()).hexdigest() != md5:
+        pytest.skip(f"{STOCK_CONTAINERD} is not the one Debian's containerd package ships")
+    return text
+
+
+def privatize(text, d):
+    """The user's config.toml with containerd's own paths moved into d (its
+    root, state, socket and the opt plugin's directory), so that the test
+    daemon leaves the host's alone; everything else as the user has it."""
+    lines = [line for line in text.splitlines() if not re.match(r'(root|state) = "', line)]
+    text = "\n".join(lines) + "\n"
+    text = re.sub(r'(?m)^version = 2$', f'version = 2\nroot = "{d}/root"\nstate = "{d}/state"', text, count=1)
+    assert f'root = "{d}/root"' in text, "no `version = 2` line"
+    text = re.sub(r'"(/var/lib/containerd/opt|/opt/containerd)"', f'"{d}/opt"', text)
+    sock = f'address = "{d}/containerd.sock"'
+    if "[grpc]" in text:
+        text, n = re.subn(r'address = "/run/containerd/containerd.sock"', sock, text)
+        assert n == 1
+    else:
+        text += f"\n[grpc]\n  {sock}\n"
+    return text
+
+
+def cri_runtimes(d, sock):
+    """{name: (runtime_type, BinaryName)} of the CRI plugin that loaded, from
+    the configuration containerd 1.6 logs when it starts the plugin (1.6 has
+    no `crictl info`; `config dump` shows the file, not what the plugin
+    accepted). Fails unless `ctr plugins ls` shows the plugin ok."""
+    plugins = ctr(sock, "plugins", "ls").stdout
+    status = [line.split()[-1] for line in plugins.splitlines() if line.split()[:2] == ["io.containerd.grpc.v1", "cri"]]
+    log = (d / "containerd.log").read_text()
+    assert status == ["ok"], f"CRI plugin: {status}\n" + "\n".join(
+        line for line in log.splitlines() if "cri" in line and "level=warning" in line)
+    started = [line for line in log.splitlines() if "Start cri plugin with config" in line]
+    assert len(started) == 1, log
+    text = started[0].split("Runtimes:map[", 1)[1]
+    runtimes, depth, name, body = {}, 0, "", ""
+    for c in text:  # Go's %+v of map[string]Runtime: name:{Type:... Options:map[...] ...} name:{...}]
+        if depth == 0 and c == "]":
+            break
+        depth += {"{": 1, "[": 1, "}": -1, "]": -1}.get(c, 0)
+        if depth == 0 and c == "}":
+            binary = re.search(r"BinaryName:(\S*?)[ \]]", body)
+            runtimes[name.strip()] = (re.match(r"\{Type:(\S*) ", body)[1], binary[1] if binary else "")
+            name, body = "", ""
+        elif depth == 0:
+            name += c if c != ":" else ""
+        else:
+            body += c
+    return runtimes
+
+
+def check_contrib_runtimes(runtimes):
+    assert runtimes.get("runc") == ("io.containerd.runc.v2", ""), runtimes  # the shim's default binary, runc
+    assert runtimes.get("ucrun") == ("io.containerd.runc.v2", "/usr/local/bin/ucrun"), runtimes
+    assert runtimes.get("ucrun-remap") == ("io.containerd.runc.v2", "/usr/local/bin/ucrun-remap"), runtimes
+
+
 @needs_containerd
-def test_containerd_contrib_config_loads():
-    """containerd reads contrib/containerd/config.toml and registers both
-    runtimes on the runc shim with their BinaryName."""
-    cp = subprocess.run([CONTAINERD, "--config", str(REPO / "contrib" / "containerd" / "config.toml"), "config",
-                         "dump"], capture_output=True, text=True, timeout=60)
-    assert cp.returncode == 0, cp.stderr
-    for name, binary in (("ucrun", "/usr/local/bin/ucrun"), ("ucrun-remap", "/usr/local/bin/ucrun-remap")):
-        table = f'[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.{name}.options]'
-        assert table in cp.stdout, cp.stdout
-        assert f'BinaryName = "{binary}"' in cp.stdout.split(table, 1)[1].split("[", 1)[0]
+def test_containerd_contrib_config_appended_to_debians_stock_file(tmp_path):
+    """README: append contrib/containerd/config.toml to Debian's stock
+    /etc/containerd/config.toml: the CRI plugin loads with runc, ucrun and
+    ucrun-remap."""
+    text = stock_containerd_config() + "\n" + CONTRIB_CONTAINERD.read_text()
+    with private_containerd(tmp_path, config=privatize(text, tmp_path)) as sock:
+        check_contrib_runtimes(cri_runtimes(tmp_path, sock))
+
+
+@needs_containerd
+def test_containerd_contrib_config_appended_to_config_default(tmp_path):
+    """The other usual file, `containerd config default`'s output, has a
+    runc table already: appended without the snippet's runc lines (as its
+    comment says), the CRI plugin loads with all three runtimes; with them,
+    containerd refuses the file (a table defined twice)."""
+    default = subprocess.run([CONTAINERD, "config", "default"], capture_output=True, text=True,
+                             check=True).stdout
+    snippet = CONTRIB_CONTAINERD.read_text()
+    runc = '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n'
+    assert snippet.count(runc) == 1
+    with pytest.raises(tomllib.TOMLDecodeError):
+        tomllib.loads(default + "\n" + snippet)
+    with private_containerd(tmp_path, config=privatize(default + "\n" + snippet.replace(runc, ""), tmp_path)) as sock:
+        check_contrib_runtimes(cri_runtimes(tmp_path, sock))
+
+
+@needs_containerd
+def test_containerd_stock_file_with_ucrun_alone_fails_as_the_issue_says(tmp_path):
+    """The check above can fail: the old snippet (ucrun's table without
+    runc's) appended to the stock file leaves the CRI plugin in error."""
+    snippet = CONTRIB_CONTAINERD.read_text()
+    old = re.sub(r'\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\]\n[^\n]*\n', "", snippet)
+    assert old != snippet
+    text = stock_containerd_config() + "\n" + old
+    with private_containerd(tmp_path, config=privatize(text, tmp_path)) as sock:
+        with pytest.raises(AssertionError, match="CRI plugin: \\['error'\\]"):
+            cri_runtimes(tmp_path, sock)
+    assert "no corresponding runtime configured in `containerd.runtimes`" in (tmp_path / "containerd.log").read_text()
 
 
 @needs_containerd
@@ -641,3 +747,200 @@ def test_remap_two_engines_disjoint(image, containerd, remap_wrapper):
         ctr(sock, "task", "kill", "-s", "KILL", cname, check=False)
         ctr(sock, "task", "delete", "-f", cname, check=False)
         ctr(sock, "container", "rm", cname, check=False)
+
+
+# --- contrib/podman/containers.conf as a user applies it (issue 14 item 7):
+# a drop-in in /etc/containers/containers.conf.d/ next to the distribution's
+# containers.conf (Debian's has an [engine.runtimes] table, so the snippet
+# cannot be appended to it). The host's /etc/containers stays untouched: a
+# copy with the drop-in is bound over it in a private mount namespace, where
+# podman (and conmon, and its clean-up) run.
+
+CONTRIB_PODMAN = REPO / "contrib" / "podman" / "containers.conf"
+STOCK_PODMAN = Path("/usr/share/containers/containers.conf")
+
+
+def podman_dropin(uncomment=False):
+    """The snippet naming the ucrun under test; with `uncomment`, its
+    optional [engine] lines turned on as its comment tells."""
+    text = CONTRIB_PODMAN.read_text()
+    assert text.count('"/usr/local/bin/ucrun"') == 1
+    text = text.replace('"/usr/local/bin/ucrun"', f'"{UCRUN_BIN}"')
+    if uncomment:
+        text, n = re.subn(r"(?m)^# (\[engine\]|runtime_supports_\w+ = )", r"\1", text)
+        assert n == 3, text
+    return text
+
+
+def podman_with_dropin(tmp_path, dropin, *args, name="50-ucrun.conf"):
+    """podman `args` with the host's /etc/containers plus `dropin` as
+    containers.conf.d/`name`."""
+    etc = tmp_path / "etc-containers"
+    shutil.copytree("/etc/containers", etc, symlinks=True)
+    (etc / "containers.conf.d").mkdir(exist_ok=True)
+    (etc / "containers.conf.d" / name).write_text(dropin)
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           'mount --bind "$0" /etc/containers && exec "$@"', str(etc), PODMAN, *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@needs_podman
+def test_podman_contrib_dropin_names_ucrun(image, tmp_path):
+    """Installed as the snippet says, `--runtime ucrun` is this ucrun; and
+    TOML-wise the snippet could not have been appended to the stock file."""
+    if STOCK_PODMAN.exists():
+        with pytest.raises(tomllib.TOMLDecodeError):
+            tomllib.loads(STOCK_PODMAN.read_text() + "\n" + CONTRIB_PODMAN.read_text())
+    cp = podman_with_dropin(tmp_path, podman_dropin(), "--runtime", "ucrun", "info", "--format",
+                            "{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["ucrun", str(UCRUN_BIN)]
+    cp = podman_with_dropin(tmp_path / "run", podman_dropin(), "--runtime", "ucrun", "run", "--rm", *LIMITS,
+                            image, "echo", "hello through the drop-in")
+    assert (cp.returncode, cp.stdout.strip()) == (0, "hello through the drop-in"), cp.stderr
+
+
+@needs_podman
+def test_podman_contrib_dropin_cgroups_disabled(image, tmp_path):
+    """The optional lines, turned on: podman 4.3 reads
+    runtime_supports_nocgroup and lets `--cgroups=disabled` reach ucrun; the
+    misspelling containers.conf's own comment has (…nocgroups) is ignored,
+    and podman refuses."""
+    def run(dropin, sub):
+        return podman_with_dropin(tmp_path / sub, dropin, "--runtime", "ucrun", "run", "--rm", "--cgroups=disabled",
+                                  *LIMITS, image, "cat", "/proc/self/cgroup")
+    cp = run(podman_dropin(uncomment=True), "good")
+    assert cp.returncode == 0, cp.stderr
+    # in no cgroup of podman's (libpod_parent/libpod-<id> otherwise): where conmon is
+    assert "0::/" in cp.stdout.splitlines() and "libpod" not in cp.stdout, cp.stdout
+    misspelled = podman_dropin(uncomment=True).replace("runtime_supports_nocgroup =", "runtime_supports_nocgroups =")
+    cp = run(misspelled, "bad")
+    assert cp.returncode != 0, cp.stdout
+    assert "requested OCI runtime ucrun is not compatible with NoCgroups" in cp.stderr, cp.stderr
+
+
+# --- the snippets no engine here can load (issue 14 item 7): containerd 2.x
+# (config version 3; Debian 12 has containerd 1.6) and CRI-O (not packaged
+# in Debian 12). Checked for syntax and structure only: merged as their
+# comments say and parsed as TOML, keys against the engine's reference.
+
+# The CRI runtime part of containerd 2.0's `containerd config default`, the
+# file containerd 2.x users start from (containerd 2.x ships none): the
+# reference for the keys a runtime table may have.
+CONTAINERD2_DEFAULT = """version = 3
+root = '/var/lib/containerd'
+state = '/run/containerd'
+
+[grpc]
+  address = '/run/containerd/containerd.sock'
+
+[plugins]
+  [plugins.'io.containerd.cri.v1.images']
+    snapshotter = 'overlayfs'
+
+  [plugins.'io.containerd.cri.v1.runtime']
+    enable_selinux = false
+
+    [plugins.'io.containerd.cri.v1.runtime'.containerd]
+      default_runtime_name = 'runc'
+      ignore_blockio_not_enabled_errors = false
+      ignore_rdt_not_enabled_errors = false
+
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes]
+        [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+          runtime_type = 'io.containerd.runc.v2'
+          runtime_path = ''
+          pod_annotations = []
+          container_annotations = []
+          privileged_without_host_devices = false
+          privileged_without_host_devices_all_devices_allowed = false
+          base_runtime_spec = ''
+          cni_conf_dir = ''
+          cni_max_conf_num = 0
+          snapshotter = ''
+          sandboxer = 'podsandbox'
+          io_type = ''
+
+          [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+            BinaryName = ''
+            CriuImagePath = ''
+            CriuWorkPath = ''
+            IoGid = 0
+            IoUid = 0
+            NoNewKeyring = false
+            Root = ''
+            ShimCgroup = ''
+            SystemdCgroup = false
+"""
+
+# The keys of a CRI-O runtime handler table, crio.conf(5) ([crio.runtime.runtimes.*]).
+CRIO_RUNTIME_KEYS = {"runtime_path", "runtime_type", "runtime_root", "runtime_config_path", "monitor_path",
+                     "monitor_cgroup", "monitor_exec_cgroup", "monitor_env", "allowed_annotations",
+                     "default_annotations", "platform_runtime_paths", "privileged_without_host_devices",
+                     "container_min_memory", "no_sync_log", "stream_websockets", "inherit_default_runtime",
+                     "exec_cpu_affinity"}
+
+CONTRIB_RUNTIMES = {"ucrun": "/usr/local/bin/ucrun", "ucrun-remap": "/usr/local/bin/ucrun-remap"}
+
+
+def containerd2_runtimes():
+    snippet = (REPO / "contrib" / "containerd" / "config-v3.toml").read_text()
+    assert set(tomllib.loads(snippet)) == {"plugins"}, "top-level keys would land in the stock file's last table"
+    conf = tomllib.loads(CONTAINERD2_DEFAULT + "\n" + snippet)
+    assert conf["version"] == 3
+    cri = conf["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]
+    return cri["runtimes"], cri["default_runtime_name"]
+
+
+def test_containerd2_contrib_config_structure():
+    runtimes, default = containerd2_runtimes()
+    assert default in runtimes  # runc survives the merge
+    reference = runtimes["runc"]
+    assert set(runtimes) == {"runc", *CONTRIB_RUNTIMES}
+    for name, binary in CONTRIB_RUNTIMES.items():
+        rt = runtimes[name]
+        assert set(rt) <= set(reference), f"{name}: keys containerd 2 does not know: {set(rt) - set(reference)}"
+        assert rt["runtime_type"] == "io.containerd.runc.v2"
+        assert set(rt["options"]) <= set(reference["options"]), name
+        assert rt["options"]["BinaryName"] == binary
+
+
+def crio_runtimes():
+    conf = tomllib.loads((REPO / "contrib" / "cri-o" / "50-ucrun.conf").read_text())
+    assert set(conf) == {"crio"} and set(conf["crio"]) == {"runtime"} and set(conf["crio"]["runtime"]) == {"runtimes"}
+    return conf["crio"]["runtime"]["runtimes"]
+
+
+def test_crio_contrib_dropin_structure():
+    runtimes = crio_runtimes()
+    assert set(runtimes) == set(CONTRIB_RUNTIMES)
+    for name, binary in CONTRIB_RUNTIMES.items():
+        rt = runtimes[name]
+        assert set(rt) <= CRIO_RUNTIME_KEYS, f"{name}: keys CRI-O does not know: {set(rt) - CRIO_RUNTIME_KEYS}"
+        assert rt["runtime_type"] == "oci" and rt["runtime_path"] == binary
+        assert Path(rt["runtime_root"]).is_absolute()
+
+
+def test_kubernetes_contrib_runtimeclasses_and_pods():
+    """Every RuntimeClass handler is a runtime of each engine snippet; the
+    pods name an existing class; one asks for a user namespace the way the
+    API spells it (spec.hostUsers: false) and shares nothing with the host."""
+    yaml = pytest.importorskip("yaml", reason="python3-yaml is not installed (contrib/install-deps.sh installs it)")
+    docs = list(yaml.safe_load_all((REPO / "contrib" / "kubernetes" / "runtimeclass.yaml").read_text()))
+    classes = {d["metadata"]["name"]: d["handler"] for d in docs
+               if (d["apiVersion"], d["kind"]) == ("node.k8s.io/v1", "RuntimeClass")}
+    pods = [d for d in docs if (d["apiVersion"], d["kind"]) == ("v1", "Pod")]
+    assert len(classes) + len(pods) == len(docs)
+    assert set(classes.values()) == set(CONTRIB_RUNTIMES)
+    containerd1 = tomllib.loads(CONTRIB_CONTAINERD.read_text())
+    for handlers in (containerd1["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"],
+                     containerd2_runtimes()[0], crio_runtimes()):
+        assert set(classes.values()) <= set(handlers)
+    for pod in pods:
+        assert pod["spec"]["runtimeClassName"] in classes
+        assert all(c["name"] and c["image"] for c in pod["spec"]["containers"])
+    userns = [p for p in pods if p["spec"].get("hostUsers") is False]
+    assert len(userns) == 1
+    assert not any(userns[0]["spec"].get(k) for k in ("hostNetwork", "hostPID", "hostIPC"))
+    mounts = {m["name"] for c in userns[0]["spec"]["containers"] for m in c.get("volumeMounts", [])}
+    assert mounts and mounts <= {v["name"] for v in userns[0]["spec"]["volumes"]}
