@@ -13,6 +13,9 @@ pkgs+=(uidmap)
 # YAML parser for the check of contrib/kubernetes/runtimeclass.yaml
 # (tests/integration/test_engines.py).
 pkgs+=(python3-yaml)
+# The CRI test (tests/integration/test_cri.py) is the kubelet: it calls
+# containerd's CRI gRPC API with messages protoc compiles from a .proto.
+pkgs+=(python3-grpcio python3-protobuf protobuf-compiler)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,335 @@
+"""Kubernetes' own path (issue 14 item 8): containerd 1.6's CRI plugin, the
+gRPC API the kubelet calls, with a runtime handler `ucrun` (the runc shim,
+io.containerd.runc.v2, with ucrun as its BinaryName). No kubelet or crictl
+is available here, so the tests are the kubelet: they call
+runtime.v1.RuntimeService directly with the few messages of
+cri/runtime_v1_subset.proto, compiled by protoc when the tests start.
+
+Each test runs a containerd of its own (own root, state, socket; under the
+test's tmp_base, so the leak checks see its mounts and its shims), imports a
+busybox image into its k8s.io namespace (no registry) as the pod's sandbox
+image and the containers' image, and runs a pod on the host network
+(NamespaceMode NODE: no CNI plugin is needed). This host's root lacks
+CAP_SYS_RESOURCE, which a sandbox's oom_score_adj -998 needs:
+restrict_oom_score_adj keeps it at the daemon's own."""
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tarfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from support import UCRUN_BIN
+from test_engines import CONTAINERD, CTR, busybox_rootfs, ctr
+
+try:
+    import grpc
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+except ImportError:  # python3-grpcio, python3-protobuf
+    grpc = None
+
+PROTOC = shutil.which("protoc")
+PROTO = Path(__file__).parent / "cri" / "runtime_v1_subset.proto"
+IMAGE = "docker.io/library/ucrun-it-busybox:1"
+
+pytestmark = [
+    pytest.mark.skipif(CONTAINERD is None or CTR is None,
+                       reason="containerd is not installed (contrib/install-deps.sh installs it)"),
+    pytest.mark.skipif(grpc is None or PROTOC is None,
+                       reason="python3-grpcio, python3-protobuf or protobuf-compiler is missing "
+                              "(contrib/install-deps.sh installs them)"),
+]
+
+
+# --- the CRI messages and calls
+
+def load_messages(tmp):
+    """{name: message class} of package runtime.v1, from the .proto
+    compiled to a descriptor set (no generated code)."""
+    out = tmp / "cri.desc"
+    subprocess.run([PROTOC, f"--proto_path={PROTO.parent}", f"--descriptor_set_out={out}", PROTO.name],
+                   check=True, capture_output=True, timeout=60)
+    files = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+    pool = descriptor_pool.DescriptorPool()
+    for f in files.file:
+        pool.Add(f)
+    get = getattr(message_factory, "GetMessageClass", None) or message_factory.MessageFactory(pool).GetPrototype
+    (f,) = files.file
+    return {m.name: get(pool.FindMessageTypeByName(f"runtime.v1.{m.name}")) for m in f.message_type}
+
+
+class Cri:
+    """runtime.v1.RuntimeService over containerd's socket: cri.Call(**fields)
+    builds <Call>Request, sends it and returns <Call>Response."""
+
+    def __init__(self, sock, messages):
+        self.m = messages
+        self.channel = grpc.insecure_channel(f"unix://{sock}")
+
+    def __getattr__(self, call):
+        req, resp = self.m[f"{call}Request"], self.m[f"{call}Response"]
+        method = self.channel.unary_unary(f"/runtime.v1.RuntimeService/{call}",
+                                          request_serializer=lambda msg: msg.SerializeToString(),
+                                          response_deserializer=resp.FromString)
+        return lambda timeout=60, **fields: method(req(**fields), timeout=timeout)
+
+    def close(self):
+        self.channel.close()
+
+
+# --- an image without a registry: a docker archive for `ctr images import`
+
+def image_archive(rootfs, out):
+    """A one-layer docker-archive tarball of rootfs tagged IMAGE; its default
+    command (the pod sandbox's, as pause's) sleeps."""
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as t:
+        t.add(rootfs, arcname=".")
+    layer = layer.getvalue()
+    config = json.dumps({
+        "architecture": "amd64" if os.uname().machine == "x86_64" else "arm64", "os": "linux",
+        "config": {"Entrypoint": ["/bin/sleep", "1000000"], "Env": ["PATH=/bin"]},
+        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]},
+    }).encode()
+    manifest = json.dumps([{"Config": "config.json", "RepoTags": [IMAGE], "Layers": ["layer.tar"]}]).encode()
+    with tarfile.open(out, "w") as t:
+        for name, data in (("layer.tar", layer), ("config.json", config), ("manifest.json", manifest)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return out
+
+
+def cri_config(d, sock):
+    """containerd 1.6 with the CRI plugin (Debian's stock config disables
+    it): the runtime handler `ucrun` next to runc, as contrib/containerd."""
+    cri = '[plugins."io.containerd.grpc.v1.cri"'
+    return f"""version = 2
+root = "{d}/root"
+state = "{d}/state"
+[grpc]
+  address = "{sock}"
+{cri}]
+  sandbox_image = "{IMAGE}"
+  restrict_oom_score_adj = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+{cri}.containerd]
+  default_runtime_name = "runc"
+{cri}.containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+{cri}.containerd.runtimes.ucrun]
+  runtime_type = "io.containerd.runc.v2"
+{cri}.containerd.runtimes.ucrun.options]
+  BinaryName = "{UCRUN_BIN}"
+{cri}.cni]
+  bin_dir = "{d}/cni/bin"
+  conf_dir = "{d}/cni/conf"
+"""
+
+
+def mounts_under(d):
+    with open("/proc/self/mountinfo") as f:
+        mps = [line.split()[4] for line in f]
+    return [mp for mp in mps if mp == str(d) or mp.startswith(f"{d}/")]
+
+
+@contextlib.contextmanager
+def cri_containerd(d):
+    """A private containerd with CRI and the image imported; yields its
+    socket. Afterwards: stopped by its pid, its mounts unmounted."""
+    sock = d / "containerd.sock"
+    (d / "config.toml").write_text(cri_config(d, sock))
+    log = open(d / "containerd.log", "w")
+    proc = subprocess.Popen([CONTAINERD, "--config", str(d / "config.toml")], stdout=log, stderr=log)
+    try:
+        for _ in range(400):
+            if sock.exists() and ctr(sock, "version", check=False).returncode == 0:
+                break
+            assert proc.poll() is None, (d / "containerd.log").read_text()
+            time.sleep(0.05)
+        tar = image_archive(busybox_rootfs(d / "rootfs"), d / "image.tar")
+        ctr(sock, "-n", "k8s.io", "images", "import", str(tar))
+        yield sock
+    finally:
+        proc.terminate()  # the daemon we started, by its pid
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        for mp in sorted(mounts_under(d), key=len, reverse=True):
+            subprocess.run(["umount", mp], capture_output=True)
+
+
+def cgroup_dirs(parent):
+    return [p for p in Path("/sys/fs/cgroup").glob(f"*{parent}") if p.is_dir()]
+
+
+def namespaces(m):
+    """The kubelet's defaults for a hostNetwork pod: the node's network,
+    a pid namespace per container, the pod's ipc namespace."""
+    mode = m["NamespaceOption"].DESCRIPTOR.fields_by_name["network"].enum_type.values_by_name
+    return m["NamespaceOption"](network=mode["NODE"].number, pid=mode["CONTAINER"].number, ipc=mode["POD"].number)
+
+
+@pytest.fixture
+def pod(tmp_base):
+    """containerd, a CRI client and a running pod sandbox (handler ucrun,
+    host network); yields (cri, sandbox id, sandbox config, log dir). At
+    teardown the sandbox is stopped and removed, and its cgroups go."""
+    d = tmp_base / "containerd"
+    d.mkdir()
+    logs = tmp_base / "logs"
+    logs.mkdir()
+    parent = f"/ucrun-it-cri-{uuid.uuid4().hex[:8]}"
+    with cri_containerd(d) as sock:
+        m = load_messages(tmp_base)
+        cri = Cri(sock, m)
+        config = m["PodSandboxConfig"](
+            metadata=m["PodSandboxMetadata"](name="pod", uid=uuid.uuid4().hex, namespace="ucrun-it"),
+            log_directory=str(logs),  # no hostname: the kubelet sends none on the host network
+            linux=m["LinuxPodSandboxConfig"](
+                cgroup_parent=parent,
+                security_context=m["LinuxSandboxSecurityContext"](namespace_options=namespaces(m))))
+        sandbox = None
+        try:
+            sandbox = cri.RunPodSandbox(config=config, runtime_handler="ucrun").pod_sandbox_id
+            yield cri, sandbox, config, logs
+        finally:
+            if sandbox:
+                cri.StopPodSandbox(pod_sandbox_id=sandbox)
+                cri.RemovePodSandbox(pod_sandbox_id=sandbox)
+            cri.close()
+    for c in sorted(cgroup_dirs(parent), key=lambda p: -len(str(p))):
+        for sub in sorted((p for p in c.rglob("*") if p.is_dir()), key=lambda p: -len(str(p))):
+            sub.rmdir()
+        c.rmdir()
+
+
+def container(cri, sandbox, config, name, command, **linux):
+    m = cri.m
+    cfg = m["ContainerConfig"](
+        metadata=m["ContainerMetadata"](name=name), image=m["ImageSpec"](image=IMAGE),
+        command=command, log_path=f"{name}.log",
+        linux=m["LinuxContainerConfig"](
+            security_context=m["LinuxContainerSecurityContext"](namespace_options=namespaces(m)), **linux))
+    return cri.CreateContainer(pod_sandbox_id=sandbox, config=cfg, sandbox_config=config).container_id
+
+
+def status(cri, cid):
+    return cri.ContainerStatus(container_id=cid).status
+
+
+def wait_exited(cri, cid, timeout=20):
+    deadline = time.monotonic() + timeout
+    while True:
+        st = status(cri, cid)
+        if st.state == cri.m["ContainerStatus"].DESCRIPTOR.fields_by_name["state"].enum_type \
+                .values_by_name["CONTAINER_EXITED"].number:
+            return st
+        assert time.monotonic() < deadline, st
+        time.sleep(0.1)
+
+
+def shim_runtime(cri, cid):
+    """The OCI runtime binary containerd's shim ran for cid (from the
+    verbose ContainerStatus info)."""
+    info = json.loads(cri.ContainerStatus(container_id=cid, verbose=True).info["info"])
+    return info["runtimeType"], info["runtimeOptions"]
+
+
+def test_cri_sandbox_container_exec_update_stats_logs_stop(pod):
+    cri, sandbox, config, logs = pod
+    assert cri.Version(version="v1").runtime_api_version == "v1"
+    cid = container(cri, sandbox, config, "app",
+                    ["sh", "-c", "echo hello from the pod; echo to stderr >&2; exec sleep 1000"])
+    cri.StartContainer(container_id=cid)
+    try:
+        st = status(cri, cid)
+        assert st.state == 1, st  # CONTAINER_RUNNING
+        runtime_type, options = shim_runtime(cri, cid)
+        assert runtime_type == "io.containerd.runc.v2"
+        assert options.get("binary_name") == UCRUN_BIN, options
+
+        # ExecSync: output and exit code of a process run in the container
+        r = cri.ExecSync(container_id=cid, cmd=["sh", "-c", "echo out; echo err >&2; hostname; exit 7"], timeout=10)
+        assert r.exit_code == 7, r
+        assert r.stdout.decode().split() == ["out", socket.gethostname()], r  # host network, host UTS
+        assert r.stderr.decode() == "err\n", r
+        # ...and it ran in the container's pid namespace, with its init
+        r = cri.ExecSync(container_id=cid, cmd=["cat", "/proc/1/cmdline"], timeout=10)
+        assert r.exit_code == 0 and r.stdout.split(b"\0")[:2] == [b"sleep", b"1000"], r
+
+        # UpdateContainerResources reaches the container's cgroup (ucrun update)
+        m = cri.m
+        cri.UpdateContainerResources(container_id=cid, linux=m["LinuxContainerResources"](
+            cpu_shares=512, memory_limit_in_bytes=64 << 20))
+        cg = [line.split(":", 2) for line in
+              cri.ExecSync(container_id=cid, cmd=["cat", "/proc/self/cgroup"]).stdout.decode().splitlines()]
+        paths = {ctl: path for _, ctls, path in cg for ctl in ctls.split(",")}
+        mem = Path("/sys/fs/cgroup/memory") / paths["memory"].lstrip("/")
+        cpu = Path("/sys/fs/cgroup/cpu") / paths["cpu"].lstrip("/")
+        assert config.linux.cgroup_parent in paths["memory"], paths
+        assert int((mem / "memory.limit_in_bytes").read_text()) == 64 << 20
+        assert int((cpu / "cpu.shares").read_text()) == 512
+        st = status(cri, cid)
+        assert st.resources.linux.memory_limit_in_bytes == 64 << 20, st
+
+        # ContainerStats from the container's cgroup
+        stats = cri.ContainerStats(container_id=cid).stats
+        assert stats.attributes.id == cid
+        assert stats.memory.working_set_bytes.value > 0 or stats.memory.usage_bytes.value > 0, stats
+        assert stats.cpu.usage_core_nano_seconds.value > 0, stats
+
+        # logs: the CRI log file, one "<time> <stream> F <line>" per line
+        log = logs / "app.log"
+        assert st.log_path == str(log), st
+        deadline = time.monotonic() + 10
+        while "to stderr" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        lines = sorted(line.split(" ", 1)[1] for line in log.read_text().splitlines())
+        assert lines == ["stderr F to stderr", "stdout F hello from the pod"], log.read_text()
+
+        # StopContainer: SIGTERM is ignored by sleep as pid 1, SIGKILL after the timeout
+        cri.StopContainer(container_id=cid, timeout=1)
+        st = wait_exited(cri, cid)
+        assert st.exit_code == 137, st
+    finally:
+        cri.RemoveContainer(container_id=cid)
+    with pytest.raises(grpc.RpcError) as e:
+        status(cri, cid)
+    assert e.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_cri_exit_code_and_missing_executable(pod):
+    cri, sandbox, config, logs = pod
+    cid = container(cri, sandbox, config, "exits", ["sh", "-c", "echo bye; exit 3"])
+    try:
+        cri.StartContainer(container_id=cid)
+        st = wait_exited(cri, cid)
+        assert st.exit_code == 3, st
+        assert "stdout F bye" in (logs / "exits.log").read_text()
+    finally:
+        cri.RemoveContainer(container_id=cid)
+
+    cid = container(cri, sandbox, config, "missing", ["/no/such/program"])
+    try:
+        with pytest.raises(grpc.RpcError) as e:
+            cri.StartContainer(container_id=cid)
+        # ucrun's error, passed on by the shim and containerd to the kubelet
+        assert "/no/such/program" in e.value.details(), e.value.details()
+        st = status(cri, cid)
+        assert st.state != 1, st  # not running
+    finally:
+        cri.RemoveContainer(container_id=cid)
