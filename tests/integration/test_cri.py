@@ -40,6 +40,8 @@ except ImportError:  # python3-grpcio, python3-protobuf
 PROTOC = shutil.which("protoc")
 PROTO = Path(__file__).parent / "cri" / "runtime_v1_subset.proto"
 IMAGE = "docker.io/library/ucrun-it-busybox:1"
+SHIM_ROOT = "/run/containerd/runc/k8s.io"  # the runc shim's --root for the CRI's namespace
+RUNNING, EXITED = 1, 2  # runtime.v1 ContainerState CONTAINER_RUNNING, CONTAINER_EXITED
 
 pytestmark = [
     pytest.mark.skipif(CONTAINERD is None or CTR is None,
@@ -172,6 +174,13 @@ def cri_containerd(d):
             subprocess.run(["umount", mp], capture_output=True)
 
 
+def ucrun_ids():
+    """The containers ucrun holds in the runc shim's root for k8s.io."""
+    cp = subprocess.run([UCRUN_BIN, "--root", SHIM_ROOT, "list", "-q"], capture_output=True, text=True, timeout=30)
+    assert cp.returncode == 0, cp.stderr
+    return cp.stdout.split()
+
+
 def cgroup_dirs(parent):
     return [p for p in Path("/sys/fs/cgroup").glob(f"*{parent}") if p.is_dir()]
 
@@ -211,6 +220,8 @@ def pod(tmp_base):
                 cri.StopPodSandbox(pod_sandbox_id=sandbox)
                 cri.RemovePodSandbox(pod_sandbox_id=sandbox)
             cri.close()
+        if sandbox:  # ucrun was told to delete it, by the shim
+            assert sandbox not in ucrun_ids(), "the removed pod sandbox is still in ucrun's state"
     for c in sorted(cgroup_dirs(parent), key=lambda p: -len(str(p))):
         for sub in sorted((p for p in c.rglob("*") if p.is_dir()), key=lambda p: -len(str(p))):
             sub.rmdir()
@@ -235,8 +246,7 @@ def wait_exited(cri, cid, timeout=20):
     deadline = time.monotonic() + timeout
     while True:
         st = status(cri, cid)
-        if st.state == cri.m["ContainerStatus"].DESCRIPTOR.fields_by_name["state"].enum_type \
-                .values_by_name["CONTAINER_EXITED"].number:
+        if st.state == EXITED:
             return st
         assert time.monotonic() < deadline, st
         time.sleep(0.1)
@@ -257,10 +267,15 @@ def test_cri_sandbox_container_exec_update_stats_logs_stop(pod):
     cri.StartContainer(container_id=cid)
     try:
         st = status(cri, cid)
-        assert st.state == 1, st  # CONTAINER_RUNNING
+        assert st.state == RUNNING, st
         runtime_type, options = shim_runtime(cri, cid)
         assert runtime_type == "io.containerd.runc.v2"
         assert options.get("binary_name") == UCRUN_BIN, options
+        # ucrun itself holds both, in the runc shim's --root for namespace k8s.io
+        for i in (sandbox, cid):
+            state = json.loads(subprocess.run([UCRUN_BIN, "--root", SHIM_ROOT, "state", i], check=True,
+                                              capture_output=True, text=True, timeout=30).stdout)
+            assert state["status"] == "running", state
 
         # ExecSync: output and exit code of a process run in the container
         r = cri.ExecSync(container_id=cid, cmd=["sh", "-c", "echo out; echo err >&2; hostname; exit 7"], timeout=10)
@@ -310,6 +325,7 @@ def test_cri_sandbox_container_exec_update_stats_logs_stop(pod):
     with pytest.raises(grpc.RpcError) as e:
         status(cri, cid)
     assert e.value.code() == grpc.StatusCode.NOT_FOUND
+    assert cid not in ucrun_ids() and sandbox in ucrun_ids()
 
 
 def test_cri_exit_code_and_missing_executable(pod):
@@ -328,8 +344,11 @@ def test_cri_exit_code_and_missing_executable(pod):
         with pytest.raises(grpc.RpcError) as e:
             cri.StartContainer(container_id=cid)
         # ucrun's error, passed on by the shim and containerd to the kubelet
-        assert "/no/such/program" in e.value.details(), e.value.details()
+        assert 'exec: "/no/such/program": stat /no/such/program: no such file or directory' \
+            in e.value.details(), e.value.details()
         st = status(cri, cid)
-        assert st.state != 1, st  # not running
+        # what the kubelet shows in the pod's status: exited, 128, StartError
+        assert (st.state, st.exit_code, st.reason) == (EXITED, 128, "StartError"), st
+        assert '"/no/such/program"' in st.message, st
     finally:
         cri.RemoveContainer(container_id=cid)
