@@ -38,6 +38,7 @@ except ImportError:  # python3-grpcio, python3-protobuf
     grpc = None
 
 PROTOC = shutil.which("protoc")
+CNI_BIN = "/usr/lib/cni"  # Debian's containernetworking-plugins
 PROTO = Path(__file__).parent / "cri" / "runtime_v1_subset.proto"
 IMAGE = "docker.io/library/ucrun-it-busybox:1"
 SHIM_ROOT = "/run/containerd/runc/k8s.io"  # the runc shim's --root for the CRI's namespace
@@ -133,10 +134,22 @@ state = "{d}/state"
   runtime_type = "io.containerd.runc.v2"
 {cri}.containerd.runtimes.ucrun.options]
   BinaryName = "{UCRUN_BIN}"
+  netns_mounts_under_state_dir = true
 {cri}.cni]
-  bin_dir = "{d}/cni/bin"
-  conf_dir = "{d}/cni/conf"
+  bin_dir = "{CNI_BIN}"
+  conf_dir = "{d}/cni"
 """
+
+
+def cni_config(d, bridge):
+    """A pod network of its own: a bridge with no gateway and no
+    masquerading (nothing leaves the host), addresses from host-local."""
+    (d / "cni").mkdir()
+    (d / "cni" / "10-ucrun-it.conflist").write_text(json.dumps({
+        "cniVersion": "0.4.0", "name": "ucrun-it", "plugins": [{
+            "type": "bridge", "bridge": bridge, "isGateway": False, "ipMasq": False,
+            "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.254.77.0/24"}]],
+                     "dataDir": str(d / "ipam")}}]}))
 
 
 def mounts_under(d):
@@ -151,6 +164,8 @@ def cri_containerd(d):
     socket. Afterwards: stopped by its pid, its mounts unmounted."""
     sock = d / "containerd.sock"
     (d / "config.toml").write_text(cri_config(d, sock))
+    bridge = f"ucrit{uuid.uuid4().hex[:6]}"
+    cni_config(d, bridge)
     log = open(d / "containerd.log", "w")
     proc = subprocess.Popen([CONTAINERD, "--config", str(d / "config.toml")], stdout=log, stderr=log)
     try:
@@ -172,6 +187,7 @@ def cri_containerd(d):
         log.close()
         for mp in sorted(mounts_under(d), key=len, reverse=True):
             subprocess.run(["umount", mp], capture_output=True)
+        subprocess.run(["ip", "link", "del", bridge], capture_output=True)  # CNI DEL leaves the bridge
 
 
 def ucrun_ids():
@@ -185,18 +201,33 @@ def cgroup_dirs(parent):
     return [p for p in Path("/sys/fs/cgroup").glob(f"*{parent}") if p.is_dir()]
 
 
-def namespaces(m):
-    """The kubelet's defaults for a hostNetwork pod: the node's network,
-    a pid namespace per container, the pod's ipc namespace."""
+def namespaces(m, network):
+    """The kubelet's defaults: the pod's network ("POD") or the node's
+    ("NODE", hostNetwork), a pid namespace per container, the pod's ipc
+    namespace."""
     mode = m["NamespaceOption"].DESCRIPTOR.fields_by_name["network"].enum_type.values_by_name
-    return m["NamespaceOption"](network=mode["NODE"].number, pid=mode["CONTAINER"].number, ipc=mode["POD"].number)
+    return m["NamespaceOption"](network=mode[network].number, pid=mode["CONTAINER"].number, ipc=mode["POD"].number)
 
 
 @pytest.fixture
 def pod(tmp_base):
-    """containerd, a CRI client and a running pod sandbox (handler ucrun,
-    host network); yields (cri, sandbox id, sandbox config, log dir). At
-    teardown the sandbox is stopped and removed, and its cgroups go."""
+    """A pod on the host network: see run_pod."""
+    with run_pod(tmp_base, "NODE") as p:
+        yield p
+
+
+@pytest.fixture
+def pod_netns(tmp_base):
+    """A pod with a network namespace of its own (CNI bridge): see run_pod."""
+    with run_pod(tmp_base, "POD", hostname="ucrun-pod") as p:
+        yield p
+
+
+@contextlib.contextmanager
+def run_pod(tmp_base, network, hostname=""):
+    """containerd, a CRI client and a running pod sandbox (handler ucrun);
+    yields (cri, sandbox id, sandbox config, log dir). Afterwards the
+    sandbox is stopped and removed, and its cgroups go."""
     d = tmp_base / "containerd"
     d.mkdir()
     logs = tmp_base / "logs"
@@ -207,10 +238,11 @@ def pod(tmp_base):
         cri = Cri(sock, m)
         config = m["PodSandboxConfig"](
             metadata=m["PodSandboxMetadata"](name="pod", uid=uuid.uuid4().hex, namespace="ucrun-it"),
-            log_directory=str(logs),  # no hostname: the kubelet sends none on the host network
+            hostname=hostname,  # the kubelet sends none on the host network
+            log_directory=str(logs),
             linux=m["LinuxPodSandboxConfig"](
                 cgroup_parent=parent,
-                security_context=m["LinuxSandboxSecurityContext"](namespace_options=namespaces(m))))
+                security_context=m["LinuxSandboxSecurityContext"](namespace_options=namespaces(m, network))))
         sandbox = None
         try:
             sandbox = cri.RunPodSandbox(config=config, runtime_handler="ucrun").pod_sandbox_id
@@ -234,7 +266,8 @@ def container(cri, sandbox, config, name, command, **linux):
         metadata=m["ContainerMetadata"](name=name), image=m["ImageSpec"](image=IMAGE),
         command=command, log_path=f"{name}.log",
         linux=m["LinuxContainerConfig"](
-            security_context=m["LinuxContainerSecurityContext"](namespace_options=namespaces(m)), **linux))
+            security_context=m["LinuxContainerSecurityContext"](
+                namespace_options=config.linux.security_context.namespace_options), **linux))
     return cri.CreateContainer(pod_sandbox_id=sandbox, config=cfg, sandbox_config=config).container_id
 
 
@@ -351,4 +384,30 @@ def test_cri_exit_code_and_missing_executable(pod):
         assert (st.state, st.exit_code, st.reason) == (EXITED, 128, "StartError"), st
         assert '"/no/such/program"' in st.message, st
     finally:
+        cri.RemoveContainer(container_id=cid)
+
+
+def test_cri_pod_network_namespace_joined(pod_netns):
+    """The usual pod: the sandbox has network, uts and ipc namespaces of
+    its own (containerd's netns from the CNI bridge); an app container joins
+    them by path and has its own pid namespace."""
+    cri, sandbox, config, logs = pod_netns
+    cid = container(cri, sandbox, config, "app", ["sleep", "1000"])
+    cri.StartContainer(container_id=cid)
+    try:
+        init = json.loads(subprocess.run([UCRUN_BIN, "--root", SHIM_ROOT, "state", sandbox], check=True,
+                                         capture_output=True, text=True, timeout=30).stdout)["pid"]
+        r = cri.ExecSync(container_id=cid, cmd=["sh", "-c", "hostname; for n in net uts ipc pid; do "
+                                                "busybox readlink /proc/self/ns/$n; done; cat /proc/net/dev"],
+                         timeout=10)
+        assert r.exit_code == 0, r
+        out = r.stdout.decode().splitlines()
+        assert out[0] == "ucrun-pod", out
+        for kind, got in zip(("net", "uts", "ipc"), out[1:4]):
+            pod_ns = os.readlink(f"/proc/{init}/ns/{kind}")
+            assert got == pod_ns and pod_ns != os.readlink(f"/proc/self/ns/{kind}"), (kind, out)
+        assert out[4] != os.readlink(f"/proc/{init}/ns/pid"), out
+        assert any(line.strip().startswith("eth0:") for line in out[5:]), out  # CNI's interface
+    finally:
+        cri.StopContainer(container_id=cid, timeout=1)
         cri.RemoveContainer(container_id=cid)
