@@ -29,7 +29,8 @@ fi
 # engine driving ucrun in tests/integration/test_engines.py; containerd (ctr
 # and the io.containerd.runc.v2 shim) and docker (dockerd with ucrun in its
 # "runtimes") likewise. Optional: their tests skip, saying so, without them.
-for p in runc crun podman containerd docker.io; do
+# containernetworking-plugins: the CRI test's pod network (a CNI bridge).
+for p in runc crun podman containerd docker.io containernetworking-plugins; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     apt-get install -y -q --no-install-recommends "$p" >/dev/null 2>&1 || true
   fi

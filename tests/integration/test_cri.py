@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from support import UCRUN_BIN
-from test_engines import CONTAINERD, CTR, busybox_rootfs, ctr
+from test_engines import CONTAINERD, CTR, busybox_rootfs, ctr, private_containerd
 
 try:
     import grpc
@@ -152,41 +152,18 @@ def cni_config(d, bridge):
                      "dataDir": str(d / "ipam")}}]}))
 
 
-def mounts_under(d):
-    with open("/proc/self/mountinfo") as f:
-        mps = [line.split()[4] for line in f]
-    return [mp for mp in mps if mp == str(d) or mp.startswith(f"{d}/")]
-
-
 @contextlib.contextmanager
 def cri_containerd(d):
-    """A private containerd with CRI and the image imported; yields its
-    socket. Afterwards: stopped by its pid, its mounts unmounted."""
-    sock = d / "containerd.sock"
-    (d / "config.toml").write_text(cri_config(d, sock))
+    """A private containerd with CRI (its mounts under d/state) and the
+    image imported; yields its socket. Afterwards: the CNI bridge goes."""
     bridge = f"ucrit{uuid.uuid4().hex[:6]}"
     cni_config(d, bridge)
-    log = open(d / "containerd.log", "w")
-    proc = subprocess.Popen([CONTAINERD, "--config", str(d / "config.toml")], stdout=log, stderr=log)
     try:
-        for _ in range(400):
-            if sock.exists() and ctr(sock, "version", check=False).returncode == 0:
-                break
-            assert proc.poll() is None, (d / "containerd.log").read_text()
-            time.sleep(0.05)
-        tar = image_archive(busybox_rootfs(d / "rootfs"), d / "image.tar")
-        ctr(sock, "-n", "k8s.io", "images", "import", str(tar))
-        yield sock
+        with private_containerd(d, config=cri_config(d, d / "containerd.sock")) as sock:
+            tar = image_archive(busybox_rootfs(d / "rootfs"), d / "image.tar")
+            ctr(sock, "-n", "k8s.io", "images", "import", str(tar))
+            yield sock
     finally:
-        proc.terminate()  # the daemon we started, by its pid
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        for mp in sorted(mounts_under(d), key=len, reverse=True):
-            subprocess.run(["umount", mp], capture_output=True)
         subprocess.run(["ip", "link", "del", bridge], capture_output=True)  # CNI DEL leaves the bridge
 
 
@@ -387,6 +364,8 @@ def test_cri_exit_code_and_missing_executable(pod):
         cri.RemoveContainer(container_id=cid)
 
 
+@pytest.mark.skipif(not all(os.access(f"{CNI_BIN}/{p}", os.X_OK) for p in ("bridge", "host-local", "loopback")),
+                    reason="containernetworking-plugins is not installed (contrib/install-deps.sh installs it)")
 def test_cri_pod_network_namespace_joined(pod_netns):
     """The usual pod: the sandbox has network, uts and ipc namespaces of
     its own (containerd's netns from the CNI bridge); an app container joins
