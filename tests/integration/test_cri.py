@@ -303,11 +303,18 @@ def test_cri_sandbox_container_exec_update_stats_logs_stop(pod):
         cg = [line.split(":", 2) for line in
               cri.ExecSync(container_id=cid, cmd=["cat", "/proc/self/cgroup"]).stdout.decode().splitlines()]
         paths = {ctl: path for _, ctls, path in cg for ctl in ctls.split(",")}
-        mem = Path("/sys/fs/cgroup/memory") / paths["memory"].lstrip("/")
-        cpu = Path("/sys/fs/cgroup/cpu") / paths["cpu"].lstrip("/")
-        assert config.linux.cgroup_parent in paths["memory"], paths
-        assert int((mem / "memory.limit_in_bytes").read_text()) == 64 << 20
-        assert int((cpu / "cpu.shares").read_text()) == 512
+        if Path("/sys/fs/cgroup/cgroup.controllers").exists():  # cgroup v2 only; not exercised on this v1 host
+            d = Path("/sys/fs/cgroup") / paths[""].lstrip("/")
+            assert config.linux.cgroup_parent in paths[""], paths
+            assert int((d / "memory.max").read_text()) == 64 << 20
+            # shares 512 as cpu.weight by runc's conversion, 1 + (shares - 2) * 9999 / 262142
+            assert int((d / "cpu.weight").read_text()) == 1 + (512 - 2) * 9999 // 262142
+        else:
+            mem = Path("/sys/fs/cgroup/memory") / paths["memory"].lstrip("/")
+            cpu = Path("/sys/fs/cgroup/cpu") / paths["cpu"].lstrip("/")
+            assert config.linux.cgroup_parent in paths["memory"], paths
+            assert int((mem / "memory.limit_in_bytes").read_text()) == 64 << 20
+            assert int((cpu / "cpu.shares").read_text()) == 512
         st = status(cri, cid)
         assert st.resources.linux.memory_limit_in_bytes == 64 << 20, st
 
