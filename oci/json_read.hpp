@@ -7,7 +7,15 @@
 // on Reader. Paths are dotted with [i] for array indices and ["key"] for map
 // keys: `linux.uidMappings[1].size`, `linux.sysctl["net.ipv4.ip_forward"]`.
 //
-// JSON null is treated as absent, as Go's encoding/json (runc) does.
+// JSON null is a wrong type like any other, refused naming the field ("must
+// be a boolean, not null"), never read as absent: the OCI schema
+// (schema/config-schema.json, defs*.json, state-schema.json) allows null for
+// no field, and absent is not harmless ("maskedPaths": null would give a
+// container with nothing masked). Go engines write null only for a nil slice,
+// map or pointer in a field without `omitempty`; in specs-go (v1.0.0 to
+// v1.3.0) those are LinuxSyscall.Names (REQUIRED, minItems 1), Process.Args
+// before v1.0.2 (REQUIRED non-empty on POSIX) and Windows' layerFolders (not
+// read): nowhere is absent valid, so no field is exempt.
 //
 // Every string and map key passes through here, so the rules every string of
 // config.json obeys live here: no NUL byte (the kernel would see the value cut
@@ -60,19 +68,22 @@ public:
         throw SpecError(document_, path, reason);
     }
 
-    const json& object(const json& v, const std::string& path) const {
-        if (!v.is_object()) fail(path, "must be an object");
+    // `v` is not of the type `expected` describes ("must be a string"); a
+    // null says so, since a null that is refused surprises its author.
+    [[noreturn]] void wrong_type(const std::string& path, const json& v, const std::string& expected) const {
+        fail(path, v.is_null() ? expected + ", not null" : expected);
+    }
+
+    const json& object(const json& v, const std::string& path, const char* expected = "must be an object") const {
+        if (!v.is_object()) wrong_type(path, v, expected);
         return v;
     }
 
-    // The member `key` of object `o`, or nullptr when absent or null.
+    // The member `key` of object `o` (null included), or nullptr when absent.
     static const json* find(const json& o, const char* key) {
         auto it = o.find(key);
-        if (it == o.end() || it->is_null()) return nullptr;
-        return &*it;
+        return it == o.end() ? nullptr : &*it;
     }
-
-    bool has(const json& o, const char* key) const { return find(o, key) != nullptr; }
 
     // Optional member: left untouched when absent.
     template <class T>
@@ -100,13 +111,13 @@ inline void check_string(const Reader& r, const std::string& s, const std::strin
 }
 
 inline void read(Reader& r, const json& v, const std::string& path, std::string& out) {
-    if (!v.is_string()) r.fail(path, "must be a string");
+    if (!v.is_string()) r.wrong_type(path, v, "must be a string");
     check_string(r, v.get_ref<const std::string&>(), path, "");
     out = v.get_ref<const std::string&>();
 }
 
 inline void read(Reader& r, const json& v, const std::string& path, bool& out) {
-    if (!v.is_boolean()) r.fail(path, "must be a boolean");
+    if (!v.is_boolean()) r.wrong_type(path, v, "must be a boolean");
     out = v.get<bool>();
 }
 
@@ -126,7 +137,7 @@ void read(Reader& r, const json& v, const std::string& path, T& out) {
             r.fail(path, integer_kind<T>());
         out = static_cast<T>(i);
     } else {
-        r.fail(path, integer_kind<T>());
+        r.wrong_type(path, v, integer_kind<T>());
     }
 }
 
@@ -139,7 +150,7 @@ void read(Reader& r, const json& v, const std::string& path, std::optional<T>& o
 
 template <class T>
 void read(Reader& r, const json& v, const std::string& path, std::vector<T>& out) {
-    if (!v.is_array()) r.fail(path, "must be an array");
+    if (!v.is_array()) r.wrong_type(path, v, "must be an array");
     out.clear();
     out.reserve(v.size());
     for (size_t i = 0; i < v.size(); ++i) {
@@ -151,7 +162,7 @@ void read(Reader& r, const json& v, const std::string& path, std::vector<T>& out
 
 template <class T>
 void read(Reader& r, const json& v, const std::string& path, std::map<std::string, T>& out) {
-    if (!v.is_object()) r.fail(path, "must be an object");
+    r.object(v, path);
     out.clear();
     for (auto it = v.begin(); it != v.end(); ++it) {
         check_string(r, it.key(), map_key(path, it.key()), "key ");

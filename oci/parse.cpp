@@ -148,7 +148,7 @@ static void read(Reader& r, const json& v, const std::string& p, Hooks& out) {
 
 // config.md: ociVersion REQUIRED; root REQUIRED on Linux.
 static void read(Reader& r, const json& v, const std::string& p, Config& out) {
-    if (!v.is_object()) r.fail(p, "must be a JSON object");
+    r.object(v, p, "must be a JSON object");
     r.req(v, p, "ociVersion", out.ociVersion);
     r.req(v, p, "root", out.root);
     r.opt(v, p, "mounts", out.mounts);
@@ -242,7 +242,7 @@ Config parse_config(const nlohmann::json& j, const std::string& document) {
 Process parse_process(const nlohmann::json& j, const std::string& document) {
     detail::Reader r(document);
     Process p;
-    if (!j.is_object()) r.fail("", "must be a JSON object");
+    r.object(j, "", "must be a JSON object");
     read(r, j, "", p);
     return p;
 }
@@ -257,7 +257,7 @@ Hooks parse_hooks(const nlohmann::json& j, const std::string& document) {
 Resources parse_resources(const nlohmann::json& j, const std::string& document) {
     detail::Reader r(document);
     Resources res;
-    if (!j.is_object()) r.fail("", "must be a JSON object");
+    r.object(j, "", "must be a JSON object");
     read(r, j, "", res);
     return res;
 }

@@ -43,7 +43,7 @@ nlohmann::json to_json(const State& s) {
 
 State state_from_json(const nlohmann::json& j, const std::string& document, const std::string& p) {
     detail::Reader r(document);
-    if (!j.is_object()) r.fail(p, "must be a JSON object");
+    r.object(j, p, "must be a JSON object");
     State s;
     std::string status;
     r.req(j, p, "ociVersion", s.ociVersion);

@@ -150,15 +150,71 @@ TEST_CASE("parse: REQUIRED top-level fields") {
     CHECK(parse_error(j) == "config.json: root.path: is required");
 }
 
-TEST_CASE("parse: null is treated as absent") {
+// The OCI schema allows null for no field; null read as absent would make
+// "maskedPaths": null a container with nothing masked (json_read.hpp).
+TEST_CASE("parse: null is refused naming the field, for every kind of field") {
+    auto with = [](const char* ptr) {
+        json j = base();
+        j["mounts"] = json::parse(R"([{"destination": "/proc", "type": "proc", "source": "proc"}])");
+        j["linux"]["uidMappings"] = json::parse(R"([{"containerID": 0, "hostID": 1000, "size": 1}])");
+        j[json::json_pointer(ptr)] = nullptr;
+        return parse_error(j);
+    };
+    CHECK(with("/process/terminal") == "config.json: process.terminal: must be a boolean, not null");
+    CHECK(with("/root/readonly") == "config.json: root.readonly: must be a boolean, not null");
+    CHECK(with("/hostname") == "config.json: hostname: must be a string, not null");
+    CHECK(with("/mounts/0/source") == "config.json: mounts[0].source: must be a string, not null");
+    CHECK(with("/mounts/0/options") == "config.json: mounts[0].options: must be an array, not null");
+    CHECK(with("/linux/maskedPaths") == "config.json: linux.maskedPaths: must be an array, not null");
+    CHECK(with("/process/env") == "config.json: process.env: must be an array, not null");
+    CHECK(with("/process/capabilities") == "config.json: process.capabilities: must be an object, not null");
+    CHECK(with("/linux") == "config.json: linux: must be an object, not null");
+    CHECK(with("/linux/resources") == "config.json: linux.resources: must be an object, not null");
+    CHECK(with("/annotations") == "config.json: annotations: must be an object, not null");
+    CHECK(with("/process/oomScoreAdj") == "config.json: process.oomScoreAdj: must be a 32-bit integer, not null");
+    CHECK(with("/process/user/umask") == "config.json: process.user.umask: must be an unsigned 32-bit integer, not null");
+    CHECK(with("/linux/uidMappings/0/size") ==
+          "config.json: linux.uidMappings[0].size: must be an unsigned 32-bit integer, not null");
+}
+
+TEST_CASE("parse: null in a REQUIRED field, an array element, a map value, the document") {
     json j = base();
-    j["hostname"] = nullptr;
-    j["process"]["env"] = nullptr;
-    oci::Config c = oci::parse_config(j);
-    CHECK_FALSE(c.hostname);
-    CHECK(c.process->env.empty());
     j["ociVersion"] = nullptr;
-    CHECK(parse_error(j) == "config.json: ociVersion: is required");
+    CHECK(parse_error(j) == "config.json: ociVersion: must be a string, not null");
+    j = base();
+    j["root"]["path"] = nullptr;
+    CHECK(parse_error(j) == "config.json: root.path: must be a string, not null");
+    j = base();
+    j["process"]["args"][0] = nullptr;
+    CHECK(parse_error(j) == "config.json: process.args[0]: must be a string, not null");
+    j = base();
+    j["linux"]["namespaces"][1] = nullptr;
+    CHECK(parse_error(j) == "config.json: linux.namespaces[1]: must be an object, not null");
+    j = base();
+    j["annotations"] = {{"k", nullptr}};
+    CHECK(parse_error(j) == "config.json: annotations[\"k\"]: must be a string, not null");
+    j = base();
+    j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", nullptr}};
+    CHECK(parse_error(j) == "config.json: linux.sysctl[\"net.ipv4.ip_forward\"]: must be a string, not null");
+    CHECK_THROWS_WITH_AS(oci::parse_config("null"), "config.json: must be a JSON object, not null", oci::SpecError);
+    // A wrong type that is not null keeps its message.
+    j = base();
+    j["process"]["terminal"] = "yes";
+    CHECK(parse_error(j) == "config.json: process.terminal: must be a boolean");
+}
+
+TEST_CASE("parse: null is refused in process.json (exec -p) and in linux.resources (update) too") {
+    json p = {{"cwd", "/"}, {"args", {"sh"}}, {"user", {{"uid", 0}, {"gid", 0}}}, {"noNewPrivileges", nullptr}};
+    CHECK_THROWS_WITH_AS(oci::parse_process(p, "p.json"), "p.json: noNewPrivileges: must be a boolean, not null",
+                         oci::SpecError);
+    CHECK_THROWS_WITH_AS(oci::parse_process(json(nullptr), "p.json"), "p.json: must be a JSON object, not null",
+                         oci::SpecError);
+    json r = {{"memory", {{"limit", nullptr}}}};
+    CHECK_THROWS_WITH_AS(oci::parse_resources(r, "r.json"),
+                         "r.json: memory.limit: must be a 64-bit integer, not null", oci::SpecError);
+    r = {{"devices", nullptr}};
+    CHECK_THROWS_WITH_AS(oci::parse_resources(r, "r.json"), "r.json: devices: must be an array, not null",
+                         oci::SpecError);
 }
 
 TEST_CASE("parse: unknown fields are ignored") {

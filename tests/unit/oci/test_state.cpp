@@ -97,4 +97,12 @@ TEST_CASE("state: errors") {
         oci::state_from_json(json::parse(R"({"ociVersion": "1", "id": "x", "status": "created", "bundle": 3})")),
         "state.json: bundle: must be a string", oci::SpecError);
     CHECK_THROWS_WITH_AS(oci::state_from_json(json::array()), "state.json: must be a JSON object", oci::SpecError);
+    // state.json is ucrun's own document and never holds a null (to_json):
+    // one is corruption, refused like any wrong type.
+    CHECK_THROWS_WITH_AS(
+        oci::state_from_json(json::parse(R"({"ociVersion": "1", "id": "x", "status": "created", "bundle": "/", "pid": null})")),
+        "state.json: pid: must be a 32-bit integer, not null", oci::SpecError);
+    CHECK_THROWS_WITH_AS(
+        oci::state_from_json(json::parse(R"({"ociVersion": "1", "id": null, "status": "created", "bundle": "/"})")),
+        "state.json: id: must be a string, not null", oci::SpecError);
 }
