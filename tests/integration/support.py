@@ -389,6 +389,25 @@ class Runner:
 
 
 # ---------------------------------------------------------------------------
+# the OCI spec's JSON schemas
+
+SPEC_DIR = Path(os.environ.get("UCRUN_SPEC_DIR", REPO.parent / "shared" / "oci-runtime-spec"))
+
+
+def schema_validator(name):
+    """A validator of the spec's schema/NAME; skips without python3-jsonschema
+    or the spec's schema directory (UCRUN_SPEC_DIR)."""
+    import pytest
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_dir = SPEC_DIR / "schema"
+    if not (schema_dir / name).is_file():
+        pytest.skip(f"no {schema_dir / name} (set UCRUN_SPEC_DIR)")
+    schema = json.loads((schema_dir / name).read_text())
+    resolver = jsonschema.RefResolver(base_uri=(schema_dir / name).as_uri(), referrer=schema)
+    return jsonschema.Draft4Validator(schema, resolver=resolver)
+
+
+# ---------------------------------------------------------------------------
 # bundles
 
 

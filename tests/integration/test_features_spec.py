@@ -11,15 +11,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from support import GLOBAL_ARGS, REPO, UCRUN_BIN, make_rootfs
+from support import GLOBAL_ARGS, UCRUN_BIN, make_rootfs, schema_validator
 
 U = pytest.mark.ucrun_specific
 
-SPEC_DIR = Path(os.environ.get("UCRUN_SPEC_DIR", REPO.parent / "shared" / "oci-runtime-spec"))
 HOOKS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
 
 
@@ -29,16 +27,6 @@ def features():
     cp = subprocess.run([UCRUN_BIN, *GLOBAL_ARGS, "features"], capture_output=True, text=True, timeout=30,
                         check=True)
     return json.loads(cp.stdout)
-
-
-def schema_validator(name):
-    jsonschema = pytest.importorskip("jsonschema")
-    schema_dir = SPEC_DIR / "schema"
-    if not (schema_dir / name).is_file():
-        pytest.skip(f"no {schema_dir / name} (set UCRUN_SPEC_DIR)")
-    schema = json.loads((schema_dir / name).read_text())
-    resolver = jsonschema.RefResolver(base_uri=(schema_dir / name).as_uri(), referrer=schema)
-    return jsonschema.Draft4Validator(schema, resolver=resolver)
 
 
 def assert_valid(validator, doc):
