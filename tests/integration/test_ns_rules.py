@@ -1,7 +1,8 @@
 """What the namespaces of a config must allow (src/ns/rules.hpp), refused at
 create before anything is made:
 
-- no "mount" namespace (also `namespaces: []`, `linux` missing or null), or
+- no "mount" namespace (also `namespaces: []`, `linux` missing; `linux: null`
+  is refused as a wrong type, the schema allows no null), or
   a mount namespace path that is the caller's own (that of pid 1 is refused
   too, not tested: a regression would hit the host): ucrun would pivot_root
   and unmount the old root of the caller's mount namespace.  These cases
@@ -69,7 +70,7 @@ NO_MOUNT_NS = [
     pytest.param(_drop_mount, "linux.namespaces", id="no-mount-namespace"),
     pytest.param(_no_namespaces, "linux.namespaces", id="namespaces-empty"),
     pytest.param(_no_linux, "linux.namespaces", id="linux-missing", marks=U),
-    pytest.param(_null_linux, "linux.namespaces", id="linux-null", marks=U),
+    pytest.param(_null_linux, "linux", id="linux-null", marks=U),
     pytest.param(_mount_path("/proc/self/ns/mnt"), "linux.namespaces[", id="mount-path-self", marks=U),
     pytest.param(_mount_path("/proc/thread-self/ns/mnt"), "linux.namespaces[", id="mount-path-thread-self",
                  marks=U),
@@ -100,6 +101,9 @@ def test_no_mount_namespace_message(ucrun, bundle, mutate, field):
     lines = out.strip().splitlines()
     assert len(lines) == 1, out
     assert lines[0].startswith(f"ucrun: config.json: {field}"), out
+    if field == "linux":  # null is no "absent" (oci/json_read.hpp)
+        assert lines[0] == "ucrun: config.json: linux: must be an object, not null"
+        return
     assert "ucrun never changes the caller's mount namespace" in lines[0]
     if field == "linux.namespaces":
         assert lines[0] == ('ucrun: config.json: linux.namespaces: a "mount" namespace is required: '
