@@ -61,13 +61,19 @@ void check_time_offsets(const Checker& c, const Linux& l) {
     if (timens->path) c.fail("linux.timeOffsets", "must not be set when the time namespace is joined by path");
 }
 
-// "Devices": type c, b, u or p; path absolute.
+// "Devices": type c, b, u or p; path absolute; fileMode mode bits only.
+// The schema's FileMode stops at 0777; the setuid, setgid and sticky bits
+// are kept (runc and containerd's DeviceFromPath copy them from the host's
+// node), but a higher bit is no mode bit: it would be dropped silently
+// (src/mount/devices.cpp masks with 07777), 2147483648 giving mode 0.
 void check_devices(const Checker& c, const std::vector<Device>& devices) {
     for (size_t i = 0; i < devices.size(); ++i) {
         std::string p = at("linux.devices", i);
         const std::string& t = devices[i].type;
         if (t != "c" && t != "b" && t != "u" && t != "p") c.fail(sub(p, "type"), "must be one of c, b, u, p");
         if (!is_absolute(devices[i].path)) c.fail(sub(p, "path"), "must be an absolute path");
+        if (devices[i].fileMode && *devices[i].fileMode > 07777)
+            c.fail(sub(p, "fileMode"), "must be at most 4095 (07777: permission, setuid, setgid and sticky bits)");
     }
 }
 

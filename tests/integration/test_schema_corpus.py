@@ -9,7 +9,8 @@ spec --rootless`, and from the spec's own: the config.md example, with
 hooks, seccomp, resources and sysctl, and the schema's good netDevices and
 rdma fixtures, tests/unit/oci/fixtures), mutated at every field path: the value replaced by
 null and by a value of another JSON type (taken in turn from the other
-types, so that each type appears over the corpus).  Paths that differ only in
+types, so that each type appears over the corpus); an integer also by the
+edges of the schema's integer widths.  Paths that differ only in
 an array index are one shape, mutated once (at the first occurrence), so the
 corpus stays a few hundred cases.  Each mutant goes through `ucrun check --bundle`, which
 parses and validates exactly as `create` does and creates nothing.  Whenever
@@ -31,6 +32,10 @@ EXIT_OK, EXIT_HIGH = 0, 1  # `ucrun check`: accepted (no finding / a high findin
 
 # One value of each JSON type but null.
 FLIPS = [True, 7, "x", [], {}]
+
+# An integer is also replaced by the edges of the widths the schema uses
+# (defs.json: int32, uint32, int64, uint64) and just beyond them.
+EDGES = [-1, 2**31, 2**32, 2**63, -2**63 - 1, 2**64]
 
 # Members whose keys are data, not field names: ucrun names them ["key"].
 MAPS = {("annotations",), ("linux", "sysctl"), ("linux", "resources", "unified"), ("linux", "netDevices"),
@@ -56,6 +61,11 @@ def walk(doc, path=()):
     for k, v in items:
         yield path + (k,), v
         yield from walk(v, path + (k,))
+
+
+def shape(path):
+    """The path with every array index as *: mounts.*.options."""
+    return tuple("*" if isinstance(p, int) else p for p in path)
 
 
 def field(path):
@@ -87,13 +97,13 @@ def mutants(configs):
     turn = 0
     for name, cfg in configs:
         for path, value in walk(cfg):
-            shape = tuple("*" if isinstance(p, int) else p for p in path)
-            if shape in seen:
+            if shape(path) in seen:
                 continue
-            seen.add(shape)
+            seen.add(shape(path))
             others = [f for f in FLIPS if json_type(f) != json_type(value)]
             turn += 1
-            for r in (None, others[turn % len(others)]):
+            edges = EDGES if json_type(value) == "number" else []
+            for r in (None, others[turn % len(others)], *edges):
                 yield name, path, replaced(cfg, path, r)
 
 

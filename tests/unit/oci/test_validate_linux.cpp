@@ -143,6 +143,21 @@ TEST_CASE("validate: device path must be absolute") {
     CHECK(error_of(j) == "config.json: linux.devices[0].path: must be an absolute path");
 }
 
+TEST_CASE("validate: device fileMode is mode bits, setuid, setgid and sticky included") {
+    json j = base();
+    j["linux"]["devices"] = json::parse(R"([{"type": "c", "path": "/dev/x", "major": 1, "minor": 3}])");
+    for (uint32_t mode : {0u, 0666u, 0777u, 04755u, 07777u}) {
+        j["linux"]["devices"][0]["fileMode"] = mode;
+        CHECK(error_of(j) == "");
+    }
+    for (uint32_t mode : {010000u, 0x80000000u, 0xffffffffu}) {
+        j["linux"]["devices"][0]["fileMode"] = mode;
+        CHECK(error_of(j) ==
+              "config.json: linux.devices[0].fileMode: must be at most 4095 (07777: permission, setuid, setgid and "
+              "sticky bits)");
+    }
+}
+
 TEST_CASE("validate: rootfsPropagation values") {
     json j = base();
     for (const char* v : {"private", "shared", "slave", "unbindable", "rprivate", "rshared", "rslave", "runbindable"}) {
