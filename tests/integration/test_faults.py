@@ -1,5 +1,6 @@
 """Faults (issue 15 item 5): ucrun killed with SIGKILL at any moment of
-run, start, exec and delete (test_killed_create.py sweeps create); a full
+create, run, start, exec and delete (test_killed_create.py also sweeps
+create, 0-40 ms with cgroup limits, v1 and v2); a full
 and a read-only state root, a missing --root parent, a bundle removed after
 create, a container that exits during start, a cgroup that cannot be
 created.  Each command either succeeds or fails with a clear error; `state`
@@ -83,6 +84,37 @@ def sleeper(bundle, tmp_base):
     b.args("sleep", "60")
     b.write()
     return b
+
+
+def test_kill9_create_swept(ucrun, bundle, tmp_base, root):
+    """test_killed_create.py sweeps 0-40 ms; this one sweeps the measured
+    duration of this create (the whole of it in 2 ms steps under
+    UCRUN_SOAK=1), with the same checks as the other commands."""
+    m = marker_of(tmp_base)
+    b = bundle()
+    b.args("sleep", "60")
+    b.write()
+
+    def one(cid):
+        t0 = time.monotonic()
+        ucrun("create", "-b", b.path, cid)
+        t = time.monotonic() - t0
+        ucrun("delete", "--force", cid)
+        return t
+
+    outcomes = []
+    for i, d in enumerate(delays(statistics.median(one(f"{m}-m{i}") for i in range(3)))):
+        cid = f"{m}-c{i}"
+        b.linux["cgroupsPath"] = f"/{cid}"
+        b.write()
+        outcomes.append(kill_at(ucrun.popen("create", "-b", b.path, cid), d))
+        # stopped: on record, but its init died with ucrun (never running)
+        st = truthful(ucrun, cid)
+        assert st in (None, "creating", "created", "stopped"), (d, st)
+        ucrun("delete", "--force", cid)
+        assert truthful(ucrun, cid) is None
+        assert_clean(ucrun, root, m, f"create killed at {d * 1000:.1f} ms")
+    assert not all(outcomes), "no create was killed midway: the sweep missed"
 
 
 def test_kill9_run_swept(ucrun, bundle, tmp_base, root):
