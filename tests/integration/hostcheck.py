@@ -79,9 +79,10 @@ def parse_state(cp):
 
 class HostSnapshot:
     """/dev/shm, /tmp and this process's fds before a run, to compare with
-    after it.  /tmp is shared with other sessions on this machine, so only
-    new /tmp entries that look like a runtime's (a socket or fifo, or a name
-    with `marker` or "ucrun" that is not a test scratch dir) count."""
+    after it.  /tmp is shared with whatever else runs on the machine (other
+    builds, fuzzers, test runs), so only new /tmp entries that can be ours
+    count: a socket or fifo, or a name with `marker` (the tests put it in
+    every id) that is not a test scratch dir."""
 
     def __init__(self, marker):
         self.marker = marker
@@ -102,7 +103,7 @@ class HostSnapshot:
             except FileNotFoundError:
                 continue
             special = (st.st_mode & 0o170000) in (0o140000, 0o010000)  # socket, fifo
-            named = (self.marker in name or "ucrun" in name) and not name.startswith(BASE_PREFIX)
+            named = self.marker in name and not name.startswith(BASE_PREFIX)
             if special or named:
                 tmp.append(name)
         if tmp:
