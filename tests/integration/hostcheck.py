@@ -20,6 +20,19 @@ VALID_STATUS = {"creating", "created", "running", "stopped", "paused"}
 SOAK = os.environ.get("UCRUN_SOAK", "") not in ("", "0")
 
 
+def marker_of(tmp_base):
+    """A test's unique marker (its scratch dir's suffix), put in its ids and
+    cgroupsPaths so that the checks find what it made, and only that."""
+    return tmp_base.name[len(BASE_PREFIX):]
+
+
+def sleeper(bundle, **kw):
+    """A bundle (written) whose container sleeps until it is killed."""
+    b = bundle(**kw)
+    b.args("sleep", "60")
+    return b.write()
+
+
 def cgroup_dirs(marker):
     """Every cgroup directory, in any hierarchy, whose name contains
     `marker` (the tests put a unique marker in ids and cgroupsPaths)."""

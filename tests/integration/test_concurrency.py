@@ -11,21 +11,16 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from hostcheck import SOAK, VALID_STATUS, cgroup_dirs, parse_state, wait_no_processes
+from hostcheck import (SOAK, VALID_STATUS, cgroup_dirs, marker_of, parse_state, sleeper,
+                       wait_no_processes)
 
 N_PARALLEL = 50
 ROUNDS = 30 if SOAK else 5
 
 
-def marker_of(tmp_base):
-    return tmp_base.name[len("ucrun-it-"):]
-
-
 def test_fifty_containers_in_parallel(ucrun, bundle, tmp_base, root):
     m = marker_of(tmp_base)
-    b = bundle()
-    b.args("sleep", "60")
-    b.write()
+    b = sleeper(bundle)
     ids = [f"{m}-{i}" for i in range(N_PARALLEL)]
     with ThreadPoolExecutor(max_workers=N_PARALLEL) as pool:
         creates = list(pool.map(lambda c: ucrun("create", "-b", b.path, c, check=False, timeout=120), ids))
@@ -51,9 +46,7 @@ def test_one_winner_among_concurrent_creates(ucrun, bundle, tmp_base, root):
     the id exists, and the winner's container is whole (created, its init
     alive) — never a loser's cleanup removing the winner's state."""
     m = marker_of(tmp_base)
-    b = bundle()
-    b.args("sleep", "60")
-    b.write()
+    b = sleeper(bundle)
     for r in range(ROUNDS):
         cid = f"{m}-same{r}"
         barrier = threading.Barrier(5)
@@ -88,9 +81,7 @@ def test_state_kill_exec_delete_create_of_one_id(ucrun, bundle, tmp_base, root):
     id either does not exist or is a whole container, and delete --force
     leaves nothing."""
     m = marker_of(tmp_base)
-    b = bundle()
-    b.args("sleep", "60")
-    b.write()
+    b = sleeper(bundle)
     for r in range(ROUNDS):
         cid = f"{m}-x{r}"
         ucrun("create", "-b", b.path, cid)
@@ -157,9 +148,7 @@ def test_list_during_creates(ucrun, bundle, tmp_base, root):
     deleted: every output parses, every status is valid, no id listed is
     a half-made directory that `state` cannot read."""
     m = marker_of(tmp_base)
-    b = bundle()
-    b.args("sleep", "60")
-    b.write()
+    b = sleeper(bundle)
     ids = [f"{m}-l{i}" for i in range(20)]
     stop = threading.Event()
     errors = []

@@ -20,14 +20,10 @@ import time
 
 import pytest
 
-from hostcheck import SOAK, cgroup_dirs, parse_state, wait_no_processes
+from hostcheck import SOAK, cgroup_dirs, marker_of, parse_state, sleeper, wait_no_processes
 from support import Runner, umount
 
 TRIALS = None if SOAK else 6  # None: every 2 ms step over the duration
-
-
-def marker_of(tmp_base):
-    return tmp_base.name[len("ucrun-it-"):]
 
 
 def assert_clean(ucrun, root, marker, what):
@@ -78,12 +74,28 @@ def measure(fn, n=3):
 
 
 @pytest.fixture
-def sleeper(bundle, tmp_base):
-    b = bundle()
+def sleeping(bundle, tmp_base):
+    b = sleeper(bundle)
     b.linux["cgroupsPath"] = f"/{marker_of(tmp_base)}-cg"
-    b.args("sleep", "60")
-    b.write()
-    return b
+    return b.write()
+
+
+def sweep_new_container(ucrun, b, root, m, cmd, dur, allowed):
+    """kill -9 of `cmd` (create or run, each of a new container with its own
+    cgroup) at points over `dur`: `state` is one of `allowed` (or absent),
+    and delete --force cleans everything."""
+    outcomes = []
+    for i, d in enumerate(delays(dur)):
+        cid = f"{m}-{cmd}{i}"
+        b.linux["cgroupsPath"] = f"/{cid}"
+        b.write()
+        outcomes.append(kill_at(ucrun.popen(cmd, "-b", b.path, cid), d))
+        st = truthful(ucrun, cid)
+        assert st in allowed, (d, st)
+        ucrun("delete", "--force", cid)
+        assert truthful(ucrun, cid) is None
+        assert_clean(ucrun, root, m, f"{cmd} killed at {d * 1000:.1f} ms")
+    assert not all(outcomes), f"no {cmd} was killed midway: the sweep missed"
 
 
 def test_kill9_create_swept(ucrun, bundle, tmp_base, root):
@@ -91,9 +103,7 @@ def test_kill9_create_swept(ucrun, bundle, tmp_base, root):
     duration of this create (the whole of it in 2 ms steps under
     UCRUN_SOAK=1), with the same checks as the other commands."""
     m = marker_of(tmp_base)
-    b = bundle()
-    b.args("sleep", "60")
-    b.write()
+    b = sleeper(bundle)
 
     def one(cid):
         t0 = time.monotonic()
@@ -102,19 +112,9 @@ def test_kill9_create_swept(ucrun, bundle, tmp_base, root):
         ucrun("delete", "--force", cid)
         return t
 
-    outcomes = []
-    for i, d in enumerate(delays(statistics.median(one(f"{m}-m{i}") for i in range(3)))):
-        cid = f"{m}-c{i}"
-        b.linux["cgroupsPath"] = f"/{cid}"
-        b.write()
-        outcomes.append(kill_at(ucrun.popen("create", "-b", b.path, cid), d))
-        # stopped: on record, but its init died with ucrun (never running)
-        st = truthful(ucrun, cid)
-        assert st in (None, "creating", "created", "stopped"), (d, st)
-        ucrun("delete", "--force", cid)
-        assert truthful(ucrun, cid) is None
-        assert_clean(ucrun, root, m, f"create killed at {d * 1000:.1f} ms")
-    assert not all(outcomes), "no create was killed midway: the sweep missed"
+    # stopped: on record, but its init died with ucrun (never running)
+    sweep_new_container(ucrun, b, root, m, "create", statistics.median(one(f"{m}-m{i}") for i in range(3)),
+                        (None, "creating", "created", "stopped"))
 
 
 def test_kill9_run_swept(ucrun, bundle, tmp_base, root):
@@ -124,24 +124,14 @@ def test_kill9_run_swept(ucrun, bundle, tmp_base, root):
     b.write()
     dur = measure(lambda: ucrun("run", "-b", b.path, f"{m}-m"))
     ucrun("delete", "--force", f"{m}-m", check=False)
-    outcomes = []
-    for i, d in enumerate(delays(dur)):
-        cid = f"{m}-r{i}"
-        b.linux["cgroupsPath"] = f"/{cid}"
-        b.write()
-        outcomes.append(kill_at(ucrun.popen("run", "-b", b.path, cid), d))
-        truthful(ucrun, cid)
-        ucrun("delete", "--force", cid)
-        assert truthful(ucrun, cid) is None
-        assert_clean(ucrun, root, m, f"run killed at {d * 1000:.1f} ms")
-    assert not all(outcomes), "no run was killed midway: the sweep missed"
+    sweep_new_container(ucrun, b, root, m, "run", dur, (None, "creating", "created", "running", "stopped"))
 
 
-def test_kill9_start_swept(ucrun, sleeper, tmp_base, root):
+def test_kill9_start_swept(ucrun, sleeping, tmp_base, root):
     m = marker_of(tmp_base)
 
     def one(cid):
-        ucrun("create", "-b", sleeper.path, cid)
+        ucrun("create", "-b", sleeping.path, cid)
         t0 = time.monotonic()
         ucrun("start", cid)
         t = time.monotonic() - t0
@@ -152,7 +142,7 @@ def test_kill9_start_swept(ucrun, sleeper, tmp_base, root):
     outcomes = []
     for i, d in enumerate(delays(dur)):
         cid = f"{m}-s{i}"
-        ucrun("create", "-b", sleeper.path, cid)
+        ucrun("create", "-b", sleeping.path, cid)
         outcomes.append(kill_at(ucrun.popen("start", cid), d))
         st = truthful(ucrun, cid)
         assert st in ("created", "running"), (d, st)
@@ -164,12 +154,12 @@ def test_kill9_start_swept(ucrun, sleeper, tmp_base, root):
     assert not all(outcomes), "no start was killed midway: the sweep missed"
 
 
-def test_kill9_exec_swept(ucrun, sleeper, tmp_base, root):
+def test_kill9_exec_swept(ucrun, sleeping, tmp_base, root):
     """An exec killed midway leaves the container running and usable; its
     process (if it got that far) goes with delete --force."""
     m = marker_of(tmp_base)
     cid = f"{m}-e"
-    ucrun("create", "-b", sleeper.path, cid)
+    ucrun("create", "-b", sleeping.path, cid)
     ucrun("start", cid)
     dur = measure(lambda: ucrun("exec", cid, "true"))
     for d in delays(dur):
@@ -183,11 +173,11 @@ def test_kill9_exec_swept(ucrun, sleeper, tmp_base, root):
 
 
 @pytest.mark.parametrize("force", [True, False])
-def test_kill9_delete_swept(ucrun, sleeper, tmp_base, root, force):
+def test_kill9_delete_swept(ucrun, sleeping, tmp_base, root, force):
     m = marker_of(tmp_base)
 
     def ready(cid):
-        ucrun("create", "-b", sleeper.path, cid)
+        ucrun("create", "-b", sleeping.path, cid)
         ucrun("start", cid)
         if not force:
             ucrun("kill", cid, "KILL")
@@ -248,9 +238,7 @@ def fill(path, leave_pages):
 def test_full_state_root(small_root, bundle, tmp_base):
     m = marker_of(tmp_base)
     ucrun = Runner(small_root, tmp_base)
-    b = bundle()
-    b.args("sleep", "60")
-    b.write()
+    b = sleeper(bundle)
     succeeded = 0
     for pages in (0, 1, 2, 4, 8):
         fill(small_root, pages)
@@ -274,9 +262,7 @@ def test_full_state_root(small_root, bundle, tmp_base):
 @pytest.mark.ucrun_specific
 def test_read_only_state_root(ucrun, bundle, tmp_base, root):
     m = marker_of(tmp_base)
-    b = bundle()
-    b.args("sleep", "60")
-    b.write()
+    b = sleeper(bundle)
     ucrun("create", "-b", b.path, f"{m}-before")
     subprocess.run(["mount", "--bind", str(root), str(root)], check=True)
     try:

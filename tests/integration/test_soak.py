@@ -11,9 +11,7 @@ import os
 import statistics
 import time
 
-import pytest
-
-from hostcheck import (SOAK, HostSnapshot, cgroup_dirs, parse_state, unix_sockets,
+from hostcheck import (SOAK, HostSnapshot, cgroup_dirs, marker_of, parse_state, unix_sockets,
                        wait_no_processes)
 
 N_PLAIN = 1000 if SOAK else 100
@@ -38,7 +36,7 @@ def cycle(ucrun, b_true, b_sleep, cid, out):
 
 
 def soak(ucrun, bundle, tmp_base, root, n, userns):
-    marker = f"{tmp_base.name[len('ucrun-it-'):]}{'u' if userns else 'p'}"
+    marker = f"{marker_of(tmp_base)}{'u' if userns else 'p'}"
     b_true = bundle(userns=userns)
     # the container process's fds (ls's own, with the one on /proc/self/fd
     # it reads): must not change over the run.  One process, no pipeline: a
