@@ -272,9 +272,14 @@ def test_read_only_state_root(ucrun, bundle, tmp_base, root):
         assert truthful(ucrun, f"{m}-ro") is None
         # reading works on a read-only root
         assert truthful(ucrun, f"{m}-before") == "created"
+        # delete either removes it or says why not, and it is then still on
+        # record (killed: stopped); never exit 0 with the state left
         cp = ucrun("delete", "--force", f"{m}-before", check=False)
-        if cp.returncode != 0:
+        if cp.returncode == 0:
+            assert truthful(ucrun, f"{m}-before") is None
+        else:
             assert "read-only" in cp.stderr.lower(), cp.stderr
+            assert truthful(ucrun, f"{m}-before") == "stopped"
     finally:
         umount(root)
     ucrun("delete", "--force", f"{m}-before", check=False)
