@@ -117,8 +117,19 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
         // namespace: rootless podman) without a cgroup it may write: runc
         // goes on without one when nothing needs it, and so do we. Where
         // limits were asked for, they cannot be silently dropped.
-        if (!permission_error(e.code()) || !unprivileged)
+        if (!permission_error(e.code()) || !unprivileged) {
+            // A cgroup that cannot be made (a cgroupsPath component that is
+            // a file, a name over NAME_MAX): remove the levels it did make
+            // (in other hierarchies, or parents) before failing. Only this
+            // manager knows them: create's undo gets it once we return.
+            try {
+                cg->destroy();
+            } catch (const std::exception&) {
+                // rmdir of the levels that were never made fails; the
+                // error to report is the one that stopped create()
+            }
             throw;
+        }
         cg->destroy();  // what hierarchies it did make (v1)
         if (asks_limits(cfg))
             throw oci::SpecError("config.json", "linux.resources",

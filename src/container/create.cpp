@@ -106,7 +106,12 @@ struct CreateGuard {
             } catch (...) {
             }
         }
-        if (store) store->remove(id);
+        if (store) {
+            try {
+                store->remove(id);
+            } catch (...) {  // a destructor: the create's own error is what gets reported
+            }
+        }
         if (poststop) poststop();
     }
 };

@@ -29,16 +29,17 @@ void mkdir_p(const std::string& path, mode_t mode) {
     if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) throw_errno("mkdir " + path);
 }
 
-void remove_tree_at(int dirfd, const char* name) {
+// Returns 0 when `name` is gone, else the errno of its removal: a state
+// root that is read-only (or otherwise refuses) must not let `delete`
+// report success while the container stays on record.
+int remove_tree_at(int dirfd, const char* name) {
+    auto result = [](int rc) { return rc == 0 || errno == ENOENT ? 0 : errno; };
     int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        ::unlinkat(dirfd, name, 0);
-        return;
-    }
+    if (fd < 0) return result(::unlinkat(dirfd, name, 0));
     DIR* d = ::fdopendir(fd);
     if (!d) {
         ::close(fd);
-        return;
+        return result(::unlinkat(dirfd, name, AT_REMOVEDIR));
     }
     while (struct dirent* e = ::readdir(d)) {
         std::string n = e->d_name;
@@ -47,7 +48,7 @@ void remove_tree_at(int dirfd, const char* name) {
         else ::unlinkat(::dirfd(d), e->d_name, 0);
     }
     ::closedir(d);
-    ::unlinkat(dirfd, name, AT_REMOVEDIR);
+    return result(::unlinkat(dirfd, name, AT_REMOVEDIR));
 }
 }  // namespace
 
@@ -165,7 +166,7 @@ void Store::remove(const std::string& id) const {
     checked_id(id);
     int root = root_fd();
     if (root < 0) return;
-    remove_tree_at(root, id.c_str());
+    if (int err = remove_tree_at(root, id.c_str())) throw SysError("remove " + dir(id), err);
 }
 
 std::vector<std::string> Store::list_ids() const {

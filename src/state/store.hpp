@@ -83,7 +83,9 @@ public:
     // The container's config.json (as given at create, with updates).
     void save_config(const std::string& id, std::string_view text) const;  // atomic
     nlohmann::json load_config(const std::string& id) const;
-    void remove(const std::string& id) const;  // the directory and all in it
+    // The directory and all in it; throws SysError when it stays (e.g. a
+    // read-only root), absent already is fine.
+    void remove(const std::string& id) const;
     std::vector<std::string> list_ids() const;
 
 private:
