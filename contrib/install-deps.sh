@@ -16,6 +16,10 @@ pkgs+=(python3-yaml)
 # The CRI test (tests/integration/test_cri.py) is the kubelet: it calls
 # containerd's CRI gRPC API with messages protoc compiles from a .proto.
 pkgs+=(python3-grpcio python3-protobuf protobuf-compiler)
+# The fuzz targets (tests/fuzz/run.sh, -Dfuzz=true): clang 14 with its
+# sanitizer and libFuzzer runtimes (libclang_rt.fuzzer is in
+# libclang-rt-14-dev; libfuzzer-14-dev is the standalone libFuzzer).
+pkgs+=(clang-14 libclang-rt-14-dev libfuzzer-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

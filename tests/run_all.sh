@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as root on Debian 12: installs what is missing,
 # builds, runs the unit tests (doctest), the integration tests (pytest, real
-# containers) and the benchmark's smoke run, then prints one line
+# containers), the benchmark's smoke run and the fuzz targets' short run,
+# then prints one line
 #   N passed, M failed
 # for everything. Exit status is non-zero when anything failed.
 set -uo pipefail
@@ -71,6 +72,21 @@ if [ "${UCRUN_SKIP_BENCH:-0}" != 1 ]; then
     echo "bench smoke: 0 passed, 1 failed"
     failed=$((failed + 1))
   fi
+fi
+
+# The fuzz targets (tests/fuzz/run.sh): built with clang in build-fuzz (the
+# first time a few minutes: every parser library instrumented), each run for
+# UCRUN_FUZZ_SECONDS (3) from its seed corpus; one test per target.
+if [ "${UCRUN_SKIP_FUZZ:-0}" != 1 ]; then
+  bash tests/fuzz/run.sh "${UCRUN_FUZZ_SECONDS:-3}" >"$results/fuzz.log" 2>&1
+  line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$results/fuzz.log" | tail -1)
+  p=$(echo "$line" | sed -E 's/^fuzz: ([0-9]+) passed.*/\1/')
+  f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
+  [[ "$p" =~ ^[0-9]+$ ]] || p=0
+  [[ "$f" =~ ^[0-9]+$ ]] || f=1
+  [ "$f" -ne 0 ] && tail -60 "$results/fuzz.log"
+  echo "fuzz: $p passed, $f failed"
+  passed=$((passed + p)); failed=$((failed + f))
 fi
 
 echo "$passed passed, $failed failed"

@@ -390,7 +390,9 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             maps_done();
             if (!forks) send_state(pid);
         } else if (type == proc::Msg::InitPid) {
-            pid_t init = static_cast<pid_t>(std::stol(payload));
+            const auto decoded = proc::decode_pid(payload);
+            if (!decoded) throw Error("container init sent a malformed pid");
+            const pid_t init = *decoded;
             ::waitpid(pid, nullptr, 0);  // the intermediate has exited
             guard.pid = pid = init;
             out.pidfd.reset(sys::pidfd_open(pid));

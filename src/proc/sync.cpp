@@ -26,6 +26,17 @@ bool recv(int sock, Msg& type, std::string& payload, Fd* fd) {
     return true;
 }
 
+std::optional<pid_t> decode_pid(std::string_view payload) {
+    // pid_max is at most 2^22 (proc(5)): 7 digits.
+    if (payload.empty() || payload.size() > 7 || payload[0] == '0') return std::nullopt;
+    pid_t pid = 0;
+    for (char c : payload) {
+        if (c < '0' || c > '9') return std::nullopt;
+        pid = pid * 10 + (c - '0');
+    }
+    return pid;
+}
+
 void die_with_parent(int sync) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     struct pollfd p = {sync, POLLRDHUP, 0};

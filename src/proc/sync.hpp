@@ -5,6 +5,9 @@
 // no exception crosses the clone boundary.
 #pragma once
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +35,13 @@ enum class Msg : char {
 bool send(int sock, Msg type, std::string_view payload = {}, int fd = -1);
 // Returns false on EOF. Throws on socket errors.
 bool recv(int sock, Msg& type, std::string& payload, Fd* fd = nullptr);
+
+// The payload of Msg::InitPid: a decimal pid > 0 and nothing else; nullopt
+// otherwise. Strict because the parent goes on to wait for, kill and
+// record that pid: a 0 or -1 taken as it comes (std::stol did) would make
+// kill(2) hit ucrun's own process group or every process (found by
+// tests/fuzz/fuzz_message.cpp).
+std::optional<pid_t> decode_pid(std::string_view payload);
 
 // The init and exec's child die with ucrun until they are on record or
 // released: a command killed at any moment must not leave a process behind

@@ -5,6 +5,7 @@
 
 #include "oci/error.hpp"
 #include "proc/error_msg.hpp"
+#include "proc/sync.hpp"
 #include "sys/error.hpp"
 #include "sys/socket.hpp"
 
@@ -145,4 +146,12 @@ TEST_CASE("sync socket: the init's last message survives its death with our mess
     REQUIRE(sys::recv_msg(parent.get(), got));
     CHECK(thrown(got) == "config.json: mounts[0].source: bind /x on /y: No such file or directory");
     CHECK_FALSE(sys::recv_msg(parent.get(), got));  // then EOF
+}
+
+TEST_CASE("InitPid payload: a pid > 0 in decimal digits, nothing else") {
+    using ucrun::proc::decode_pid;
+    CHECK(decode_pid("1") == 1);
+    CHECK(decode_pid("4194304") == 4194304);  // pid_max's ceiling
+    for (const char* bad : {"", "0", "-1", "+5", " 5", "5 ", "12a", "0x10", "007", "99999999"})
+        CHECK_MESSAGE(!decode_pid(bad), bad);
 }
