@@ -307,7 +307,11 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     args.late_cgroupns = cg->enabled() && cg_fd < 0 && (plan.new_flags & CLONE_NEWCGROUP);
 
     join_for_children(plan);
-    auto [parent_end, child_end] = sys::seqpacket_pair();
+    // Named variables, not a structured binding: the lambdas below capture
+    // parent_end, which clang 14 does not allow of a binding (C++20 P1091).
+    std::pair<Fd, Fd> ends = sys::seqpacket_pair();
+    Fd& parent_end = ends.first;
+    Fd& child_end = ends.second;
     args.sync = child_end.get();
     args.state_lock = dirfd.get();
 
