@@ -21,6 +21,7 @@
 #include "oci/error.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
+#include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
 
 namespace ucrun::mount {
@@ -68,40 +69,13 @@ struct MountPoint {
 // (absolute, no symlinks): the longest one (the parent mount of `path`),
 // and "/", with whether each is shared (proc(5)).
 void parent_and_root(const std::string& path, MountPoint& parent, MountPoint& root) {
-    std::string text = sys::read_file("/proc/self/mountinfo");
     parent = root = MountPoint{"/", false};
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t eol = text.find('\n', pos);
-        if (eol == std::string::npos) eol = text.size();
-        std::string line = text.substr(pos, eol - pos);
-        pos = eol + 1;
-        // id parent major:minor root mountpoint options [optional...] - ...
-        std::vector<std::string> f;
-        size_t start = 0;
-        for (size_t i = 0; i <= line.size(); ++i) {
-            if (i < line.size() && line[i] != ' ') continue;
-            f.push_back(line.substr(start, i - start));
-            start = i + 1;
-        }
-        if (f.size() < 7) continue;
-        bool shared = false;
-        for (size_t i = 6; i < f.size() && f[i] != "-"; ++i) shared |= f[i].rfind("shared:", 0) == 0;
-        // Unescape \ooo (space, tab, newline, backslash).
-        std::string mp;
-        for (size_t i = 0; i < f[4].size(); ++i) {
-            if (f[4][i] == '\\' && i + 3 < f[4].size()) {
-                mp += static_cast<char>(std::stoi(f[4].substr(i + 1, 3), nullptr, 8));
-                i += 3;
-            } else {
-                mp += f[4][i];
-            }
-        }
-        // Later lines are mounted on top of earlier ones: the last wins.
-        if (mp == "/") root.shared = shared;
-        bool prefix = mp == "/" || path == mp ||
-                      (path.compare(0, mp.size(), mp) == 0 && path.size() > mp.size() && path[mp.size()] == '/');
-        if (prefix && mp.size() >= parent.path.size()) parent = MountPoint{mp, shared};
+    // Later lines are mounted on top of earlier ones: the last wins.
+    for (const auto& m : sys::parse_mountinfo(sys::read_file("/proc/self/mountinfo"))) {
+        const std::string& mp = m.mount_point;
+        if (mp == "/") root.shared = m.shared;
+        if ((mp == path || mp == "/" || sys::is_under(path, mp)) && mp.size() >= parent.path.size())
+            parent = MountPoint{mp, m.shared};
     }
 }
 

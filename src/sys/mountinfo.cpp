@@ -56,6 +56,7 @@ std::optional<MountInfo> parse_mountinfo_line(std::string_view line) {
     m.fstype = unescape_mountinfo(f[dash + 1]);
     m.source = unescape_mountinfo(f[dash + 2]);
     m.super_options = std::string(f[dash + 3]);
+    for (size_t i = 6; i < dash; ++i) m.shared |= f[i].substr(0, 7) == "shared:";
     return m;
 }
 

@@ -23,6 +23,7 @@ struct MountInfo {
     // system's own show_options escapes ',' and '=' inside values
     // (seq_show_option) and those must be split on before unescaping.
     std::string super_options;
+    bool shared = false;      // a "shared:N" optional field: in a peer group
 };
 
 // The kernel's mangle() escapes (\ooo octal) undone. A backslash not

@@ -24,6 +24,8 @@ TEST_CASE("a mountinfo line with optional fields") {
     CHECK(m->fstype == "overlay");
     CHECK(m->source == "ov");
     CHECK(m->super_options == "rw,lowerdir=/l\\134:2,upperdir=/u");  // left escaped
+    CHECK(m->shared);
+    CHECK_FALSE(parse_mountinfo_line("70 45 0:40 / /s rw master:2 - tmpfs t rw")->shared);
 }
 
 TEST_CASE("malformed mountinfo lines are skipped") {
