@@ -116,12 +116,12 @@ struct CreateGuard {
     }
 };
 
-void join_for_children(const ns::Plan& plan) {
+void join_for_children(const ns::Plan& plan, ns::ChildrenIn& in) {
     // pid and time namespaces apply to children only: join them here so the
-    // init is born inside (setns(2)).
+    // init is born inside (setns(2)); `in` leaves them after the clone.
     for (const auto& j : plan.joins) {
         if (j.flag != CLONE_NEWPID && j.flag != CLONE_NEWTIME) continue;
-        ns::join(j);
+        ns::join_for_children(j, in);
     }
 }
 
@@ -306,7 +306,8 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // at once; otherwise the init unshares it after the parent has moved it.
     args.late_cgroupns = cg->enabled() && cg_fd < 0 && (plan.new_flags & CLONE_NEWCGROUP);
 
-    join_for_children(plan);
+    ns::ChildrenIn children_in;
+    join_for_children(plan, children_in);
     // Named variables, not a structured binding: the lambdas below capture
     // parent_end, which clang 14 does not allow of a binding (C++20 P1091).
     std::pair<Fd, Fd> ends = sys::seqpacket_pair();
@@ -338,6 +339,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
         }
     }
     if (pid < 0) throw_errno("clone3 container init");
+    children_in.leave();  // hooks and helpers started from now on are the host's
     child_end.reset();
     Created out;
     out.pidfd.reset(pidfd);

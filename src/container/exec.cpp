@@ -19,6 +19,7 @@
 #include "container/foreground.hpp"
 #include "container/ops.hpp"
 #include "container/record.hpp"
+#include "ns/for_children.hpp"
 #include "oci/limits.hpp"
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
@@ -240,9 +241,9 @@ int exec(Context& ctx, const ExecOptions& o) {
         args.ns_flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
     }
     // The pid and time namespaces apply to children: enter them here, so
-    // that the child is born inside (setns(2)).
-    if (for_children && ::setns(init.get(), static_cast<int>(for_children)) < 0)
-        throw_errno("join the pid namespace of container " + o.id);
+    // that the child is born inside (setns(2)), and leave them after it.
+    ns::ChildrenIn children_in;
+    if (!children_in.enter(init.get(), for_children)) throw_errno("join the pid namespace of container " + o.id);
 
     // config.md "execCPUAffinity" (proc/cpu_affinity.hpp).
     proc::ExecAffinity affinity = proc::exec_affinity(p, cfg.process ? &*cfg.process : nullptr, o.process_file);
@@ -255,6 +256,7 @@ int exec(Context& ctx, const ExecOptions& o) {
         proc::exec_main(args);  // never returns
     }
     affinity.leave_initial();
+    children_in.leave();
     child_end.reset();
     Fd child_pidfd(pidfd);
     ChildGuard guard{pid, pidfd};
