@@ -292,6 +292,8 @@ Fd wait_maps(int sync) {
 
     if (cfg.linux && cfg.linux->memoryPolicy) apply_memory_policy(*cfg.linux->memoryPolicy);
     const auto* prog = static_cast<const security::Program*>(a.seccomp);
+    if (a.seccomp_listener >= 0) check_nofile_room(p, "the seccomp notify fd for linux.seccomp.listenerPath");
+    if (a.exec_fifo >= 0) check_nofile_room(p, "the exec FIFO");
     finalize_process(p, *a.caps, a.last_cap, set_groups, prog, a.seccomp_listener, process_state);
     die_with_parent(a.sync);  // process.user's ids cleared it
     // As the process's user: a file it cannot execute fails create (runc).

@@ -16,6 +16,14 @@ namespace ucrun::proc {
 // process.rlimits: setrlimit(2) for each entry.
 void apply_rlimits(const std::vector<oci::Rlimit>& rlimits);
 inline void apply_rlimits(const oci::Process& p) { apply_rlimits(p.rlimits); }
+// Refuses, naming the process.rlimits entry, an RLIMIT_NOFILE soft limit
+// that leaves no descriptor free for what the caller must still open after
+// apply_rlimits (`what`: the exec FIFO's write end, the seccomp listener).
+// Called before the limit applies: once it does, every open(2) fails, and
+// so do the sanitizers' own checks in a -Db_sanitize build (their vptr
+// check probes memory through a pipe(2): tests/ROBUSTNESS.md), which then
+// report a valid exception object as having an invalid vptr.
+void check_nofile_room(const oci::Process& p, const char* what);
 
 // process.cwd, resolved inside the current root without magic links: a cwd
 // of /proc/self/fd/N cannot reach a host directory (CVE-2024-21626). The
