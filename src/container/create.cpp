@@ -350,9 +350,10 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     const bool forks = !args.fast_path && plan.has(CLONE_NEWUSER) && (plan.new_flags & CLONE_NEWPID);
     auto send_state = [&](pid_t p) {
         if (!listener) return;
-        proc::send(parent_end.get(), proc::Msg::State,
-                   security::container_process_state(p, L.seccomp->listenerMetadata,
-                                                     initial_state_json(cfg, o.id, bundle, p)).dump());
+        proc::send(parent_end.get(),
+                   proc::State{security::container_process_state(p, L.seccomp->listenerMetadata,
+                                                                 initial_state_json(cfg, o.id, bundle, p))
+                                   .dump()});
     };
     // config-linux.md "User namespace mappings". As root (of the host or of
     // an engine's user namespace) ucrun writes any mapping itself;
@@ -376,7 +377,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             if (!nsfd) throw_errno("open " + ns);
             idroot = mount::make_idmapped_rootfs(rootfs, nsfd.get());
         }
-        proc::send(parent_end.get(), proc::Msg::MapsDone, {}, idroot ? idroot.get() : -1);
+        proc::send(parent_end.get(), proc::MapsDone{std::move(idroot)});
     };
     if (cg->enabled() && cg_fd < 0) cg->add_pid(pid);
     if (args.fast_path && (plan.new_user() || args.late_cgroupns)) maps_done();
@@ -384,25 +385,20 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
 
     // Talk to the init until it is ready or fails.
     for (;;) {
-        proc::Msg type;
-        std::string payload;
-        Fd received;
-        if (!proc::recv(parent_end.get(), type, payload, &received))
-            throw Error("container init exited before it was ready");
-        if (type == proc::Msg::Error) proc::throw_error(payload);
-        if (type == proc::Msg::NeedMaps) {
+        std::optional<proc::Message> m = proc::recv(parent_end.get());
+        if (!m) throw Error("container init exited before it was ready");
+        if (auto* e = std::get_if<proc::ErrorMsg>(&*m)) proc::throw_error(e->error);
+        if (std::holds_alternative<proc::NeedMaps>(*m)) {
             maps_done();
             if (!forks) send_state(pid);
-        } else if (type == proc::Msg::InitPid) {
-            const auto decoded = proc::decode_pid(payload);
-            if (!decoded) throw Error("container init sent a malformed pid");
-            const pid_t init = *decoded;
+        } else if (auto* ip = std::get_if<proc::InitPid>(&*m)) {
+            const pid_t init = ip->pid;
             ::waitpid(pid, nullptr, 0);  // the intermediate has exited
             guard.pid = pid = init;
             out.pidfd.reset(sys::pidfd_open(pid));
             record_pid(pid);
             send_state(pid);
-        } else if (type == proc::Msg::Hooks) {
+        } else if (std::holds_alternative<proc::Hooks>(*m)) {
             // config.md "Prestart", "CreateRuntime": in the runtime namespace
             // while the init waits before pivot_root; the pid is the one seen
             // by the runtime (runtime.md "State"). A failure kills the init
@@ -410,12 +406,12 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
             const nlohmann::json st = initial_state_json(cfg, o.id, bundle, pid);
             run_hook_list(hooks.prestart, HookKind::Prestart, st, bundle);
             run_hook_list(hooks.createRuntime, HookKind::CreateRuntime, st, bundle);
-            proc::send(parent_end.get(), proc::Msg::HooksDone);
-        } else if (type == proc::Msg::Debug) {
-            ctx.log.debug(payload);  // what the init chose, e.g. a /sys bind for sysfs (mount/rootfs.hpp)
-        } else if (type == proc::Msg::Console) {
-            out.console = std::move(received);  // foreground run with a terminal
-        } else if (type == proc::Msg::Ready) {
+            proc::send(parent_end.get(), proc::HooksDone{});
+        } else if (auto* d = std::get_if<proc::Debug>(&*m)) {
+            ctx.log.debug(d->line);  // what the init chose, e.g. a /sys bind for sysfs (mount/rootfs.hpp)
+        } else if (auto* c = std::get_if<proc::Console>(&*m)) {
+            out.console = std::move(c->master);  // foreground run with a terminal
+        } else if (std::holds_alternative<proc::Ready>(*m)) {
             break;
         }
     }
@@ -432,10 +428,9 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // On record: the init may outlive us now (it dies with us until then,
     // proc/init.cpp). A `run` releases it with Msg::Start instead.
     if (!foreground) {
-        proc::Msg type;
-        std::string payload;
-        if (!proc::send(parent_end.get(), proc::Msg::Recorded) || !proc::recv(parent_end.get(), type, payload) ||
-            type != proc::Msg::Detached)
+        std::optional<proc::Message> m;
+        if (!proc::send(parent_end.get(), proc::Recorded{}) || !(m = proc::recv(parent_end.get())) ||
+            !std::holds_alternative<proc::Detached>(*m))
             throw Error("container init exited before it was ready");
     }
 
