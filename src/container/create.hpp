@@ -1,5 +1,9 @@
 // runtime.md "Lifecycle" steps 1-4 and the create operation: from a bundle
-// to an init process that waits, in its namespaces, for `start`.
+// to an init process that waits, in its namespaces, for `start`. In three
+// rooms: planning (container/create_plan.hpp, pure), spawning
+// (container/spawn.hpp: clone3, maps, the sync protocol) and the record
+// (container/create.cpp: state, with container/rollback.hpp undoing a
+// half-made container).
 #pragma once
 
 #include <sys/types.h>
