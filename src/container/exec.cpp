@@ -263,26 +263,22 @@ int exec(Context& ctx, const ExecOptions& o) {
 
     if (cg && cg_fd < 0) cg->add_pid(pid);
     affinity.apply_final(pid);
-    if (!proc::send(parent_end.get(), proc::Msg::Start)) throw_errno("start exec process");
+    if (!proc::send(parent_end.get(), proc::Start{})) throw_errno("start exec process");
     if (listener) {
         nlohmann::json st = oci::to_json(r.state);
-        proc::send(parent_end.get(), proc::Msg::State,
-                   security::container_process_state(pid, cfg.linux->seccomp->listenerMetadata, st).dump());
+        proc::send(parent_end.get(),
+                   proc::State{security::container_process_state(pid, cfg.linux->seccomp->listenerMetadata, st).dump()});
     }
 
     Fd master;
-    for (;;) {
-        proc::Msg type;
-        std::string payload;
-        Fd fd;
-        // EOF: the sync socket went with execve (close-on-exec).
-        if (!proc::recv(parent_end.get(), type, payload, &fd)) break;
-        if (type == proc::Msg::Error) proc::throw_error(payload, "unable to start container process: ");
-        if (type == proc::Msg::Console) {
+    // EOF: the sync socket went with execve (close-on-exec).
+    while (std::optional<proc::Message> m = proc::recv(parent_end.get())) {
+        if (auto* e = std::get_if<proc::ErrorMsg>(&*m)) proc::throw_error(e->error, "unable to start container process: ");
+        if (auto* c = std::get_if<proc::Console>(&*m)) {
             // Our window size before the process runs (it waits for Start).
-            master = std::move(fd);
+            master = std::move(c->master);
             resize_console(master.get());
-            if (!proc::send(parent_end.get(), proc::Msg::Start)) throw_errno("start exec process");
+            if (!proc::send(parent_end.get(), proc::Start{})) throw_errno("start exec process");
         }
     }
     guard.pid = 0;  // the process runs: it is no longer ours to kill

@@ -105,9 +105,13 @@ void join(const Join& j) {
         throw ConfigError(field_of(j), "join " + j.type + " namespace " + j.path, errno);
 }
 
-void join_for_children(const Join& j, ChildrenIn& in) {
-    Fd fd = open_joined(j);
-    if (!in.enter(fd.get(), j.flag)) throw ConfigError(field_of(j), "join " + j.type + " namespace " + j.path, errno);
+void join_for_children(const Plan& plan, ChildrenIn& in) {
+    for (const auto& j : plan.joins) {
+        if (j.flag != CLONE_NEWPID && j.flag != CLONE_NEWTIME) continue;
+        Fd fd = open_joined(j);
+        if (!in.enter(fd.get(), j.flag))
+            throw ConfigError(field_of(j), "join " + j.type + " namespace " + j.path, errno);
+    }
 }
 
 }  // namespace ucrun::ns

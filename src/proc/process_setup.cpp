@@ -86,8 +86,8 @@ void switch_user(const oci::Process& p, const security::CapSets& caps, int last_
     if (p.user.umask) ::umask(static_cast<mode_t>(*p.user.umask));
 }
 
-void close_extra_fds(int preserve, bool on_exec) {
-    ::syscall(SYS_close_range, 3 + preserve, ~0U, on_exec ? CLOSE_RANGE_CLOEXEC : 0);
+void close_extra_fds(int preserve) {
+    ::syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 void add_home_env(std::vector<std::string>& env, uint32_t uid) {

@@ -36,10 +36,10 @@ void enter_cwd(const oci::Process& p, bool create = true);
 void switch_user(const oci::Process& p, const security::CapSets& caps, int last_cap, bool set_groups);
 
 // Only stdio and fds 3 .. 3+preserve-1 (--preserve-fds, LISTEN_FDS) reach
-// the container (CVE-2024-21626). `on_exec`: mark the others close-on-exec
-// instead of closing them, so that a channel to the parent stays usable
+// the container (CVE-2024-21626). The others are marked close-on-exec, not
+// closed: the channel to the parent and the trampoline's memfd stay usable
 // until execve succeeds.
-void close_extra_fds(int preserve, bool on_exec = false);
+void close_extra_fds(int preserve);
 
 // Loads the seccomp filter compiled by the parent. With SCMP_ACT_NOTIFY
 // the listener fd goes to linux.seccomp.listenerPath (`listener`, connected
