@@ -388,6 +388,7 @@ def mount_cgroup2(writable):
 CLONE_NEWNS = 0x00020000
 CGROUP2_SUPER_MAGIC = 0x63677270
 TMPFS_MAGIC = 0x01021994
+CGROUP_SUPER_MAGIC = 0x0027e0eb
 
 
 class MountNamespaces:
@@ -498,6 +499,21 @@ def prepare_cgroup_v2():
     return "controllers " + (",".join(ctrl) or "none")
 
 
+def v1_hierarchies():
+    """{hierarchy: files a new cgroup in it needs} of the v1 namespace (call
+    inside it): every v1 mount below /sys/fs/cgroup."""
+    out = {}
+    for p in sorted(CGROUP_ROOT.iterdir()):
+        try:
+            if not os.path.ismount(p) or fs_magic(p) != CGROUP_SUPER_MAGIC:
+                continue
+        except OSError:
+            continue
+        out[p.name] = ({f: (p / f).read_text().strip() for f in ("cpuset.cpus", "cpuset.mems")}
+                       if (p / "cpuset.cpus").exists() else {})
+    return out
+
+
 def v2_controllers():
     """Controllers of the v2 namespace's root (call inside it)."""
     return (CGROUP_ROOT / "cgroup.subtree_control").read_text().split()
@@ -513,10 +529,13 @@ def cgroup_resources(layout, controllers):
     makes every runtime do."""
     res, floor = {}, []
     if layout == "v1":
+        # controllers: {hierarchy: files to set}. Like every runtime here
+        # the floor makes the cgroup in every hierarchy (cpuset: with its
+        # parent's cpus and mems, without which no process may join).
         res = {"memory": {"limit": CG_MEMORY}, "pids": {"limit": CG_PIDS}}
-        floor = [("memory", {"memory.limit_in_bytes": CG_MEMORY}, False),
-                 ("pids", {"pids.max": CG_PIDS}, False),
-                 ("devices", {"devices.deny": "a"}, False)]
+        limits = {"memory": {"memory.limit_in_bytes": CG_MEMORY}, "pids": {"pids.max": CG_PIDS},
+                  "devices": {"devices.deny": "a"}}
+        floor = [(h, {**files, **limits.get(h, {})}, False) for h, files in controllers.items()]
         return res, floor
     files = {}
     if "memory" in controllers:
@@ -997,7 +1016,7 @@ class Bench:
             print(f"bench: {metric} skipped: no cgroup {layout} on this host", file=sys.stderr)
             return
         self.ns.enter(layout)
-        controllers = v2_controllers() if layout == "v2" else []
+        controllers = v2_controllers() if layout == "v2" else v1_hierarchies()
         self.ns.enter("main")
         res, floor_spec = cgroup_resources(layout, controllers)
         cfg = copy.deepcopy(BASE_CONFIG)
@@ -1138,8 +1157,9 @@ class Bench:
         other (each holds N containers; not interleaved). Measures create
         (run --detach) over the first 10 and the last 10, `list` and `state`
         at 10 and at N, what the runtime itself keeps per running container
-        (its processes left, their RSS; its state on the tmpfs) and what the
-        host keeps (MemAvailable), and seq/par4 batches of `run` at N.
+        (its processes left, their RSS; its state on the tmpfs), and seq/par4
+        batches of `run` at N. (The host's MemAvailable per container is not
+        reported: other work on a shared machine moves it by more.)
         Removes every container with `delete --force` at the end."""
         n = self.opts.scale
         k = min(10, n)
@@ -1159,7 +1179,6 @@ class Bench:
 
     def _atscale(self, rt, n, k):
         ids = [self.cid("atscale", j) for j in range(n)]
-        mem0 = mem_available_kib()
 
         def create(j, metric):
             t = self.sp.timed(rt.cmd("run", "--detach", "--bundle", self.b_sleep, ids[j]))[0]
@@ -1191,7 +1210,6 @@ class Bench:
         self.record("atscale-runtime-procs", "n", rt, procs)
         self.record("atscale-runtime-KiB/ctr", "KiB", rt, rss / n)
         self.record("atscale-state-KiB/ctr", "KiB", rt, tree_kib(rt.root) / n)
-        self.record("atscale-host-KiB/ctr", "KiB", rt, (mem0 - mem_available_kib()) / n)
         b = self.opts.batch
         for width in (1, 4):
             cmds = [self.run_argv(rt, self.cid("atscale-b", width, j)) for j in range(b)]
@@ -1340,13 +1358,6 @@ def copy_state_dir(src: Path, dst: Path, old_id, new_id):
     return dst
 
 
-def mem_available_kib():
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1])
-    return 0
-
-
 def runtime_processes(path):
     """Processes running the runtime binary `path` (for ucrun: none is left
     once create or run --detach has returned), and their RSS in KiB."""
@@ -1410,7 +1421,7 @@ def parse_args():
     p.add_argument("--samples", type=int, help="samples per single-command benchmark "
                    "(default 30, 5 with --quick)")
     p.add_argument("--batch", type=int,
-                   help="containers per back-to-back/parallel sample (default 100, 20 with --quick)")
+                   help="containers per back-to-back/parallel sample (default 100, 10 with --quick)")
     p.add_argument("--batch-samples", type=int,
                    help="samples of the batch benchmarks (default 5, 2 with --quick)")
     p.add_argument("--scale", type=int, default=0, metavar="N",
@@ -1451,7 +1462,7 @@ def parse_args():
     if opts.batch_samples is None:
         opts.batch_samples = 2 if opts.quick else 5
     if opts.batch is None:
-        opts.batch = 20 if opts.quick else 100
+        opts.batch = 10 if opts.quick else 100
     if opts.scale_copies is None:
         opts.scale_copies = 100 if opts.quick else 1000
     if opts.large_files is None:
