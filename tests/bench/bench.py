@@ -1423,7 +1423,7 @@ def parse_args():
     p.add_argument("--batch", type=int,
                    help="containers per back-to-back/parallel sample (default 100, 10 with --quick)")
     p.add_argument("--batch-samples", type=int,
-                   help="samples of the batch benchmarks (default 5, 2 with --quick)")
+                   help="samples of the batch benchmarks (default 5, 1 with --quick)")
     p.add_argument("--scale", type=int, default=0, metavar="N",
                    help="also run the at-scale benchmark with N running containers per "
                    "runtime (off by default; the issue's figure is 1000)")
@@ -1460,7 +1460,7 @@ def parse_args():
     if opts.samples is None:
         opts.samples = 5 if opts.quick else 30
     if opts.batch_samples is None:
-        opts.batch_samples = 2 if opts.quick else 5
+        opts.batch_samples = 1 if opts.quick else 5
     if opts.batch is None:
         opts.batch = 10 if opts.quick else 100
     if opts.scale_copies is None:
