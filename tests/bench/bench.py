@@ -8,7 +8,11 @@ Python 3 standard library only. The script re-executes itself in a private
 mount namespace (`unshare --mount --propagation private`) in which
 /sys/fs/cgroup is a single cgroup2 mount, so that runtimes that refuse hybrid
 cgroup setups (crun 1.8.1) work, and puts every bundle and state directory on
-a tmpfs of its own in a temporary directory. Everything it creates is removed
+a tmpfs of its own in a temporary directory. For the cgroups-on benchmarks it
+makes two more mount namespaces, cgroup v1 and cgroup v2 (MountNamespaces),
+and enters them with setns(2) around each command. crun with cgroups on runs
+with an LD_PRELOAD shim built here at run time (memlock_shim.c: RLIMIT_MEMLOCK
+cannot be raised without CAP_SYS_RESOURCE). Everything it creates is removed
 on exit, also on failure and on Ctrl-C.
 """
 
@@ -1551,7 +1555,7 @@ def main():
         table, stats, ratios = bench.report()
         header = [
             f"ucrun benchmark: kernel {platform.release()}, {os.cpu_count()} CPUs, "
-            f"{'cgroups on' if opts.cgroups else 'cgroups off'} "
+            f"{'cgroups on' if opts.cgroups else 'cgroups off' + (' except run-cgv1/v2' if 'run-cg' in opts.only else '')} "
             f"(cgroup2 {'rw' if writable else 'ro'} at /sys/fs/cgroup), "
             f"{opts.samples} samples ({opts.batch_samples} for batches), "
             f"{elapsed:.0f}s",
