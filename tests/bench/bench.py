@@ -706,6 +706,8 @@ class Bench:
                                     no_devices=nodev)
         self.b_large = None  # run-remap: made when that benchmark runs
         self.cg_notes = {}   # run-cgv1/v2: what the bundles limit, for the header
+        self.dev_owners = host_device_owners()  # see main(): restored after every sample
+        self.dev_owners_warned = False
 
     # -- helpers --------------------------------------------------------
 
@@ -762,6 +764,7 @@ class Bench:
                 self.fail(metrics, unit, rt, e)
                 self.cleanup_runtime(rt)
             reap_orphans()
+            self.dev_owners_warned |= restore_device_owners(self.dev_owners, quiet=self.dev_owners_warned)
         for i in range(samples):
             k = i % len(live) if live else 0
             for rt in live[k:] + live[:k]:
@@ -775,6 +778,10 @@ class Bench:
                     self.fail(metrics, unit, rt, e)
                     self.cleanup_runtime(rt)
                 reap_orphans()
+                # crun's chown of the host's /dev/null (main()) undone at
+                # once, not at the end: on a shared machine other people's
+                # tests look at those nodes meanwhile.
+                self.dev_owners_warned |= restore_device_owners(self.dev_owners, quiet=self.dev_owners_warned)
         for rt in live:
             self.ns.enter(rt.ns)
             try:
@@ -1610,16 +1617,23 @@ def host_device_owners():
     return owners
 
 
-def restore_device_owners(owners):
+def restore_device_owners(owners, quiet=False):
+    """Put the owners recorded by host_device_owners() back; True when one
+    had changed."""
+    changed = False
     for d, (uid, gid) in owners.items():
         try:
             st = os.lstat(d)
             if (st.st_uid, st.st_gid) != (uid, gid):
-                print(f"bench: {d} was chowned to {st.st_uid}:{st.st_gid} by a runtime; "
-                      f"restoring {uid}:{gid}", file=sys.stderr)
+                if not quiet:
+                    print(f"bench: {d} was chowned to {st.st_uid}:{st.st_gid} by a runtime; "
+                          f"restoring {uid}:{gid} (after every sample, silently after this)",
+                          file=sys.stderr)
                 os.lchown(d, uid, gid)
+                changed = True
         except OSError:
             pass
+    return changed
 
 
 def cleanup(bench, runtimes, tmp: Path, ns):
