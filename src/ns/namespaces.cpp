@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
-#include <sys/ioctl.h>
 
 #include <algorithm>
 
@@ -74,22 +73,22 @@ const char* type_of_flag(unsigned long flag) {
 }
 }  // namespace
 
-void join(const Join& j) {
+void join(const sys::Kernel& k, const Join& j) {
     const std::string field = "linux.namespaces[" + std::to_string(j.index) + "].path";
     // Non-blocking, no controlling tty: a FIFO or a device named as a
     // namespace must not hang or affect anything before its type is checked.
-    Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    Fd fd(k.open(j.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (!fd) throw ConfigError(field, "open " + j.type + " namespace " + j.path, errno);
     // NS_GET_NSTYPE (Linux 4.11; ucrun needs 5.8 for setns on a pidfd)
     // answers ENOTTY on a file that is not a namespace.
-    int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
+    int type = k.ioctl(fd.get(), NS_GET_NSTYPE);
     if (type < 0 && errno == ENOTTY) throw ConfigError(field, j.path + " is not a namespace file");
     if (type >= 0 && static_cast<unsigned long>(type) != j.flag) {
         const char* is = type_of_flag(static_cast<unsigned long>(type));
         throw ConfigError(field, j.path + " is not a " + j.type + " namespace" +
                                      (is ? std::string(" (it is a ") + is + " namespace)" : std::string()));
     }
-    if (::setns(fd.get(), static_cast<int>(j.flag)) < 0)
+    if (k.setns(fd.get(), static_cast<int>(j.flag)) < 0)
         throw ConfigError(field, "join " + j.type + " namespace " + j.path, errno);
 }
 

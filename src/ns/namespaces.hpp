@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "oci/config.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::ns {
 
@@ -34,6 +35,8 @@ Plan plan(const oci::Linux* linux_cfg);
 // setns(2) into the namespace at j.path, after checking that the file is a
 // namespace of j.type (NS_GET_NSTYPE): setns with a wrong type only says
 // EINVAL. Errors name linux.namespaces[i].path (sys/error.hpp ConfigError).
-void join(const Join& j);
+void join(const sys::Kernel& k, const Join& j);
+// The same on the running kernel.
+inline void join(const Join& j) { join(sys::linux_kernel(), j); }
 
 }  // namespace ucrun::ns

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -79,6 +80,7 @@ public:
         return ::fchmodat(dirfd, path, mode, flags);
     }
     int fchmod(int fd, mode_t mode) const override { return ::fchmod(fd, mode); }
+    int ioctl(int fd, unsigned long request) const override { return ::ioctl(fd, request); }
 
     int setns(int fd, int nstype) const override { return ::setns(fd, nstype); }
     int unshare(int flags) const override { return ::unshare(flags); }

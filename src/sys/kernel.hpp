@@ -65,6 +65,8 @@ public:
     virtual int fchownat(int dirfd, const char* path, uid_t uid, gid_t gid, int flags) const = 0;
     virtual int fchmodat(int dirfd, const char* path, mode_t mode, int flags) const = 0;
     virtual int fchmod(int fd, mode_t mode) const = 0;
+    // ioctl(2) of a request without argument (NS_GET_NSTYPE).
+    virtual int ioctl(int fd, unsigned long request) const = 0;
 
     // Namespaces (setns(2), unshare(2)).
     virtual int setns(int fd, int nstype) const = 0;

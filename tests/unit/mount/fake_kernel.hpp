@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
+#include <linux/nsfs.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -41,6 +42,7 @@ public:
         mode_t mode = S_IFDIR | 0755;
         dev_t rdev = 0;
         long fs_magic = 0;  // statfs f_type; 0 = some disk file system
+        int nstype = 0;     // a namespace file: its CLONE_NEW* (NS_GET_NSTYPE)
     };
 
     // The file system.
@@ -49,6 +51,8 @@ public:
     void add_chr(const std::string& p, unsigned maj, unsigned min) {
         nodes_[p] = Node{S_IFCHR | 0666, makedev(maj, min), 0};
     }
+    // A namespace file (/proc/<pid>/ns/<type>, a bind of one) of type `clone_flag`.
+    void add_ns(const std::string& p, int clone_flag) { nodes_[p] = Node{S_IFREG | 0444, 0, NSFS_MAGIC, clone_flag}; }
     bool exists(const std::string& p) const { return nodes_.count(p) != 0; }
     const Node& node(const std::string& p) const { return nodes_.at(p); }
 
@@ -179,21 +183,35 @@ public:
                           open_flags(static_cast<int>(how->flags)) + ")";
         return open_path(rec, resolve(dirfd, path), static_cast<int>(how->flags), 0);
     }
-    int dup(int fd) const override { return handle(name(fd), path_of(fd)); }
-    ssize_t read(int, void*, size_t) const override { return 0; }
-    int fstat(int fd, struct stat* st) const override { return stat_path(path_of(fd), st); }
+    int dup(int fd) const override {
+        if (int r = fails("dup(" + name(fd) + ")")) return r;
+        return handle(name(fd), path_of(fd));
+    }
+    ssize_t read(int fd, void*, size_t) const override { return fails("read(" + name(fd) + ")"); }
+    int fstat(int fd, struct stat* st) const override {
+        if (int r = fails("fstat(" + name(fd) + ")")) return r;
+        return stat_path(path_of(fd), st);
+    }
     int fstatat(int dirfd, const char* path, struct stat* st, int) const override {
+        if (int r = fails("fstatat(" + name(dirfd) + ", " + quoted(path) + ")")) return r;
         return stat_path(resolve(dirfd, path), st);
     }
     int fstatfs(int fd, struct statfs* st) const override {
+        if (int r = fails("fstatfs(" + name(fd) + ")")) return r;
         std::memset(st, 0, sizeof *st);
         const std::string p = path_of(fd);
         auto it = nodes_.find(p);
         st->f_type = it != nodes_.end() ? it->second.fs_magic : magic_of(p);
         return 0;
     }
-    int access(const char* path, int) const override { return exists(resolve(AT_FDCWD, path)) ? 0 : err(ENOENT); }
-    ssize_t readlinkat(int, const char*, char*, size_t) const override { return err(EINVAL); }
+    int access(const char* path, int) const override {
+        if (int r = fails("access(" + std::string(path) + ")")) return r;
+        return exists(resolve(AT_FDCWD, path)) ? 0 : err(ENOENT);
+    }
+    ssize_t readlinkat(int dirfd, const char* path, char*, size_t) const override {
+        if (int r = fails("readlinkat(" + name(dirfd) + ", " + path + ")")) return r;
+        return err(EINVAL);
+    }
     int mkdirat(int dirfd, const char* path, mode_t mode) const override {
         return make(dirfd, path, Node{static_cast<mode_t>(S_IFDIR | mode), 0, 0},
                     "mkdirat(" + name(dirfd) + ", " + path + ", " + octal(mode) + ")");
@@ -220,6 +238,14 @@ public:
         return done("fchmodat(" + name(dirfd) + ", " + path + ", " + octal(mode) + ")");
     }
     int fchmod(int fd, mode_t mode) const override { return done("fchmod(" + name(fd) + ", " + octal(mode) + ")"); }
+    int ioctl(int fd, unsigned long request) const override {
+        if (int r = fails("ioctl(" + name(fd) + ", " +
+                          (request == NS_GET_NSTYPE ? "NS_GET_NSTYPE" : std::to_string(request)) + ")"))
+            return r;
+        auto it = nodes_.find(path_of(fd));
+        if (request != NS_GET_NSTYPE || it == nodes_.end() || !it->second.nstype) return err(ENOTTY);
+        return it->second.nstype;
+    }
     int setns(int fd, int nstype) const override {
         return done("setns(" + name(fd) + ", " + std::to_string(nstype) + ")");
     }
@@ -360,7 +386,8 @@ private:
     static std::string open_flags(int f) {
         return bits(static_cast<unsigned>(f) & ~static_cast<unsigned>(O_CLOEXEC),
                     {{O_PATH, "O_PATH"}, {O_DIRECTORY, "O_DIRECTORY"}, {O_NOFOLLOW, "O_NOFOLLOW"},
-                     {O_CREAT, "O_CREAT"}, {O_EXCL, "O_EXCL"}, {O_WRONLY, "O_WRONLY"}});
+                     {O_CREAT, "O_CREAT"}, {O_EXCL, "O_EXCL"}, {O_WRONLY, "O_WRONLY"},
+                     {O_NONBLOCK, "O_NONBLOCK"}, {O_NOCTTY, "O_NOCTTY"}});
     }
 };
 

@@ -7,11 +7,9 @@
 
 #include <sys/sysmacros.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
-#include "ns/rules.hpp"
 #include "oci/error.hpp"
 #include "rootfs_fixture.hpp"
 #include "sys/error.hpp"
@@ -474,20 +472,4 @@ TEST_CASE("cgroup v1 without a cgroup namespace: a tmpfs, one bind per hierarchy
                      // "ro": the tmpfs too, once its directories are made.
                      "mount_setattr(mnt:tmpfs, set RDONLY)",
                  });
-}
-
-TEST_CASE("no mount namespace: refused before the init runs, naming linux.namespaces") {
-    // The mount code has no path without a mount namespace: pivot_root and
-    // the unmount of the old root would act on the caller's (ns/rules.hpp).
-    oci::Config cfg = oci::parse_config(oci::default_spec(false));
-    auto& nss = cfg.linux->namespaces;
-    nss.erase(std::remove_if(nss.begin(), nss.end(), [](const oci::Namespace& n) { return n.type == "mount"; }),
-              nss.end());
-    const ns::Plan plan = ns::plan(&*cfg.linux);
-    try {
-        ns::check_config(cfg, plan);
-        FAIL("no error");
-    } catch (const oci::SpecError& e) {
-        CHECK(std::string(e.what()).find("linux.namespaces") != std::string::npos);
-    }
 }
