@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "caught.hpp"
 #include "fake_kernel.hpp"
 #include "ns/namespaces.hpp"
 #include "ns/rules.hpp"
@@ -32,13 +33,9 @@ TEST_CASE("ns::join: the file is opened without blocking, its type checked, then
 TEST_CASE("ns::join: a namespace of another type is refused before setns, naming both types") {
     test::FakeKernel k;
     k.add_ns("/run/netns/a", CLONE_NEWUTS);
-    try {
-        ns::join(k, net_join());
-        FAIL("no error");
-    } catch (const ConfigError& e) {
-        CHECK(e.path() == "linux.namespaces[2].path");
-        CHECK(e.message() == "/run/netns/a is not a network namespace (it is a uts namespace)");
-    }
+    const auto e = test::caught<ConfigError>([&] { ns::join(k, net_join()); });
+    CHECK(e.path() == "linux.namespaces[2].path");
+    CHECK(e.message() == "/run/netns/a is not a network namespace (it is a uts namespace)");
     CHECK(k.calls_of({"setns("}).empty());
 }
 
@@ -52,26 +49,18 @@ TEST_CASE("ns::join: a file that is no namespace (ENOTTY), a missing one, a refu
         CHECK(k.calls_of({"setns("}).empty());
     }
     SUBCASE("missing") {
-        try {
-            ns::join(k, net_join());
-            FAIL("no error");
-        } catch (const ConfigError& e) {
-            CHECK(e.path() == "linux.namespaces[2].path");
-            CHECK(e.code() == ENOENT);
-            CHECK(e.message() == "open network namespace /run/netns/a");
-        }
+        const auto e = test::caught<ConfigError>([&] { ns::join(k, net_join()); });
+        CHECK(e.path() == "linux.namespaces[2].path");
+        CHECK(e.code() == ENOENT);
+        CHECK(e.message() == "open network namespace /run/netns/a");
     }
     SUBCASE("setns refused") {
         k.add_ns("/run/netns/a", CLONE_NEWNET);
         k.fail("setns(", EPERM);
-        try {
-            ns::join(k, net_join());
-            FAIL("no error");
-        } catch (const ConfigError& e) {
-            CHECK(e.path() == "linux.namespaces[2].path");
-            CHECK(e.code() == EPERM);
-            CHECK(e.message() == "join network namespace /run/netns/a");
-        }
+        const auto e = test::caught<ConfigError>([&] { ns::join(k, net_join()); });
+        CHECK(e.path() == "linux.namespaces[2].path");
+        CHECK(e.code() == EPERM);
+        CHECK(e.message() == "join network namespace /run/netns/a");
     }
 }
 
@@ -82,12 +71,8 @@ TEST_CASE("ns::check_config: no mount namespace, or the caller's own by path, is
     SUBCASE("no mount namespace: the mount code has no such path") {
         nss.erase(std::remove_if(nss.begin(), nss.end(), [](const oci::Namespace& n) { return n.type == "mount"; }),
                   nss.end());
-        CHECK_THROWS_AS(ns::check_config(k, cfg, ns::plan(&*cfg.linux)), oci::SpecError);
-        try {
-            ns::check_config(k, cfg, ns::plan(&*cfg.linux));
-        } catch (const oci::SpecError& e) {
-            CHECK(std::string(e.what()).find("linux.namespaces:") != std::string::npos);
-        }
+        const auto e = test::caught<oci::SpecError>([&] { ns::check_config(k, cfg, ns::plan(&*cfg.linux)); });
+        CHECK(std::string(e.what()).find("linux.namespaces:") != std::string::npos);
         CHECK(k.calls().empty());  // decided from the config alone
     }
     SUBCASE("a path that is ucrun's own mount namespace") {
@@ -97,12 +82,8 @@ TEST_CASE("ns::check_config: no mount namespace, or the caller's own by path, is
             if (n.type == "mount") n.path = "/proc/self/ns/mnt";
         k.add_ns("/proc/self/ns/mnt", CLONE_NEWNS);
         k.add_ns("/proc/1/ns/mnt", CLONE_NEWNS);
-        try {
-            ns::check_config(k, cfg, ns::plan(&*cfg.linux));
-            FAIL("no error");
-        } catch (const oci::SpecError& e) {
-            CHECK(std::string(e.what()).find("linux.namespaces[4].path") != std::string::npos);
-        }
+        const auto e = test::caught<oci::SpecError>([&] { ns::check_config(k, cfg, ns::plan(&*cfg.linux)); });
+        CHECK(std::string(e.what()).find("linux.namespaces[4].path") != std::string::npos);
     }
     SUBCASE("another mount namespace is fine") {
         for (auto& n : nss)

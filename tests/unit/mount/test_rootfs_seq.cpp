@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "oci/error.hpp"
+#include "caught.hpp"
 #include "rootfs_fixture.hpp"
 #include "sys/error.hpp"
 
@@ -31,6 +32,30 @@ size_t index_of(const Calls& calls, const std::string& c, size_t from = 0) {
     for (size_t i = from; i < calls.size(); ++i)
         if (calls[i] == c) return i;
     return calls.size();
+}
+
+// Each of `seq` is in `calls`, in that order (not necessarily adjacent).
+void check_in_order(const Calls& calls, const Calls& seq) {
+    size_t at = 0;
+    for (const auto& c : seq) {
+        CAPTURE(c);
+        const size_t i = index_of(calls, c, at);
+        CHECK(i < calls.size());
+        if (i < calls.size()) at = i + 1;
+    }
+}
+
+// linux.devices[]: /dev/fuse, 10:229, owned by 1000:1001.
+oci::Device fuse_device(uint32_t mode) {
+    oci::Device d;
+    d.path = "/dev/fuse";
+    d.type = "c";
+    d.major = 10;
+    d.minor = 229;
+    d.fileMode = mode;
+    d.uid = 1000;
+    d.gid = 1001;
+    return d;
 }
 
 }  // namespace
@@ -117,15 +142,7 @@ TEST_CASE("in a user namespace devices are bound from the host, nosuid and noexe
     fifo.path = "/dev/myfifo";
     fifo.type = "p";
     fifo.fileMode = 0600;
-    oci::Device fuse;
-    fuse.path = "/dev/fuse";
-    fuse.type = "c";
-    fuse.major = 10;
-    fuse.minor = 229;
-    fuse.fileMode = 0660;
-    fuse.uid = 1000;
-    fuse.gid = 1001;
-    f.cfg.linux->devices = {fifo, fuse};
+    f.cfg.linux->devices = {fifo, fuse_device(0660)};
     f.spec.userns = true;
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());
@@ -136,14 +153,10 @@ TEST_CASE("in a user namespace devices are bound from the host, nosuid and noexe
     // same path cloned, nosuid and noexec, attached on it.
     for (const std::string d : {"null", "zero", "full", "random", "urandom", "tty", "fuse"}) {
         CAPTURE(d);
-        const size_t create = index_of(all, "openat(/b/rootfs/dev, " + d + ", O_NOFOLLOW|O_CREAT|O_EXCL|O_WRONLY)");
-        const size_t clone = index_of(all, "open_tree(cwd, /dev/" + d + ", CLONE)");
-        const size_t attrs = index_of(all, "mount_setattr(tree:/dev/" + d + ", set NOSUID|NOEXEC)");
-        const size_t attach = index_of(all, "move_mount(tree:/dev/" + d + " -> /b/rootfs/dev/" + d + ")");
-        CHECK(create < clone);
-        CHECK(clone < attrs);
-        CHECK(attrs < attach);
-        CHECK(attach < all.size());
+        check_in_order(all, {"openat(/b/rootfs/dev, " + d + ", O_NOFOLLOW|O_CREAT|O_EXCL|O_WRONLY)",
+                             "open_tree(cwd, /dev/" + d + ", CLONE)",
+                             "mount_setattr(tree:/dev/" + d + ", set NOSUID|NOEXEC)",
+                             "move_mount(tree:/dev/" + d + " -> /b/rootfs/dev/" + d + ")"});
     }
     // The bound node is the host's: the fake shows the target as 1:3 now.
     CHECK(major(f.k.node("/b/rootfs/dev/null").rdev) == 1);
@@ -152,24 +165,12 @@ TEST_CASE("in a user namespace devices are bound from the host, nosuid and noexe
 
 TEST_CASE("linux.devices: mknod with exactly the fileMode, uid and gid given") {
     test::RootfsFixture f;
-    oci::Device fuse;
-    fuse.path = "/dev/fuse";
-    fuse.type = "c";
-    fuse.major = 10;
-    fuse.minor = 229;
-    fuse.fileMode = 04660;  // set-uid dropped: & 07777 keeps it; chmod after chown keeps it
-    fuse.uid = 1000;
-    fuse.gid = 1001;
-    f.cfg.linux->devices = {fuse};
+    // With the set-uid bit: kept, chmod comes after chown (which clears it).
+    f.cfg.linux->devices = {fuse_device(04660)};
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());
-    const Calls& all = f.k.calls();
-    const size_t mk = index_of(all, "mknodat(/b/rootfs/dev, fuse, c 10:229, 04660)");
-    const size_t own = index_of(all, "fchownat(/b/rootfs/dev, fuse, 1000:1001)");
-    const size_t mod = index_of(all, "fchmodat(/b/rootfs/dev, fuse, 04660)");
-    CHECK(mk < own);
-    CHECK(own < mod);
-    CHECK(mod < all.size());
+    check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, fuse, c 10:229, 04660)",
+                                 "fchownat(/b/rootfs/dev, fuse, 1000:1001)", "fchmodat(/b/rootfs/dev, fuse, 04660)"});
 }
 
 TEST_CASE("a device over a planted file is removed first; a mount of config.json there (EBUSY) wins") {
@@ -324,39 +325,27 @@ TEST_CASE("a failing mount names its config.json element, and what failed") {
     SUBCASE("fsopen refused: mounts[4]") {
         test::RootfsFixture f;
         f.k.fail("fsopen(mqueue)", EPERM);
-        try {
-            mount::prepare_rootfs(f.k, f.spec);
-            FAIL("no error");
-        } catch (const ConfigError& e) {
-            CHECK(e.path() == "mounts[4]");
-            CHECK(e.code() == EPERM);
-            CHECK(std::string(e.what()) ==
-                  "config.json: mounts[4]: mount mqueue on /b/rootfs/dev/mqueue: Operation not permitted");
-        }
+        const auto e = test::caught<ConfigError>([&] { mount::prepare_rootfs(f.k, f.spec); });
+        CHECK(e.path() == "mounts[4]");
+        CHECK(e.code() == EPERM);
+        CHECK(std::string(e.what()) ==
+              "config.json: mounts[4]: mount mqueue on /b/rootfs/dev/mqueue: Operation not permitted");
         // Nothing after the failing mount was mounted.
         CHECK(f.k.mount_calls().back() == "move_mount(mnt:tmpfs -> /b/rootfs/dev/shm)");
     }
     SUBCASE("an unknown file system type: mounts[1].type") {
         test::RootfsFixture f;
         f.k.fail("fsopen(tmpfs)", ENODEV);
-        try {
-            mount::prepare_rootfs(f.k, f.spec);
-            FAIL("no error");
-        } catch (const ConfigError& e) {
-            CHECK(e.path() == "mounts[1].type");
-            CHECK(e.code() == ENODEV);
-        }
+        const auto e = test::caught<ConfigError>([&] { mount::prepare_rootfs(f.k, f.spec); });
+        CHECK(e.path() == "mounts[1].type");
+        CHECK(e.code() == ENODEV);
     }
     SUBCASE("a bad option: mounts[2].options") {
         test::RootfsFixture f;
         f.k.fail("fsconfig(fs:devpts, ptmxmode=0666)", EINVAL);
-        try {
-            mount::prepare_rootfs(f.k, f.spec);
-            FAIL("no error");
-        } catch (const ConfigError& e) {
-            CHECK(e.path() == "mounts[2].options");
-            CHECK(e.message() == "mount devpts on /b/rootfs/dev/pts: option ptmxmode=0666");
-        }
+        const auto e = test::caught<ConfigError>([&] { mount::prepare_rootfs(f.k, f.spec); });
+        CHECK(e.path() == "mounts[2].options");
+        CHECK(e.message() == "mount devpts on /b/rootfs/dev/pts: option ptmxmode=0666");
     }
     SUBCASE("a missing bind source: mounts[7].source, and no mount point left behind") {
         test::RootfsFixture f;
@@ -365,14 +354,10 @@ TEST_CASE("a failing mount names its config.json element, and what failed") {
         m.source = "data";  // relative to the bundle
         m.options = std::vector<std::string>{"rbind", "ro"};
         f.cfg.mounts.push_back(m);
-        try {
-            mount::prepare_rootfs(f.k, f.spec);
-            FAIL("no error");
-        } catch (const ConfigError& e) {
-            CHECK(e.path() == "mounts[7].source");
-            CHECK(e.code() == ENOENT);
-            CHECK(e.message() == "bind /b/data on /b/rootfs/data");
-        }
+        const auto e = test::caught<ConfigError>([&] { mount::prepare_rootfs(f.k, f.spec); });
+        CHECK(e.path() == "mounts[7].source");
+        CHECK(e.code() == ENOENT);
+        CHECK(e.message() == "bind /b/data on /b/rootfs/data");
         CHECK_FALSE(f.k.exists("/b/rootfs/data"));
     }
     SUBCASE("the rootfs bind refused: names root.path's host path") {
@@ -400,18 +385,16 @@ TEST_CASE("a bind mount: the source cloned from the bundle, attributes on the tr
     f.reset_spec();
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());
-    const Calls& all = f.k.calls();
-    const size_t clone = index_of(all, "open_tree(cwd, /b/data, CLONE|RECURSIVE)");
-    const size_t attrs = index_of(all, "mount_setattr(tree:/b/data, set RDONLY|NOSUID)");
-    const size_t mkdir = index_of(all, "mkdirat(/b/rootfs, data, 0755)");
-    const size_t attach = index_of(all, "move_mount(tree:/b/data -> /b/rootfs/data)");
-    // The source first: a missing one leaves no mount point in the rootfs.
-    CHECK(clone < mkdir);
-    CHECK(attrs < attach);
-    CHECK(mkdir < attach);
-    // Propagation again after the attach: a detached tree's peer group is
-    // not kept across move_mount.
-    CHECK(index_of(all, "mount_setattr(tree:/b/data, MS_PRIVATE, RECURSIVE)", attach) < all.size());
+    check_in_order(f.k.calls(), {
+                                    // The source first: a missing one leaves no mount point in the rootfs.
+                                    "open_tree(cwd, /b/data, CLONE|RECURSIVE)",
+                                    "mount_setattr(tree:/b/data, set RDONLY|NOSUID)",
+                                    "mkdirat(/b/rootfs, data, 0755)",
+                                    "move_mount(tree:/b/data -> /b/rootfs/data)",
+                                    // Propagation again after the attach: a detached tree's
+                                    // peer group is not kept across move_mount.
+                                    "mount_setattr(tree:/b/data, MS_PRIVATE, RECURSIVE)",
+                                });
 }
 
 TEST_CASE("sysfs refused in a user namespace: the host's /sys bound read-only instead, and said in the debug log") {
