@@ -53,6 +53,12 @@ public:
     }
     // A namespace file (/proc/<pid>/ns/<type>, a bind of one) of type `clone_flag`.
     void add_ns(const std::string& p, int clone_flag) { nodes_[p] = Node{S_IFREG | 0444, 0, NSFS_MAGIC, clone_flag}; }
+    // `p` is a symlink the kernel resolves to `target` (a lookup of p lands
+    // on target): a rootfs's "/x -> /" under RESOLVE_IN_ROOT, say.
+    void add_link(const std::string& p, const std::string& target) { links_[p] = target; }
+    void chmod_node(const std::string& p, mode_t perm) { nodes_.at(p).mode = (nodes_.at(p).mode & S_IFMT) | perm; }
+    // The file system type under `p` (statfs f_type), e.g. PROC_SUPER_MAGIC.
+    void set_magic(const std::string& p, long magic) { nodes_.at(p).fs_magic = magic; }
     bool exists(const std::string& p) const { return nodes_.count(p) != 0; }
     const Node& node(const std::string& p) const { return nodes_.at(p); }
 
@@ -274,6 +280,7 @@ private:
     // The fake is const through the interface, as the real kernel object
     // is: its state is a test's bookkeeping.
     mutable std::map<std::string, Node> nodes_;
+    std::map<std::string, std::string> links_;
     mutable std::map<int, Handle> handles_;
     mutable int next_ = kFirstFd;
     mutable std::vector<std::string> calls_;
@@ -324,7 +331,9 @@ private:
         }
         if (rel.empty() || rel == ".") return base;
         if (rel.rfind("./", 0) == 0) rel = rel.substr(2);
-        return base == "/" ? "/" + rel : base + "/" + rel;
+        const std::string p = base == "/" ? "/" + rel : base + "/" + rel;
+        auto link = links_.find(p);
+        return link != links_.end() ? link->second : p;
     }
     int open_path(const std::string& rec, const std::string& p, int flags, mode_t mode) const {
         if (int r = fails(rec)) return r;

@@ -4,7 +4,10 @@
 // the directories a busybox image has.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <string>
+#include <vector>
 
 #include "fake_kernel.hpp"
 #include "mount/rootfs.hpp"
@@ -14,6 +17,33 @@
 #include "oci/parse.hpp"
 
 namespace ucrun::test {
+
+using Calls = std::vector<std::string>;
+
+inline bool contains(const Calls& calls, const std::string& c) {
+    for (const auto& x : calls)
+        if (x == c) return true;
+    return false;
+}
+
+// The position of the first record equal to `c` at or after `from`
+// (calls.size() if none).
+inline size_t index_of(const Calls& calls, const std::string& c, size_t from = 0) {
+    for (size_t i = from; i < calls.size(); ++i)
+        if (calls[i] == c) return i;
+    return calls.size();
+}
+
+// Each of `seq` is in `calls`, in that order (not necessarily adjacent).
+inline void check_in_order(const Calls& calls, const Calls& seq) {
+    size_t at = 0;
+    for (const auto& c : seq) {
+        CAPTURE(c);
+        const size_t i = index_of(calls, c, at);
+        CHECK(i < calls.size());
+        if (i < calls.size()) at = i + 1;
+    }
+}
 
 struct RootfsFixture {
     FakeKernel k;

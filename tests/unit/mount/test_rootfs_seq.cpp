@@ -1,64 +1,22 @@
-// The container's mount sequence (mount/rootfs.cpp, devices.cpp,
-// cgroup_mount.cpp), run against the recording fake kernel: which mounts,
-// in which order, with which flags, on which fds; pivot_root and --no-pivot;
-// masked and read-only paths; devices made or bound; errors naming their
-// config.json element.
+// The container's mount sequence (mount/rootfs.cpp), run against the
+// recording fake kernel: which mounts, in which order, with which flags, on
+// which fds; pivot_root and --no-pivot; masked and read-only paths;
+// rootfsPropagation; errors naming their config.json element.
 #include <doctest/doctest.h>
-
-#include <sys/sysmacros.h>
 
 #include <string>
 #include <vector>
 
-#include "oci/error.hpp"
 #include "caught.hpp"
+#include "oci/error.hpp"
 #include "rootfs_fixture.hpp"
 #include "sys/error.hpp"
 
 using namespace ucrun;
-using Calls = std::vector<std::string>;
-
-namespace {
-
-bool contains(const Calls& calls, const std::string& c) {
-    for (const auto& x : calls)
-        if (x == c) return true;
-    return false;
-}
-
-// The position of the first record equal to `c` at or after `from`
-// (calls.size() if none).
-size_t index_of(const Calls& calls, const std::string& c, size_t from = 0) {
-    for (size_t i = from; i < calls.size(); ++i)
-        if (calls[i] == c) return i;
-    return calls.size();
-}
-
-// Each of `seq` is in `calls`, in that order (not necessarily adjacent).
-void check_in_order(const Calls& calls, const Calls& seq) {
-    size_t at = 0;
-    for (const auto& c : seq) {
-        CAPTURE(c);
-        const size_t i = index_of(calls, c, at);
-        CHECK(i < calls.size());
-        if (i < calls.size()) at = i + 1;
-    }
-}
-
-// linux.devices[]: /dev/fuse, 10:229, owned by 1000:1001.
-oci::Device fuse_device(uint32_t mode) {
-    oci::Device d;
-    d.path = "/dev/fuse";
-    d.type = "c";
-    d.major = 10;
-    d.minor = 229;
-    d.fileMode = mode;
-    d.uid = 1000;
-    d.gid = 1001;
-    return d;
-}
-
-}  // namespace
+using test::Calls;
+using test::check_in_order;
+using test::contains;
+using test::index_of;
 
 TEST_CASE("the default config: propagation, rootfs bind, then config.json's mounts in order, with their flags") {
     test::RootfsFixture f;
@@ -105,87 +63,6 @@ TEST_CASE("the default config: propagation, rootfs bind, then config.json's moun
     CHECK(contains(all, "mkdirat(/b/rootfs/sys/fs, cgroup, 0755)"));
     // No pivot yet: that is enter_rootfs.
     CHECK(f.k.calls_of({"pivot_root(", "chroot("}).empty());
-}
-
-TEST_CASE("the default devices are made with mknod, owner and mode, after the mounts; then the /dev links") {
-    test::RootfsFixture f;
-    mount::prepare_rootfs(f.k, f.spec);
-    INFO(f.k.dump());
-    CHECK(f.k.calls_of({"mknodat("}) == Calls{
-                                            "mknodat(/b/rootfs/dev, null, c 1:3, 0666)",
-                                            "mknodat(/b/rootfs/dev, zero, c 1:5, 0666)",
-                                            "mknodat(/b/rootfs/dev, full, c 1:7, 0666)",
-                                            "mknodat(/b/rootfs/dev, random, c 1:8, 0666)",
-                                            "mknodat(/b/rootfs/dev, urandom, c 1:9, 0666)",
-                                            "mknodat(/b/rootfs/dev, tty, c 5:0, 0666)",
-                                        });
-    const Calls& all = f.k.calls();
-    // On the container's /dev tmpfs, not under it; chown before chmod
-    // (chown clears set-id bits).
-    CHECK(index_of(all, "move_mount(mnt:tmpfs -> /b/rootfs/dev)") <
-          index_of(all, "mknodat(/b/rootfs/dev, null, c 1:3, 0666)"));
-    CHECK(index_of(all, "fchownat(/b/rootfs/dev, null, 0:0)") < index_of(all, "fchmodat(/b/rootfs/dev, null, 0666)"));
-    CHECK(f.k.calls_of({"symlinkat("}) == Calls{
-                                              "symlinkat(/proc/self/fd, /b/rootfs/dev, fd)",
-                                              "symlinkat(/proc/self/fd/0, /b/rootfs/dev, stdin)",
-                                              "symlinkat(/proc/self/fd/1, /b/rootfs/dev, stdout)",
-                                              "symlinkat(/proc/self/fd/2, /b/rootfs/dev, stderr)",
-                                              "symlinkat(/proc/kcore, /b/rootfs/dev, core)",
-                                          });
-    // No device is bound outside a user namespace.
-    CHECK(f.k.calls_of({"open_tree("}).empty());
-}
-
-TEST_CASE("in a user namespace devices are bound from the host, nosuid and noexec; a fifo is still made") {
-    test::RootfsFixture f;
-    oci::Device fifo;
-    fifo.path = "/dev/myfifo";
-    fifo.type = "p";
-    fifo.fileMode = 0600;
-    f.cfg.linux->devices = {fifo, fuse_device(0660)};
-    f.spec.userns = true;
-    mount::prepare_rootfs(f.k, f.spec);
-    INFO(f.k.dump());
-    // Only the fifo: the kernel refuses device nodes in a user namespace.
-    CHECK(f.k.calls_of({"mknodat("}) == Calls{"mknodat(/b/rootfs/dev, myfifo, p 0:0, 0600)"});
-    const Calls& all = f.k.calls();
-    // Each device: an empty file as mount point, the host's node at the
-    // same path cloned, nosuid and noexec, attached on it.
-    for (const std::string d : {"null", "zero", "full", "random", "urandom", "tty", "fuse"}) {
-        CAPTURE(d);
-        check_in_order(all, {"openat(/b/rootfs/dev, " + d + ", O_NOFOLLOW|O_CREAT|O_EXCL|O_WRONLY)",
-                             "open_tree(cwd, /dev/" + d + ", CLONE)",
-                             "mount_setattr(tree:/dev/" + d + ", set NOSUID|NOEXEC)",
-                             "move_mount(tree:/dev/" + d + " -> /b/rootfs/dev/" + d + ")"});
-    }
-    // The bound node is the host's: the fake shows the target as 1:3 now.
-    CHECK(major(f.k.node("/b/rootfs/dev/null").rdev) == 1);
-    CHECK(minor(f.k.node("/b/rootfs/dev/null").rdev) == 3);
-}
-
-TEST_CASE("linux.devices: mknod with exactly the fileMode, uid and gid given") {
-    test::RootfsFixture f;
-    // With the set-uid bit: kept, chmod comes after chown (which clears it).
-    f.cfg.linux->devices = {fuse_device(04660)};
-    mount::prepare_rootfs(f.k, f.spec);
-    INFO(f.k.dump());
-    check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, fuse, c 10:229, 04660)",
-                                 "fchownat(/b/rootfs/dev, fuse, 1000:1001)", "fchmodat(/b/rootfs/dev, fuse, 04660)"});
-}
-
-TEST_CASE("a device over a planted file is removed first; a mount of config.json there (EBUSY) wins") {
-    test::RootfsFixture f;
-    f.k.add_dir("/b/rootfs/dev");
-    f.k.add_file("/b/rootfs/dev/null");  // a planted file (or symlink) in the image
-    f.k.fail("unlinkat(/b/rootfs/dev, zero)", EBUSY);
-    f.k.add_file("/b/rootfs/dev/zero");
-    f.cfg.mounts.erase(f.cfg.mounts.begin() + 1);  // no /dev tmpfs: the image's /dev
-    f.reset_spec();
-    mount::prepare_rootfs(f.k, f.spec);
-    INFO(f.k.dump());
-    const Calls& all = f.k.calls();
-    CHECK(index_of(all, "unlinkat(/b/rootfs/dev, null)") < index_of(all, "mknodat(/b/rootfs/dev, null, c 1:3, 0666)"));
-    CHECK_FALSE(contains(f.k.calls_of({"mknodat("}), "mknodat(/b/rootfs/dev, zero, c 1:5, 0666)"));
 }
 
 TEST_CASE("pivot_root: into the rootfs, the old root made rslave before it is detached") {
@@ -372,87 +249,4 @@ TEST_CASE("a failing mount names its config.json element, and what failed") {
         CHECK_THROWS_WITH_AS(mount::enter_rootfs(f.k, f.spec), "pivot_root /b/rootfs: Invalid argument", SysError);
         CHECK(f.k.calls_of({"umount2("}).empty());
     }
-}
-
-TEST_CASE("a bind mount: the source cloned from the bundle, attributes on the tree, then attached") {
-    test::RootfsFixture f;
-    f.k.add_dir("/b/data");
-    oci::Mount m;
-    m.destination = "/data";
-    m.source = "data";
-    m.options = std::vector<std::string>{"rbind", "ro", "nosuid", "rprivate"};
-    f.cfg.mounts = {m};
-    f.reset_spec();
-    mount::prepare_rootfs(f.k, f.spec);
-    INFO(f.k.dump());
-    check_in_order(f.k.calls(), {
-                                    // The source first: a missing one leaves no mount point in the rootfs.
-                                    "open_tree(cwd, /b/data, CLONE|RECURSIVE)",
-                                    "mount_setattr(tree:/b/data, set RDONLY|NOSUID)",
-                                    "mkdirat(/b/rootfs, data, 0755)",
-                                    "move_mount(tree:/b/data -> /b/rootfs/data)",
-                                    // Propagation again after the attach: a detached tree's
-                                    // peer group is not kept across move_mount.
-                                    "mount_setattr(tree:/b/data, MS_PRIVATE, RECURSIVE)",
-                                });
-}
-
-TEST_CASE("sysfs refused in a user namespace: the host's /sys bound read-only instead, and said in the debug log") {
-    test::RootfsFixture f;
-    f.k.fail("fsopen(sysfs)", EPERM);
-    SUBCASE("in a user namespace") {
-        f.spec.userns = true;
-        mount::prepare_rootfs(f.k, f.spec);
-        INFO(f.k.dump());
-        const Calls& all = f.k.calls();
-        const size_t clone = index_of(all, "open_tree(cwd, /sys, CLONE|RECURSIVE)");
-        CHECK(clone < index_of(all, "mount_setattr(tree:/sys, set RDONLY|NOSUID|NODEV|NOEXEC)"));
-        CHECK(contains(all, "mount_setattr(tree:/sys, set RDONLY|NOSUID|NODEV|NOEXEC, RECURSIVE)"));
-        CHECK(contains(all, "move_mount(tree:/sys -> /b/rootfs/sys)"));
-        REQUIRE(f.debug.size() == 1);
-        CHECK(f.debug[0].rfind("mounts[5]: mount sysfs on /b/rootfs/sys: Operation not permitted", 0) == 0);
-    }
-    SUBCASE("as root, the error stands") {
-        CHECK_THROWS_WITH_AS(mount::prepare_rootfs(f.k, f.spec),
-                             "config.json: mounts[5]: mount sysfs on /b/rootfs/sys: Operation not permitted",
-                             ConfigError);
-        CHECK_FALSE(contains(f.k.calls(), "open_tree(cwd, /sys, CLONE|RECURSIVE)"));
-    }
-}
-
-TEST_CASE("cgroup v1 without a cgroup namespace: a tmpfs, one bind per hierarchy, links, then read-only") {
-    test::RootfsFixture f;
-    f.k.add_dir("/sys/fs/cgroup/cpu,cpuacct/c1");
-    f.k.add_dir("/sys/fs/cgroup/memory/c1");
-    f.spec.cgroup_mounts = {
-        cgroup::MountSpec{"cgroup", "cpu,cpuacct", "cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct/c1", {"cpu", "cpuacct"}},
-        cgroup::MountSpec{"cgroup", "memory", "memory", "/sys/fs/cgroup/memory/c1", {}},
-    };
-    // The default namespaces have no cgroup namespace.
-    mount::prepare_rootfs(f.k, f.spec);
-    INFO(f.k.dump());
-    const Calls all = f.k.calls();
-    // mounts[6], after /sys.
-    const size_t from = index_of(all, "fsopen(tmpfs)", index_of(all, "move_mount(mnt:sysfs -> /b/rootfs/sys)"));
-    REQUIRE(from < all.size());
-    Calls seq;
-    for (size_t i = from; i < all.size(); ++i)
-        if (all[i].rfind("move_mount(", 0) == 0 || all[i].rfind("mount_setattr(", 0) == 0 ||
-            all[i].rfind("symlinkat(", 0) == 0 || all[i].rfind("fsmount(", 0) == 0 || all[i].rfind("mkdirat(", 0) == 0)
-            seq.push_back(all[i]);
-    seq.resize(std::min<size_t>(seq.size(), 11));
-    CHECK(seq == Calls{
-                     "fsmount(fs:tmpfs, NOSUID|NODEV|NOEXEC)",
-                     "move_mount(mnt:tmpfs -> /b/rootfs/sys/fs/cgroup)",
-                     "mkdirat(mnt:tmpfs, cpu,cpuacct, 0755)",
-                     "mount_setattr(tree:/sys/fs/cgroup/cpu,cpuacct/c1, set RDONLY|NOSUID|NODEV|NOEXEC)",
-                     "move_mount(tree:/sys/fs/cgroup/cpu,cpuacct/c1 -> mnt:tmpfs/cpu,cpuacct)",
-                     "symlinkat(cpu,cpuacct, mnt:tmpfs, cpu)",
-                     "symlinkat(cpu,cpuacct, mnt:tmpfs, cpuacct)",
-                     "mkdirat(mnt:tmpfs, memory, 0755)",
-                     "mount_setattr(tree:/sys/fs/cgroup/memory/c1, set RDONLY|NOSUID|NODEV|NOEXEC)",
-                     "move_mount(tree:/sys/fs/cgroup/memory/c1 -> mnt:tmpfs/memory)",
-                     // "ro": the tmpfs too, once its directories are made.
-                     "mount_setattr(mnt:tmpfs, set RDONLY)",
-                 });
 }
