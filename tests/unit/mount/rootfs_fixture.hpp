@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,17 @@ inline void check_in_order(const Calls& calls, const Calls& seq) {
     }
 }
 
+// A mount of config.json; `type` unset for a bind ("bind" in its options).
+inline oci::Mount make_mount(std::string destination, std::optional<std::string> source,
+                             std::vector<std::string> options, std::optional<std::string> type = std::nullopt) {
+    oci::Mount m;
+    m.destination = std::move(destination);
+    m.source = std::move(source);
+    m.options = std::move(options);
+    m.type = std::move(type);
+    return m;
+}
+
 struct RootfsFixture {
     FakeKernel k;
     oci::Config cfg = oci::parse_config(oci::default_spec(false));
@@ -66,6 +78,11 @@ struct RootfsFixture {
         k.add_chr("/dev/tty", 5, 0);
         k.add_chr("/dev/fuse", 10, 229);
         k.add_file("/proc/kcore");
+        reset_spec();
+    }
+    // config.json's mounts are `mounts`.
+    void set_mounts(std::vector<oci::Mount> mounts) {
+        cfg.mounts = std::move(mounts);
         reset_spec();
     }
     // After a change of cfg.

@@ -23,12 +23,7 @@ using test::index_of;
 TEST_CASE("a bind mount: the source cloned from the bundle, attributes on the tree, then attached") {
     test::RootfsFixture f;
     f.k.add_dir("/b/data");
-    oci::Mount m;
-    m.destination = "/data";
-    m.source = "data";
-    m.options = std::vector<std::string>{"rbind", "ro", "nosuid", "rprivate"};
-    f.cfg.mounts = {m};
-    f.reset_spec();
+    f.set_mounts({test::make_mount("/data", "data", {"rbind", "ro", "nosuid", "rprivate"})});
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());
     check_in_order(f.k.calls(), {
@@ -107,12 +102,7 @@ TEST_CASE("a destination that resolves to the container's root is refused, namin
     test::RootfsFixture f;
     // A symlink planted in the image: /etc/x -> / (inside the root).
     f.k.add_link("/b/rootfs/etc/x", "/b/rootfs");
-    oci::Mount m;
-    m.destination = "/etc/x";
-    m.type = "tmpfs";
-    m.source = "tmpfs";
-    f.cfg.mounts = {m};
-    f.reset_spec();
+    f.set_mounts({test::make_mount("/etc/x", "tmpfs", {}, "tmpfs")});
     const auto e = test::caught<oci::SpecError>([&] { mount::prepare_rootfs(f.k, f.spec); });
     CHECK(e.path() == "mounts[0].destination");
     CHECK(e.reason() == "\"/etc/x\" resolves to the container's root directory");
@@ -128,15 +118,8 @@ TEST_CASE("nothing is mounted over procfs, except the files lxcfs provides (CVE-
     f.k.add_dir("/b/rootfs/proc/self");
     f.k.add_dir("/b/rootfs/proc/self/attr");
     f.k.set_magic("/b/rootfs/proc/self/attr", PROC_SUPER_MAGIC);
-    oci::Mount lxcfs;
-    lxcfs.destination = "/proc/meminfo";
-    lxcfs.source = "/b/lxcfs/meminfo";
-    lxcfs.options = std::vector<std::string>{"bind"};
-    oci::Mount attr = lxcfs;
-    attr.destination = "/proc/self/attr";
-    attr.source = "/b/lxcfs";
-    f.cfg.mounts = {lxcfs, attr};
-    f.reset_spec();
+    f.set_mounts({test::make_mount("/proc/meminfo", "/b/lxcfs/meminfo", {"bind"}),
+                  test::make_mount("/proc/self/attr", "/b/lxcfs", {"bind"})});
     const auto e = test::caught<oci::SpecError>([&] { mount::prepare_rootfs(f.k, f.spec); });
     CHECK(e.path() == "mounts[1].destination");
     CHECK(e.reason() == "\"/proc/self/attr\" is inside /proc: mounting over procfs is not allowed");
@@ -146,11 +129,7 @@ TEST_CASE("nothing is mounted over procfs, except the files lxcfs provides (CVE-
 
 TEST_CASE("remount: the flags and data of the mount already there, on its fd; no new mount") {
     test::RootfsFixture f;
-    oci::Mount m;
-    m.destination = "/usr";
-    m.options = std::vector<std::string>{"remount", "ro", "nosuid", "size=1m"};
-    f.cfg.mounts = {m};
-    f.reset_spec();
+    f.set_mounts({test::make_mount("/usr", std::nullopt, {"remount", "ro", "nosuid", "size=1m"})});
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());
     check_in_order(f.k.calls(), {"fspick(/b/rootfs/usr, \"\")", "fsconfig(fs:/b/rootfs/usr, size=1m)",
@@ -163,15 +142,8 @@ TEST_CASE("a tmpfs on a directory of the rootfs takes its mode, unless mode= say
     test::RootfsFixture f;
     f.k.add_dir("/b/rootfs/tmp");
     f.k.chmod_node("/b/rootfs/tmp", 01777);
-    oci::Mount tmp;
-    tmp.destination = "/tmp";
-    tmp.type = "tmpfs";
-    tmp.source = "tmpfs";
-    oci::Mount run = tmp;
-    run.destination = "/run";
-    run.options = std::vector<std::string>{"mode=700"};
-    f.cfg.mounts = {tmp, run};
-    f.reset_spec();
+    f.set_mounts(
+        {test::make_mount("/tmp", "tmpfs", {}, "tmpfs"), test::make_mount("/run", "tmpfs", {"mode=700"}, "tmpfs")});
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());
     // Set on the new tmpfs's root before it is attached.
@@ -184,17 +156,8 @@ TEST_CASE("a tmpfs on a directory of the rootfs takes its mode, unless mode= say
 TEST_CASE("binds and a tmpfs made by the parent (idmapped, premade) are attached, not made again") {
     test::RootfsFixture f;
     f.k.add_dir("/b/data");
-    oci::Mount bind;
-    bind.destination = "/data";
-    bind.source = "/b/data";
-    bind.options = std::vector<std::string>{"bind", "idmap"};
-    oci::Mount tmp;
-    tmp.destination = "/scratch";
-    tmp.type = "tmpfs";
-    tmp.source = "tmpfs";
-    tmp.options = std::vector<std::string>{"idmap", "mode=755"};
-    f.cfg.mounts = {bind, tmp};
-    f.reset_spec();
+    f.set_mounts({test::make_mount("/data", "/b/data", {"bind", "idmap"}),
+                  test::make_mount("/scratch", "tmpfs", {"idmap", "mode=755"}, "tmpfs")});
     f.spec.premade = {{0, f.k.open_handle("idmapped:/b/data")}, {1, f.k.open_handle("idmapped:tmpfs")}};
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());

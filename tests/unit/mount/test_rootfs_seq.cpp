@@ -226,11 +226,7 @@ TEST_CASE("a failing mount names its config.json element, and what failed") {
     }
     SUBCASE("a missing bind source: mounts[7].source, and no mount point left behind") {
         test::RootfsFixture f;
-        oci::Mount m;
-        m.destination = "/data";
-        m.source = "data";  // relative to the bundle
-        m.options = std::vector<std::string>{"rbind", "ro"};
-        f.cfg.mounts.push_back(m);
+        f.cfg.mounts.push_back(test::make_mount("/data", "data", {"rbind", "ro"}));  // source relative to the bundle
         const auto e = test::caught<ConfigError>([&] { mount::prepare_rootfs(f.k, f.spec); });
         CHECK(e.path() == "mounts[7].source");
         CHECK(e.code() == ENOENT);
