@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ns/for_children.hpp"
 #include "oci/config.hpp"
 #include "sys/kernel.hpp"
 
@@ -36,7 +37,12 @@ Plan plan(const oci::Linux* linux_cfg);
 // namespace of j.type (NS_GET_NSTYPE): setns with a wrong type only says
 // EINVAL. Errors name linux.namespaces[i].path (sys/error.hpp ConfigError).
 void join(const sys::Kernel& k, const Join& j);
+// The same for the pid and time namespaces of `plan`, which apply to our
+// children only: entered through `in`, which leaves them again
+// (ns/for_children.hpp).
+void join_for_children(const sys::Kernel& k, const Plan& plan, ChildrenIn& in);
 // The same on the running kernel.
 inline void join(const Join& j) { join(sys::linux_kernel(), j); }
+inline void join_for_children(const Plan& plan, ChildrenIn& in) { join_for_children(sys::linux_kernel(), plan, in); }
 
 }  // namespace ucrun::ns
