@@ -41,18 +41,21 @@ public:
     struct Node {
         mode_t mode = S_IFDIR | 0755;
         dev_t rdev = 0;
-        long fs_magic = 0;  // statfs f_type; 0 = some disk file system
-        int nstype = 0;     // a namespace file: its CLONE_NEW* (NS_GET_NSTYPE)
+        long fs_magic = 0;       // statfs f_type; 0 = some disk file system
+        int nstype = 0;          // a namespace file: its CLONE_NEW* (NS_GET_NSTYPE)
+        std::string owner = {};  // and the user namespace owning it (NS_GET_USERNS)
     };
 
     // The file system.
-    void add_dir(const std::string& p) { nodes_[p] = Node{S_IFDIR | 0755, 0, 0}; }
-    void add_file(const std::string& p) { nodes_[p] = Node{S_IFREG | 0644, 0, 0}; }
+    void add_dir(const std::string& p) { nodes_[p] = Node{.mode = S_IFDIR | 0755}; }
+    void add_file(const std::string& p) { nodes_[p] = Node{.mode = S_IFREG | 0644}; }
     void add_chr(const std::string& p, unsigned maj, unsigned min) {
-        nodes_[p] = Node{S_IFCHR | 0666, makedev(maj, min), 0};
+        nodes_[p] = Node{.mode = S_IFCHR | 0666, .rdev = makedev(maj, min)};
     }
     // A namespace file (/proc/<pid>/ns/<type>, a bind of one) of type `clone_flag`.
-    void add_ns(const std::string& p, int clone_flag) { nodes_[p] = Node{S_IFREG | 0444, 0, NSFS_MAGIC, clone_flag}; }
+    void add_ns(const std::string& p, int clone_flag, const std::string& owner = "") {
+        nodes_[p] = Node{.mode = S_IFREG | 0444, .fs_magic = NSFS_MAGIC, .nstype = clone_flag, .owner = owner};
+    }
     // `p` is a symlink the kernel resolves to `target` (a lookup of p lands
     // on target): a rootfs's "/x -> /" under RESOLVE_IN_ROOT, say.
     void add_link(const std::string& p, const std::string& target) { links_[p] = target; }
@@ -119,7 +122,7 @@ public:
         // device, a new file system a directory.
         const std::string src = path_of(from_dfd), dst = *to ? resolve(to_dfd, to) : path_of(to_dfd);
         auto it = nodes_.find(src);
-        nodes_[dst] = it != nodes_.end() ? it->second : Node{S_IFDIR | 0755, 0, magic_of(src)};
+        nodes_[dst] = it != nodes_.end() ? it->second : Node{.mode = S_IFDIR | 0755, .fs_magic = magic_of(src)};
         return 0;
     }
     int fsopen(const char* fstype, unsigned) const override {
@@ -219,17 +222,17 @@ public:
         return err(EINVAL);
     }
     int mkdirat(int dirfd, const char* path, mode_t mode) const override {
-        return make(dirfd, path, Node{static_cast<mode_t>(S_IFDIR | mode), 0, 0},
+        return make(dirfd, path, Node{.mode = static_cast<mode_t>(S_IFDIR | mode)},
                     "mkdirat(" + name(dirfd) + ", " + path + ", " + octal(mode) + ")");
     }
     int mknodat(int dirfd, const char* path, mode_t mode, dev_t dev) const override {
         const char* t = S_ISCHR(mode) ? "c" : S_ISBLK(mode) ? "b" : S_ISFIFO(mode) ? "p" : "?";
-        return make(dirfd, path, Node{mode, dev, 0},
+        return make(dirfd, path, Node{.mode = mode, .rdev = dev},
                     "mknodat(" + name(dirfd) + ", " + path + ", " + t + " " + std::to_string(major(dev)) + ":" +
                         std::to_string(minor(dev)) + ", " + octal(mode & 07777) + ")");
     }
     int symlinkat(const char* target, int dirfd, const char* linkpath) const override {
-        return make(dirfd, linkpath, Node{S_IFLNK | 0777, 0, 0},
+        return make(dirfd, linkpath, Node{.mode = S_IFLNK | 0777},
                     "symlinkat(" + std::string(target) + ", " + name(dirfd) + ", " + linkpath + ")");
     }
     int unlinkat(int dirfd, const char* path, int) const override {
@@ -246,11 +249,17 @@ public:
     int fchmod(int fd, mode_t mode) const override { return done("fchmod(" + name(fd) + ", " + octal(mode) + ")"); }
     int ioctl(int fd, unsigned long request) const override {
         if (int r = fails("ioctl(" + name(fd) + ", " +
-                          (request == NS_GET_NSTYPE ? "NS_GET_NSTYPE" : std::to_string(request)) + ")"))
+                          (request == NS_GET_NSTYPE   ? "NS_GET_NSTYPE"
+                           : request == NS_GET_USERNS ? "NS_GET_USERNS"
+                                                      : std::to_string(request)) +
+                          ")"))
             return r;
         auto it = nodes_.find(path_of(fd));
-        if (request != NS_GET_NSTYPE || it == nodes_.end() || !it->second.nstype) return err(ENOTTY);
-        return it->second.nstype;
+        if (it == nodes_.end() || !it->second.nstype) return err(ENOTTY);
+        if (request == NS_GET_NSTYPE) return it->second.nstype;
+        if (request == NS_GET_USERNS)
+            return it->second.owner.empty() ? err(EPERM) : handle(it->second.owner, it->second.owner);
+        return err(ENOTTY);
     }
     int setns(int fd, int nstype) const override {
         return done("setns(" + name(fd) + ", " + std::to_string(nstype) + ")");
@@ -339,7 +348,7 @@ private:
         if (int r = fails(rec)) return r;
         if (!exists(p) && !is_handle_path(p)) {
             if (!(flags & O_CREAT)) return err(ENOENT);
-            nodes_[p] = Node{static_cast<mode_t>(S_IFREG | mode), 0, 0};
+            nodes_[p] = Node{.mode = static_cast<mode_t>(S_IFREG | mode)};
         } else if ((flags & O_CREAT) && (flags & O_EXCL)) {
             return err(EEXIST);
         }

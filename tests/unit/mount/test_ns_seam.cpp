@@ -1,13 +1,16 @@
-// Joining a namespace by path (ns::join) and the mount namespace rules
-// (ns::check_config), through the recording fake kernel.
+// Joining a namespace by path (ns::join, join_for_children, ChildrenIn)
+// and the mount namespace rules (ns::check_config), through the recording
+// fake kernel.
 #include <doctest/doctest.h>
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 
 #include "caught.hpp"
 #include "fake_kernel.hpp"
+#include "ns/for_children.hpp"
 #include "ns/namespaces.hpp"
 #include "ns/rules.hpp"
 #include "oci/default_spec.hpp"
@@ -95,4 +98,55 @@ TEST_CASE("ns::check_config: no mount namespace, or the caller's own by path, is
         CHECK(k.calls() == Calls{"fstatat(cwd, /run/mntns/x)", "fstatat(cwd, /proc/self/ns/mnt)",
                                  "fstatat(cwd, /run/mntns/x)", "fstatat(cwd, /proc/1/ns/mnt)"});
     }
+}
+
+TEST_CASE("ns::ChildrenIn: a pid namespace entered for children only, and left again when it goes") {
+    test::FakeKernel k;
+    k.add_ns("/proc/self/ns/user", CLONE_NEWUSER, "/proc/self/ns/user");
+    k.add_ns("/proc/self/ns/pid", CLONE_NEWPID, "/proc/self/ns/user");
+    k.add_ns("/proc/self/ns/time", CLONE_NEWTIME, "/proc/self/ns/user");
+    k.add_ns("/proc/42/ns/pid", CLONE_NEWPID, "/proc/42/ns/user");
+    const int target = k.open_handle("/proc/42/ns/pid");
+    const std::string pid = std::to_string(CLONE_NEWPID);
+    {
+        ns::ChildrenIn in(k);
+        CHECK(in.enter(target, CLONE_NEWPID));
+        CHECK(k.calls_of({"setns("}) == Calls{"setns(/proc/42/ns/pid, " + pid + ")"});
+    }
+    // Back only where we have CAP_SYS_ADMIN over our own namespaces: root
+    // of the user namespace owning them (the kernel's rule at setns).
+    if (::geteuid() == 0)
+        CHECK(k.calls_of({"setns("}) ==
+              Calls{"setns(/proc/42/ns/pid, " + pid + ")", "setns(/proc/self/ns/pid, " + pid + ")"});
+    else
+        CHECK(k.calls_of({"setns("}).size() == 1);
+}
+
+TEST_CASE("ns::ChildrenIn: our pid namespace owned by another user namespace: no way back is tried") {
+    test::FakeKernel k;
+    k.add_ns("/proc/self/ns/user", CLONE_NEWUSER, "/proc/self/ns/user");
+    k.add_ns("/proc/self/ns/pid", CLONE_NEWPID, "/host/user");  // rootless: the host's
+    k.add_ns("/run/pod/pid", CLONE_NEWPID, "/host/user");
+    ns::ChildrenIn in(k);
+    CHECK(in.enter(k.open_handle("/run/pod/pid"), CLONE_NEWPID));
+    in.leave();
+    CHECK(k.calls_of({"setns("}) == Calls{"setns(/run/pod/pid, " + std::to_string(CLONE_NEWPID) + ")"});
+}
+
+TEST_CASE("ns::join_for_children: only the pid and time joins, each checked for its type; setns failure names it") {
+    test::FakeKernel k;
+    k.add_ns("/proc/self/ns/user", CLONE_NEWUSER, "/proc/self/ns/user");
+    k.add_ns("/proc/self/ns/pid", CLONE_NEWPID, "/other");
+    k.add_ns("/run/netns/a", CLONE_NEWNET);
+    k.add_ns("/run/pod/pid", CLONE_NEWPID);
+    ns::Plan plan;
+    plan.joins = {net_join(), ns::Join{"pid", "/run/pod/pid", CLONE_NEWPID, 3}};
+    ns::ChildrenIn in(k);
+    ns::join_for_children(k, plan, in);
+    CHECK(k.calls_of({"setns(", "ioctl(/run"}) ==
+          Calls{"ioctl(/run/pod/pid, NS_GET_NSTYPE)", "setns(/run/pod/pid, " + std::to_string(CLONE_NEWPID) + ")"});
+    k.fail("setns(/run/pod/pid", EPERM);
+    const auto e = test::caught<ConfigError>([&] { ns::join_for_children(k, plan, in); });
+    CHECK(e.path() == "linux.namespaces[3].path");
+    CHECK(e.code() == EPERM);
 }
