@@ -21,6 +21,7 @@
 
 #include "cgroup/manager.hpp"
 #include "mount/options.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::mount {
 
@@ -34,6 +35,7 @@ struct CgroupMountContext {
 // `target` (an O_PATH fd of the destination directory inside the rootfs,
 // already checked to be a directory); `display` is the host path of the
 // destination, for messages.
-void mount_cgroup(const CgroupMountContext& c, const Options& o, int target, const std::string& display);
+void mount_cgroup(const sys::Kernel& k, const CgroupMountContext& c, const Options& o, int target,
+                  const std::string& display);
 
 }  // namespace ucrun::mount

@@ -9,7 +9,6 @@
 #include "mount/mounter.hpp"
 #include "mount/path.hpp"
 #include "sys/error.hpp"
-#include "sys/syscalls.hpp"
 
 namespace ucrun::mount {
 
@@ -38,130 +37,130 @@ mode_t type_bits(const std::string& t) {
 // Whatever the rootfs has there (a planted symlink to a host file) is
 // removed, never followed; something mounted there by config.json's mounts
 // is left in place: that mount wins.
-void make_device(const RootfsSpec& spec, int rootfd, const std::string& path, mode_t type, unsigned major,
-                 unsigned minor, mode_t perm, uid_t uid, gid_t gid) {
+void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, const std::string& path, mode_t type,
+                 unsigned major, unsigned minor, mode_t perm, uid_t uid, gid_t gid) {
     const std::string display = spec.rootfs + path;
     auto slash = path.rfind('/');
-    Fd dir = mkdir_in_root(rootfd, path.substr(0, slash == 0 ? 1 : slash), false, display);
+    Fd dir = mkdir_in_root(k, rootfd, path.substr(0, slash == 0 ? 1 : slash), false, display);
     std::string name = path.substr(slash + 1);
     if (name.empty() || name == "." || name == "..") throw Error("device " + path + ": not a file name");
     struct stat st;
-    if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (k.fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
         if (S_ISDIR(st.st_mode)) throw Error("device " + display + ": a directory is in the way");
-        if (::unlinkat(dir.get(), name.c_str(), 0) < 0) {
+        if (k.unlinkat(dir.get(), name.c_str(), 0) < 0) {
             if (errno == EBUSY) return;  // a mount of config.json
             throw_errno("remove " + display);
         }
     }
     if (!spec.userns || type == S_IFIFO) {
-        if (::mknodat(dir.get(), name.c_str(), type | perm, makedev(major, minor)) < 0)
+        if (k.mknodat(dir.get(), name.c_str(), type | perm, makedev(major, minor)) < 0)
             throw_errno("mknod " + display);
         // Just made, in a mount namespace no one else has entered yet. The
         // mode after the owner: chown clears the set-id bits.
-        if (::fchownat(dir.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + display);
-        if (::fchmodat(dir.get(), name.c_str(), perm, 0) < 0) throw_errno("chmod " + display);
+        if (k.fchownat(dir.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + display);
+        if (k.fchmodat(dir.get(), name.c_str(), perm, 0) < 0) throw_errno("chmod " + display);
         return;
     }
-    Fd f(::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
+    Fd f(k.openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
     if (!f) throw_errno("create " + display);
     f.reset();
-    Fd target(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    Fd target(k.openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!target) throw_errno("open " + display);
     Options o;
     o.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
-    Fd tree = clone_tree(AT_FDCWD, path, o, display);  // the host's node, same path
-    attach(tree.get(), target.get(), display);
+    Fd tree = clone_tree(k, AT_FDCWD, path, o, display);  // the host's node, same path
+    attach(k, tree.get(), target.get(), display);
 }
 
-void make_symlink(int rootfd, const char* target, const std::string& link) {
-    Fd dev = open_in_root(rootfd, "/dev", O_DIRECTORY);
+void make_symlink(const sys::Kernel& k, int rootfd, const char* target, const std::string& link) {
+    Fd dev = open_in_root(k, rootfd, "/dev", O_DIRECTORY);
     if (!dev) return;
     std::string name = link.substr(5);
-    if (::symlinkat(target, dev.get(), name.c_str()) < 0 && errno != EEXIST) throw_errno("symlink /dev/" + name);
+    if (k.symlinkat(target, dev.get(), name.c_str()) < 0 && errno != EEXIST) throw_errno("symlink /dev/" + name);
 }
 
 }  // namespace
 
-void setup_dev(const RootfsSpec& spec, int rootfd) {
+void setup_dev(const sys::Kernel& k, const RootfsSpec& spec, int rootfd) {
     const oci::Config& cfg = *spec.cfg;
     // A /dev bind-mounted from the host is left as it is (runc).
     for (const auto& m : cfg.mounts)
         if (m.destination == "/dev" && is_bind(m)) return;
-    Fd dev = open_in_root(rootfd, "/dev", O_DIRECTORY);
+    Fd dev = open_in_root(k, rootfd, "/dev", O_DIRECTORY);
     if (!dev) return;  // no /dev in the rootfs and none mounted: nothing to populate
 
     for (const auto& d : kDefaults) {
         bool listed = false;
         if (cfg.linux)
             for (const auto& c : cfg.linux->devices) listed |= c.path == d.path;
-        if (!listed) make_device(spec, rootfd, d.path, S_IFCHR, d.major, d.minor, 0666, 0, 0);
+        if (!listed) make_device(k, spec, rootfd, d.path, S_IFCHR, d.major, d.minor, 0666, 0, 0);
     }
     if (cfg.linux) {
         for (const auto& d : cfg.linux->devices) {
             // devices outside /dev are bound from their own host path only in a userns.
-            make_device(spec, rootfd, d.path, type_bits(d.type), static_cast<unsigned>(d.major),
+            make_device(k, spec, rootfd, d.path, type_bits(d.type), static_cast<unsigned>(d.major),
                         static_cast<unsigned>(d.minor), d.fileMode.value_or(0666) & 07777, d.uid.value_or(0),
                         d.gid.value_or(0));
         }
     }
     // config-linux.md "Default Devices": /dev/ptmx -> pts/ptmx; and the
     // conventional fd links (runc).
-    Fd ptmx = open_in_root(rootfd, "/dev/pts/ptmx");
+    Fd ptmx = open_in_root(k, rootfd, "/dev/pts/ptmx");
     if (ptmx) {
-        ::unlinkat(dev.get(), "ptmx", 0);
-        make_symlink(rootfd, "pts/ptmx", "/dev/ptmx");
+        k.unlinkat(dev.get(), "ptmx", 0);
+        make_symlink(k, rootfd, "pts/ptmx", "/dev/ptmx");
     }
-    make_symlink(rootfd, "/proc/self/fd", "/dev/fd");
-    make_symlink(rootfd, "/proc/self/fd/0", "/dev/stdin");
-    make_symlink(rootfd, "/proc/self/fd/1", "/dev/stdout");
-    make_symlink(rootfd, "/proc/self/fd/2", "/dev/stderr");
+    make_symlink(k, rootfd, "/proc/self/fd", "/dev/fd");
+    make_symlink(k, rootfd, "/proc/self/fd/0", "/dev/stdin");
+    make_symlink(k, rootfd, "/proc/self/fd/1", "/dev/stdout");
+    make_symlink(k, rootfd, "/proc/self/fd/2", "/dev/stderr");
     // runc: only where the kernel has one (CONFIG_PROC_KCORE); /proc is
     // still the host's here.
-    if (::access("/proc/kcore", F_OK) == 0) make_symlink(rootfd, "/proc/kcore", "/dev/core");
+    if (k.access("/proc/kcore", F_OK) == 0) make_symlink(k, rootfd, "/proc/kcore", "/dev/core");
 }
 
-Fd open_devnull_checked(int rootfd) {
-    Fd fd = open_in_root(rootfd, "/dev/null", O_NOFOLLOW);
+Fd open_devnull_checked(const sys::Kernel& k, int rootfd) {
+    Fd fd = open_in_root(k, rootfd, "/dev/null", O_NOFOLLOW);
     if (!fd) throw_errno("open /dev/null in the container");
     struct stat st;
-    if (::fstat(fd.get(), &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
+    if (k.fstat(fd.get(), &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
         throw Error("/dev/null in the container is not the character device 1:3");
     return fd;
 }
 
-void mask_path(int rootfd, const std::string& path, int devnull_fd, Fd& empty_dir) {
+void mask_path(const sys::Kernel& k, int rootfd, const std::string& path, int devnull_fd, Fd& empty_dir) {
     // The path itself: a symlink there is masked, not what it points to
     // (mounting over the symlink works with move_mount on an O_PATH fd).
-    Fd target = open_in_root(rootfd, path, O_NOFOLLOW);
+    Fd target = open_in_root(k, rootfd, path, O_NOFOLLOW);
     if (!target) {
         if (errno == ENOENT) return;  // config-linux.md: nothing to mask
         throw_errno("open masked path " + path);
     }
     struct stat st;
-    if (::fstat(target.get(), &st) < 0) throw_errno("stat masked path " + path);
+    if (k.fstat(target.get(), &st) < 0) throw_errno("stat masked path " + path);
     Fd tree;
     if (S_ISDIR(st.st_mode) && empty_dir) {
         // Every masked directory shows the same empty read-only tmpfs: a
         // clone of the first one (mount flags are cloned with it) costs no
         // new superblock.
-        tree = clone_tree(empty_dir.get(), "", Options{}, path);
+        tree = clone_tree(k, empty_dir.get(), "", Options{}, path);
     } else if (S_ISDIR(st.st_mode)) {
         Options o;
         o.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
         o.data = {"size=0", "nr_inodes=1"};
-        tree = new_fs("tmpfs", "tmpfs", o, path);
-        attach(tree.get(), target.get(), path);
+        tree = new_fs(k, "tmpfs", "tmpfs", o, path);
+        attach(k, tree.get(), target.get(), path);
         empty_dir = std::move(tree);  // still names the mount, now attached
         return;
     } else {
         Options o;
-        tree = clone_tree(devnull_fd, "", o, path);
+        tree = clone_tree(k, devnull_fd, "", o, path);
     }
-    attach(tree.get(), target.get(), path);
+    attach(k, tree.get(), target.get(), path);
 }
 
-void readonly_path(int rootfd, const std::string& path) {
-    Fd target = open_in_root(rootfd, path);
+void readonly_path(const sys::Kernel& k, int rootfd, const std::string& path) {
+    Fd target = open_in_root(k, rootfd, path);
     if (!target) {
         if (errno == ENOENT) return;
         throw_errno("open read-only path " + path);
@@ -172,8 +171,8 @@ void readonly_path(int rootfd, const std::string& path) {
     Options o;
     o.recursive = true;
     o.rattr_set = MOUNT_ATTR_RDONLY;
-    Fd tree = clone_tree(target.get(), "", o, path);
-    attach(tree.get(), target.get(), path);
+    Fd tree = clone_tree(k, target.get(), "", o, path);
+    attach(k, tree.get(), target.get(), path);
 }
 
 }  // namespace ucrun::mount

@@ -4,6 +4,7 @@
 
 #include "mount/mounter.hpp"
 #include "mount/options.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::mount {
 
@@ -16,7 +17,8 @@ std::map<size_t, Fd> clone_host_binds(const oci::Config& cfg, const std::string&
         const std::string path = "mounts[" + std::to_string(i) + "]";
         const Options o = parse_options(m, path);
         if (!o.bind) continue;
-        out.emplace(i, clone_tree(AT_FDCWD, bind_source(bundle, m), o, rootfs + m.destination, path));
+        out.emplace(i,
+                    clone_tree(sys::linux_kernel(), AT_FDCWD, bind_source(bundle, m), o, rootfs + m.destination, path));
     }
     return out;
 }

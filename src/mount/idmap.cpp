@@ -16,6 +16,7 @@
 #include "oci/error.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
+#include "sys/kernel.hpp"
 #include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/idmap.hpp"
@@ -72,7 +73,7 @@ Fd idmapped_bind(const oci::Mount& m, const Options& o, const std::string& bundl
         }
         throw SysError("idmap " + display, err);
     }
-    set_attrs(tree.get(), o, false, display);
+    set_attrs(sys::linux_kernel(), tree.get(), o, false, display);
     return tree;
 }
 
@@ -92,7 +93,7 @@ Fd idmapped_tmpfs(const oci::Config& cfg, const oci::Mount& m, const Options& o,
     const std::string display = "tmpfs on " + m.destination + " (" + path + ")";
     Options fo = o;
     add_mount_label(cfg, "tmpfs", fo);
-    Fd mnt = new_fs("tmpfs", m.source.value_or("tmpfs"), fo, display, path);
+    Fd mnt = new_fs(sys::linux_kernel(), "tmpfs", m.source.value_or("tmpfs"), fo, display, path);
     struct mount_attr attr = idmap_attr(userns_fd);
     if (sys::mount_setattr(mnt.get(), "", AT_EMPTY_PATH, &attr) < 0) {
         int err = errno;

@@ -1,14 +1,14 @@
 #include "mount/path.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 
 #include "sys/error.hpp"
-#include "sys/syscalls.hpp"
 
 namespace ucrun::mount {
 
-Fd open_in_root(int rootfd, const std::string& path, int extra_flags) {
+Fd open_in_root(const sys::Kernel& k, int rootfd, const std::string& path, int extra_flags) {
     struct open_how how {};
     how.flags = static_cast<uint64_t>(O_PATH | O_CLOEXEC | extra_flags);
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -16,13 +16,14 @@ Fd open_in_root(int rootfd, const std::string& path, int extra_flags) {
     const std::string rel = skip == std::string::npos ? std::string(1, '.') : path.substr(skip);
     int fd;
     do {
-        fd = sys::openat2(rootfd, rel.c_str(), &how);
+        fd = k.openat2(rootfd, rel.c_str(), &how);
     } while (fd < 0 && errno == EAGAIN);  // a rename raced with the lookup: retry
     return Fd(fd);
 }
 
-Fd mkdir_in_root(int rootfd, const std::string& path, bool last_is_file, const std::string& display) {
-    Fd fd = open_in_root(rootfd, path);
+Fd mkdir_in_root(const sys::Kernel& k, int rootfd, const std::string& path, bool last_is_file,
+                 const std::string& display) {
+    Fd fd = open_in_root(k, rootfd, path);
     if (fd) return fd;
     if (errno != ENOENT) throw_errno("open " + display + " in rootfs");
     // Create the parent first (recursively), then the last component inside
@@ -32,26 +33,24 @@ Fd mkdir_in_root(int rootfd, const std::string& path, bool last_is_file, const s
     auto slash = p.rfind('/');
     std::string parent = slash == std::string::npos || slash == 0 ? "/" : p.substr(0, slash);
     std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
-    Fd dir = mkdir_in_root(rootfd, parent, false, display);
+    Fd dir = mkdir_in_root(k, rootfd, parent, false, display);
     if (last_is_file) {
-        Fd f(::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
+        Fd f(k.openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
         if (!f && errno != EEXIST) throw_errno("create " + display + " in rootfs");
-    } else if (::mkdirat(dir.get(), name.c_str(), 0755) < 0 && errno != EEXIST) {
+    } else if (k.mkdirat(dir.get(), name.c_str(), 0755) < 0 && errno != EEXIST) {
         throw_errno("mkdir " + display + " in rootfs");
     }
     // Re-resolve from the root: if a symlink was raced in, it is followed
     // inside the root, never outside.
-    fd = open_in_root(rootfd, path);
+    fd = open_in_root(k, rootfd, path);
     if (!fd) {
         int err = errno;
         struct stat st;
-        if (err == ENOENT && ::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+        if (err == ENOENT && k.fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
             throw SysError("open " + display + " in rootfs: a symlink to a path missing in the rootfs", err);
         throw_errno("open " + display + " in rootfs", err);
     }
     return fd;
 }
-
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 }  // namespace ucrun::mount

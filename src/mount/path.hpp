@@ -7,19 +7,18 @@
 #include <string>
 
 #include "sys/fd.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::mount {
 
 // Opens `path` (absolute or relative, interpreted inside root) with
 // O_PATH|O_CLOEXEC plus `extra_flags`; -1 Fd and errno on failure.
-Fd open_in_root(int rootfd, const std::string& path, int extra_flags = 0);
+Fd open_in_root(const sys::Kernel& k, int rootfd, const std::string& path, int extra_flags = 0);
 
 // Like open_in_root, but creates missing components as directories (mode
 // 0755), and the last one as an empty file when `last_is_file`. Throws
 // SysError naming `display` (the path as the user wrote it).
-Fd mkdir_in_root(int rootfd, const std::string& path, bool last_is_file, const std::string& display);
-
-// "/proc/self/fd/N": the classic way to hand an fd to mount(2).
-std::string fd_path(int fd);
+Fd mkdir_in_root(const sys::Kernel& k, int rootfd, const std::string& path, bool last_is_file,
+                 const std::string& display);
 
 }  // namespace ucrun::mount

@@ -14,6 +14,7 @@
 #include "ns/namespaces.hpp"
 #include "oci/config.hpp"
 #include "sys/fd.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::mount {
 
@@ -43,10 +44,10 @@ struct RootfsSpec {
 };
 
 // Before pivot_root: propagation, rootfs bind, mounts, devices.
-void prepare_rootfs(const RootfsSpec& spec);
+void prepare_rootfs(const sys::Kernel& k, const RootfsSpec& spec);
 // pivot_root (or MS_MOVE + chroot with --no-pivot); afterwards "/" is the rootfs.
-void enter_rootfs(const RootfsSpec& spec);
+void enter_rootfs(const sys::Kernel& k, const RootfsSpec& spec);
 // After pivot_root: masked paths, read-only paths, root.readonly.
-void finish_rootfs(const RootfsSpec& spec);
+void finish_rootfs(const sys::Kernel& k, const RootfsSpec& spec);
 
 }  // namespace ucrun::mount

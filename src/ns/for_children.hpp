@@ -14,12 +14,14 @@
 #pragma once
 
 #include "sys/fd.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::ns {
 
 class ChildrenIn {
 public:
-    ChildrenIn() = default;
+    // `k`: the kernel the namespaces are entered on (sys/kernel.hpp).
+    explicit ChildrenIn(const sys::Kernel& k = sys::linux_kernel()) : k_(k) {}
     ~ChildrenIn() {
         try {
             leave();
@@ -47,6 +49,7 @@ private:
     // entering.
     void open_own();
 
+    const sys::Kernel& k_;
     bool opened_ = false;
     bool can_return_ = false;
     Fd own_pid_;

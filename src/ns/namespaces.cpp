@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
-#include <sys/ioctl.h>
 
 #include <algorithm>
 
@@ -79,15 +78,15 @@ namespace {
 std::string field_of(const Join& j) { return "linux.namespaces[" + std::to_string(j.index) + "].path"; }
 
 // The namespace file of `j`, checked to be one of its type.
-Fd open_joined(const Join& j) {
+Fd open_joined(const sys::Kernel& k, const Join& j) {
     const std::string field = field_of(j);
     // Non-blocking, no controlling tty: a FIFO or a device named as a
     // namespace must not hang or affect anything before its type is checked.
-    Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    Fd fd(k.open(j.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (!fd) throw ConfigError(field, "open " + j.type + " namespace " + j.path, errno);
     // NS_GET_NSTYPE (Linux 4.11; ucrun needs 5.8 for setns on a pidfd)
     // answers ENOTTY on a file that is not a namespace.
-    int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
+    int type = k.ioctl(fd.get(), NS_GET_NSTYPE);
     if (type < 0 && errno == ENOTTY) throw ConfigError(field, j.path + " is not a namespace file");
     if (type >= 0 && static_cast<unsigned long>(type) != j.flag) {
         const char* is = type_of_flag(static_cast<unsigned long>(type));
@@ -99,16 +98,16 @@ Fd open_joined(const Join& j) {
 
 }  // namespace
 
-void join(const Join& j) {
-    Fd fd = open_joined(j);
-    if (::setns(fd.get(), static_cast<int>(j.flag)) < 0)
+void join(const sys::Kernel& k, const Join& j) {
+    Fd fd = open_joined(k, j);
+    if (k.setns(fd.get(), static_cast<int>(j.flag)) < 0)
         throw ConfigError(field_of(j), "join " + j.type + " namespace " + j.path, errno);
 }
 
-void join_for_children(const Plan& plan, ChildrenIn& in) {
+void join_for_children(const sys::Kernel& k, const Plan& plan, ChildrenIn& in) {
     for (const auto& j : plan.joins) {
         if (j.flag != CLONE_NEWPID && j.flag != CLONE_NEWTIME) continue;
-        Fd fd = open_joined(j);
+        Fd fd = open_joined(k, j);
         if (!in.enter(fd.get(), j.flag))
             throw ConfigError(field_of(j), "join " + j.type + " namespace " + j.path, errno);
     }

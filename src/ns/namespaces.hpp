@@ -7,6 +7,7 @@
 
 #include "ns/for_children.hpp"
 #include "oci/config.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::ns {
 
@@ -35,10 +36,13 @@ Plan plan(const oci::Linux* linux_cfg);
 // setns(2) into the namespace at j.path, after checking that the file is a
 // namespace of j.type (NS_GET_NSTYPE): setns with a wrong type only says
 // EINVAL. Errors name linux.namespaces[i].path (sys/error.hpp ConfigError).
-void join(const Join& j);
+void join(const sys::Kernel& k, const Join& j);
 // The same for the pid and time namespaces of `plan`, which apply to our
 // children only: entered through `in`, which leaves them again
 // (ns/for_children.hpp).
-void join_for_children(const Plan& plan, ChildrenIn& in);
+void join_for_children(const sys::Kernel& k, const Plan& plan, ChildrenIn& in);
+// The same on the running kernel.
+inline void join(const Join& j) { join(sys::linux_kernel(), j); }
+inline void join_for_children(const Plan& plan, ChildrenIn& in) { join_for_children(sys::linux_kernel(), plan, in); }
 
 }  // namespace ucrun::ns

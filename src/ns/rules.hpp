@@ -5,6 +5,7 @@
 
 #include "ns/namespaces.hpp"
 #include "oci/config.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::ns {
 
@@ -22,6 +23,8 @@ namespace ucrun::ns {
 // - hostname, domainname without a UTS namespace (new or joined): they
 //   would change the host's names, or be ignored (runc: "unable to set
 //   hostname without a private UTS namespace").
-void check_config(const oci::Config& cfg, const Plan& plan);
+void check_config(const sys::Kernel& k, const oci::Config& cfg, const Plan& plan);
+// The same on the running kernel.
+inline void check_config(const oci::Config& cfg, const Plan& plan) { check_config(sys::linux_kernel(), cfg, plan); }
 
 }  // namespace ucrun::ns

@@ -257,7 +257,8 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     mount::RootfsSpec rootfs = a.rootfs;
     if (idroot) rootfs.rootfs_premade = idroot.get();
     rootfs.debug = [&](const std::string& line) { send(a.sync, Debug{line}); };
-    mount::prepare_rootfs(rootfs);
+    const sys::Kernel& kernel = sys::linux_kernel();  // the seam of mount/ (sys/kernel.hpp)
+    mount::prepare_rootfs(kernel, rootfs);
     // config.md "Prestart", "CreateRuntime", "CreateContainer": after the
     // namespaces and the mounts are made, before pivot_root. The parent runs
     // the first two (runtime namespace), then createContainer runs here, in
@@ -268,11 +269,11 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
         wait_for<HooksDone>(a.sync);
     }
     run_container_hooks(a, cfg.hooks.createContainer, "createContainer", "creating", rootfs.rootfs);
-    mount::enter_rootfs(rootfs);
+    mount::enter_rootfs(kernel, rootfs);
     // process.terminal: the master goes to --console-socket, else (foreground
     // `run`) to ucrun over the sync socket.
     if (p.terminal) setup_console(p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, true});
-    mount::finish_rootfs(rootfs);
+    mount::finish_rootfs(kernel, rootfs);
 
     apply_personality(cfg);
     enter_cwd(p);

@@ -15,6 +15,7 @@
 #include "oci/validate.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
+#include "sys/kernel.hpp"
 #include "sys/socket.hpp"
 #include "sys/syscalls.hpp"
 #include "proc/scheduling.hpp"
@@ -55,9 +56,9 @@ void enter_cwd(const oci::Process& p, bool create) {
     if (!root) throw_errno("open /");
     Fd dir;
     if (create) {
-        dir = mount::mkdir_in_root(root.get(), p.cwd, false, "process.cwd " + p.cwd);
+        dir = mount::mkdir_in_root(sys::linux_kernel(), root.get(), p.cwd, false, "process.cwd " + p.cwd);
     } else {
-        dir = mount::open_in_root(root.get(), p.cwd, O_DIRECTORY);
+        dir = mount::open_in_root(sys::linux_kernel(), root.get(), p.cwd, O_DIRECTORY);
         if (!dir) {
             // runc's wording (Go error strings are lower case).
             std::string why = std::strerror(errno);

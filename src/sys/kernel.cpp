@@ -1,0 +1,96 @@
+#include "sys/kernel.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "sys/syscalls.hpp"
+
+namespace ucrun::sys {
+
+namespace {
+
+// Stateless and final: each method only forwards to the system call.
+class LinuxKernel final : public Kernel {
+public:
+    constexpr LinuxKernel() = default;
+
+    int mount(const char* source, const char* target, const char* fstype, unsigned long flags,
+              const void* data) const override {
+        return ::mount(source, target, fstype, flags, data);
+    }
+    int umount2(const char* target, int flags) const override { return ::umount2(target, flags); }
+    int open_tree(int dirfd, const char* path, unsigned flags) const override {
+        return sys::open_tree(dirfd, path, flags);
+    }
+    int move_mount(int from_dfd, const char* from, int to_dfd, const char* to, unsigned flags) const override {
+        return sys::move_mount(from_dfd, from, to_dfd, to, flags);
+    }
+    int fsopen(const char* fstype, unsigned flags) const override { return sys::fsopen(fstype, flags); }
+    int fsconfig(int fd, unsigned cmd, const char* key, const void* value, int aux) const override {
+        return sys::fsconfig(fd, cmd, key, value, aux);
+    }
+    int fspick(int dirfd, const char* path, unsigned flags) const override { return sys::fspick(dirfd, path, flags); }
+    int fsmount(int fd, unsigned flags, unsigned attr_flags) const override {
+        return sys::fsmount(fd, flags, attr_flags);
+    }
+    int mount_setattr(int dirfd, const char* path, unsigned flags, struct mount_attr* attr) const override {
+        return sys::mount_setattr(dirfd, path, flags, attr);
+    }
+
+    int pivot_root(const char* new_root, const char* put_old) const override {
+        return sys::pivot_root(new_root, put_old);
+    }
+    int chroot(const char* path) const override { return ::chroot(path); }
+    int chdir(const char* path) const override { return ::chdir(path); }
+    int fchdir(int fd) const override { return ::fchdir(fd); }
+
+    int open(const char* path, int flags, mode_t mode) const override { return ::open(path, flags, mode); }
+    int openat(int dirfd, const char* path, int flags, mode_t mode) const override {
+        return ::openat(dirfd, path, flags, mode);
+    }
+    int openat2(int dirfd, const char* path, struct open_how* how) const override {
+        return sys::openat2(dirfd, path, how);
+    }
+    int dup(int fd) const override { return ::dup(fd); }
+    ssize_t read(int fd, void* buf, size_t count) const override { return ::read(fd, buf, count); }
+    int fstat(int fd, struct stat* st) const override { return ::fstat(fd, st); }
+    int fstatat(int dirfd, const char* path, struct stat* st, int flags) const override {
+        return ::fstatat(dirfd, path, st, flags);
+    }
+    int fstatfs(int fd, struct statfs* st) const override { return ::fstatfs(fd, st); }
+    int access(const char* path, int mode) const override { return ::access(path, mode); }
+    ssize_t readlinkat(int dirfd, const char* path, char* buf, size_t size) const override {
+        return ::readlinkat(dirfd, path, buf, size);
+    }
+    int mkdirat(int dirfd, const char* path, mode_t mode) const override { return ::mkdirat(dirfd, path, mode); }
+    int mknodat(int dirfd, const char* path, mode_t mode, dev_t dev) const override {
+        return ::mknodat(dirfd, path, mode, dev);
+    }
+    int symlinkat(const char* target, int dirfd, const char* linkpath) const override {
+        return ::symlinkat(target, dirfd, linkpath);
+    }
+    int unlinkat(int dirfd, const char* path, int flags) const override { return ::unlinkat(dirfd, path, flags); }
+    int fchownat(int dirfd, const char* path, uid_t uid, gid_t gid, int flags) const override {
+        return ::fchownat(dirfd, path, uid, gid, flags);
+    }
+    int fchmodat(int dirfd, const char* path, mode_t mode, int flags) const override {
+        return ::fchmodat(dirfd, path, mode, flags);
+    }
+    int fchmod(int fd, mode_t mode) const override { return ::fchmod(fd, mode); }
+    int ioctl(int fd, unsigned long request) const override { return ::ioctl(fd, request); }
+
+    int setns(int fd, int nstype) const override { return ::setns(fd, nstype); }
+    int unshare(int flags) const override { return ::unshare(flags); }
+};
+
+// Constant-initialized (no constructor runs, no guard), and const.
+constinit const LinuxKernel kLinux;
+
+}  // namespace
+
+const Kernel& linux_kernel() noexcept { return kLinux; }
+
+}  // namespace ucrun::sys
