@@ -19,6 +19,7 @@
 #include "container/cgroups.hpp"
 #include "container/hooks.hpp"
 #include "container/record.hpp"
+#include "container/seccomp_cache.hpp"
 #include "container/remap.hpp"
 #include "container/rootless.hpp"
 #include "mount/devices.hpp"
@@ -427,6 +428,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     rec.state.status = oci::Status::Created;
     // A remapped container's config.json is the one that ran (remap::inject).
     store.save_config(o.id, lease ? doc.dump() : text);
+    if (seccomp) save_seccomp(store, o.id, *seccomp);  // for exec (container/seccomp_cache.hpp)
     store.save(rec);
     if (!o.pid_file.empty()) sys::write_file_atomic(absolute_pid_file(o.pid_file), std::to_string(pid));
     // On record: the init may outlive us now (it dies with us until then,

@@ -163,6 +163,34 @@ nlohmann::json Store::load_config(const std::string& id) const {
     return j;
 }
 
+void Store::save_private(const std::string& id, const std::string& name, std::string_view data) const {
+    Fd d = open_dir(id);
+    sys::write_file_atomic_at(d.get(), name, data, 0600);
+}
+
+std::optional<std::string> Store::load_private(const std::string& id, const std::string& name,
+                                               size_t max_bytes) const {
+    Fd d = open_dir(id);
+    const std::string path = dir(id) + "/" + name;
+    // O_NONBLOCK: a FIFO put in its place must not block the open.
+    Fd fd(::openat(d.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("open " + path);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) throw_errno("stat " + path);
+    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
+        throw Error(path + ": not a private file of this runtime (a regular file owned by uid " +
+                    std::to_string(::geteuid()) + ", mode 0600)");
+    if (static_cast<uint64_t>(st.st_size) > max_bytes)
+        throw Error(path + ": " + std::to_string(st.st_size) + " bytes, at most " + std::to_string(max_bytes) +
+                    " expected");
+    std::string text = sys::read_all(fd.get());
+    if (text.size() > max_bytes) throw Error(path + ": grew past " + std::to_string(max_bytes) + " bytes");
+    return text;
+}
+
 void Store::remove(const std::string& id) const {
     checked_id(id);
     int root = root_fd();
