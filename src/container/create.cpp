@@ -18,26 +18,23 @@
 #include "config.h"
 #include "container/cgroups.hpp"
 #include "container/hooks.hpp"
+#include "container/config_checks.hpp"
 #include "container/record.hpp"
-#include "container/seccomp_cache.hpp"
 #include "container/remap.hpp"
 #include "container/rootless.hpp"
+#include "container/seccomp_cache.hpp"
 #include "mount/devices.hpp"
 #include "mount/host_binds.hpp"
 #include "mount/idmap.hpp"
 #include "mount/rootfs_idmap.hpp"
 #include "ns/namespaces.hpp"
-#include "ns/rules.hpp"
 #include "oci/container_id.hpp"
 #include "oci/parse.hpp"
-#include "oci/validate.hpp"
 #include "proc/error_msg.hpp"
 #include "proc/init.hpp"
-#include "proc/sysctl.hpp"
 #include "proc/sync.hpp"
 #include "proc/trampoline.hpp"
 #include "security/capabilities.hpp"
-#include "security/lsm.hpp"
 #include "security/seccomp.hpp"
 #include "state/store.hpp"
 #include "sys/error.hpp"
@@ -45,7 +42,6 @@
 #include "sys/socket.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/idmap.hpp"
-#include "userns/joined.hpp"
 #include "userns/map_writer.hpp"
 
 #ifndef CLONE_NEWTIME
@@ -60,27 +56,6 @@ std::string absolute(const std::string& p, const std::string& what) {
     char buf[PATH_MAX];
     if (!::realpath(p.c_str(), buf)) throw_errno(what + " " + p);
     return buf;
-}
-
-// Checks of the config against this runtime that oci::validate cannot make.
-void check_runtime_rules(const oci::Config& cfg, const ns::Plan& plan) {
-    if (!cfg.process) throw oci::SpecError("config.json", "process", "is required to create a container");
-    if (plan.new_user() && cfg.linux->uidMappings.empty())
-        throw oci::SpecError("config.json", "linux.uidMappings",
-                             "required for a new user namespace (linux.namespaces has \"user\" without a path)");
-    if (plan.new_user() && cfg.linux->gidMappings.empty())
-        throw oci::SpecError("config.json", "linux.gidMappings",
-                             "required for a new user namespace (linux.namespaces has \"user\" without a path)");
-    // Asked for and not available: a clear error rather than a container
-    // that silently lacks it.
-    if (!cfg.linux->netDevices.empty())
-        throw oci::SpecError("config.json", "linux.netDevices", "moving network devices is not supported by ucrun");
-    if (cfg.linux->intelRdt && ::access("/sys/fs/resctrl/schemata", F_OK) != 0)
-        throw oci::SpecError("config.json", "linux.intelRdt", "resctrl is not mounted at /sys/fs/resctrl");
-    if (cfg.linux->intelRdt)
-        throw oci::SpecError("config.json", "linux.intelRdt", "Intel RDT is not supported by ucrun");
-    if (cfg.linux->mountLabel && !cfg.linux->mountLabel->empty() && !security::selinux_enabled())
-        throw oci::SpecError("config.json", "linux.mountLabel", "SELinux is not enabled on this host");
 }
 
 // Undo of a half-made container: kill the init, remove the state dir.
@@ -160,20 +135,8 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     }
     // Validated as it will run: an `idmap` mount of a bundle without a user
     // namespace is valid once the remap has given it one.
-    oci::validate(cfg);
-    try {
-        oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
-    } catch (const oci::SpecError&) {
-        // Id 0 of a child user namespace (rootless podman's, --userns=keep-id)
-        // is the unprivileged user who owns it, not the host's root.
-        if (!rootless(ctx)) throw;
-    }
-    if (!cfg.linux) cfg.linux.emplace();
-    const ns::Plan plan = ns::plan(&*cfg.linux);
-    check_runtime_rules(cfg, plan);
-    ns::check_config(cfg, plan);  // mount namespace required, hostname needs UTS (ns/rules.hpp)
-    proc::check_sysctl(cfg, plan);  // config-linux.md "Sysctl": namespaced keys only
-    userns::check_joined_mappings(*cfg.linux);  // a joined user namespace's mappings, if repeated (userns/joined.hpp)
+    // Every config check, in order (container/config_checks.hpp).
+    const ns::Plan plan = check_config(cfg, {ctx.allow_host_root_mapping, rootless(ctx)});
     // Socket activation passes through (container/activation.hpp).
     const int listen_fds = activation::listen_fds();
     if (listen_fds > 0) activation::add_listen_env(*cfg.process, listen_fds);
