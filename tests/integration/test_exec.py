@@ -291,14 +291,18 @@ def test_exec_no_new_privs(ucrun, bundle, running):
     assert nnp("--no-new-privs") == "1"
 
 
-def test_exec_gets_container_seccomp(ucrun, bundle, running):
-    b = bundle()
+def mkdir_denied(b):
+    """A bundle whose seccomp filter denies mkdir, with a writable /tmp."""
     b.linux["seccomp"] = {
         "defaultAction": "SCMP_ACT_ALLOW",
         "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}],
     }
     b.add_mount("/tmp", "tmpfs", "tmpfs")
-    running(b)
+    return b
+
+
+def test_exec_gets_container_seccomp(ucrun, bundle, running):
+    running(mkdir_denied(bundle()))
     cp = ucrun("exec", "c1", "mkdir", "/tmp/x", check=False)
     assert cp.returncode != 0
     assert "Operation not permitted" in cp.stderr
@@ -311,13 +315,7 @@ def test_exec_seccomp_compiled_at_create(ucrun, bundle, running, root, tmp_base)
     seccomp of its own (runc: the container's filter applies); a file that
     is not the one create wrote makes exec fail, naming it; a container
     without the file (an older ucrun made it) gets the config recompiled."""
-    b = bundle()
-    b.linux["seccomp"] = {
-        "defaultAction": "SCMP_ACT_ALLOW",
-        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}],
-    }
-    b.add_mount("/tmp", "tmpfs", "tmpfs")
-    running(b)
+    running(mkdir_denied(bundle()))
     cache = Path(root) / "c1" / "seccomp.bpf"
     st = cache.stat()
     assert (st.st_uid, oct(st.st_mode & 0o7777)) == (os.geteuid(), "0o600")
