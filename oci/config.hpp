@@ -157,8 +157,8 @@ struct Hook {
     std::optional<int32_t> timeout;  // seconds, > 0
 };
 
-// applied: prestart and createRuntime by container::create (run_hook_list,
-// src/container/create.cpp); createContainer and startContainer in the init
+// applied: prestart and createRuntime by container::spawn_init (run_hook_list,
+// src/container/spawn.cpp); createContainer and startContainer in the init
 // (run_container_hooks, src/proc/init.cpp); poststart by container::start
 // (run's: container::release) and poststop by container::remove, through
 // container::run_hooks
@@ -175,7 +175,8 @@ struct Hooks {
 
 // config-linux.md "Namespaces"
 // applied: ns::plan (src/ns/namespaces.cpp) turns them into clone flags and
-// joins; container::create clones with the flags, proc::join_namespaces
+// joins; container::spawn_init clones with container::clone_flags
+// (src/container/spawn.cpp, create_plan.cpp), proc::join_namespaces
 // (src/proc/init.cpp) and ns::join join the paths.
 struct Namespace {
     std::string type;  // pid network mount ipc uts user cgroup time
@@ -302,7 +303,7 @@ struct Resources {
 };
 
 // config-linux.md "IntelRdt"
-// Never applied: refused by container::check_runtime_rules
+// Never applied: refused by container::check_host_rules
 // (src/container/config_checks.cpp).
 struct IntelRdt {
     std::optional<std::string> closID;
@@ -358,8 +359,8 @@ struct Personality {
 };
 
 // config-linux.md "Network Devices"
-// Never applied: refused by container::check_runtime_rules
-// (src/container/config_checks.cpp).
+// Never applied: refused by container::plan_create
+// (src/container/create_plan.cpp).
 struct NetDevice {
     std::optional<std::string> name;
 };
@@ -368,7 +369,7 @@ struct Linux {
     std::vector<Namespace> namespaces;
     // applied: userns::write_maps (src/userns/idmap.cpp; rootless:
     // write_maps_unprivileged, src/userns/map_writer.cpp) from
-    // container::create; a remapped container's
+    // container::spawn_init (src/container/spawn.cpp); a remapped container's
     // are set by remap::inject (src/container/remap.cpp).
     std::vector<IDMapping> uidMappings;
     std::vector<IDMapping> gidMappings;
@@ -390,7 +391,7 @@ struct Linux {
     std::optional<std::vector<std::string>> maskedPaths;
     std::optional<std::vector<std::string>> readonlyPaths;
     // applied: mount::add_mount_label (src/mount/options.hpp) for the
-    // container's own file systems; checked: container::check_runtime_rules.
+    // container's own file systems; checked: container::check_host_rules.
     std::optional<std::string> mountLabel;
     std::optional<Personality> personality;
     std::optional<IntelRdt> intelRdt;

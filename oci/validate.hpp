@@ -4,8 +4,9 @@
 //   config.json: linux.uidMappings[0].size: must be greater than 0
 //
 // Where each rule lives (one rule, one place). `create` runs them through
-// one entry point, container::check_config (src/container/config_checks.hpp),
-// in the order below, before it makes anything:
+// one entry point, container::check_and_plan
+// (src/container/config_checks.hpp), in the order below, before it makes
+// anything:
 //   parse   oci/parse*.cpp, json_read.hpp: JSON types, required fields,
 //           nesting depth and per-string rules (parse_config; also the
 //           process.json of exec and the resources of update -r).
@@ -22,9 +23,11 @@
 //        validate_limits.cpp    sizes and ranges of limits.hpp.
 //   2. check_host_root_mapping (validate_linux.cpp), unless rootless.
 //   3-7. what depends on this runtime or this host, in src/:
-//        container/config_checks.cpp  process required, mappings for a new
-//                               user namespace, netDevices, intelRdt,
-//                               mountLabel without SELinux;
+//        container/create_plan.cpp  plan_create: process required, mappings
+//                               for a new user namespace, netDevices, the
+//                               console;
+//        container/config_checks.cpp  check_host_rules: intelRdt, mountLabel
+//                               without SELinux;
 //        ns/rules.cpp           mount namespace required, hostname and
 //                               domainname need a UTS namespace;
 //        proc/sysctl.cpp        linux.sysctl: namespaced keys only;

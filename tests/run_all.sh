@@ -23,6 +23,13 @@ fi
 
 passed=0
 failed=0
+# "N M" from the last "STAGE: N passed, M failed" line of LOG; "0 1" when
+# there is none (the stage died before counting).
+stage_counts() {
+  local line
+  line=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed\$" "$2" | tail -1)
+  [[ "$line" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]] && echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}" || echo "0 1"
+}
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
@@ -45,21 +52,20 @@ done
 # Integration tests: real containers driven through the real binary.
 UCRUN_BIN="$BUILD/src/cli/ucrun" /usr/bin/python3 -m pytest tests/integration -q \
   --junitxml="$results/integration.xml" -p no:cacheprovider 2>&1 | tail -40
-read -r p f < <(/usr/bin/python3 - "$results/integration.xml" <<'PY'
-import sys, xml.etree.ElementTree as ET
-try:
-    root = ET.parse(sys.argv[1]).getroot()
-except Exception:
-    print(0, 1); sys.exit()
-suites = [root] if root.tag == "testsuite" else list(root)
-t = sum(int(s.get("tests", 0)) for s in suites)
-bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
-skip = sum(int(s.get("skipped", 0)) for s in suites)
-print(t - bad - skip, bad)
-PY
-)
+read -r p f < <(/usr/bin/python3 tests/junit_count.py "$results/integration.xml")
 echo "integration: $p passed, $f failed"
 passed=$((passed + p)); failed=$((failed + f))
+
+# The sanitizer run (tests/sanitize/run.sh): ucrun built with ASan and UBSan
+# in build-asan (clang; the first time a few minutes), against the
+# lifecycle, bad-input, hostile and other subsets named in that script.
+if [ "${UCRUN_SKIP_SANITIZE:-0}" != 1 ]; then
+  bash tests/sanitize/run.sh >"$results/sanitize.log" 2>&1
+  read -r p f < <(stage_counts sanitize "$results/sanitize.log")
+  [ "$f" -ne 0 ] && tail -80 "$results/sanitize.log"
+  echo "sanitize: $p passed, $f failed"
+  passed=$((passed + p)); failed=$((failed + f))
+fi
 
 # The benchmark in its short mode: a smoke test that it runs and prints its table.
 if [ "${UCRUN_SKIP_BENCH:-0}" != 1 ]; then
@@ -79,11 +85,7 @@ fi
 # UCRUN_FUZZ_SECONDS (3) from its seed corpus; one test per target.
 if [ "${UCRUN_SKIP_FUZZ:-0}" != 1 ]; then
   bash tests/fuzz/run.sh "${UCRUN_FUZZ_SECONDS:-3}" >"$results/fuzz.log" 2>&1
-  line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$results/fuzz.log" | tail -1)
-  p=$(echo "$line" | sed -E 's/^fuzz: ([0-9]+) passed.*/\1/')
-  f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
-  [[ "$p" =~ ^[0-9]+$ ]] || p=0
-  [[ "$f" =~ ^[0-9]+$ ]] || f=1
+  read -r p f < <(stage_counts fuzz "$results/fuzz.log")
   [ "$f" -ne 0 ] && tail -60 "$results/fuzz.log"
   echo "fuzz: $p passed, $f failed"
   passed=$((passed + p)); failed=$((failed + f))

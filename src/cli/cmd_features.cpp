@@ -29,7 +29,7 @@ int run(Context& ctx, const Parsed& p) {
     in.idmapMounts = userns && mount::can_idmap_mounts(&why);
     if (userns && !*in.idmapMounts) ctx.log.debug("features: idmapped mounts cannot be made here: " + why);
     in.memoryPolicy = oci::MemoryPolicyFeatures{oci::spec_mempolicy_modes(), oci::spec_mempolicy_flags()};
-    in.netDevices = false;  // refused with a clear error (container/create.cpp)
+    in.netDevices = false;  // refused with a clear error (container/create_plan.cpp)
     in.intelRdt = oci::IntelRdtFeatures{false, false, false};
     sys::write_all(1, oci::features_document(in).dump(4) + "\n");
     return 0;

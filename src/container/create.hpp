@@ -1,5 +1,9 @@
 // runtime.md "Lifecycle" steps 1-4 and the create operation: from a bundle
-// to an init process that waits, in its namespaces, for `start`.
+// to an init process that waits, in its namespaces, for `start`. In three
+// rooms: planning (container/create_plan.hpp, pure), spawning
+// (container/spawn.hpp: clone3, maps, the sync protocol) and the record
+// (container/create.cpp: state, with container/rollback.hpp undoing a
+// half-made container).
 #pragma once
 
 #include <sys/types.h>
@@ -25,12 +29,12 @@ struct CreateOptions {
 struct Created {
     pid_t pid = 0;
     Fd pidfd;
-    Fd sync;  // run: the channel to release the init with Msg::Start
+    Fd sync;  // run: the channel to release the init with the Start message
     Fd console;  // run with process.terminal and no --console-socket: the pty master
 };
 
 // create: the init waits on <root>/<id>/exec.fifo for `start`.
-// run (foreground = true): no FIFO; the init waits for Msg::Start on `sync`.
+// run (foreground = true): no FIFO; the init waits for the Start message on `sync`.
 // On failure nothing is left behind (state dir, process, cgroup) and the
 // error is thrown with its context.
 Created create(Context& ctx, const CreateOptions& opts, bool foreground);

@@ -20,6 +20,7 @@
 #include "container/ops.hpp"
 #include "container/record.hpp"
 #include "container/seccomp_cache.hpp"
+#include "ns/for_children.hpp"
 #include "oci/limits.hpp"
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
@@ -243,9 +244,9 @@ int exec(Context& ctx, const ExecOptions& o) {
         args.ns_flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
     }
     // The pid and time namespaces apply to children: enter them here, so
-    // that the child is born inside (setns(2)).
-    if (for_children && ::setns(init.get(), static_cast<int>(for_children)) < 0)
-        throw_errno("join the pid namespace of container " + o.id);
+    // that the child is born inside (setns(2)), and leave them after it.
+    ns::ChildrenIn children_in;
+    if (!children_in.enter(init.get(), for_children)) throw_errno("join the pid namespace of container " + o.id);
 
     // config.md "execCPUAffinity" (proc/cpu_affinity.hpp).
     proc::ExecAffinity affinity = proc::exec_affinity(p, cfg.process ? &*cfg.process : nullptr, o.process_file);
@@ -258,32 +259,29 @@ int exec(Context& ctx, const ExecOptions& o) {
         proc::exec_main(args);  // never returns
     }
     affinity.leave_initial();
+    children_in.leave();
     child_end.reset();
     Fd child_pidfd(pidfd);
     ChildGuard guard{pid, pidfd};
 
     if (cg && cg_fd < 0) cg->add_pid(pid);
     affinity.apply_final(pid);
-    if (!proc::send(parent_end.get(), proc::Msg::Start)) throw_errno("start exec process");
+    if (!proc::send(parent_end.get(), proc::Start{})) throw_errno("start exec process");
     if (listener) {
         nlohmann::json st = oci::to_json(r.state);
-        proc::send(parent_end.get(), proc::Msg::State,
-                   security::container_process_state(pid, cfg.linux->seccomp->listenerMetadata, st).dump());
+        proc::send(parent_end.get(),
+                   proc::State{security::container_process_state(pid, cfg.linux->seccomp->listenerMetadata, st).dump()});
     }
 
     Fd master;
-    for (;;) {
-        proc::Msg type;
-        std::string payload;
-        Fd fd;
-        // EOF: the sync socket went with execve (close-on-exec).
-        if (!proc::recv(parent_end.get(), type, payload, &fd)) break;
-        if (type == proc::Msg::Error) proc::throw_error(payload, "unable to start container process: ");
-        if (type == proc::Msg::Console) {
+    // EOF: the sync socket went with execve (close-on-exec).
+    while (std::optional<proc::Message> m = proc::recv(parent_end.get())) {
+        if (auto* e = std::get_if<proc::ErrorMsg>(&*m)) proc::throw_error(e->error, "unable to start container process: ");
+        if (auto* c = std::get_if<proc::Console>(&*m)) {
             // Our window size before the process runs (it waits for Start).
-            master = std::move(fd);
+            master = std::move(c->master);
             resize_console(master.get());
-            if (!proc::send(parent_end.get(), proc::Msg::Start)) throw_errno("start exec process");
+            if (!proc::send(parent_end.get(), proc::Start{})) throw_errno("start exec process");
         }
     }
     guard.pid = 0;  // the process runs: it is no longer ours to kill

@@ -5,7 +5,7 @@
 // Where each kind runs (config.md "Summary", runtime.md "Lifecycle"):
 //   prestart, createRuntime  the runtime (ucrun create), runtime namespace,
 //                            when the init has made its namespaces and mounts
-//                            and waits before pivot_root (proc::Msg::Hooks);
+//                            and waits before pivot_root (the Hooks message);
 //                            state: status "creating", pid = host pid.
 //   createContainer          the init, container namespaces, right after the
 //                            above, before pivot_root (the host filesystem is

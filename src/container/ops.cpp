@@ -207,15 +207,14 @@ void release(Context& ctx, const std::string& id, Created& c) {
         ::waitpid(c.pid, nullptr, 0);
         remove(ctx, id, true);
     };
-    if (!proc::send(c.sync.get(), proc::Msg::Start)) throw_errno("start container " + id);
+    if (!proc::send(c.sync.get(), proc::Start{})) throw_errno("start container " + id);
     // The init runs the startContainer hooks, then its end of the channel
-    // closes on execve (close-on-exec); a failure comes as Msg::Error.
-    proc::Msg type;
-    std::string payload;
-    while (proc::recv(c.sync.get(), type, payload)) {
-        if (type != proc::Msg::Error) continue;
+    // closes on execve (close-on-exec); a failure comes as an Error message.
+    while (std::optional<proc::Message> m = proc::recv(c.sync.get())) {
+        auto* e = std::get_if<proc::ErrorMsg>(&*m);
+        if (!e) continue;
         abort_run();
-        proc::throw_error(payload);
+        proc::throw_error(e->error);
     }
     state::Store store(ctx.root);
     state::Record r = store.load(id);
@@ -233,7 +232,7 @@ int run_foreground(Context& ctx, const std::string& id, Created& c, int notify) 
     // Signals sent to `ucrun run` go to the container (runc forwards them);
     // a terminal is proxied, READY= forwarded (container/foreground.hpp).
     SignalForwarder sig;
-    // The init waits for Msg::Start: its pty has our window size before the
+    // The init waits for the Start message: its pty has our window size before the
     // user process runs.
     if (c.console) resize_console(c.console.get());
     release(ctx, id, c);

@@ -20,7 +20,7 @@ void start(Context& ctx, const std::string& id);
 void kill(Context& ctx, const std::string& id, int sig, bool all);
 void remove(Context& ctx, const std::string& id, bool force);
 
-// run: releases the init (Msg::Start), forwards signals to it, reaps it and
+// run: releases the init (the Start message), forwards signals to it, reaps it and
 // returns its exit status as a shell would (128+N for signal N).
 // A bound notify socket (`notify`, container/activation.hpp) has its
 // READY= forwarded while waiting; a pty master in c.console is proxied.

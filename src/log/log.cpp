@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <time.h>
 
+#include <cstdint>
 #include <cstdio>
 
 #include "sys/error.hpp"
@@ -45,15 +46,36 @@ std::string json_escape(std::string_view s) {
     return out;
 }
 
+// UTC by arithmetic, not gmtime_r: glibc's gmtime_r initialises the time
+// zone on first use, i.e. opens and parses /etc/localtime (7 system calls
+// and a stdio buffer on every `create`, for a zone a UTC stamp never uses).
+// Days to civil date: H. Hinnant, "chrono-Compatible Low-Level Date
+// Algorithms" (days_from_civil's inverse), exact for the proleptic
+// Gregorian calendar.
+std::string rfc3339(const struct timespec& ts) {
+    const int64_t secs = ts.tv_sec;
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) rem += 86400, --days;
+    const int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t doe = z - era * 146097;                                    // [0, 146096]
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               // [0, 365]
+    const int64_t mp = (5 * doy + 2) / 153;                                  // [0, 11], March first
+    const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    const int64_t year = yoe + era * 400 + (month <= 2);
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", static_cast<long long>(year),
+                  static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(rem / 3600),
+                  static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60), ts.tv_nsec);
+    return buf;
+}
+
 std::string rfc3339_now() {
     struct timespec ts;
     ::clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    ::gmtime_r(&ts.tv_sec, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-    return buf;
+    return rfc3339(ts);
 }
 
 void Logger::open(const std::string& path, bool json, bool debug) {

@@ -4,6 +4,8 @@
 // also printed as one line on stderr.
 #pragma once
 
+#include <time.h>
+
 #include <string>
 #include <string_view>
 
@@ -36,5 +38,6 @@ private:
 
 std::string json_escape(std::string_view s);
 std::string rfc3339_now();  // 2026-11-22T17:12:27.123456789Z
+std::string rfc3339(const struct timespec& ts);  // the same for ts (UTC)
 
 }  // namespace ucrun

@@ -74,8 +74,13 @@ const char* type_of_flag(unsigned long flag) {
 }
 }  // namespace
 
-void join(const Join& j) {
-    const std::string field = "linux.namespaces[" + std::to_string(j.index) + "].path";
+namespace {
+
+std::string field_of(const Join& j) { return "linux.namespaces[" + std::to_string(j.index) + "].path"; }
+
+// The namespace file of `j`, checked to be one of its type.
+Fd open_joined(const Join& j) {
+    const std::string field = field_of(j);
     // Non-blocking, no controlling tty: a FIFO or a device named as a
     // namespace must not hang or affect anything before its type is checked.
     Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
@@ -89,8 +94,24 @@ void join(const Join& j) {
         throw ConfigError(field, j.path + " is not a " + j.type + " namespace" +
                                      (is ? std::string(" (it is a ") + is + " namespace)" : std::string()));
     }
+    return fd;
+}
+
+}  // namespace
+
+void join(const Join& j) {
+    Fd fd = open_joined(j);
     if (::setns(fd.get(), static_cast<int>(j.flag)) < 0)
-        throw ConfigError(field, "join " + j.type + " namespace " + j.path, errno);
+        throw ConfigError(field_of(j), "join " + j.type + " namespace " + j.path, errno);
+}
+
+void join_for_children(const Plan& plan, ChildrenIn& in) {
+    for (const auto& j : plan.joins) {
+        if (j.flag != CLONE_NEWPID && j.flag != CLONE_NEWTIME) continue;
+        Fd fd = open_joined(j);
+        if (!in.enter(fd.get(), j.flag))
+            throw ConfigError(field_of(j), "join " + j.type + " namespace " + j.path, errno);
+    }
 }
 
 }  // namespace ucrun::ns

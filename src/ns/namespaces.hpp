@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ns/for_children.hpp"
 #include "oci/config.hpp"
 
 namespace ucrun::ns {
@@ -35,5 +36,9 @@ Plan plan(const oci::Linux* linux_cfg);
 // namespace of j.type (NS_GET_NSTYPE): setns with a wrong type only says
 // EINVAL. Errors name linux.namespaces[i].path (sys/error.hpp ConfigError).
 void join(const Join& j);
+// The same for the pid and time namespaces of `plan`, which apply to our
+// children only: entered through `in`, which leaves them again
+// (ns/for_children.hpp).
+void join_for_children(const Plan& plan, ChildrenIn& in);
 
 }  // namespace ucrun::ns

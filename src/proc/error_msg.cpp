@@ -10,19 +10,19 @@ namespace ucrun::proc {
 namespace {
 
 constexpr size_t kHeader = 4 + 2;
-constexpr size_t kTail = 1024;  // kept from the end of a long message
-
-std::string shorten(std::string_view s) {
-    if (s.size() <= kMaxErrorMessage) return std::string(s);
-    const size_t head = kMaxErrorMessage - kTail;
-    return std::string(s.substr(0, head)) + "[... " + std::to_string(s.size() - head - kTail) + " bytes ...]" +
-           std::string(s.substr(s.size() - kTail));
-}
 
 // errno values are small positive numbers (MAX_ERRNO is 4095).
 constexpr uint32_t kMaxErrno = 4095;
 
 }  // namespace
+
+std::string shorten_text(std::string_view s, size_t max) {
+    if (s.size() <= max) return std::string(s);
+    const size_t tail = max / 8;
+    const size_t head = max - tail;
+    return std::string(s.substr(0, head)) + "[... " + std::to_string(s.size() - head - tail) + " bytes ...]" +
+           std::string(s.substr(s.size() - tail));
+}
 
 ErrorRecord error_record(const std::exception& e) {
     if (const auto* c = dynamic_cast<const ConfigError*>(&e)) return {c->code(), c->path(), c->message()};
@@ -35,7 +35,7 @@ ErrorRecord error_record(const std::exception& e) {
 std::string encode(const ErrorRecord& r) {
     const uint32_t err = r.err > 0 && static_cast<uint32_t>(r.err) <= kMaxErrno ? static_cast<uint32_t>(r.err) : 0;
     const std::string_view path = std::string_view(r.path).substr(0, kMaxErrorPath);
-    const std::string message = shorten(r.message);
+    const std::string message = shorten_text(r.message, kMaxErrorMessage);
     std::string out;
     out.reserve(kHeader + path.size() + message.size());
     for (int i = 0; i < 4; ++i) out += static_cast<char>((err >> (8 * i)) & 0xff);
@@ -62,17 +62,15 @@ std::optional<ErrorRecord> decode(std::string_view p) {
     return r;
 }
 
-void throw_error(std::string_view payload, std::string_view prefix) {
-    auto r = decode(payload);
+void throw_error(const ErrorRecord& r, std::string_view prefix) {
     const std::string pre(prefix);
-    if (!r) throw Error(pre + "malformed error message from the container process");
-    if (!r->path.empty()) {
-        ConfigError e(r->path, r->message, r->err);
+    if (!r.path.empty()) {
+        ConfigError e(r.path, r.message, r.err);
         if (pre.empty()) throw e;
         throw Error(pre + e.what());
     }
-    if (r->err) throw SysError(pre + r->message, r->err);
-    throw Error(pre + r->message);
+    if (r.err) throw SysError(pre + r.message, r.err);
+    throw Error(pre + r.message);
 }
 
 }  // namespace ucrun::proc

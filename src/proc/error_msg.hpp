@@ -1,4 +1,4 @@
-// The payload of Msg::Error (proc/sync.hpp): what went wrong in the init or
+// The payload of the Error message (proc/messages.hpp): what went wrong in the init or
 // an exec'd process, typed, so that the parent can say
 //   config.json: <path>: <what>: <strerror>
 // as if the failure had happened in its own process. Encoded as
@@ -24,6 +24,10 @@ struct ErrorRecord {
 constexpr size_t kMaxErrorPath = 1024;
 constexpr size_t kMaxErrorMessage = 8192;  // before the "[...]" marker
 
+// `s` if it has at most `max` bytes; else its head, "[... N bytes ...]"
+// and its last max/8 bytes.
+std::string shorten_text(std::string_view s, size_t max);
+
 // What an exception thrown in the init says: ucrun::ConfigError and
 // oci::SpecError of config.json give their path, SysError its errno.
 ErrorRecord error_record(const std::exception& e);
@@ -34,6 +38,6 @@ std::string encode(const ErrorRecord& r);
 std::optional<ErrorRecord> decode(std::string_view payload);
 // Throws what the record describes: ConfigError, SysError or Error, with
 // `prefix` before the whole text ("unable to start container process: ").
-[[noreturn]] void throw_error(std::string_view payload, std::string_view prefix = {});
+[[noreturn]] void throw_error(const ErrorRecord& r, std::string_view prefix = {});
 
 }  // namespace ucrun::proc

@@ -34,7 +34,7 @@ namespace {
     // proc/init.cpp); a parent already gone is the hang-up of the socket.
     die_with_parent(a.sync);
     // The parent has put us in the container's cgroup.
-    wait_for(a.sync, Msg::Start);
+    wait_for<Start>(a.sync);
     // One atomic step into every namespace of the init that is not already
     // ours (setns(2) with a pidfd, Linux 5.8); the user namespace first
     // gives the rights over the others. The pid and time namespaces were
@@ -42,10 +42,7 @@ namespace {
     if (a.ns_flags && ::setns(a.init_pidfd, static_cast<int>(a.ns_flags)) < 0)
         throw_errno("join the namespaces of the container's init");
     std::string process_state;
-    if (a.seccomp_listener >= 0) {
-        Msg type;
-        if (!recv(a.sync, type, process_state) || type != Msg::State) throw Error("no container state from ucrun");
-    }
+    if (a.seccomp_listener >= 0) process_state = wait_for<State>(a.sync).json;
 
     // Joining the mount namespace put us at its root; cwd inside it, no
     // creation (runc: the cwd of exec must exist).
@@ -54,13 +51,13 @@ namespace {
     {
         setup_console(p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, false});
         // ucrun gives the pty its window size, then lets us go on.
-        if (a.console_socket < 0) wait_for(a.sync, Msg::Start);
+        if (a.console_socket < 0) wait_for<Start>(a.sync);
     }
     std::vector<std::string> env = p.env;
     add_home_env(env, p.user.uid);
 
     // The container's seccomp filter, at the same points as in the init.
-    const auto* prog = static_cast<const security::Program*>(a.seccomp);
+    const security::Program* prog = a.seccomp;
     finalize_process(p, a.caps, a.last_cap, a.set_groups, prog, a.seccomp_listener, process_state);
     die_with_parent(a.sync);  // process.user's ids cleared it (prctl(2))
     std::string exe = resolve_executable(p.args[0], env);  // as the process's user (proc/exec_path.hpp)
@@ -68,7 +65,7 @@ namespace {
 
     // Everything but stdio and --preserve-fds is closed by execve; the sync
     // socket too, which tells the parent that execve succeeded.
-    close_extra_fds(a.preserve_fds, true);
+    close_extra_fds(a.preserve_fds);
     outlive_parent();  // the program may outlive `ucrun exec`, as with runc
     // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
@@ -82,9 +79,9 @@ void exec_main(const ExecArgs& a) {
     try {
         run_exec(a);
     } catch (const std::exception& e) {
-        send(a.sync, Msg::Error, encode(error_record(e)));
+        send(a.sync, ErrorMsg{error_record(e)});
     } catch (...) {
-        send(a.sync, Msg::Error, encode({0, {}, "unknown error in exec"}));
+        send(a.sync, ErrorMsg{{0, {}, "unknown error in exec"}});
     }
     ::_exit(255);
 }

@@ -4,13 +4,14 @@
 // cgroup on cgroup v2); here it joins the other namespaces of the
 // container's init in one setns(pidfd, ...) and finishes like the init does
 // (proc/process_setup.hpp), then execve(2)s. Returns only by exec or _exit;
-// failures go to the parent as proc::Msg::Error on `sync`.
+// failures go to the parent as an Error message (proc/messages.hpp) on `sync`.
 #pragma once
 
 #include <string>
 
 #include "oci/config.hpp"
 #include "security/capabilities.hpp"
+#include "security/seccomp.hpp"
 
 namespace ucrun::proc {
 
@@ -25,7 +26,7 @@ struct ExecArgs {
     int last_cap = 40;
     bool set_groups = true;                 // false: the user namespace has setgroups "deny"
     security::CapSets caps;                 // resolved by the parent
-    const void* seccomp = nullptr;          // const security::Program*: the container's linux.seccomp
+    const security::Program* seccomp = nullptr;  // the container's linux.seccomp
     int seccomp_listener = -1;              // connected linux.seccomp.listenerPath
 };
 

@@ -176,18 +176,11 @@ bool write_fifo(int fd, const std::string& what) {
     return ok || err == EPIPE;
 }
 
-// Msg::MapsDone: our maps are written. It may carry a detached mount: the
+// MapsDone: our maps are written. It may carry a detached mount: the
 // idmapped rootfs of a remapped container, which the parent makes once our
 // user namespace has its mappings (mount/rootfs_idmap.hpp), rather than in
 // a throwaway user namespace of its own.
-Fd wait_maps(int sync) {
-    Msg type;
-    std::string payload;
-    Fd fd;
-    if (!recv(sync, type, payload, &fd)) throw Error("ucrun exited before the container process was started");
-    if (type != Msg::MapsDone) throw Error("unexpected message from ucrun");
-    return fd;
-}
+Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
 
 [[noreturn]] void run_init(const InitArgs& a) {
     const oci::Config& cfg = *a.cfg;
@@ -208,7 +201,7 @@ Fd wait_maps(int sync) {
         // One handshake: the parent writes our maps (new user namespace)
         // and places us in the cgroup before we make the other namespaces.
         if ((flags & CLONE_NEWUSER) && ::unshare(CLONE_NEWUSER) < 0) throw_errno("unshare user namespace");
-        send(a.sync, Msg::NeedMaps);
+        send(a.sync, NeedMaps{});
         idroot = wait_maps(a.sync);
         ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see init_main
         flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
@@ -223,7 +216,7 @@ Fd wait_maps(int sync) {
             pid_t child = fork_into_pid_ns();
             if (child < 0) throw_errno("clone container init");
             if (child > 0) {
-                send(a.sync, Msg::InitPid, std::to_string(child));
+                send(a.sync, InitPid{child});
                 ::_exit(0);
             }
             die_with_parent(a.sync);  // cleared by the clone; our parent is ucrun (CLONE_PARENT)
@@ -246,10 +239,7 @@ Fd wait_maps(int sync) {
     // The parent sends the container process state when a seccomp listener
     // wants it (it knows our host pid).
     std::string process_state;
-    if (a.seccomp_listener >= 0) {
-        Msg type;
-        if (!recv(a.sync, type, process_state) || type != Msg::State) throw Error("no container state from ucrun");
-    }
+    if (a.seccomp_listener >= 0) process_state = wait_for<State>(a.sync).json;
 
     if (plan.has(CLONE_NEWUTS)) set_hostnames(cfg);
 
@@ -263,10 +253,10 @@ Fd wait_maps(int sync) {
     apply_sysctl(cfg, procfd.get());
 
     // A copy of the spec: with the parent's idmapped rootfs, and the
-    // debug lines going to the parent's log (proc::Msg::Debug).
+    // debug lines going to the parent's log (a Debug message).
     mount::RootfsSpec rootfs = a.rootfs;
     if (idroot) rootfs.rootfs_premade = idroot.get();
-    rootfs.debug = [&](const std::string& line) { send(a.sync, Msg::Debug, line); };
+    rootfs.debug = [&](const std::string& line) { send(a.sync, Debug{line}); };
     mount::prepare_rootfs(rootfs);
     // config.md "Prestart", "CreateRuntime", "CreateContainer": after the
     // namespaces and the mounts are made, before pivot_root. The parent runs
@@ -274,8 +264,8 @@ Fd wait_maps(int sync) {
     // the container's namespaces, with the host filesystem still visible and
     // the rootfs as working directory (as runc).
     if (a.hooks_sync) {
-        send(a.sync, Msg::Hooks);
-        wait_for(a.sync, Msg::HooksDone);
+        send(a.sync, Hooks{});
+        wait_for<HooksDone>(a.sync);
     }
     run_container_hooks(a, cfg.hooks.createContainer, "createContainer", "creating", rootfs.rootfs);
     mount::enter_rootfs(rootfs);
@@ -291,7 +281,9 @@ Fd wait_maps(int sync) {
     add_home_env(env, p.user.uid);
 
     if (cfg.linux && cfg.linux->memoryPolicy) apply_memory_policy(*cfg.linux->memoryPolicy);
-    const auto* prog = static_cast<const security::Program*>(a.seccomp);
+    const security::Program* prog = a.seccomp;
+    if (a.seccomp_listener >= 0) check_nofile_room(p, "the seccomp notify fd for linux.seccomp.listenerPath");
+    if (a.exec_fifo >= 0) check_nofile_room(p, "the exec FIFO");
     finalize_process(p, *a.caps, a.last_cap, set_groups, prog, a.seccomp_listener, process_state);
     die_with_parent(a.sync);  // process.user's ids cleared it
     // As the process's user: a file it cannot execute fails create (runc).
@@ -299,15 +291,15 @@ Fd wait_maps(int sync) {
 
     if (a.exec_fifo >= 0) check_fd_available(a.sync);
     // Nobody to tell: ucrun is gone, and with it the container.
-    if (!send(a.sync, Msg::Ready)) ::_exit(1);
+    if (!send(a.sync, Ready{})) ::_exit(1);
     Fd fifo_w;
     if (a.exec_fifo >= 0) {
-        wait_for(a.sync, Msg::Recorded);
+        wait_for<Recorded>(a.sync);
         outlive_parent();
-        if (!send(a.sync, Msg::Detached)) ::_exit(1);
+        if (!send(a.sync, Detached{})) ::_exit(1);
         fifo_w = open_exec_fifo(procfd.get(), a.exec_fifo);
     } else {
-        wait_for(a.sync, Msg::Start);
+        wait_for<Start>(a.sync);
         outlive_parent();
     }
     // config.md "StartContainer Hooks": after `start`, before the user
@@ -325,7 +317,7 @@ Fd wait_maps(int sync) {
     procfd.reset();
     // Everything but stdio, --preserve-fds and LISTEN_FDS goes at execve
     // (close-on-exec: the trampoline's memfd must stay open until then).
-    close_extra_fds(a.preserve_fds, true);
+    close_extra_fds(a.preserve_fds);
     // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
     int err = errno;
@@ -351,9 +343,9 @@ void init_main(const InitArgs& a) {
     try {
         run_init(a);
     } catch (const std::exception& e) {
-        send(a.sync, Msg::Error, encode(error_record(e)));
+        send(a.sync, ErrorMsg{error_record(e)});
     } catch (...) {
-        send(a.sync, Msg::Error, encode({0, {}, "unknown error in container init"}));
+        send(a.sync, ErrorMsg{{0, {}, "unknown error in container init"}});
     }
     ::_exit(1);
 }

@@ -2,7 +2,7 @@
 // between clone and execve (runtime.md "Lifecycle" steps 2-4 and the
 // start operation). Runs in the child of clone3; returns only by exec or
 // _exit. Never throws across the clone boundary: failures are sent to the
-// parent as proc::Msg::Error.
+// parent as an Error message (proc/messages.hpp).
 #pragma once
 
 #include <string>
@@ -14,6 +14,7 @@
 #include "ns/namespaces.hpp"
 #include "oci/config.hpp"
 #include "security/capabilities.hpp"
+#include "security/seccomp.hpp"
 
 namespace ucrun::proc {
 
@@ -23,7 +24,7 @@ struct InitArgs {
     mount::RootfsSpec rootfs;
     int sync = -1;          // our end of the socketpair
     int state_lock = -1;    // the parent's locked state dir fd: closed first, so the lock goes with the parent
-    int exec_fifo = -1;     // O_PATH fd of <state>/exec.fifo; -1: wait for Msg::Start
+    int exec_fifo = -1;     // O_PATH fd of <state>/exec.fifo; -1: wait for the Start message
     int trampoline = -1;    // sealed memfd the user's program is executed through (proc/trampoline.hpp)
     int preserve_fds = 0;   // fds 3 .. 3+N-1 stay open (plus LISTEN_FDS)
     bool new_keyring = true;
@@ -32,15 +33,20 @@ struct InitArgs {
     // (/proc/<pid>/uid_map of a non-dumpable process belongs to root), and
     // setgroups may be denied in our user namespace.
     bool unprivileged = false;
+    // Every namespace is new and made by clone3 itself (ns::Plan without
+    // joins); else the init joins and unshares them (proc/init.cpp).
     bool fast_path = true;
-    bool late_cgroupns = false;  // unshare the cgroup namespace once the parent has placed us  // all namespaces new and created by clone3 itself
+    // A new cgroup namespace that clone3 could not make (no
+    // CLONE_INTO_CGROUP): the init unshares it once the parent has placed
+    // it in its cgroup, so that the namespace is rooted there.
+    bool late_cgroupns = false;
     int last_cap = 40;
     const security::CapSets* caps = nullptr;  // process.capabilities, resolved by the parent
-    const void* seccomp = nullptr;  // const security::Program*, compiled by the parent
+    const security::Program* seccomp = nullptr;  // linux.seccomp, compiled by the parent
     int console_socket = -1;        // connected --console-socket: the pty master goes here
     int seccomp_listener = -1;      // connected linux.seccomp.listenerPath
     // config.md "POSIX-platform Hooks" (container/hooks.hpp). hooks_sync:
-    // stop before pivot_root with Msg::Hooks until the parent has run the
+    // stop before pivot_root with a Hooks message until the parent has run the
     // prestart and createRuntime hooks. createContainer and startContainer
     // run here, through run_hooks (container::run_hook_list: proc does not
     // depend on the container module), with hook_state (runtime.md "State",

@@ -34,6 +34,22 @@ void apply_rlimits(const std::vector<oci::Rlimit>& rlimits) {
     }
 }
 
+void check_nofile_room(const oci::Process& p, const char* what) {
+    for (size_t i = 0; i < p.rlimits.size(); ++i) {
+        const oci::Rlimit& r = p.rlimits[i];
+        if (oci::rlimit_resource(r.type) != RLIMIT_NOFILE) continue;
+        // The lowest free descriptor now is the lowest the later open(2)
+        // can get: nothing is closed in between but what is opened for it.
+        Fd probe(::open("/", O_PATH | O_CLOEXEC));
+        if (!probe) throw_errno(std::string("open ") + what);
+        if (r.soft <= static_cast<uint64_t>(probe.get()))
+            throw ConfigError("process.rlimits[" + std::to_string(i) + "]",
+                              "RLIMIT_NOFILE soft limit " + std::to_string(r.soft) + " leaves no descriptor for " +
+                                  what + " (it needs fd " + std::to_string(probe.get()) + ")",
+                              EMFILE);
+    }
+}
+
 void enter_cwd(const oci::Process& p, bool create) {
     Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open /");
@@ -70,8 +86,8 @@ void switch_user(const oci::Process& p, const security::CapSets& caps, int last_
     if (p.user.umask) ::umask(static_cast<mode_t>(*p.user.umask));
 }
 
-void close_extra_fds(int preserve, bool on_exec) {
-    ::syscall(SYS_close_range, 3 + preserve, ~0U, on_exec ? CLOSE_RANGE_CLOEXEC : 0);
+void close_extra_fds(int preserve) {
+    ::syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 void add_home_env(std::vector<std::string>& env, uint32_t uid) {

@@ -16,6 +16,14 @@ namespace ucrun::proc {
 // process.rlimits: setrlimit(2) for each entry.
 void apply_rlimits(const std::vector<oci::Rlimit>& rlimits);
 inline void apply_rlimits(const oci::Process& p) { apply_rlimits(p.rlimits); }
+// Refuses, naming the process.rlimits entry, an RLIMIT_NOFILE soft limit
+// that leaves no descriptor free for what the caller must still open after
+// apply_rlimits (`what`: the exec FIFO's write end, the seccomp listener).
+// Called before the limit applies: once it does, every open(2) fails, and
+// so do the sanitizers' own checks in a -Db_sanitize build (their vptr
+// check probes memory through a pipe(2): tests/ROBUSTNESS.md), which then
+// report a valid exception object as having an invalid vptr.
+void check_nofile_room(const oci::Process& p, const char* what);
 
 // process.cwd, resolved inside the current root without magic links: a cwd
 // of /proc/self/fd/N cannot reach a host directory (CVE-2024-21626). The
@@ -28,10 +36,10 @@ void enter_cwd(const oci::Process& p, bool create = true);
 void switch_user(const oci::Process& p, const security::CapSets& caps, int last_cap, bool set_groups);
 
 // Only stdio and fds 3 .. 3+preserve-1 (--preserve-fds, LISTEN_FDS) reach
-// the container (CVE-2024-21626). `on_exec`: mark the others close-on-exec
-// instead of closing them, so that a channel to the parent stays usable
+// the container (CVE-2024-21626). The others are marked close-on-exec, not
+// closed: the channel to the parent and the trampoline's memfd stay usable
 // until execve succeeds.
-void close_extra_fds(int preserve, bool on_exec = false);
+void close_extra_fds(int preserve);
 
 // Loads the seccomp filter compiled by the parent. With SCMP_ACT_NOTIFY
 // the listener fd goes to linux.seccomp.listenerPath (`listener`, connected

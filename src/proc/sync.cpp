@@ -10,31 +10,21 @@
 
 namespace ucrun::proc {
 
-bool send(int sock, Msg type, std::string_view payload, int fd) {
-    std::string buf;
-    buf.reserve(payload.size() + 1);
-    buf += static_cast<char>(type);
-    buf += payload;
-    return sys::send_msg(sock, buf, fd);
+bool send(int sock, const Message& m) {
+    const Encoded e = encode(m);
+    return sys::send_msg(sock, e.bytes, e.fd);
 }
 
-bool recv(int sock, Msg& type, std::string& payload, Fd* fd) {
-    std::string buf;
-    if (!sys::recv_msg(sock, buf, fd) || buf.empty()) return false;
-    type = static_cast<Msg>(buf[0]);
-    payload = buf.substr(1);
-    return true;
-}
-
-std::optional<pid_t> decode_pid(std::string_view payload) {
-    // pid_max is at most 2^22 (proc(5)): 7 digits.
-    if (payload.empty() || payload.size() > 7 || payload[0] == '0') return std::nullopt;
-    pid_t pid = 0;
-    for (char c : payload) {
-        if (c < '0' || c > '9') return std::nullopt;
-        pid = pid * 10 + (c - '0');
-    }
-    return pid;
+std::optional<Message> recv(int sock) {
+    std::string bytes;
+    Fd fd;
+    if (!sys::recv_msg(sock, bytes, &fd)) return std::nullopt;
+    std::optional<Message> m = decode(bytes, static_cast<bool>(fd));
+    if (!m) throw Error("malformed message on the channel between ucrun and the container process");
+    // The received descriptor goes where decode() said the type has one.
+    if (auto* d = std::get_if<MapsDone>(&*m)) d->rootfs = std::move(fd);
+    if (auto* c = std::get_if<Console>(&*m)) c->master = std::move(fd);
+    return m;
 }
 
 void die_with_parent(int sync) {
@@ -45,11 +35,15 @@ void die_with_parent(int sync) {
 
 void outlive_parent() { ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0); }
 
-void wait_for(int sock, Msg want) {
-    Msg type;
-    std::string payload;
-    if (!recv(sock, type, payload)) throw Error("ucrun exited before the container process was started");
-    if (type != want) throw Error("unexpected message from ucrun");
+Message wait_for_any(int sock) {
+    std::optional<Message> m = recv(sock);
+    if (!m) throw Error("ucrun exited before the container process was started");
+    return std::move(*m);
+}
+
+void unexpected(const Message& got, const Message& want) {
+    throw Error("unexpected message from ucrun: " + std::string(name_of(got)) + " instead of " +
+                std::string(name_of(want)));
 }
 
 }  // namespace ucrun::proc

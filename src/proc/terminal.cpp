@@ -80,7 +80,7 @@ void setup_console(const oci::Process& p, const ConsoleTarget& to) {
     if (to.bind_dev_console) bind_console(slave.get());
     // runc sends the master with the pty's name as the message.
     if (to.sync) {
-        if (!send(to.fd, Msg::Console, name, master.get())) throw_errno("send pty master to ucrun");
+        if (!send(to.fd, Console{name, std::move(master)})) throw_errno("send pty master to ucrun");
     } else if (!sys::send_msg(to.fd, name, master.get())) {
         throw_errno("send pty master to --console-socket");
     }

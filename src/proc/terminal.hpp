@@ -3,7 +3,7 @@
 // and stdio. The master goes to --console-socket over SCM_RIGHTS with the
 // pty's name as the message, as runc does (the receivers are containerd's
 // shim and conmon); without a console socket (foreground `run`, `exec -t`)
-// it goes to ucrun over the sync channel (proc::Msg::Console), and ucrun
+// it goes to ucrun over the sync channel (a Console message, proc/messages.hpp), and ucrun
 // proxies its own terminal to it (container/foreground.hpp).
 #pragma once
 
@@ -13,7 +13,7 @@ namespace ucrun::proc {
 
 struct ConsoleTarget {
     int fd = -1;                  // connected --console-socket, or the sync socket
-    bool sync = false;            // fd is the sync socket: send a proc::Msg::Console
+    bool sync = false;            // fd is the sync socket: send a Console message
     bool bind_dev_console = true; // the init binds the slave on /dev/console; exec does not (runc)
 };
 

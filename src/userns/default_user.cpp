@@ -144,7 +144,10 @@ Ranges ensure_default_user(const HostFiles& files, const std::string& name, uint
                  with_prefix({"/usr/sbin/useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
                               "--shell", "/usr/sbin/nologin", "--gid", name, name},
                              files));
-    auto* user = find_name(read_id_db(files.passwd()), name);
+    // The database outlives the pointer into it (a temporary here was
+    // read after it was freed: found by tests/sanitize/run.sh).
+    const auto passwd = read_id_db(files.passwd());
+    const auto* user = find_name(passwd, name);
     if (!user) throw Error("user " + name + " is still missing from " + files.passwd() + " after useradd");
     uint32_t uid = user->id;
     // The usual case, every create: both ranges are there. Read without

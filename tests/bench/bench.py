@@ -8,7 +8,11 @@ Python 3 standard library only. The script re-executes itself in a private
 mount namespace (`unshare --mount --propagation private`) in which
 /sys/fs/cgroup is a single cgroup2 mount, so that runtimes that refuse hybrid
 cgroup setups (crun 1.8.1) work, and puts every bundle and state directory on
-a tmpfs of its own in a temporary directory. Everything it creates is removed
+a tmpfs of its own in a temporary directory. For the cgroups-on benchmarks it
+makes two more mount namespaces, cgroup v1 and cgroup v2 (MountNamespaces),
+and enters them with setns(2) around each command. crun with cgroups on runs
+with an LD_PRELOAD shim built here at run time (memlock_shim.c: RLIMIT_MEMLOCK
+cannot be raised without CAP_SYS_RESOURCE). Everything it creates is removed
 on exit, also on failure and on Ctrl-C.
 """
 
@@ -31,56 +35,27 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "tests" / "helpers"))
+from runc_spec import runc_spec  # noqa: E402  (shared with tests/integration/support.py)
+
 INNER_ENV = "UCRUN_BENCH_INNER"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 USERNS_MAP = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 NOT_FLOOR = ("runc", "crun", "ucrun")
 
-# `runc spec` (runc 1.1.5) with terminal off and a cgroup namespace added:
-# without one every container's cgroup2 mount is a mount of the hierarchy root,
-# which is slow on recent kernels.
-BASE_CONFIG = {
-    "ociVersion": "1.0.2-dev",
-    "process": {
-        "terminal": False,
-        "user": {"uid": 0, "gid": 0},
-        "args": ["/bin/true"],
-        "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "TERM=xterm"],
-        "cwd": "/",
-        "capabilities": {k: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
-                         for k in ("bounding", "effective", "permitted", "ambient")},
-        "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
-        "noNewPrivileges": True,
-    },
-    "root": {"path": "rootfs", "readonly": True},
-    "hostname": "runc",
-    "mounts": [
-        {"destination": "/proc", "type": "proc", "source": "proc"},
-        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-         "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
-        {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
-         "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
-        {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
-         "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
-        {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
-         "options": ["nosuid", "noexec", "nodev"]},
-        {"destination": "/sys", "type": "sysfs", "source": "sysfs",
-         "options": ["nosuid", "noexec", "nodev", "ro"]},
-        {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
-         "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]},
-    ],
-    "linux": {
-        "resources": {"devices": [{"allow": False, "access": "rwm"}]},
-        "namespaces": [{"type": t} for t in
-                       ("pid", "network", "ipc", "uts", "mount", "cgroup")],
-        "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-                        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-                        "/proc/sched_debug", "/sys/firmware", "/proc/scsi"],
-        "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                          "/proc/sysrq-trigger"],
-    },
-}
+# `runc spec` (runc 1.1.5: ociVersion 1.0.2-dev, an ambient capability set)
+# with terminal off; it has a cgroup namespace (tests/helpers/runc_spec.py):
+# without one every container's cgroup2 mount is a mount of the hierarchy
+# root, which is slow on recent kernels.
+BASE_CONFIG = runc_spec(["/bin/true"], oci_version="1.0.2-dev", ambient=True)
+
+# Cgroups on (issue 17 item 2): the limits of every cgroups-on bundle, as an
+# engine sets them. cgroup v1 has the memory and pids controllers on this
+# host; the unified hierarchy of a hybrid host has only those v1 does not
+# hold (hugetlb here), so the v2 bundle limits what exists there: see
+# cgroup_resources().
+CG_MEMORY = 256 << 20
+CG_PIDS = 1024
 
 # The remap (issue 12 item 7): ucrun told --userns-remap=default runs a bundle
 # without a user namespace; it adds one with a block of the `ucrun` user's
@@ -97,19 +72,24 @@ LARGE_FILES = 20000
 
 # Targets for ucrun (tests/bench/README.md): benchmark -> [(other runtime, max ratio)].
 TARGETS = {
-    "run": [("crun", 0.7), ("floor", 1.5)],
-    "run-userns": [("crun", 0.7)],
+    "run": [("crun", 0.7), ("floor", 1.25)],            # issue 17 item 1 (was 1.5x floor)
+    "run-userns": [("crun", 0.7), ("floor", 1.25)],
+    "run-cgv1": [("crun", 0.6), ("floor", 1.35)],       # issue 17 item 2: cgroups on
+    "run-cgv2": [("crun", 0.6), ("floor", 1.35)],
     "run-rootless": [("crun", 0.7)],  # issue 13: no worse against crun than rootful run
-    "exec": [("crun", 0.7)],
+    "exec": [("crun", 0.7), ("floor", 1.1)],           # issue 17 item 3
     "create": [("crun", 1.0)],
     "start": [("crun", 1.0)],
     "state": [("crun", 1.0)],
     "delete": [("crun", 1.0)],
     "seq100": [("crun", 0.7)],
     "rss": [("crun", 1.0)],
+    "rss-exec": [("crun", 1.0)],
     "scale-state": [("crun", 1.0)],
     "scale-list": [("crun", 1.0)],
 }
+# Absolute targets (issue 17 item 4): benchmark -> (max median, unit).
+ABS_TARGETS = {"rss": (2560, "KiB"), "rss-exec": (2560, "KiB")}
 # Targets of the remap, ucrun against itself in the same rounds:
 # benchmark -> (reference benchmark, max ratio).
 REMAP_TARGETS = {
@@ -180,8 +160,9 @@ class Spawner:
         actions = [(os.POSIX_SPAWN_DUP2, self.devnull, 0),
                    (os.POSIX_SPAWN_DUP2, out, 1),
                    (os.POSIX_SPAWN_DUP2, err, 2)]
+        env = getattr(argv, "env", None) or os.environ  # Cmd.env: crun's shim
         try:
-            pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+            pid = os.posix_spawn(argv[0], argv, env, file_actions=actions)
         except OSError as e:
             raise CommandFailed(argv, None, str(e)) from None
         return pid, out, err
@@ -309,13 +290,26 @@ class Runtime:
     flags: list = field(default_factory=list)
     note: str = ""
     variant: str = ""           # run-remap: which of ucrun's commands this is
+    env: dict = None            # environment of its commands (None: the harness's)
+    ns: str = "main"            # the benchmark's mount namespace it runs in (MountNamespaces)
 
     @property
     def is_floor(self):
         return self.name == "floor"
 
+    @property
+    def has_containers(self):
+        return self.root is not None
+
     def cmd(self, *args):
-        return [self.path, "--root", str(self.root), *self.flags, *map(str, args)]
+        return Cmd([self.path, "--root", str(self.root), *self.flags, *map(str, args)], self.env)
+
+
+class Cmd(list):
+    """argv, with the environment to start it in (None: the harness's)."""
+    def __init__(self, argv, env=None):
+        super().__init__(argv)
+        self.env = env
 
 
 def find_runtimes(opts):
@@ -340,7 +334,7 @@ def find_runtimes(opts):
     return [Runtime(n, p if n == "floor" else os.path.realpath(p)) for n, p in wanted]
 
 
-def configure_runtimes(runtimes, opts, tmp: Path, floor_bin):
+def configure_runtimes(runtimes, opts, tmp: Path, floor_bin, shim):
     for rt in runtimes:
         if rt.is_floor:
             rt.path = str(floor_bin)
@@ -354,6 +348,9 @@ def configure_runtimes(runtimes, opts, tmp: Path, floor_bin):
             rt.note = "cgroupfs always (runc has no --cgroup-manager=disabled)"
         elif opts.cgroups:
             rt.flags = ["--cgroup-manager=cgroupfs"]
+            if rt.name == "crun" and shim:
+                rt.env = dict(os.environ, LD_PRELOAD=str(shim))
+                rt.note = "LD_PRELOAD memlock_shim.so: setrlimit(RLIMIT_MEMLOCK) is a no-op"
         else:
             rt.flags = ["--cgroup-manager=disabled"]
 
@@ -390,6 +387,225 @@ def mount_cgroup2(writable):
     opt = ("rw" if writable else "ro") + ",nosuid,nodev,noexec"
     subprocess.run(["mount", "-t", "cgroup2", "-o", opt, "cgroup2", str(CGROUP_ROOT)],
                    check=True)
+
+
+CLONE_NEWNS = 0x00020000
+CGROUP2_SUPER_MAGIC = 0x63677270
+TMPFS_MAGIC = 0x01021994
+CGROUP_SUPER_MAGIC = 0x0027e0eb
+
+
+class MountNamespaces:
+    """The benchmark's mount namespaces, entered with setns(2) around each
+    runtime's commands (children inherit it; the harness is single-threaded):
+
+    main  where the script was re-executed (unshare --mount), /sys/fs/cgroup
+          one cgroup2 mount, read-only unless a runtime needs it writable: the
+          cgroups-off benchmarks;
+    v1    the host's cgroup v1 hierarchies. On a hybrid host the cgroup2 mount
+          at /sys/fs/cgroup/unified is covered by an empty tmpfs here, because
+          crun 1.8.1 refuses hybrid mode: every runtime then sees one legacy
+          v1 layout (the container's cgroups are v1 in both layouts). None on
+          a host without v1 hierarchies.
+    v2    /sys/fs/cgroup one read-write cgroup2 mount, with the controllers
+          the unified hierarchy has on this host (cgroup.controllers).
+
+    Each is a copy of main made before main's /sys/fs/cgroup is replaced, so
+    every mount made in main before (the tmpfs with the bundles and state
+    roots) is in all of them."""
+
+    def __init__(self):
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.fds = {"main": os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)}
+        self.current = "main"
+        self.notes = {}
+
+    def _call(self, what, rc):
+        if rc != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, f"{what}: {os.strerror(e)}")
+
+    def make(self, name, prepare):
+        """A new namespace copied from main, set up by prepare() (which
+        returns a note for the header, or None when it cannot be made)."""
+        self.enter("main")
+        self._call("unshare(CLONE_NEWNS)", self.libc.unshare(CLONE_NEWNS))
+        self.current = name
+        try:
+            note = prepare()
+            if note is not None:
+                self.fds[name] = os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+                self.notes[name] = note
+        finally:
+            self.current = None
+            self.enter("main")
+        return name in self.fds
+
+    def enter(self, name):
+        if name == self.current:
+            return
+        self._call(f"setns(mount namespace {name})", self.libc.setns(self.fds[name], CLONE_NEWNS))
+        self.current = name
+
+    def close(self):
+        if self.current != "main":
+            self.enter("main")
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds = {}
+
+
+def is_cgroup2(path):
+    try:
+        return fs_magic(path) == CGROUP2_SUPER_MAGIC
+    except OSError:
+        return False
+
+
+def fs_magic(path):
+    """statfs(2).f_type (os.statvfs has no f_type)."""
+    class Statfs(ctypes.Structure):
+        _fields_ = [("f_type", ctypes.c_long), ("rest", ctypes.c_byte * 112)]
+    buf = Statfs()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.statfs(str(path).encode(), ctypes.byref(buf)) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), str(path))
+    return buf.f_type
+
+
+def prepare_cgroup_v1():
+    """In the v1 namespace: see MountNamespaces."""
+    if is_cgroup2(CGROUP_ROOT) or not (CGROUP_ROOT / "memory").is_dir():
+        return None
+    unified = CGROUP_ROOT / "unified"
+    hid = ""
+    if os.path.ismount(unified) and is_cgroup2(unified):
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755,size=1m", "ucrun-bench-no-unified",
+                        str(unified)], check=True)
+        hid = f", the cgroup2 at {unified} hidden (crun refuses hybrid mode)"
+    names = sorted(p.name for p in CGROUP_ROOT.iterdir() if os.path.ismount(p) and p != unified)
+    return f"v1 hierarchies {','.join(names)}{hid}"
+
+
+def prepare_cgroup_v2():
+    """In the v2 namespace: see MountNamespaces."""
+    subprocess.run(["umount", "--recursive", str(CGROUP_ROOT)], check=False,
+                   stderr=subprocess.DEVNULL)
+    subprocess.run(["mount", "-t", "cgroup2", "-o", "rw,nosuid,nodev,noexec", "cgroup2",
+                    str(CGROUP_ROOT)], check=True)
+    ctrl = (CGROUP_ROOT / "cgroup.controllers").read_text().split()
+    for c in ctrl:  # make them usable in the containers' cgroups
+        try:
+            (CGROUP_ROOT / "cgroup.subtree_control").write_text(f"+{c}")
+        except OSError:
+            pass
+    return "controllers " + (",".join(ctrl) or "none")
+
+
+def v1_hierarchies():
+    """{hierarchy: files a new cgroup in it needs} of the v1 namespace (call
+    inside it): every v1 mount below /sys/fs/cgroup."""
+    out = {}
+    for p in sorted(CGROUP_ROOT.iterdir()):
+        try:
+            if not os.path.ismount(p) or fs_magic(p) != CGROUP_SUPER_MAGIC:
+                continue
+        except OSError:
+            continue
+        out[p.name] = ({f: (p / f).read_text().strip() for f in ("cpuset.cpus", "cpuset.mems")}
+                       if (p / "cpuset.cpus").exists() else {})
+    return out
+
+
+def v2_controllers():
+    """Controllers of the v2 namespace's root (call inside it)."""
+    return (CGROUP_ROOT / "cgroup.subtree_control").read_text().split()
+
+
+def cgroup_resources(layout, controllers):
+    """linux.resources of a cgroups-on bundle (besides the device rules of
+    BASE_CONFIG) and the floor's -c/-w arguments that make the same cgroup,
+    for cgroup path P. v1: memory and pids limits (and the floor denies every
+    device in the devices hierarchy, as the bundle's rule does). v2: the
+    limits of the controllers that exist (on a hybrid host only hugetlb), and
+    the floor attaches a deny-all eBPF device program, as the bundle's rule
+    makes every runtime do."""
+    res, floor = {}, []
+    if layout == "v1":
+        # controllers: {hierarchy: files to set}. Like every runtime here
+        # the floor makes the cgroup in every hierarchy (cpuset: with its
+        # parent's cpus and mems, without which no process may join).
+        res = {"memory": {"limit": CG_MEMORY}, "pids": {"limit": CG_PIDS}}
+        limits = {"memory": {"memory.limit_in_bytes": CG_MEMORY}, "pids": {"pids.max": CG_PIDS},
+                  "devices": {"devices.deny": "a"}}
+        floor = [(h, {**files, **limits.get(h, {})}, False) for h, files in controllers.items()]
+        return res, floor
+    files = {}
+    if "memory" in controllers:
+        res["memory"] = {"limit": CG_MEMORY}
+        files["memory.max"] = CG_MEMORY
+    if "pids" in controllers:
+        res["pids"] = {"limit": CG_PIDS}
+        files["pids.max"] = CG_PIDS
+    if "hugetlb" in controllers and Path("/sys/kernel/mm/hugepages/hugepages-2048kB").is_dir():
+        res["hugepageLimits"] = [{"pageSize": "2MB", "limit": 0}]
+        files["hugetlb.2MB.max"] = 0
+    return res, [("", files, True)]
+
+
+def floor_cgroup_args(floor_spec, path):
+    """floor's -c DIR -w FILE=VALUE... for the cgroup spec of cgroup_resources()."""
+    args = []
+    for hierarchy, files, bpf in floor_spec:
+        args += ["-c", str(CGROUP_ROOT / hierarchy / path.lstrip("/"))]
+        for f, v in files.items():
+            args += ["-w", f"{f}={v}"]
+        if bpf:
+            args += ["-d"]
+    return args
+
+
+def check_cgroup(layout, cid, res):
+    """The container cid's cgroup exists, holds a process and has the limits
+    of res (v1: memory.limit_in_bytes, pids.max; v2: those that exist)."""
+    if layout == "v1":
+        checks = {"memory/memory.limit_in_bytes": CG_MEMORY, "pids/pids.max": CG_PIDS}
+        procs = CGROUP_ROOT / "memory" / cid / "cgroup.procs"
+    else:
+        checks = {}
+        if "memory" in res:
+            checks["memory.max"] = CG_MEMORY
+        if "pids" in res:
+            checks["pids.max"] = CG_PIDS
+        if "hugepageLimits" in res:
+            checks["hugetlb.2MB.max"] = 0
+        procs = CGROUP_ROOT / cid / "cgroup.procs"
+    if not procs.read_text().split():
+        raise ValueError(f"no process in {procs}")
+    for rel, want in checks.items():
+        if layout == "v1":
+            hier, f = rel.split("/")
+            path = CGROUP_ROOT / hier / cid / f
+        else:
+            path = CGROUP_ROOT / cid / rel
+        got = path.read_text().strip()
+        if got != str(want):
+            raise ValueError(f"{path} is {got}, not {want}")
+
+
+def build_memlock_shim(tmp: Path):
+    """memlock_shim.c (see there) into tmp; None, and a warning, without a
+    C compiler: crun's cgroups-on numbers then fail as they did before."""
+    src = HERE / "memlock_shim.c"
+    out = tmp / "memlock_shim.so"
+    cmd = [os.environ.get("CC", "cc"), "-O2", "-shared", "-fPIC", "-o", str(out), str(src), "-ldl"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"bench: building the RLIMIT_MEMLOCK shim for crun failed: {' '.join(cmd)}\n"
+              f"{r.stderr}", file=sys.stderr)
+        return None
+    return out
 
 
 def mount_registry_tmpfs():
@@ -468,9 +684,12 @@ def summarize(xs):
 # The benchmark session
 
 class Bench:
-    def __init__(self, opts, runtimes, tmp: Path, floor_bin: Path):
+    def __init__(self, opts, runtimes, tmp: Path, floor_bin: Path, ns: MountNamespaces, shim):
         self.opts = opts
         self.runtimes = runtimes
+        self.all_runtimes = list(runtimes)  # and the variants made by benchmarks: cleaned up at the end
+        self.ns = ns
+        self.shim = shim  # crun's RLIMIT_MEMLOCK shim (memlock_shim.c), None if it did not build
         self.tmp = tmp
         self.sp = Spawner(tmp)
         self.prefix = f"ub{os.getpid()}-"  # every container id starts with this
@@ -486,6 +705,9 @@ class Bench:
         self.b_userns = make_bundle(bundles / "userns", bb, ["/bin/true"], userns=True,
                                     no_devices=nodev)
         self.b_large = None  # run-remap: made when that benchmark runs
+        self.cg_notes = {}   # run-cgv1/v2: what the bundles limit, for the header
+        self.dev_owners = host_device_owners()  # see main(): restored after every sample
+        self.dev_owners_warned = False
 
     # -- helpers --------------------------------------------------------
 
@@ -501,7 +723,7 @@ class Bench:
     def leftovers(self, rt):
         # ucrun keeps its userns allocation registry in <root>/.userns, not a
         # container (no container id starts with a dot)
-        return [] if rt.is_floor else sorted(n for n in os.listdir(rt.root) if not n.startswith("."))
+        return [] if not rt.has_containers else sorted(n for n in os.listdir(rt.root) if not n.startswith("."))
 
     def delete_leftovers(self, rt):
         """Delete containers left in rt's root (a runtime whose `run` keeps
@@ -529,7 +751,9 @@ class Bench:
         print(f"bench: {name} ({samples} samples, {', '.join(r.name for r in runtimes)})",
               file=sys.stderr, flush=True)
         live = []
+        self.all_runtimes += [rt for rt in runtimes if rt not in self.all_runtimes]
         for rt in runtimes:
+            self.ns.enter(rt.ns)
             try:
                 if setup:
                     setup(rt)
@@ -540,11 +764,13 @@ class Bench:
                 self.fail(metrics, unit, rt, e)
                 self.cleanup_runtime(rt)
             reap_orphans()
+            self.dev_owners_warned |= restore_device_owners(self.dev_owners, quiet=self.dev_owners_warned)
         for i in range(samples):
             k = i % len(live) if live else 0
             for rt in live[k:] + live[:k]:
                 if rt.name in self.results.get(metrics[0], {}).get("errors", {}):
                     continue
+                self.ns.enter(rt.ns)
                 try:
                     for m, v in sample(rt, i).items():
                         self.record(m, unit, rt, v)
@@ -552,17 +778,24 @@ class Bench:
                     self.fail(metrics, unit, rt, e)
                     self.cleanup_runtime(rt)
                 reap_orphans()
+                # crun's chown of the host's /dev/null (main()) undone at
+                # once, not at the end: on a shared machine other people's
+                # tests look at those nodes meanwhile.
+                self.dev_owners_warned |= restore_device_owners(self.dev_owners, quiet=self.dev_owners_warned)
         for rt in live:
+            self.ns.enter(rt.ns)
             try:
                 if teardown:
                     teardown(rt)
             finally:
                 self.cleanup_runtime(rt)
+        self.ns.enter("main")
 
     def cleanup_runtime(self, rt):
         """Remove every container in rt's root, whatever state it is in."""
-        if rt.is_floor:
+        if not rt.has_containers:
             return
+        self.ns.enter(rt.ns)
         for d in self.fake_dirs:
             if d.parent == rt.root:
                 shutil.rmtree(d, ignore_errors=True)
@@ -718,12 +951,129 @@ class Bench:
         self.sp.run(rt.cmd("run", "--detach", "--bundle", self.b_sleep, cid))
 
     def bench_exec(self):
+        """exec of /bin/true into one running sleep container per runtime,
+        and, into the subject's container (ucrun's), the floor (floor -e PID:
+        setns into its ipc, uts, net, pid and mount namespaces, fork, execve)
+        and nsenter -t PID -i -u -n -p -m. Each sample also measures the peak
+        RSS of one more such exec (rss-exec, /usr/bin/time)."""
         target = self.cid("exec")
+        rts = self.containers()
+        subj = next((rt for rt in rts if rt.name == self.subject()), rts[0] if rts else None)
+        if subj is None:
+            return
+        rts = [subj] + [rt for rt in rts if rt is not subj]  # set up first: the floors enter it
+        floor = next((rt for rt in self.runtimes if rt.is_floor), None)
+        if floor:
+            rts.append(floor)
+            nsenter = shutil.which("nsenter")
+            if nsenter:
+                rts.append(Runtime("nsenter", nsenter))
+        pids = {}
+        timer = os.access("/usr/bin/time", os.X_OK)
+        rss_out = self.tmp / "time-exec.out"
+
+        def setup(rt):
+            if rt.has_containers:
+                self.start_sleeper(rt, target)
+            if rt is subj:
+                pids["target"] = json.loads(self.sp.run(rt.cmd("state", target), capture=True))["pid"]
+
+        def argv(rt):
+            pid = str(pids["target"])
+            if rt.is_floor:
+                return [rt.path, "-e", pid, "/bin/true"]
+            if rt.name == "nsenter":
+                return [rt.path, "-t", pid, "-i", "-u", "-n", "-p", "-m", "/bin/true"]
+            return rt.cmd("exec", target, "/bin/true")
 
         def sample(rt, i):
-            return {"exec": self.sp.timed(rt.cmd("exec", target, "/bin/true"))[0] * 1e3}
-        self.interleave("exec", ["exec"], "ms", sample, self.containers(), self.opts.samples,
-                        setup=lambda rt: self.start_sleeper(rt, target))
+            out = {"exec": self.sp.timed(argv(rt))[0] * 1e3}
+            if timer:
+                self.sp.run(Cmd(["/usr/bin/time", "-f", "%M", "-o", str(rss_out), *argv(rt)],
+                                getattr(argv(rt), "env", None)))
+                out["rss-exec"] = int(rss_out.read_text().split()[-1])
+            return out
+        names = ", ".join(rt.name for rt in rts[-2:] if not rt.has_containers)
+        self.interleave(f"exec (and its peak RSS){'; ' + names + ' into ' + subj.name + chr(39) + 's container' if names else ''}",
+                        ["exec", "rss-exec"] if timer else ["exec"], "ms", sample, rts,
+                        self.opts.samples, setup=setup)
+        if "rss-exec" in self.results:
+            self.results["rss-exec"]["unit"] = "KiB"
+
+    def cg_runtimes(self, layout):
+        """The runtimes with cgroups on, in namespace `layout` (v1, v2), each
+        with a state root of its own. crun gets the RLIMIT_MEMLOCK shim."""
+        out = []
+        for rt in self.runtimes:
+            if rt.is_floor:
+                out.append(Runtime(rt.name, rt.path, ns=layout, variant=layout))
+                continue
+            root = self.tmp / "roots" / f"{rt.name}-cg{layout}"
+            root.mkdir(parents=True, exist_ok=True)
+            flags = [] if rt.name == "runc" else ["--cgroup-manager=cgroupfs"]
+            env, note = None, rt.note
+            if rt.name == "crun" and self.shim:
+                env = dict(os.environ, LD_PRELOAD=str(self.shim))
+                note = "LD_PRELOAD memlock_shim.so: setrlimit(RLIMIT_MEMLOCK) is a no-op"
+            out.append(Runtime(rt.name, rt.path, root, flags, note, variant=layout, env=env, ns=layout))
+        return out
+
+    def bench_run_cg(self, layout):
+        """run of /bin/true with cgroups on, as engines run it: a cgroupsPath
+        of its own per container and limits (cgroup_resources()), in the v1 or
+        v2 namespace; the floor makes the same cgroup (floor -c ... -w ...)."""
+        metric = f"run-cg{layout}"
+        if layout not in self.ns.fds:
+            print(f"bench: {metric} skipped: no cgroup {layout} on this host", file=sys.stderr)
+            return
+        self.ns.enter(layout)
+        controllers = v2_controllers() if layout == "v2" else v1_hierarchies()
+        self.ns.enter("main")
+        res, floor_spec = cgroup_resources(layout, controllers)
+        cfg = copy.deepcopy(BASE_CONFIG)
+        if self.opts.no_device_rules:
+            del cfg["linux"]["resources"]["devices"]
+            floor_spec = [(h, {f: v for f, v in files.items() if not f.startswith("devices.")}, False)
+                          for h, files, _ in floor_spec if h != "devices"]
+        cfg["linux"]["resources"].update(res)
+        bundle = self.tmp / "bundles" / f"cg{layout}"
+        make_rootfs(bundle / "rootfs", self.opts.busybox)
+        limits = ", ".join(f"{k}={json.dumps(v)}" for k, v in res.items()) or "none"
+        self.cg_notes[layout] = f"limits {limits}"
+
+        def write_config(cid, args):
+            c = copy.deepcopy(cfg)
+            c["process"]["args"] = args
+            c["linux"]["cgroupsPath"] = "/" + cid
+            (bundle / "config.json").write_text(json.dumps(c))
+
+        def setup(rt):
+            """Check that the runtime really made the cgroup with the limits
+            (numbers of a run without them would mean nothing)."""
+            if rt.is_floor:
+                return
+            cid = self.cid(metric, "probe")
+            write_config(cid, ["/bin/sleep", "100000"])
+            self.sp.run(rt.cmd("run", "--detach", "--bundle", bundle, cid))
+            try:
+                check_cgroup(layout, cid, res)
+            except (OSError, ValueError) as e:
+                raise CommandFailed(["cgroup check"], None, f"{rt.name}: {e}") from None
+            finally:
+                self.cleanup_runtime(rt)
+
+        def sample(rt, i):
+            cid = self.cid(metric, i)
+            if rt.is_floor:
+                argv = [rt.path, *floor_cgroup_args(floor_spec, cid), str(bundle / "rootfs"), "/bin/true"]
+            else:
+                write_config(cid, ["/bin/true"])
+                argv = rt.cmd("run", "--bundle", bundle, cid)
+            t = self.sp.timed(argv)[0]
+            self.delete_leftovers(rt)
+            return {metric: t * 1e3}
+        self.interleave(f"{metric} (cgroups on, cgroup {layout})", [metric], "ms", sample,
+                        self.cg_runtimes(layout), self.opts.samples, setup=setup)
 
     def bench_seq(self):
         n = self.opts.batch
@@ -781,7 +1131,7 @@ class Bench:
             self.results["size+libs"].setdefault("detail", {})[rt.name] = sizes
 
     def bench_scale(self):
-        n = self.opts.scale
+        n = self.opts.scale_copies
         real = self.cid("scale", 0)
         probe = self.cid("scale", n // 2)
 
@@ -812,6 +1162,74 @@ class Bench:
                         ["scale-state", "scale-list"], "ms", sample, self.containers(),
                         self.opts.samples, setup=setup)
 
+    def bench_atscale(self):
+        """--scale N (issue 17 item 5): N real running containers (`run
+        --detach` of the sleep bundle, cgroups off), one runtime after the
+        other (each holds N containers; not interleaved). Measures create
+        (run --detach) over the first 10 and the last 10, `list` and `state`
+        at 10 and at N, what the runtime itself keeps per running container
+        (its processes left, their RSS; its state on the tmpfs), and seq/par4
+        batches of `run` at N. (The host's MemAvailable per container is not
+        reported: other work on a shared machine moves it by more.)
+        Removes every container with `delete --force` at the end."""
+        n = self.opts.scale
+        k = min(10, n)
+        for rt in self.containers():
+            self.ns.enter(rt.ns)
+            try:
+                self._atscale(rt, n, k)
+            except (CommandFailed, TimeoutError, OSError) as e:
+                self.fail([m for m in self.results if m.startswith("atscale-")] or ["atscale-list@N"],
+                          "ms", rt, e)
+            finally:
+                t0 = time.monotonic()
+                self.cleanup_runtime(rt)
+                print(f"bench: at scale: {rt.name}: removed everything in "
+                      f"{time.monotonic() - t0:.1f}s", file=sys.stderr, flush=True)
+                self.ns.enter("main")
+
+    def _atscale(self, rt, n, k):
+        ids = [self.cid("atscale", j) for j in range(n)]
+
+        def create(j, metric):
+            t = self.sp.timed(rt.cmd("run", "--detach", "--bundle", self.b_sleep, ids[j]))[0]
+            if metric:
+                self.record(metric, "ms", rt, t * 1e3)
+            reap_orphans()
+
+        def list_state(at):
+            for i in range(self.opts.samples):
+                probe = ids[(i * 7919) % len(done)]
+                self.record(f"atscale-state@{at}", "ms", rt, self.sp.timed(rt.cmd("state", probe))[0] * 1e3)
+                self.record(f"atscale-list@{at}", "ms", rt, self.sp.timed(rt.cmd("list"))[0] * 1e3)
+            listed = self.sp.run(rt.cmd("list", "--quiet"), capture=True).split()
+            if len([c for c in listed if c.startswith(self.prefix + "atscale")]) != len(done):
+                raise CommandFailed(["list"], None, f"{rt.name} lists {len(listed)} containers, not {len(done)}")
+
+        print(f"bench: at scale: {rt.name}: starting {n} containers", file=sys.stderr, flush=True)
+        t0 = time.monotonic()
+        done = []
+        for j in range(n):
+            create(j, f"atscale-create@{k}" if j < k else f"atscale-create@{n}" if j >= n - k else None)
+            done.append(ids[j])
+            if j + 1 == k:
+                list_state(k)
+        print(f"bench: at scale: {rt.name}: {n} running after {time.monotonic() - t0:.1f}s",
+              file=sys.stderr, flush=True)
+        list_state(n)
+        procs, rss = runtime_processes(rt.path)
+        self.record("atscale-runtime-procs", "n", rt, procs)
+        self.record("atscale-runtime-KiB/ctr", "KiB", rt, rss / n)
+        self.record("atscale-state-KiB/ctr", "KiB", rt, tree_kib(rt.root) / n)
+        b = self.opts.batch
+        for width in (1, 4):
+            cmds = [self.run_argv(rt, self.cid("atscale-b", width, j)) for j in range(b)]
+            self.record(f"atscale-par{width}x{b}", "s", rt, self.sp.parallel(cmds, width))
+            for name in self.leftovers(rt):  # what run left (ucrun removes it; some do not)
+                if "atscale-b" in name:
+                    self.sp.run(rt.cmd("delete", "--force", name))
+            reap_orphans()
+
     # -- report ---------------------------------------------------------
 
     def subject(self):
@@ -821,9 +1239,17 @@ class Bench:
         return "ucrun" if "ucrun" in names else next((n for n in names if n != "floor"),
                                                      names[0])
 
+    def names(self):
+        """Every runtime name with results, in table order (nsenter: exec)."""
+        names = [rt.name for rt in self.runtimes]
+        for r in self.results.values():
+            names += [n for n in list(r["values"]) + list(r["errors"]) if n not in names]
+        return names
+
     def report(self):
         subj = self.subject()
-        others = [rt.name for rt in self.runtimes if rt.name != subj]
+        names = self.names()
+        others = [n for n in names if n != subj]
         lines = []
         stats = {}
         w = max([len(f"{m} [{r['unit']}]") for m, r in self.results.items()] + [16])
@@ -832,16 +1258,16 @@ class Bench:
         for metric, r in self.results.items():
             stats[metric] = {}
             first = True
-            for rt in self.runtimes:
+            for name in names:
                 label = f"{metric} [{r['unit']}]" if first else ""
-                if rt.name in r["values"]:
-                    s = summarize(r["values"][rt.name])
-                    stats[metric][rt.name] = s
-                    lines.append(f"{label:<{w}}  {rt.name:<7} {fmt(s['median']):>10} "
+                if name in r["values"]:
+                    s = summarize(r["values"][name])
+                    stats[metric][name] = s
+                    lines.append(f"{label:<{w}}  {name:<7} {fmt(s['median']):>10} "
                                  f"{fmt(s['p10']):>10} {fmt(s['p90']):>10} {s['n']:>4}")
-                elif rt.name in r["errors"]:
-                    lines.append(f"{label:<{w}}  {rt.name:<7} FAILED: "
-                                 f"{r['errors'][rt.name][:100]}")
+                elif name in r["errors"]:
+                    lines.append(f"{label:<{w}}  {name:<7} FAILED: "
+                                 f"{r['errors'][name][:100]}")
                 else:
                     continue
                 first = False
@@ -854,7 +1280,7 @@ class Bench:
             ratios[metric] = {o: s[subj]["median"] / s[o]["median"]
                               for o in others if o in s and s[o]["median"] > 0}
             cells = " ".join(f"{fmt_ratio(ratios[metric].get(o)):>12}" for o in others)
-            rows.append(f"{metric:<{w}}  {cells}   {self.verdict(metric, subj, ratios)}")
+            rows.append(f"{metric:<{w}}  {cells}   {self.verdict(metric, subj, ratios, s)}")
         if rows:
             lines.append("")
             lines.append(f"{'ratio of medians':<{w}}  "
@@ -872,11 +1298,48 @@ class Bench:
             lines.append("")
             lines.append(f"{'remap (ucrun, same rounds)':<32} {'ratio':>6}   target")
             lines += remap_rows
+        lines += self.scale_report(stats, names)
         return "\n".join(lines), stats, ratios
 
+    def scale_report(self, stats, names):
+        """--scale: each runtime against itself, at N and at 10."""
+        n, k, b = self.opts.scale, min(10, self.opts.scale), self.opts.batch
+        if not n or f"atscale-list@{n}" not in stats:
+            return []
+        rows = [(f"list@{n}/list@{k}", f"atscale-list@{n}", f"atscale-list@{k}", 2.0),
+                (f"state@{n}/state@{k}", f"atscale-state@{n}", f"atscale-state@{k}", 2.0),
+                (f"create@{n}/create@{k}", f"atscale-create@{n}", f"atscale-create@{k}", 1.2),
+                (f"par1x{b}/par4x{b} (speedup)", f"atscale-par1x{b}", f"atscale-par4x{b}", None)]
+        out = ["", f"{'at scale (' + str(n) + ' running)':<28} "
+               + " ".join(f"{x:>9}" for x in names if x in stats[f"atscale-list@{n}"]) + "   target (ucrun)"]
+        for label, a, c, limit in rows:
+            cells, verdict = [], ""
+            for x in names:
+                if x not in stats[f"atscale-list@{n}"]:
+                    continue
+                sa, sc = stats.get(a, {}).get(x), stats.get(c, {}).get(x)
+                r = sa["median"] / sc["median"] if sa and sc and sc["median"] > 0 else None
+                cells.append(f"{fmt_ratio(r):>9}")
+                if x == "ucrun" and r is not None:
+                    if limit:
+                        verdict = f"<={limit}x {'ok' if r <= limit else 'MISSED'}"
+                    else:
+                        best = min(4, os.cpu_count() or 1)
+                        verdict = f"scales with cores: up to {best}x on {os.cpu_count()} CPUs"
+            out.append(f"{label:<28} {' '.join(cells)}   {verdict}")
+        procs = stats.get("atscale-runtime-procs", {}).get("ucrun")
+        if procs is not None:
+            out.append(f"{'ucrun processes left':<28} {procs['median']:>9.0f}   0 "
+                       f"{'ok' if procs['median'] == 0 else 'MISSED'}")
+        return out
+
     @staticmethod
-    def verdict(metric, subj, ratios):
+    def verdict(metric, subj, ratios, s=None):
         out = []
+        limit = ABS_TARGETS.get(metric)
+        if limit is not None and s and subj in s:
+            ok = s[subj]["median"] <= limit[0]
+            out.append(f"<={limit[0]} {limit[1]}" + (f" {'ok' if ok else 'MISSED'}" if subj == "ucrun" else ""))
         for other, limit in TARGETS.get(metric, []):
             r = ratios[metric].get(other)
             if subj != "ucrun" or r is None:
@@ -906,6 +1369,38 @@ def copy_state_dir(src: Path, dst: Path, old_id, new_id):
     return dst
 
 
+def runtime_processes(path):
+    """Processes running the runtime binary `path` (for ucrun: none is left
+    once create or run --detach has returned), and their RSS in KiB."""
+    real = os.path.realpath(path)
+    count, rss = 0, 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.readlink(f"/proc/{entry.name}/exe") != real:
+                continue
+            with open(f"/proc/{entry.name}/status") as f:
+                vm = [ln for ln in f if ln.startswith("VmRSS:")]
+        except OSError:
+            continue
+        count += 1
+        rss += int(vm[0].split()[1]) if vm else 0
+    return count, rss
+
+
+def tree_kib(root: Path):
+    """Space the files below root take (st_blocks), in KiB."""
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in [dirpath] + [os.path.join(dirpath, n) for n in filenames]:
+            try:
+                total += os.lstat(name).st_blocks * 512
+            except OSError:
+                pass
+    return total / 1024
+
+
 def fs_type(path: Path):
     """The type of the file system holding path (findmnt, util-linux)."""
     r = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", str(path)], capture_output=True, text=True)
@@ -926,7 +1421,7 @@ def fmt_ratio(r):
 
 # --------------------------------------------------------------------------
 
-ALL = ["run", "run-userns", "run-remap", "run-rootless", "lifecycle", "exec", "seq", "par", "rss", "size", "scale"]
+ALL = ["run", "run-userns", "run-cg", "run-remap", "run-rootless", "lifecycle", "exec", "seq", "par", "rss", "size", "scale"]
 
 
 def parse_args():
@@ -936,12 +1431,16 @@ def parse_args():
                    help="few samples: a smoke test (CI)")
     p.add_argument("--samples", type=int, help="samples per single-command benchmark "
                    "(default 30, 5 with --quick)")
-    p.add_argument("--batch", type=int, default=100,
-                   help="containers per back-to-back/parallel sample (default 100)")
+    p.add_argument("--batch", type=int,
+                   help="containers per back-to-back/parallel sample (default 100, 10 with --quick)")
     p.add_argument("--batch-samples", type=int,
-                   help="samples of the batch benchmarks (default 5, 2 with --quick)")
-    p.add_argument("--scale", type=int, default=1000,
-                   help="containers in the root for the scale benchmark (default 1000)")
+                   help="samples of the batch benchmarks (default 5, 1 with --quick)")
+    p.add_argument("--scale", type=int, default=0, metavar="N",
+                   help="also run the at-scale benchmark with N running containers per "
+                   "runtime (off by default; the issue's figure is 1000)")
+    p.add_argument("--scale-copies", type=int,
+                   help="containers in the root for the scale benchmark (copies of one; "
+                   "default 1000, 100 with --quick)")
     p.add_argument("--scale-real", action="store_true",
                    help="scale: create real containers instead of copying the state "
                    "directory of one (slow; one process per container)")
@@ -952,12 +1451,13 @@ def parse_args():
     p.add_argument("--subject", help="runtime the ratios are computed for "
                    "(default ucrun, else the first runtime found)")
     p.add_argument("--cgroups", action="store_true",
-                   help="keep cgroups on (--cgroup-manager=cgroupfs) where supported")
+                   help="every benchmark with cgroups on (--cgroup-manager=cgroupfs) where "
+                   "supported, on the cgroup2 mount; run-cgv1/run-cgv2 have them on anyway")
     p.add_argument("--no-device-rules", action="store_true",
-                   help="leave linux.resources.devices out of the bundles (crun 1.8.1 "
-                   "cannot load its device eBPF program without CAP_SYS_RESOURCE)")
-    p.add_argument("--large-files", type=int, default=LARGE_FILES,
-                   help=f"run-remap: files added to the large rootfs (default {LARGE_FILES})")
+                   help="leave linux.resources.devices out of the bundles")
+    p.add_argument("--large-files", type=int,
+                   help=f"run-remap: files added to the large rootfs (default {LARGE_FILES}, "
+                   f"{LARGE_FILES // 10} with --quick)")
     p.add_argument("--host-registry", action="store_true",
                    help="run-remap: use the host's userns allocation registry (/run/ucrun/.userns) "
                    "instead of a tmpfs over it in the benchmark's mount namespace")
@@ -971,8 +1471,16 @@ def parse_args():
     if opts.samples is None:
         opts.samples = 5 if opts.quick else 30
     if opts.batch_samples is None:
-        opts.batch_samples = 2 if opts.quick else 5
+        opts.batch_samples = 1 if opts.quick else 5
+    if opts.batch is None:
+        opts.batch = 10 if opts.quick else 100
+    if opts.scale_copies is None:
+        opts.scale_copies = 100 if opts.quick else 1000
+    if opts.large_files is None:
+        opts.large_files = LARGE_FILES // 10 if opts.quick else LARGE_FILES
     aliases = {m: "lifecycle" for m in ("create", "start", "state", "kill", "delete")}
+    aliases.update({"run-cgv1": "run-cg", "run-cgv2": "run-cg", "cgroups": "run-cg",
+                    "rss-exec": "exec"})
     aliases.update({"userns": "run-userns", "seq100": "seq", "par4": "par", "list": "scale",
                     "remap": "run-remap", "rootless": "run-rootless", "run-remap-large": "run-remap", "run-remap-ref": "run-remap"})
     opts.only = [aliases.get(n, n) for n in opts.only.split(",")] if opts.only else ALL
@@ -1011,45 +1519,64 @@ def main():
     # writable whenever runc is measured; read-only otherwise so that a
     # runtime told --cgroup-manager=disabled cannot touch it.
     writable = opts.cgroups or any(rt.name == "runc" for rt in runtimes)
-    mount_cgroup2(writable)
-    if "run-remap" in opts.only and not opts.host_registry:
-        mount_registry_tmpfs()
     set_child_subreaper()
 
     tmp = Path(tempfile.mkdtemp(prefix="ucrun-bench."))
     bench = None
+    ns = None
     code = 1
     # crun 1.8.1 with a user namespace chowns the host's device nodes it
     # binds into the container (seen: /dev/null left owned by 100000): put
     # the owners back afterwards, whatever the runtimes did.
     dev_owners = host_device_owners()
     try:
+        # First the tmpfs, then the cgroup namespaces (copies of this one,
+        # so they have it), then this one's cgroup2 and registry.
         subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "ucrun-bench", str(tmp)],
                        check=True)
-        configure_runtimes(runtimes, opts, tmp, floor_bin)
-        bench = Bench(opts, runtimes, tmp, floor_bin)
+        ns = MountNamespaces()
+        if "run-cg" in opts.only:
+            ns.make("v1", prepare_cgroup_v1)
+            ns.make("v2", prepare_cgroup_v2)
+        mount_cgroup2(writable)
+        if "run-remap" in opts.only and not opts.host_registry:
+            mount_registry_tmpfs()
+        shim = build_memlock_shim(tmp) if any(rt.name == "crun" for rt in runtimes) else None
+        configure_runtimes(runtimes, opts, tmp, floor_bin, shim)
+        bench = Bench(opts, runtimes, tmp, floor_bin, ns, shim)
         overhead = spawn_overhead(bench.sp)
         started = time.monotonic()
         steps = {"run": bench.bench_run, "run-userns": lambda: bench.bench_run(userns=True),
                  "run-remap": bench.bench_remap, "run-rootless": bench.bench_rootless,
                  "lifecycle": bench.bench_lifecycle, "exec": bench.bench_exec,
                  "seq": bench.bench_seq, "par": bench.bench_par, "rss": bench.bench_rss,
-                 "size": bench.bench_size, "scale": bench.bench_scale}
+                 "size": bench.bench_size, "scale": bench.bench_scale,
+                 "run-cg": lambda: (bench.bench_run_cg("v1"), bench.bench_run_cg("v2"))}
         for name in ALL:
             if name in opts.only:
                 steps[name]()
+        if opts.scale:
+            bench.bench_atscale()
         elapsed = time.monotonic() - started
 
         table, stats, ratios = bench.report()
         header = [
             f"ucrun benchmark: kernel {platform.release()}, {os.cpu_count()} CPUs, "
-            f"{'cgroups on' if opts.cgroups else 'cgroups off'} "
+            f"{'cgroups on' if opts.cgroups else 'cgroups off' + (' except run-cgv1/v2' if 'run-cg' in opts.only else '')} "
             f"(cgroup2 {'rw' if writable else 'ro'} at /sys/fs/cgroup), "
             f"{opts.samples} samples ({opts.batch_samples} for batches), "
             f"{elapsed:.0f}s",
             *([f"run-remap: userns registry {USERNS_REGISTRY} "
                f"{'of the host (' + fs_type(USERNS_REGISTRY) + ')' if opts.host_registry else 'on a private tmpfs'}"]
               if "run-remap" in opts.only else []),
+            *[f"run-cg{layout}: cgroup {layout} ({ns.notes[layout]}), cgroupsPath /<id>, "
+              f"{bench.cg_notes.get(layout, 'not measured')}" for layout in ("v1", "v2")
+              if layout in ns.notes],
+            *([f"crun with cgroups on: LD_PRELOAD={shim} (tests/bench/memlock_shim.c): "
+               "setrlimit(RLIMIT_MEMLOCK) is a no-op success (root here lacks CAP_SYS_RESOURCE)"]
+              if shim and ("run-cg" in opts.only or opts.cgroups) else []),
+            *([f"at scale: {opts.scale} running containers per runtime (run --detach, "
+               f"cgroups off), one runtime after the other"] if opts.scale else []),
             f"harness overhead (spawn+wait of the host's /bin/true): {overhead:.2f} ms",
         ]
         for rt in runtimes:
@@ -1071,7 +1598,7 @@ def main():
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        cleanup(bench, runtimes, tmp)
+        cleanup(bench, runtimes, tmp, ns)
         restore_device_owners(dev_owners)
     return code
 
@@ -1090,33 +1617,50 @@ def host_device_owners():
     return owners
 
 
-def restore_device_owners(owners):
+def restore_device_owners(owners, quiet=False):
+    """Put the owners recorded by host_device_owners() back; True when one
+    had changed."""
+    changed = False
     for d, (uid, gid) in owners.items():
         try:
             st = os.lstat(d)
             if (st.st_uid, st.st_gid) != (uid, gid):
-                print(f"bench: {d} was chowned to {st.st_uid}:{st.st_gid} by a runtime; "
-                      f"restoring {uid}:{gid}", file=sys.stderr)
+                if not quiet:
+                    print(f"bench: {d} was chowned to {st.st_uid}:{st.st_gid} by a runtime; "
+                          f"restoring {uid}:{gid} (after every sample, silently after this)",
+                          file=sys.stderr)
                 os.lchown(d, uid, gid)
+                changed = True
         except OSError:
             pass
+    return changed
 
 
-def cleanup(bench, runtimes, tmp: Path):
+def cleanup(bench, runtimes, tmp: Path, ns):
     if bench is not None:
-        for rt in runtimes:
+        for rt in bench.all_runtimes:
             try:
                 bench.cleanup_runtime(rt)
             except Exception as e:  # keep cleaning the rest
                 print(f"bench: cleanup of {rt.name}: {e}", file=sys.stderr)
         prefix = bench.prefix
-        # cgroups the runtimes created for our containers (named after the id)
-        for d in CGROUP_ROOT.glob(prefix + "*"):
-            try:
-                d.rmdir()
-            except OSError as e:
-                print(f"bench: cleanup: rmdir {d}: {e}", file=sys.stderr)
+        # cgroups the runtimes created for our containers (named after the
+        # id), in every namespace: v1 has one directory per hierarchy
+        for name in list(ns.fds):
+            ns.enter(name)
+            for d in list(CGROUP_ROOT.glob(prefix + "*")) + list(CGROUP_ROOT.glob("*/" + prefix + "*")):
+                try:
+                    if fs_magic(d) == TMPFS_MAGIC:
+                        continue  # crun's files in v1's tmpfs over unified: go with it
+                    for sub in sorted(d.glob("**/"), key=lambda p: -len(p.parts)):
+                        if sub != d:
+                            sub.rmdir()
+                    d.rmdir()
+                except OSError as e:
+                    print(f"bench: cleanup: rmdir {d}: {e}", file=sys.stderr)
     kill_children()
+    if ns is not None:
+        ns.close()
     subprocess.run(["umount", "--lazy", str(tmp)], stderr=subprocess.DEVNULL)
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -2,13 +2,27 @@
  * container, used by tests/bench/bench.py as the "floor" every runtime is
  * compared with.
  *
- *   floor [-U] ROOTFS CMD [ARG...]
+ *   floor [-U] [-c DIR [-w FILE=VALUE]... [-d]]... ROOTFS CMD [ARG...]
+ *   floor -e PID CMD [ARG...]
  *
- * clone() with the namespaces of the benchmark bundle (mount, pid, ipc, uts,
- * network, cgroup; with -U also user, mapping 0..65535 to 100000..165535),
- * then in the child: make every mount private, bind ROOTFS on itself, mount
- * proc, pivot_root into it, and exec CMD. The parent waits and returns the
- * child's exit status (128+signal if it was killed).
+ * run: clone3() with the namespaces of the benchmark bundle (mount, pid, ipc,
+ * uts, network, cgroup; with -U also user, mapping 0..65535 to
+ * 100000..165535), then in the child: make every mount private, bind ROOTFS
+ * on itself, mount proc, pivot_root into it, and exec CMD. The parent waits
+ * and returns the child's exit status (128+signal if it was killed).
+ *
+ * -c DIR: a cgroup for the child, as a runtime with cgroups on makes one:
+ * mkdir DIR, write each following -w FILE=VALUE into DIR/FILE (the limits),
+ * put the child into it before it does anything (cgroup2, one DIR:
+ * CLONE_INTO_CGROUP, what ucrun does; otherwise the parent writes the pid
+ * into each DIR/cgroup.procs while the child waits), and rmdir DIR once the
+ * child is gone. Repeat -c for the v1 hierarchies (memory, pids, ...).
+ * -d (cgroup2): attach a deny-all device program (BPF_PROG_TYPE_CGROUP_DEVICE,
+ * "return 0") to DIR, the least a runtime does for a device rule on cgroup2.
+ *
+ * -e PID: exec: enter the ipc, uts, net, pid and mount namespaces of PID
+ * (setns, as `nsenter -t PID -i -u -n -p -m`), fork (a new pid namespace
+ * applies to children only), exec CMD in the child and wait for it.
  *
  * No config parsing, no /dev, no capabilities, no seccomp, no state: this is a
  * lower bound, not a runtime. Build: cc -O2 -static -o floor floor.c
@@ -16,23 +30,31 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAP_LINE "0 100000 65536\n"
+#define MAX_CGROUPS 16
 
 struct child_args {
 	const char *rootfs;
 	char **argv;
+	int wait_parent; /* wait for EOF on sync_rd: id maps, cgroup.procs */
 	int userns;
-	int sync_rd, sync_wr; /* the parent closes sync_wr once the maps are written */
+	int sync_rd, sync_wr; /* the parent closes sync_wr once it is done */
 };
 
 static void die(const char *what)
@@ -41,17 +63,18 @@ static void die(const char *what)
 	_exit(127);
 }
 
-static int child_main(void *p)
+static void child_main(struct child_args *a)
 {
-	struct child_args *a = p;
 	char path[4096];
 
-	if (a->userns) {
+	if (a->wait_parent) {
 		char c;
 		close(a->sync_wr);
 		if (read(a->sync_rd, &c, 1) < 0)
-			die("wait for id maps");
+			die("wait for the parent");
 		close(a->sync_rd);
+	}
+	if (a->userns) {
 		/* The clone kept the parent's kuid 0, which is unmapped here:
 		 * become the namespace's root (kuid 100000). */
 		if (setgid(0) < 0 || setuid(0) < 0)
@@ -74,7 +97,6 @@ static int child_main(void *p)
 		die("chdir /");
 	execvp(a->argv[0], a->argv);
 	die(a->argv[0]);
-	return 127;
 }
 
 static void write_file(const char *path, const char *text)
@@ -85,50 +107,177 @@ static void write_file(const char *path, const char *text)
 	close(fd);
 }
 
-int main(int argc, char **argv)
+static void write_in(const char *dir, const char *file, const char *text)
 {
-	static char stack[256 * 1024] __attribute__((aligned(16)));
-	struct child_args a = {0};
-	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-		    CLONE_NEWNET | CLONE_NEWCGROUP | SIGCHLD;
-	int sync[2] = {-1, -1};
-	int argi = 1, status;
-	pid_t pid;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	write_file(path, text);
+}
 
-	if (argi < argc && strcmp(argv[argi], "-U") == 0) {
-		a.userns = 1;
-		flags |= CLONE_NEWUSER;
-		argi++;
-	}
-	if (argc - argi < 2) {
-		fprintf(stderr, "usage: floor [-U] ROOTFS CMD [ARG...]\n");
-		return 2;
-	}
-	a.rootfs = argv[argi];
-	a.argv = argv + argi + 1;
-	if (a.userns) {
-		if (pipe2(sync, O_CLOEXEC) < 0)
-			die("pipe");
-		a.sync_rd = sync[0];
-		a.sync_wr = sync[1];
-	}
-
-	pid = clone(child_main, stack + sizeof stack, flags, &a);
-	if (pid < 0)
-		die("clone");
-	if (a.userns) {
-		char path[64];
-		close(sync[0]);
-		snprintf(path, sizeof path, "/proc/%d/uid_map", pid);
-		write_file(path, MAP_LINE);
-		snprintf(path, sizeof path, "/proc/%d/gid_map", pid);
-		write_file(path, MAP_LINE);
-		close(sync[1]); /* EOF releases the child */
-	}
+static int wait_status(pid_t pid)
+{
+	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			die("waitpid");
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+/* -d: every device access denied, as linux.resources.devices [{allow: false,
+ * access: rwm}] asks; the program is freed with the cgroup. */
+static void deny_devices(const char *dir)
+{
+	struct bpf_insn prog[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	union bpf_attr attr;
+	int cg, fd;
+
+	memset(&attr, 0, sizeof attr);
+	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	attr.insns = (uint64_t)(uintptr_t)prog;
+	attr.insn_cnt = 2;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	fd = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+	if (fd < 0)
+		die("BPF_PROG_LOAD");
+	cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg < 0)
+		die(dir);
+	memset(&attr, 0, sizeof attr);
+	attr.target_fd = cg;
+	attr.attach_bpf_fd = fd;
+	attr.attach_type = BPF_CGROUP_DEVICE;
+	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof attr) < 0)
+		die("BPF_PROG_ATTACH");
+	close(cg);
+	close(fd);
+}
+
+/* floor -e PID CMD...: the floor of `exec`. */
+static int exec_main(const char *target, char **argv)
+{
+	static const char *const names[] = {"ipc", "uts", "net", "pid", "mnt"};
+	int fds[5];
+	char path[64];
+	pid_t pid;
+	size_t i;
+
+	/* Open every namespace before entering any: after the mount
+	 * namespace, /proc may no longer be the host's. */
+	for (i = 0; i < 5; i++) {
+		snprintf(path, sizeof path, "/proc/%s/ns/%s", target, names[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			die(path);
+	}
+	for (i = 0; i < 5; i++) {
+		if (setns(fds[i], 0) < 0)
+			die(names[i]);
+		close(fds[i]);
+	}
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		die(argv[0]);
+	}
+	return wait_status(pid);
+}
+
+int main(int argc, char **argv)
+{
+	struct child_args a = {0};
+	struct clone_args ca = {0};
+	const char *cgroups[MAX_CGROUPS];
+	int ncg = 0, cgfd = -1;
+	int sync[2] = {-1, -1};
+	int argi = 1, status, i;
+	pid_t pid;
+
+	ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+		   CLONE_NEWNET | CLONE_NEWCGROUP;
+	ca.exit_signal = SIGCHLD;
+	if (argc - argi >= 3 && strcmp(argv[argi], "-e") == 0)
+		return exec_main(argv[argi + 1], argv + argi + 2);
+	for (; argi < argc && argv[argi][0] == '-'; argi++) {
+		if (strcmp(argv[argi], "-U") == 0) {
+			a.userns = 1;
+			ca.flags |= CLONE_NEWUSER;
+		} else if (strcmp(argv[argi], "-c") == 0 && argi + 1 < argc && ncg < MAX_CGROUPS) {
+			cgroups[ncg++] = argv[++argi];
+			if (mkdir(argv[argi], 0755) < 0)
+				die(argv[argi]);
+		} else if (strcmp(argv[argi], "-w") == 0 && argi + 1 < argc && ncg > 0) {
+			char *eq = strchr(argv[++argi], '=');
+			if (!eq) {
+				errno = EINVAL;
+				die(argv[argi]);
+			}
+			*eq = '\0';
+			write_in(cgroups[ncg - 1], argv[argi], eq + 1);
+		} else if (strcmp(argv[argi], "-d") == 0 && ncg > 0) {
+			deny_devices(cgroups[ncg - 1]);
+		} else {
+			break;
+		}
+	}
+	if (argc - argi < 2) {
+		fprintf(stderr, "usage: floor [-U] [-c DIR [-w FILE=VALUE]... [-d]]... ROOTFS CMD [ARG...]\n"
+				"       floor -e PID CMD [ARG...]\n");
+		return 2;
+	}
+	a.rootfs = argv[argi];
+	a.argv = argv + argi + 1;
+	if (ncg == 1) {
+		struct statfs st;
+		if (statfs(cgroups[0], &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) {
+			cgfd = open(cgroups[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (cgfd < 0)
+				die(cgroups[0]);
+			ca.flags |= CLONE_INTO_CGROUP;
+			ca.cgroup = (uint64_t)cgfd;
+		}
+	}
+	a.wait_parent = a.userns || (ncg > 0 && cgfd < 0);
+	if (a.wait_parent) {
+		if (pipe2(sync, O_CLOEXEC) < 0)
+			die("pipe");
+		a.sync_rd = sync[0];
+		a.sync_wr = sync[1];
+	}
+
+	/* No CLONE_VM: the child gets a copy of this process, as with fork. */
+	pid = syscall(SYS_clone3, &ca, sizeof ca);
+	if (pid < 0)
+		die("clone3");
+	if (pid == 0)
+		child_main(&a);
+	if (cgfd >= 0)
+		close(cgfd);
+	if (a.wait_parent) {
+		char num[32];
+		close(sync[0]);
+		snprintf(num, sizeof num, "%d\n", pid);
+		if (ncg > 0 && cgfd < 0)
+			for (i = 0; i < ncg; i++)
+				write_in(cgroups[i], "cgroup.procs", num);
+		if (a.userns) {
+			char path[64];
+			snprintf(path, sizeof path, "/proc/%d/uid_map", pid);
+			write_file(path, MAP_LINE);
+			snprintf(path, sizeof path, "/proc/%d/gid_map", pid);
+			write_file(path, MAP_LINE);
+		}
+		close(sync[1]); /* EOF releases the child */
+	}
+	status = wait_status(pid);
+	for (i = 0; i < ncg; i++)
+		if (rmdir(cgroups[i]) < 0)
+			die(cgroups[i]);
+	return status;
 }

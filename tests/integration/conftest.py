@@ -49,6 +49,27 @@ def _binary_exists():
         pytest.exit(f"busybox not found: {BUSYBOX} (set UCRUN_BUSYBOX)", 2)
 
 
+# tests/sanitize/run.sh runs this suite against the -Db_sanitize=address,undefined
+# build with the sanitizers' log_path in UCRUN_SANITIZER_LOG_DIR: a report
+# written by any ucrun process during a test fails that test, with the
+# report (UBSan only prints and goes on; the exit code alone would miss it).
+SANITIZER_LOG_DIR = os.environ.get("UCRUN_SANITIZER_LOG_DIR")
+
+
+@pytest.fixture(autouse=True)
+def _sanitizer_reports():
+    if not SANITIZER_LOG_DIR:
+        yield
+        return
+    before = set(os.listdir(SANITIZER_LOG_DIR))
+    yield
+    new = sorted(set(os.listdir(SANITIZER_LOG_DIR)) - before)
+    if new:
+        text = "\n".join(f"== {n}\n" + Path(SANITIZER_LOG_DIR, n).read_text(errors="replace")[:6000]
+                          for n in new[:5])
+        pytest.fail(f"sanitizer report(s) from ucrun: {new}\n{text}", pytrace=False)
+
+
 @pytest.fixture
 def tmp_base():
     """Per-test scratch dir.  On teardown: leak checks, then removal."""

@@ -485,3 +485,25 @@ def test_hooks_get_only_stdio(ucrun, bundle, tmp_base, root):
     assert cp.stdout == "container-has-3\n"
     assert out.read_text().split() == ["done", "done", "done"]
     assert os.listdir(root) == []
+
+
+def test_runtime_hooks_stay_in_host_pid_ns_when_joining_one(ucrun, bundle, tmp_base):
+    """A container joining another's pid namespace (a pod): ucrun enters it
+    only for the clone of the init (pid_for_children), then leaves it, so the
+    runtime-namespace hooks it starts afterwards are born in the host's pid
+    namespace (config.md "POSIX-platform Hooks"), not among the pod's
+    processes, which could signal them."""
+    holder = bundle(name="holder")
+    holder.args("sleep", "1000")
+    hpid = ucrun.create_start(holder, "holder")
+    pod_pid_ns = os.readlink(f"/proc/{hpid}/ns/pid")
+    assert pod_pid_ns != host_ns("pid")
+    b = bundle(name="joiner")
+    b.set_ns("pid", f"/proc/{hpid}/ns/pid")
+    b.args("true")
+    h = Hooks(tmp_base, b).install(kinds=["prestart", "createRuntime", "poststart", "poststop"])
+    ucrun("run", "-b", b, "c1")
+    assert h.order() == ["prestart", "createRuntime", "poststart", "poststop"]
+    for k in h.order():
+        assert h.read(k, "pid") == host_ns("pid"), k
+    ucrun.remove("holder")

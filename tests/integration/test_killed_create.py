@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support import descendants, proc_state, pure_v2_runner
+from support import IS_RUNC, descendants, proc_state, pure_v2_runner
 
 CG = Path("/sys/fs/cgroup")
 DELAYS_MS = list(range(0, 41, 2))
@@ -139,6 +139,10 @@ def test_rlimit_nofile_zero_fails_create(ucrun, bundle, root):
     b.args("true")
     cp = ucrun.fail("create", "-b", b, "c")
     assert "too many open files" in cp.stderr.lower(), cp.stderr
+    # Refused before the limit applies (proc/process_setup.hpp
+    # check_nofile_room), naming the entry.
+    if not IS_RUNC:
+        assert "process.rlimits[0]" in cp.stderr, cp.stderr
     assert not os.listdir(root)
 
 

@@ -1,0 +1,45 @@
+// create, room 2 of 3: spawning. The init is cloned (clone3, into its
+// cgroup where the kernel can), given its user namespace's maps, the
+// idmapped rootfs, the seccomp listener's state and the prestart and
+// createRuntime hooks' run, over the typed messages (proc/messages.hpp),
+// until it says Ready. Decided by the plan (container/create_plan.hpp);
+// what it makes is registered with the rollback (container/rollback.hpp)
+// and the record (on_pid) as soon as it exists.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+
+#include "cgroup/manager.hpp"
+#include "container/context.hpp"
+#include "container/create.hpp"
+#include "container/create_plan.hpp"
+#include "container/rollback.hpp"
+#include "oci/config.hpp"
+#include "proc/init.hpp"
+
+namespace ucrun::container {
+
+struct SpawnRequest {
+    Context* ctx = nullptr;
+    const oci::Config* cfg = nullptr;
+    const CreatePlan* plan = nullptr;
+    std::string id, bundle, rootfs;
+    proc::InitArgs* args = nullptr;  // all but sync, set here
+    cgroup::Manager* cg = nullptr;
+    int cg_fd = -1;                  // CLONE_INTO_CGROUP, -1: placed with add_pid
+    bool seccomp_listener = false;   // send the container process state (State)
+    // The init's pid, whenever it becomes known (clone, then InitPid on the
+    // join path): recorded before anything else happens.
+    std::function<void(pid_t)> on_pid;
+};
+
+// Fills out.pid, out.pidfd, out.sync (run: the channel to release the init)
+// and out.console (a terminal without --console-socket). `rollback` gets
+// the init process's undo (SIGKILL, wait) as soon as it exists; `out`
+// outlives `rollback`.
+void spawn_init(const SpawnRequest& r, Rollback& rollback, Created& out);
+
+}  // namespace ucrun::container

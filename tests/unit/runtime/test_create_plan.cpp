@@ -1,0 +1,158 @@
+// create's planning room (src/container/create_plan.hpp): config and
+// options to what create makes, without root and without a system call.
+#include <doctest/doctest.h>
+
+#include <sched.h>
+
+#include "container/create_plan.hpp"
+#include "oci/error.hpp"
+#include <nlohmann/json.hpp>
+
+#include "oci/parse.hpp"
+#include "sys/error.hpp"
+
+using namespace ucrun;
+using namespace ucrun::container;
+
+namespace {
+
+oci::Config make_config(const std::string& namespaces, const std::string& extra = "") {
+    std::string text = R"({"ociVersion":"1.3.0","root":{"path":"rootfs"},
+        "process":{"args":["sh"],"cwd":"/","user":{"uid":0,"gid":0}},
+        "linux":{"namespaces":[)" + namespaces + "]" + extra + "}}";
+    return oci::parse_config(oci::parse_document(text));
+}
+
+const std::string kMaps = R"(,"uidMappings":[{"containerID":0,"hostID":100000,"size":65536}],
+    "gidMappings":[{"containerID":0,"hostID":100000,"size":65536}])";
+
+}  // namespace
+
+TEST_CASE("create plan: all namespaces new: clone3 makes them, the state goes at clone") {
+    oci::Config cfg = make_config(R"({"type":"pid"},{"type":"mount"},{"type":"uts"},{"type":"cgroup"})");
+    CreatePlan p = plan_create(cfg, {}, false, {});
+    CHECK(p.fast_path);
+    CHECK_FALSE(p.init_forks);
+    CHECK_FALSE(p.write_maps);
+    CHECK(p.state_at == StateAt::Clone);
+    CHECK(p.exec_fifo);  // create, not run: the init waits on exec.fifo
+    CHECK(clone_flags(p, false) == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWCGROUP));
+    // No CLONE_INTO_CGROUP: the init unshares its cgroup namespace once placed.
+    CHECK(late_cgroupns(p, true, -1));
+    CHECK_FALSE(late_cgroupns(p, true, 7));
+    CHECK_FALSE(late_cgroupns(p, false, -1));
+    CHECK(clone_flags(p, true) == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS));
+    // run (foreground): no FIFO, the Start message.
+    CHECK_FALSE(plan_create(cfg, {}, true, {}).exec_fifo);
+}
+
+TEST_CASE("create plan: a new time namespace is never made by clone3") {
+    oci::Config cfg = make_config(R"({"type":"time"},{"type":"mount"})");
+    CreatePlan p = plan_create(cfg, {}, false, {});
+    CHECK(clone_flags(p, false) == CLONE_NEWNS);
+}
+
+TEST_CASE("create plan: a new user namespace needs its mappings, which ucrun writes") {
+    CHECK_THROWS_WITH_AS(plan_create(make_config(R"({"type":"user"},{"type":"mount"})"), {}, false, {}),
+                         doctest::Contains("linux.uidMappings"), oci::SpecError);
+    oci::Config cfg = make_config(R"({"type":"user"},{"type":"mount"},{"type":"pid"})", kMaps);
+    CreatePlan p = plan_create(cfg, {}, false, {});
+    CHECK(p.write_maps);
+    CHECK(p.fast_path);
+    CHECK(p.rootfs_userns);
+    CHECK(clone_flags(p, false) == (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID));
+}
+
+TEST_CASE("create plan: the join path") {
+    // A joined network namespace, no user namespace: clone3 makes the pid
+    // namespace, the init joins and unshares the rest; the state after its
+    // maps handshake, once.
+    oci::Config net = make_config(R"({"type":"pid"},{"type":"mount"},{"type":"network","path":"/run/netns/x"})");
+    CreatePlan p = plan_create(net, {}, false, {});
+    CHECK_FALSE(p.fast_path);
+    CHECK_FALSE(p.init_forks);
+    CHECK(p.state_at == StateAt::Maps);
+    CHECK(clone_flags(p, false) == CLONE_NEWPID);
+
+    // A joined user namespace with a new pid namespace: the pid namespace
+    // must be owned by it: the init makes it and forks the real init.
+    oci::Config user =
+        make_config(R"({"type":"pid"},{"type":"mount"},{"type":"user","path":"/proc/1/ns/user"})");
+    p = plan_create(user, {}, false, {});
+    CHECK(p.init_forks);
+    CHECK(p.state_at == StateAt::InitPid);
+    CHECK(clone_flags(p, false) == 0);
+    CHECK(p.rootfs_userns);
+    CHECK_FALSE(p.write_maps);  // joined: its maps are the owner's
+
+    // A new user namespace and a joined network namespace: new maps, and
+    // the fork.
+    oci::Config both = make_config(R"({"type":"user"},{"type":"pid"},{"type":"mount"},{"type":"network","path":"/x"})", kMaps);
+    p = plan_create(both, {}, false, {});
+    CHECK(p.write_maps);
+    CHECK(p.init_forks);
+    CHECK(p.state_at == StateAt::InitPid);
+}
+
+TEST_CASE("create plan: options and host facts") {
+    oci::Config cfg = make_config(R"({"type":"mount"})");
+    CreateOptions o;
+    o.no_pivot = true;
+    o.no_new_keyring = true;
+    o.preserve_fds = 2;
+    o.console_socket = "/run/c.sock";
+    HostFacts h;
+    h.listen_fds = 3;
+    h.rootless = true;
+    h.unprivileged = true;
+    h.remapped = true;
+    CreatePlan p = plan_create(cfg, o, false, h);
+    CHECK(p.no_pivot);
+    CHECK_FALSE(p.new_keyring);
+    CHECK(p.preserve_fds == 5);  // LISTEN_FDS first, then --preserve-fds
+    CHECK(p.console_socket == "/run/c.sock");
+    CHECK(p.rootfs_userns);  // rootless: ucrun's own user namespace
+    CHECK(p.unprivileged);
+    CHECK(p.idmapped_rootfs);
+    CHECK(p.rootfs_at_cwd);  // remapped, with a new mount namespace
+    CHECK_FALSE(plan_create(make_config(R"({"type":"mount","path":"/proc/1/ns/mnt"})"), o, false, h).rootfs_at_cwd);
+    CHECK_FALSE(plan_create(cfg, {}, false, {}).rootfs_userns);
+}
+
+TEST_CASE("create plan: a terminal needs somewhere to go") {
+    oci::Config cfg = make_config(R"({"type":"mount"})");
+    cfg.process->terminal = true;
+    const char* tty = "cannot allocate tty if ucrun will detach without setting console socket";
+    CHECK_THROWS_WITH_AS(plan_create(cfg, {}, false, {}), tty, Error);  // create
+    CreateOptions detach;
+    detach.detach = true;
+    CHECK_THROWS_WITH_AS(plan_create(cfg, detach, true, {}), tty, Error);  // run --detach
+    CHECK_NOTHROW(plan_create(cfg, {}, true, {}));  // run: the terminal is ucrun's
+    CreateOptions sock;
+    sock.console_socket = "/run/c.sock";
+    CHECK_NOTHROW(plan_create(cfg, sock, false, {}));
+}
+
+TEST_CASE("create plan: hooks decide the handshakes") {
+    oci::Config none = make_config(R"({"type":"mount"})");
+    CreatePlan p = plan_create(none, {}, false, {});
+    CHECK_FALSE(p.hooks_sync);
+    CHECK_FALSE(p.container_hooks);
+    CHECK_FALSE(p.poststop_on_failure);
+    oci::Config cfg = make_config(R"({"type":"mount"})");
+    cfg.hooks.createRuntime.push_back({"/bin/true", {}, {}, {}});
+    cfg.hooks.startContainer.push_back({"/bin/true", {}, {}, {}});
+    cfg.hooks.poststop.push_back({"/bin/true", {}, {}, {}});
+    p = plan_create(cfg, {}, false, {});
+    CHECK(p.hooks_sync);
+    CHECK(p.container_hooks);
+    CHECK(p.poststop_on_failure);
+}
+
+TEST_CASE("create plan: what this runtime cannot create, named") {
+    oci::Config cfg = make_config(R"({"type":"mount"})");
+    cfg.process.reset();
+    CHECK_THROWS_WITH_AS(plan_create(cfg, {}, false, {}), doctest::Contains("process"), oci::SpecError);
+    oci::Config dev = make_config(R"({"type":"mount"})", R"(,"netDevices":{"eth0":{}})");
+    CHECK_THROWS_WITH_AS(plan_create(dev, {}, false, {}), doctest::Contains("linux.netDevices"), oci::SpecError);
+}
