@@ -18,6 +18,10 @@ struct FlagOpt {
     bool clear;            // the option clears the flag
     unsigned long flag;    // MS_*
     uint64_t attr;         // MOUNT_ATTR_* equivalent (0: none)
+    // A super block flag with no mount attribute that a new file system
+    // takes by this name (fsconfig FSCONFIG_SET_FLAG; the VFS parses it,
+    // fs/fs_context.c common_set_sb_flag).
+    bool fs_flag = false;
 };
 
 // config.md "Linux mount options" table: the flags.
@@ -27,12 +31,12 @@ constexpr FlagOpt kFlags[] = {
     {"defaults", false, 0, 0},
     {"dev", true, MS_NODEV, MOUNT_ATTR_NODEV},
     {"diratime", true, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME},
-    {"dirsync", false, MS_DIRSYNC, 0},
+    {"dirsync", false, MS_DIRSYNC, 0, true},
     {"exec", true, MS_NOEXEC, MOUNT_ATTR_NOEXEC},
     {"iversion", false, MS_I_VERSION, 0},
-    {"lazytime", false, MS_LAZYTIME, 0},
+    {"lazytime", false, MS_LAZYTIME, 0, true},
     {"loud", true, MS_SILENT, 0},
-    {"mand", false, MS_MANDLOCK, 0},
+    {"mand", false, MS_MANDLOCK, 0, true},
     {"noatime", false, MS_NOATIME, MOUNT_ATTR_NOATIME},
     {"nodev", false, MS_NODEV, MOUNT_ATTR_NODEV},
     {"nodiratime", false, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME},
@@ -51,7 +55,7 @@ constexpr FlagOpt kFlags[] = {
     {"strictatime", false, MS_STRICTATIME, MOUNT_ATTR_STRICTATIME},
     {"suid", true, MS_NOSUID, MOUNT_ATTR_NOSUID},
     {"symfollow", true, 0, MOUNT_ATTR_NOSYMFOLLOW},
-    {"sync", false, MS_SYNCHRONOUS, 0},
+    {"sync", false, MS_SYNCHRONOUS, 0, true},
 };
 
 // The table's propagation rows.
@@ -121,6 +125,19 @@ std::string MountOptions::data_string() const {
         s += d;
     }
     return s;
+}
+
+std::vector<std::string> MountOptions::fs_flag_names() const {
+    std::vector<std::string> v;
+    for (const auto& f : kFlags)
+        if (f.fs_flag && (flags & f.flag)) v.emplace_back(f.name);
+    return v;
+}
+
+bool has_idmap_option(const Mount& m) {
+    return std::any_of(m.options.begin(), m.options.end(), [](const std::string& o) {
+        return std::any_of(std::begin(kIdmap), std::end(kIdmap), [&](const char* n) { return o == n; });
+    });
 }
 
 bool is_bind_mount(const Mount& m) {

@@ -36,6 +36,10 @@ struct MountOptions {
     bool tmpcopyup = false;         // tmpfs: copy up what it hides (rootfs.cpp)
 
     std::string data_string() const;  // comma-joined data
+    // The options among `flags` that a new file system takes by name
+    // (fsconfig(2) FSCONFIG_SET_FLAG): "dirsync", "lazytime", "mand", "sync".
+    // The other flags have a mount attribute (attr_set) instead.
+    std::vector<std::string> fs_flag_names() const;
 };
 
 // `path` is the mount's path ("mounts[2]"). Throws SpecError naming
@@ -46,6 +50,9 @@ MountOptions parse_mount_options(const Mount& m, const std::string& path,
 
 // type "bind", or a "bind"/"rbind" option.
 bool is_bind_mount(const Mount& m);
+
+// An "idmap" or "ridmap" option (without parsing the others: no error).
+bool has_idmap_option(const Mount& m);
 
 // config.md "Linux mount options": true when `option` is one of the table's
 // option strings (plus ucrun's own "tmpcopyup", "remount", "idmap",

@@ -2,6 +2,47 @@
 // config-linux.md that do not depend on the host). Every rejection is a
 // SpecError naming the JSON path, e.g.
 //   config.json: linux.uidMappings[0].size: must be greater than 0
+//
+// Where each rule lives (one rule, one place). `create` runs them through
+// one entry point, container::check_and_plan
+// (src/container/config_checks.hpp), in the order below, before it makes
+// anything:
+//   parse   oci/parse*.cpp, json_read.hpp: JSON types, required fields,
+//           nesting depth and per-string rules (parse_config; also the
+//           process.json of exec and the resources of update -r).
+//   1. oci::validate (this header), host-independent, one file per part:
+//        validate.cpp           config.md: ociVersion, root, process, mounts
+//                               (options: mount_options.cpp, the one parser
+//                               of mounts[].options), hooks;
+//        validate_linux.cpp     config-linux.md: namespaces, id mappings,
+//                               time offsets, devices, seccomp names,
+//                               masked/readonly paths, personality, memory
+//                               policy, rootfsPropagation; and
+//                               check_host_root_mapping;
+//        validate_resources.cpp linux.resources (also `update -r`);
+//        validate_limits.cpp    sizes and ranges of limits.hpp.
+//   2. check_host_root_mapping (validate_linux.cpp), unless rootless.
+//   3-7. what depends on this runtime or this host, in src/:
+//        container/create_plan.cpp  plan_create: process required, mappings
+//                               for a new user namespace, netDevices, the
+//                               console;
+//        container/config_checks.cpp  check_host_rules: intelRdt, mountLabel
+//                               without SELinux;
+//        ns/rules.cpp           mount namespace required, hostname and
+//                               domainname need a UTS namespace;
+//        proc/sysctl.cpp        linux.sysctl: namespaced keys only;
+//        userns/joined.cpp      mappings repeated for a joined user namespace.
+// Checked later by the part that needs the host or the kernel, still naming
+// the field: linux.seccomp against the kernel (security::compile, create and
+// a container without a cached program at exec), linux.cgroupsPath (the
+// cgroup must be empty, container/cgroups.cpp), the remap annotations
+// (container/remap.cpp, before 1: they decide the config that is
+// validated), root.path and mounts[] against the rootfs (mount/rootfs.cpp,
+// mount/idmap.cpp, mount/rootfs_idmap.cpp), the CPU numbers of
+// process.execCPUAffinity against the affinity mask (proc/cpu_affinity.cpp;
+// its syntax is validate.cpp's). `exec` validates its process with
+// validate_process (container/exec.cpp exec_process); `ucrun check` runs
+// oci::validate, then the audit (oci/audit.hpp), which only reports.
 #pragma once
 
 #include "oci/config.hpp"

@@ -1,5 +1,3 @@
-#include <dirent.h>
-
 #include <cerrno>
 #include <chrono>
 #include <thread>
@@ -75,17 +73,9 @@ std::vector<pid_t> pids_recursive(const std::string& dir) {
     std::vector<pid_t> out;
     if (auto procs = try_read(dir + "/cgroup.procs"))
         for (const auto& f : fields(*procs)) out.push_back(static_cast<pid_t>(std::stol(f)));
-    if (DIR* d = ::opendir(dir.c_str())) {
-        std::vector<std::string> subs;
-        while (dirent* e = ::readdir(d)) {
-            std::string n = e->d_name;
-            if (e->d_type == DT_DIR && n != "." && n != "..") subs.push_back(dir + "/" + n);
-        }
-        ::closedir(d);
-        for (const auto& s : subs) {
-            auto more = pids_recursive(s);
-            out.insert(out.end(), more.begin(), more.end());
-        }
+    for (const auto& s : child_dirs(dir)) {
+        auto more = pids_recursive(s);
+        out.insert(out.end(), more.begin(), more.end());
     }
     return out;
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "sys/error.hpp"
+#include "sys/dir.hpp"
 #include "sys/fd.hpp"
 
 namespace ucrun::cgroup {
@@ -87,19 +88,22 @@ std::vector<std::string> mkdir_p(const std::string& dir) {
     return made;
 }
 
+std::vector<std::string> child_dirs(const std::string& dir) {
+    std::vector<std::string> subs;
+    if (sys::Dir d{::opendir(dir.c_str())}) {
+        while (dirent* e = ::readdir(d.get())) {
+            std::string n = e->d_name;
+            if (e->d_type == DT_DIR && n != "." && n != "..") subs.push_back(dir + "/" + n);
+        }
+    }
+    return subs;
+}
+
 void remove_cgroup(const std::string& dir) {
     // Child cgroups first: a container with its own cgroup namespace may
     // have made some. A cgroup dir holds only kernel files, which rmdir
     // ignores, and child dirs.
-    if (DIR* d = ::opendir(dir.c_str())) {
-        std::vector<std::string> subs;
-        while (dirent* e = ::readdir(d)) {
-            std::string n = e->d_name;
-            if (e->d_type == DT_DIR && n != "." && n != "..") subs.push_back(dir + "/" + n);
-        }
-        ::closedir(d);
-        for (const auto& s : subs) remove_cgroup(s);
-    }
+    for (const auto& s : child_dirs(dir)) remove_cgroup(s);
     // runc RemovePath: retry a few times, doubling the delay.
     auto delay = std::chrono::milliseconds(10);
     for (int attempt = 0;; ++attempt) {

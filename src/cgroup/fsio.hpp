@@ -25,6 +25,9 @@ bool path_exists(const std::string& path);
 // The directories mkdir_p(dir) would make, top down (none is made).
 std::vector<std::string> missing_dirs(const std::string& dir);
 std::vector<std::string> mkdir_p(const std::string& dir);
+// The paths of the child directories of `dir` (none when it cannot be
+// read): child cgroups, on a cgroup file system.
+std::vector<std::string> child_dirs(const std::string& dir);
 // Removes a cgroup directory and its child cgroups (depth first), retrying
 // EBUSY a few times (processes may still be exiting). ENOENT is success.
 // Throws SysError("rmdir <dir>") on failure.

@@ -7,6 +7,7 @@
 
 #include "cgroup/fsio.hpp"
 #include "cgroup/impl.hpp"
+#include "sys/dir.hpp"
 #include "sys/error.hpp"
 
 namespace ucrun::cgroup {
@@ -144,14 +145,13 @@ std::string hugepage_size_name(const std::string& dirent) {
 
 std::vector<std::string> hugepage_sizes() {
     std::vector<std::string> out;
-    if (DIR* d = ::opendir("/sys/kernel/mm/hugepages")) {
-        while (dirent* e = ::readdir(d)) {
+    if (sys::Dir d{::opendir("/sys/kernel/mm/hugepages")}) {
+        while (dirent* e = ::readdir(d.get())) {
             try {
                 if (auto n = hugepage_size_name(e->d_name); !n.empty()) out.push_back(n);
             } catch (const Error&) {
             }
         }
-        ::closedir(d);
     }
     return out;
 }

@@ -1,7 +1,5 @@
 #include "cli/check_remap.hpp"
 
-#include <algorithm>
-
 #include "container/remap.hpp"
 #include "oci/error.hpp"
 #include "userns/default_user.hpp"

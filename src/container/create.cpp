@@ -13,32 +13,29 @@
 #include "container/activation.hpp"
 #include "config.h"
 #include "container/cgroups.hpp"
+#include "container/config_checks.hpp"
 #include "container/create_plan.hpp"
 #include "container/hooks.hpp"
 #include "container/record.hpp"
 #include "container/remap.hpp"
 #include "container/rollback.hpp"
 #include "container/rootless.hpp"
+#include "container/seccomp_cache.hpp"
 #include "container/spawn.hpp"
 #include "mount/host_binds.hpp"
 #include "mount/idmap.hpp"
 #include "ns/namespaces.hpp"
-#include "ns/rules.hpp"
 #include "oci/container_id.hpp"
 #include "oci/parse.hpp"
-#include "oci/validate.hpp"
 #include "proc/init.hpp"
-#include "proc/sysctl.hpp"
 #include "proc/sync.hpp"
 #include "proc/trampoline.hpp"
 #include "security/capabilities.hpp"
-#include "security/lsm.hpp"
 #include "security/seccomp.hpp"
 #include "state/store.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 #include "sys/socket.hpp"
-#include "userns/joined.hpp"
 
 namespace ucrun::container {
 
@@ -48,17 +45,6 @@ std::string absolute(const std::string& p, const std::string& what) {
     char buf[PATH_MAX];
     if (!::realpath(p.c_str(), buf)) throw_errno(what + " " + p);
     return buf;
-}
-
-// Checks of the config against this host that oci::validate and the plan
-// (container/create_plan.hpp) cannot make.
-void check_host_rules(const oci::Config& cfg) {
-    if (cfg.linux->intelRdt && ::access("/sys/fs/resctrl/schemata", F_OK) != 0)
-        throw oci::SpecError("config.json", "linux.intelRdt", "resctrl is not mounted at /sys/fs/resctrl");
-    if (cfg.linux->intelRdt)
-        throw oci::SpecError("config.json", "linux.intelRdt", "Intel RDT is not supported by ucrun");
-    if (cfg.linux->mountLabel && !cfg.linux->mountLabel->empty() && !security::selinux_enabled())
-        throw oci::SpecError("config.json", "linux.mountLabel", "SELinux is not enabled on this host");
 }
 
 std::string read_config(const std::string& bundle) {
@@ -103,28 +89,16 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     Rollback rollback;
     rollback.add("id block", [&lease] { lease.reset(); });  // remap::Lease frees it unless kept
 
-    // Validated as it will run: an `idmap` mount of a bundle without a user
-    // namespace is valid once the remap has given it one.
-    oci::validate(cfg);
-    try {
-        oci::check_host_root_mapping(cfg, ctx.allow_host_root_mapping);
-    } catch (const oci::SpecError&) {
-        // Id 0 of a child user namespace (rootless podman's, --userns=keep-id)
-        // is the unprivileged user who owns it, not the host's root.
-        if (!rootless(ctx)) throw;
-    }
-    if (!cfg.linux) cfg.linux.emplace();
-    // Room 1: what to make (container/create_plan.hpp).
+    // Room 1: what to make (container/create_plan.hpp), planned with every
+    // config check in one order (container/config_checks.hpp). Validated as
+    // it will run: an `idmap` mount of a bundle without a user namespace is
+    // valid once the remap has given it one.
     HostFacts host;
     host.rootless = rootless(ctx);
     host.unprivileged = ::geteuid() != 0;
     host.listen_fds = activation::listen_fds();  // socket activation passes through (container/activation.hpp)
     host.remapped = lease.has_value();
-    const CreatePlan plan = plan_create(cfg, o, foreground, host);
-    check_host_rules(cfg);
-    ns::check_config(cfg, plan.ns);  // mount namespace required, hostname needs UTS (ns/rules.hpp)
-    proc::check_sysctl(cfg, plan.ns);  // config-linux.md "Sysctl": namespaced keys only
-    userns::check_joined_mappings(*cfg.linux);  // a joined user namespace's mappings, if repeated (userns/joined.hpp)
+    const CreatePlan plan = check_and_plan(cfg, o, foreground, host, ctx.allow_host_root_mapping);
     if (host.listen_fds > 0) activation::add_listen_env(*cfg.process, host.listen_fds);
     std::string rootfs_cfg = cfg.root.path[0] == '/' ? cfg.root.path : bundle + "/" + cfg.root.path;
     struct stat st;
@@ -266,6 +240,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     rec.state.status = oci::Status::Created;
     // A remapped container's config.json is the one that ran (remap::inject).
     store.save_config(o.id, lease ? doc.dump() : text);
+    if (seccomp) save_seccomp(store, o.id, *seccomp);  // for exec (container/seccomp_cache.hpp)
     store.save(rec);
     if (!o.pid_file.empty()) sys::write_file_atomic(absolute_pid_file(o.pid_file), std::to_string(out.pid));
     // On record: the init may outlive us now (it dies with us until then,

@@ -19,6 +19,7 @@
 #include "container/foreground.hpp"
 #include "container/ops.hpp"
 #include "container/record.hpp"
+#include "container/seccomp_cache.hpp"
 #include "ns/for_children.hpp"
 #include "oci/limits.hpp"
 #include "oci/parse.hpp"
@@ -166,7 +167,8 @@ int exec(Context& ctx, const ExecOptions& o) {
         case oci::Status::Creating: throw Error("cannot exec in a container that is being created");
         default: break;
     }
-    oci::Config cfg = oci::parse_config(state::Store(ctx.root).load_config(o.id));
+    const state::Store store(ctx.root);
+    oci::Config cfg = oci::parse_config(store.load_config(o.id));
     oci::Process p = exec_process(cfg, o);
 
     Fd console;
@@ -174,11 +176,12 @@ int exec(Context& ctx, const ExecOptions& o) {
         if (!o.console_socket.empty()) console = sys::connect_unix(o.console_socket, SOCK_STREAM);
         else if (o.detach) throw Error("cannot allocate tty if ucrun will detach without setting console socket");
     }
-    // runc exec: the container's seccomp filter applies to the new process.
+    // runc exec: the container's seccomp filter applies to the new process,
+    // compiled at create (container/seccomp_cache.hpp).
     std::optional<security::Program> seccomp;
     Fd listener;
     if (cfg.linux && cfg.linux->seccomp) {
-        seccomp = security::compile(*cfg.linux->seccomp);
+        seccomp = load_seccomp(store, o.id, *cfg.linux->seccomp);
         if (cfg.linux->seccomp->listenerPath && seccomp->uses_notify)
             listener = sys::connect_unix(*cfg.linux->seccomp->listenerPath, SOCK_STREAM);
     }

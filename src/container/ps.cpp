@@ -8,6 +8,7 @@
 #include <string>
 
 #include "container/cgroups.hpp"
+#include "sys/dir.hpp"
 
 namespace ucrun::container {
 
@@ -23,15 +24,14 @@ std::vector<pid_t> pid_ns_members(pid_t init) {
     if (!ns_of(init, "pid", want)) return out;
     if (ns_of(::getpid(), "pid", self) && self.st_ino == want.st_ino && self.st_dev == want.st_dev)
         return {init};  // the host's pid namespace: only the init is known to be the container's
-    DIR* d = ::opendir("/proc");
+    sys::Dir d{::opendir("/proc")};
     if (!d) return {init};
-    while (struct dirent* e = ::readdir(d)) {
+    while (struct dirent* e = ::readdir(d.get())) {
         if (!std::isdigit(static_cast<unsigned char>(e->d_name[0]))) continue;
         pid_t p = static_cast<pid_t>(std::stol(e->d_name));
         struct stat st;
         if (ns_of(p, "pid", st) && st.st_ino == want.st_ino && st.st_dev == want.st_dev) out.push_back(p);
     }
-    ::closedir(d);
     return out;
 }
 

@@ -109,10 +109,7 @@ Fd idmapped_tmpfs(const oci::Config& cfg, const oci::Mount& m, const Options& o,
 }  // namespace
 
 bool wants_idmap(const oci::Mount& m) {
-    if (!m.uidMappings.empty() || !m.gidMappings.empty()) return true;
-    for (const auto& o : m.options)
-        if (o == "idmap" || o == "ridmap") return true;
-    return false;
+    return !m.uidMappings.empty() || !m.gidMappings.empty() || oci::has_idmap_option(m);
 }
 
 Fd userns_with_mappings(const std::vector<oci::IDMapping>& uids, const std::vector<oci::IDMapping>& gids) {

@@ -10,16 +10,6 @@
 namespace ucrun::mount {
 
 namespace {
-// Superblock flags that have no mount attribute: given to the filesystem
-// as fsconfig flags (the VFS parses them, fs/fs_context.c).
-struct SbFlag {
-    unsigned long flag;
-    const char* name;
-};
-constexpr SbFlag kSbFlags[] = {
-    {MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"}, {MS_LAZYTIME, "lazytime"}, {MS_MANDLOCK, "mand"},
-};
-
 // The failure of one part of a config.json mount (see mounter.hpp `field`).
 [[noreturn]] void fail_at(const std::string& field, const char* part, const std::string& what, int err) {
     if (field.empty()) throw SysError(what, err);
@@ -113,9 +103,9 @@ Fd new_fs(const sys::Kernel& k, const std::string& type, const std::string& sour
         fail(".source", "source " + source);
     for (const auto& d : o.data)
         if (set_fs_option(k, fs.get(), d) < 0) fail(".options", "option " + d);
-    for (const auto& f : kSbFlags)
-        if ((o.flags & f.flag) && k.fsconfig(fs.get(), FSCONFIG_SET_FLAG, f.name, nullptr, 0) < 0)
-            fail(".options", std::string("option ") + f.name);
+    // Super block flags without a mount attribute, by name (oci/mount_options.hpp).
+    for (const auto& name : o.fs_flag_names())
+        if (k.fsconfig(fs.get(), FSCONFIG_SET_FLAG, name.c_str(), nullptr, 0) < 0) fail(".options", "option " + name);
     if (k.fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) fail("", "create");
     unsigned attrs = static_cast<unsigned>(o.attr_set & ~static_cast<uint64_t>(MOUNT_ATTR__ATIME));
     if (o.attr_set & MOUNT_ATTR_NOATIME) attrs |= MOUNT_ATTR_NOATIME;

@@ -377,6 +377,7 @@ constexpr uint32_t kMagic = 0x55534346;  // "USCF"
 struct Header {
     uint32_t magic, flags, notify, count;
 };
+static_assert(sizeof(Header) + BPF_MAXINSNS * sizeof(struct sock_filter) == Program::kMaxBytes);
 }  // namespace
 
 std::string Program::to_bytes() const {
@@ -393,6 +394,14 @@ Program Program::from_bytes(std::string_view bytes) {
     if (h.magic != kMagic) throw Error("seccomp program cache: bad magic");
     if (h.count == 0 || h.count > BPF_MAXINSNS || bytes.size() != sizeof h + h.count * sizeof(struct sock_filter))
         throw Error("seccomp program cache: bad size");
+    // Only what compile() makes: its flags (TSYNC is dropped there), a
+    // listener exactly when a rule notifies, WAIT_KILLABLE_RECV only with it.
+    const unsigned known = SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_NEW_LISTENER |
+                           SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+    const bool listener = (h.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0;
+    if ((h.flags & ~known) || h.notify > 1 || (h.notify == 1) != listener ||
+        ((h.flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) && !listener))
+        throw Error("seccomp program cache: bad flags");
     Program p;
     p.flags = h.flags;
     p.uses_notify = h.notify != 0;

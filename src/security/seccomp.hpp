@@ -64,8 +64,13 @@ struct Program {
     bool uses_notify = false;    // some rule has SCMP_ACT_NOTIFY: load() returns a listener fd
     std::vector<std::string> skipped;  // syscall names unknown to libseccomp
 
-    // Cache format: magic, flags, notify, instructions (host byte order; the
-    // cache lives on this host only).
+    // Cache format: magic, flags, notify, count, instructions (host byte
+    // order; the cache lives on this host only). from_bytes takes exactly
+    // what to_bytes of a compiled program gives: the exact size for the
+    // count (1 to BPF_MAXINSNS), only compile()'s flags, notify set exactly
+    // with NEW_LISTENER. The instructions themselves are checked by the
+    // kernel when they are loaded (seccomp_check_filter).
+    static constexpr size_t kMaxBytes = 16 + BPF_MAXINSNS * sizeof(struct sock_filter);
     std::string to_bytes() const;
     static Program from_bytes(std::string_view bytes);  // throws ucrun::Error
 };

@@ -12,6 +12,7 @@
 #include "oci/error.hpp"
 #include "oci/parse.hpp"
 #include "state/record_json.hpp"
+#include "sys/dir.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 
@@ -36,18 +37,18 @@ int remove_tree_at(int dirfd, const char* name) {
     auto result = [](int rc) { return rc == 0 || errno == ENOENT ? 0 : errno; };
     int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return result(::unlinkat(dirfd, name, 0));
-    DIR* d = ::fdopendir(fd);
+    sys::Dir d{::fdopendir(fd)};  // owns fd from here on
     if (!d) {
         ::close(fd);
         return result(::unlinkat(dirfd, name, AT_REMOVEDIR));
     }
-    while (struct dirent* e = ::readdir(d)) {
+    while (struct dirent* e = ::readdir(d.get())) {
         std::string n = e->d_name;
         if (n == "." || n == "..") continue;
-        if (e->d_type == DT_DIR) remove_tree_at(::dirfd(d), e->d_name);
-        else ::unlinkat(::dirfd(d), e->d_name, 0);
+        if (e->d_type == DT_DIR) remove_tree_at(::dirfd(d.get()), e->d_name);
+        else ::unlinkat(::dirfd(d.get()), e->d_name, 0);
     }
-    ::closedir(d);
+    d = sys::Dir();  // closed before its directory is removed
     return result(::unlinkat(dirfd, name, AT_REMOVEDIR));
 }
 }  // namespace
@@ -162,6 +163,34 @@ nlohmann::json Store::load_config(const std::string& id) const {
     return j;
 }
 
+void Store::save_private(const std::string& id, const std::string& name, std::string_view data) const {
+    Fd d = open_dir(id);
+    sys::write_file_atomic_at(d.get(), name, data, 0600);
+}
+
+std::optional<std::string> Store::load_private(const std::string& id, const std::string& name,
+                                               size_t max_bytes) const {
+    Fd d = open_dir(id);
+    const std::string path = dir(id) + "/" + name;
+    // O_NONBLOCK: a FIFO put in its place must not block the open.
+    Fd fd(::openat(d.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("open " + path);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) throw_errno("stat " + path);
+    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
+        throw Error(path + ": not a private file of this runtime (a regular file owned by uid " +
+                    std::to_string(::geteuid()) + ", mode 0600)");
+    if (static_cast<uint64_t>(st.st_size) > max_bytes)
+        throw Error(path + ": " + std::to_string(st.st_size) + " bytes, at most " + std::to_string(max_bytes) +
+                    " expected");
+    std::string text = sys::read_all(fd.get());
+    if (text.size() > max_bytes) throw Error(path + ": grew past " + std::to_string(max_bytes) + " bytes");
+    return text;
+}
+
 void Store::remove(const std::string& id) const {
     checked_id(id);
     int root = root_fd();
@@ -173,16 +202,18 @@ std::vector<std::string> Store::list_ids() const {
     std::vector<std::string> ids;
     int root = root_fd();
     if (root < 0) return ids;
-    // A descriptor of our own: closedir closes it.
-    DIR* d = ::fdopendir(::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    // A descriptor of our own, given to the stream (closedir closes it).
+    Fd own(::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!own) throw_errno("open " + root_);
+    sys::Dir d{::fdopendir(own.get())};
     if (!d) throw_errno("open " + root_);
-    while (struct dirent* e = ::readdir(d)) {
+    own.release();
+    while (struct dirent* e = ::readdir(d.get())) {
         if (e->d_name[0] == '.') continue;
         // Only names that are ids: anything else in the root is not ours.
         if (!oci::container_id_problem(e->d_name).empty()) continue;
         if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) ids.emplace_back(e->d_name);
     }
-    ::closedir(d);
     return ids;
 }
 

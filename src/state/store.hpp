@@ -83,6 +83,14 @@ public:
     // The container's config.json (as given at create, with updates).
     void save_config(const std::string& id, std::string_view text) const;  // atomic
     nlohmann::json load_config(const std::string& id) const;
+    // A file private to the runtime in the container's directory (the
+    // compiled seccomp program, container/seccomp_cache.hpp): written
+    // atomically with mode 0600; read back only when it is a regular file
+    // (never through a symlink) owned by the effective uid, with no group
+    // or other permission bits, and at most `max_bytes` long (else Error
+    // naming the file). nullopt when it does not exist.
+    void save_private(const std::string& id, const std::string& name, std::string_view data) const;
+    std::optional<std::string> load_private(const std::string& id, const std::string& name, size_t max_bytes) const;
     // The directory and all in it; throws SysError when it stays (e.g. a
     // read-only root), absent already is fine.
     void remove(const std::string& id) const;

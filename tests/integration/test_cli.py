@@ -42,10 +42,19 @@ def test_unknown_command(ucrun):
     assert cp.stderr.strip()
 
 
+@U
 def test_no_command(ucrun):
-    # runc prints the help (exit 0); either way it must not crash or hang
+    # runc 1.1 prints its help on stdout and exits 0. ucrun treats a missing
+    # command as a usage error (src/cli/main.cpp): the help on stderr, exit 1,
+    # so that a script that lost its command does not look successful;
+    # --help is the way to ask for it (exit 0, stdout).
     cp = ucrun(check=False)
-    assert cp.returncode in (0, 1, 2)
+    assert cp.returncode == 1
+    assert cp.stdout == ""
+    assert cp.stderr.startswith("Usage: ucrun ")
+    cp = ucrun("--help")
+    assert cp.returncode == 0
+    assert cp.stdout.startswith("Usage: ucrun ")
 
 
 def test_unknown_flag(ucrun):

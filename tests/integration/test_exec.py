@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -290,17 +291,58 @@ def test_exec_no_new_privs(ucrun, bundle, running):
     assert nnp("--no-new-privs") == "1"
 
 
-def test_exec_gets_container_seccomp(ucrun, bundle, running):
-    b = bundle()
+def mkdir_denied(b):
+    """A bundle whose seccomp filter denies mkdir, with a writable /tmp."""
     b.linux["seccomp"] = {
         "defaultAction": "SCMP_ACT_ALLOW",
         "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}],
     }
     b.add_mount("/tmp", "tmpfs", "tmpfs")
-    running(b)
+    return b
+
+
+def test_exec_gets_container_seccomp(ucrun, bundle, running):
+    running(mkdir_denied(bundle()))
     cp = ucrun("exec", "c1", "mkdir", "/tmp/x", check=False)
     assert cp.returncode != 0
     assert "Operation not permitted" in cp.stderr
+
+
+@pytest.mark.ucrun_specific
+def test_exec_seccomp_compiled_at_create(ucrun, bundle, running, root, tmp_base):
+    """create keeps the compiled filter in the state dir (root's, 0600) and
+    exec loads it (container/seccomp_cache.hpp); a process.json has no
+    seccomp of its own (runc: the container's filter applies); a file that
+    is not the one create wrote makes exec fail, naming it; a container
+    without the file (an older ucrun made it) gets the config recompiled."""
+    running(mkdir_denied(bundle()))
+    cache = Path(root) / "c1" / "seccomp.bpf"
+    st = cache.stat()
+    assert (st.st_uid, oct(st.st_mode & 0o7777)) == (os.geteuid(), "0o600")
+    good = cache.read_bytes()
+
+    def denied(*exec_args):
+        cp = ucrun("exec", *exec_args, check=False)
+        return cp.returncode != 0 and "Operation not permitted" in cp.stderr
+
+    assert denied("c1", "mkdir", "/tmp/x")
+    proc = tmp_base / "process.json"
+    proc.write_text(json.dumps({"args": ["mkdir", "/tmp/y"], "cwd": "/", "user": {"uid": 0, "gid": 0}}))
+    assert denied("-p", str(proc), "c1")
+
+    # Another flags word than create's: refused, not loaded.
+    cache.write_bytes(good[:4] + (1 << 20).to_bytes(4, "little") + good[8:])
+    cp = ucrun("exec", "c1", "true", check=False)
+    assert cp.returncode == 255  # exec's failure status, as runc's
+    assert f"{cache}: seccomp program cache: bad flags" in cp.stderr
+    # Readable by others: not the private file create wrote.
+    cache.write_bytes(good)
+    cache.chmod(0o644)
+    cp = ucrun("exec", "c1", "true", check=False)
+    assert cp.returncode == 255  # exec's failure status, as runc's
+    assert f"{cache}: not a private file" in cp.stderr
+    cache.unlink()
+    assert denied("c1", "mkdir", "/tmp/z")
 
 
 def test_exec_rlimits_from_config(ucrun, bundle, running):

@@ -1,7 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "cgroup/hier.hpp"
 #include "cgroup/impl.hpp"
+#include "sys/error.hpp"
+#include "sys/mountinfo.hpp"
 
 using namespace ucrun::cgroup;
 
@@ -46,7 +51,28 @@ TEST_CASE("hugepage size names") {
     CHECK(hugepage_size_name("other") == "");
 }
 
+namespace {
+// The layout as /proc/self/mountinfo tells it (the last mount on a path is
+// the visible one), independent of detect()'s statfs(2).
+Layout layout_from_mountinfo(const std::string& mountpoint) {
+    std::ifstream f("/proc/self/mountinfo");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string top, unified;
+    for (const auto& m : ucrun::sys::parse_mountinfo(ss.str())) {
+        if (m.mount_point == mountpoint) top = m.fstype;
+        if (m.mount_point == mountpoint + "/unified") unified = m.fstype;
+    }
+    if (top == "cgroup2") return Layout::V2;
+    return unified == "cgroup2" ? Layout::Hybrid : Layout::V1;
+}
+}  // namespace
+
 TEST_CASE("layout detection on this host") {
-    // Whatever the host is, detect() must not throw on the standard place.
-    CHECK_NOTHROW(detect("/sys/fs/cgroup"));
+    CHECK(std::string(to_string(detect("/sys/fs/cgroup"))) ==
+          std::string(to_string(layout_from_mountinfo("/sys/fs/cgroup"))));
+    // No cgroup2 file system at or under a plain directory: v1 (the caller
+    // then finds no hierarchy there).
+    CHECK(detect("/") == Layout::V1);
+    CHECK_THROWS_AS(detect("/nonexistent-ucrun-test"), ucrun::SysError);
 }

@@ -2,6 +2,8 @@
 #include <linux/mount.h>
 #include <sys/mount.h>
 
+#include <algorithm>
+
 #include "mount/options.hpp"
 #include "oci/error.hpp"
 
@@ -81,4 +83,50 @@ TEST_CASE("propagation keeps each option, in order") {
     REQUIRE(o.propagation.size() == 2);
     CHECK(o.propagation[0] == MS_SHARED);
     CHECK(o.propagation[1] == (MS_UNBINDABLE | MS_REC));
+}
+
+// The one table (oci/mount_options.cpp) seen from every side: what
+// `ucrun features` lists, what validation calls an option, what parses.
+TEST_CASE("every listed option is an option, parses on a bind mount and is no file system data") {
+    const auto names = oci::spec_mount_option_names(true);
+    CHECK(names.size() == 30 + 8 + 18 + 4 + 2);  // flags, propagation, recursive, bind/rbind/tmpcopyup/remount, idmap
+    for (const auto& n : names) {
+        CAPTURE(n);
+        CHECK(oci::is_spec_mount_option(n));
+        auto o = parse_options(mnt({n}, "bind"), "mounts[0]");
+        CHECK(o.data.empty());
+    }
+    const auto without = oci::spec_mount_option_names(false);
+    CHECK(without.size() == names.size() - 2);
+    CHECK(std::find(without.begin(), without.end(), "idmap") == without.end());
+    CHECK_FALSE(oci::is_spec_mount_option("mode=755"));
+    CHECK_FALSE(oci::is_spec_mount_option("nosiud"));
+}
+
+TEST_CASE("an unknown option on a bind mount is refused, on a new file system it is data") {
+    try {
+        parse_options(mnt({"ro", "nosiud"}, "bind"), "mounts[2]");
+        FAIL("no error");
+    } catch (const oci::SpecError& e) {
+        CHECK(std::string(e.what()) ==
+              "config.json: mounts[2].options[1]: unknown mount option \"nosiud\" for a bind mount");
+    }
+    CHECK(parse_options(mnt({"nosiud"}, "tmpfs"), "m").data == std::vector<std::string>{"nosiud"});
+    CHECK_THROWS_AS(parse_options(mnt({std::string(300, 'k') + "=v"}), "m"), oci::SpecError);
+}
+
+TEST_CASE("super block flags a new file system takes by name") {
+    auto o = parse_options(mnt({"sync", "dirsync", "lazytime", "mand", "nodev", "ro"}), "m");
+    CHECK(o.fs_flag_names() == std::vector<std::string>{"dirsync", "lazytime", "mand", "sync"});
+    // A later negation clears it: "async" after "sync".
+    o = parse_options(mnt({"sync", "lazytime", "async", "nolazytime"}), "m");
+    CHECK(o.fs_flag_names().empty());
+    CHECK((o.clear & (MS_SYNCHRONOUS | MS_LAZYTIME)) == (MS_SYNCHRONOUS | MS_LAZYTIME));
+}
+
+TEST_CASE("idmap options found without parsing the rest") {
+    CHECK(oci::has_idmap_option(mnt({"rbind", "ridmap"}, "none")));
+    CHECK(oci::has_idmap_option(mnt({"idmap", ""}, "bind")));  // an empty option is validation's to refuse
+    CHECK_FALSE(oci::has_idmap_option(mnt({"rbind", "idmapped"}, "none")));
+    CHECK_FALSE(oci::has_idmap_option(mnt({})));
 }

@@ -343,6 +343,31 @@ TEST_CASE("seccomp: cache round trip") {
     CHECK(load_in_child(q, [] { return umask_result(022) == 99 ? 0 : 1; }) == 0);
 }
 
+TEST_CASE("seccomp: the cache reader takes only what to_bytes writes") {
+    const std::string good = compile(umask_rule({arg(0, "SCMP_CMP_EQ", 022)})).to_bytes();
+    REQUIRE(good.size() > 16);
+    CHECK(good.size() <= Program::kMaxBytes);
+    CHECK_NOTHROW(Program::from_bytes(good));
+    auto with_word = [&](size_t index, uint32_t value) {  // header words: magic, flags, notify, count
+        std::string b = good;
+        std::memcpy(b.data() + 4 * index, &value, 4);
+        return b;
+    };
+    CHECK_THROWS_WITH_AS(Program::from_bytes(with_word(0, 0x12345678)), "seccomp program cache: bad magic", ucrun::Error);
+    CHECK_THROWS_WITH_AS(Program::from_bytes(good.substr(0, good.size() - 1)), "seccomp program cache: bad size", ucrun::Error);
+    CHECK_THROWS_WITH_AS(Program::from_bytes(good + std::string(8, '\0')), "seccomp program cache: bad size", ucrun::Error);
+    CHECK_THROWS_WITH_AS(Program::from_bytes(with_word(3, 0)), "seccomp program cache: bad size", ucrun::Error);
+    CHECK_THROWS_WITH_AS(Program::from_bytes(with_word(3, BPF_MAXINSNS + 1)), "seccomp program cache: bad size", ucrun::Error);
+    // Flags compile() never gives, a listener without notify and the reverse.
+    CHECK_THROWS_WITH_AS(Program::from_bytes(with_word(1, SECCOMP_FILTER_FLAG_TSYNC)), "seccomp program cache: bad flags", ucrun::Error);
+    CHECK_THROWS_WITH_AS(Program::from_bytes(with_word(1, 1u << 20)), "seccomp program cache: bad flags", ucrun::Error);
+    CHECK_THROWS_WITH_AS(Program::from_bytes(with_word(1, SECCOMP_FILTER_FLAG_NEW_LISTENER)), "seccomp program cache: bad flags", ucrun::Error);
+    CHECK_THROWS_WITH_AS(Program::from_bytes(with_word(2, 1)), "seccomp program cache: bad flags", ucrun::Error);
+    CHECK_THROWS_WITH_AS(Program::from_bytes(with_word(2, 2)), "seccomp program cache: bad flags", ucrun::Error);
+    CHECK_THROWS_WITH_AS(Program::from_bytes(with_word(1, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)), "seccomp program cache: bad flags", ucrun::Error);
+    CHECK_NOTHROW(Program::from_bytes(with_word(1, SECCOMP_FILTER_FLAG_LOG)));
+}
+
 TEST_CASE("seccomp: absent linux.seccomp compiles to nothing") {
     std::optional<oci::Seccomp> none;
     CHECK_FALSE(compile(none).has_value());
