@@ -149,8 +149,6 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     }
 
     proc::InitArgs args;
-    args.cfg = &cfg;
-    args.ns = &plan.ns;
     args.rootfs.cfg = &cfg;
     args.rootfs.bundle = bundle;
     args.rootfs.rootfs = rootfs;

@@ -183,9 +183,9 @@ bool write_fifo(int fd, const std::string& what) {
 Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
 
 [[noreturn]] void run_init(const InitArgs& a) {
-    const oci::Config& cfg = *a.cfg;
+    const oci::Config& cfg = a.cfg();
     const oci::Process& p = *cfg.process;
-    const ns::Plan& plan = *a.ns;
+    const ns::Plan& plan = a.ns();
     const bool userns = plan.has(CLONE_NEWUSER);
     bool set_groups = true;
     Fd idroot;  // a remapped container's idmapped rootfs, made by the parent with our user namespace

@@ -19,9 +19,11 @@
 namespace ucrun::proc {
 
 struct InitArgs {
-    const oci::Config* cfg = nullptr;
-    const ns::Plan* ns = nullptr;
+    // The config and the namespace plan travel once, in `rootfs` (the mount
+    // code needs both as well): read them through cfg() and ns().
     mount::RootfsSpec rootfs;
+    const oci::Config& cfg() const { return *rootfs.cfg; }
+    const ns::Plan& ns() const { return *rootfs.ns; }
     int sync = -1;          // our end of the socketpair
     int state_lock = -1;    // the parent's locked state dir fd: closed first, so the lock goes with the parent
     int exec_fifo = -1;     // O_PATH fd of <state>/exec.fifo; -1: wait for the Start message
