@@ -61,7 +61,7 @@ namespace {
     const security::Program* prog = a.seccomp;
     finalize_process(kernel, p, a.caps, a.last_cap, a.set_groups, prog, a.seccomp_listener, process_state);
     die_with_parent(a.sync);  // process.user's ids cleared it (prctl(2))
-    std::string exe = resolve_executable(p.args[0], env);  // as the process's user (proc/exec_path.hpp)
+    std::string exe = resolve_executable(kernel, p.args[0], env);  // as the process's user (proc/exec_path.hpp)
     if (prog && p.noNewPrivileges) load_seccomp(*prog, a.seccomp_listener, process_state);
 
     // Everything but stdio and --preserve-fds is closed by execve; the sync

@@ -211,7 +211,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     const security::Program* prog = a.seccomp;
     die_with_parent(a.sync);  // process.user's ids cleared it
     // As the process's user: a file it cannot execute fails create (runc).
-    std::string exe = resolve_executable(p.args[0], env);
+    std::string exe = resolve_executable(kernel, p.args[0], env);
 
     if (a.exec_fifo >= 0) check_fd_available(kernel, a.sync);
     // Nobody to tell: ucrun is gone, and with it the container.

@@ -14,6 +14,10 @@
 
 #include "sys/syscalls.hpp"
 
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439  // Linux 5.8
+#endif
+
 namespace ucrun::sys {
 
 namespace {
@@ -125,6 +129,9 @@ public:
     }
     long keyctl(int op, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) const override {
         return ::syscall(SYS_keyctl, op, a2, a3, a4, a5);
+    }
+    int faccessat2(int dirfd, const char* path, int mode, int flags) const override {
+        return static_cast<int>(::syscall(SYS_faccessat2, dirfd, path, mode, flags));
     }
 };
 

@@ -13,6 +13,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <map>
 #include <string>
@@ -109,6 +110,13 @@ public:
     int ioprio_set(int, int, int ioprio) const override { return record("ioprio_set(" + std::to_string(ioprio) + ")"); }
     long keyctl(int op, unsigned long, unsigned long, unsigned long, unsigned long) const override {
         return record("keyctl(" + std::to_string(op) + ")");
+    }
+    // Executable: what exists and is not a directory (stat first: the
+    // callers do).
+    int faccessat2(int dirfd, const char* path, int, int) const override {
+        struct stat st;
+        if (int r = record("faccessat2(" + fd_name(dirfd) + ", " + path + ")")) return r;
+        return fstatat(dirfd, path, &st, 0) == 0 && !S_ISDIR(st.st_mode) ? 0 : -1;
     }
 
 protected:
