@@ -50,7 +50,7 @@ namespace {
     enter_cwd(kernel, p, false);
     if (p.terminal)
     {
-        setup_console(p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, false});
+        setup_console(kernel, p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, false});
         // ucrun gives the pty its window size, then lets us go on.
         if (a.console_socket < 0) wait_for<Start>(a.sync);
     }

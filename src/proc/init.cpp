@@ -202,7 +202,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     mount::enter_rootfs(kernel, rootfs);
     // process.terminal: the master goes to --console-socket, else (foreground
     // `run`) to ucrun over the sync socket.
-    if (p.terminal) setup_console(p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, true});
+    if (p.terminal) setup_console(kernel, p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, true});
     mount::finish_rootfs(kernel, rootfs);
 
     // Personality, cwd, HOME, memory policy, rlimits, ids, capabilities
