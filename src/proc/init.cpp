@@ -161,16 +161,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
             die_with_parent(a.sync);  // cleared by the clone; our parent is ucrun (CLONE_PARENT)
         }
     }
-    if (userns && a.unprivileged) {
-        // user_namespaces(7): a gid map written without privilege needs
-        // setgroups denied, for the whole user namespace; the container's
-        // groups are then the ones it was born with (runc does the same).
-        set_groups = sys::read_file("/proc/self/setgroups").rfind("allow", 0) == 0;
-        if (!set_groups && !p.user.additionalGids.empty())
-            throw ConfigError("process.user.additionalGids",
-                              "cannot be set: setgroups is denied in the container's user namespace (a rootless "
-                              "gid mapping of your own gid only; map a range from /etc/subgid instead)");
-    }
+    if (userns && a.unprivileged) set_groups = groups_settable(kernel, p);  // proc/init_steps.hpp
     if (userns) {
         become_ns_root(kernel, set_groups);
         die_with_parent(a.sync);  // a change of ids clears it (prctl(2))

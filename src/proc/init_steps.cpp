@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include <string_view>
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -59,6 +61,20 @@ void become_ns_root(const sys::Kernel& k, bool set_groups) {
     if (k.setresgid(0, 0, 0) < 0 && errno != EINVAL) throw_errno("setresgid 0");
     if (k.setresuid(0, 0, 0) < 0 && errno != EINVAL) throw_errno("setresuid 0");
     if (set_groups && k.setgroups(0, nullptr) < 0 && errno != EPERM) throw_errno("setgroups");
+}
+
+bool groups_settable(const sys::Kernel& k, const oci::Process& p) {
+    Fd f(k.open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!f) throw_errno("open /proc/self/setgroups");
+    char buf[16];  // "allow\n" or "deny\n", in one read
+    const ssize_t n = k.read(f.get(), buf, sizeof buf);
+    if (n < 0) throw_errno("read /proc/self/setgroups");
+    const bool allowed = std::string_view(buf, static_cast<size_t>(n)).rfind("allow", 0) == 0;
+    if (!allowed && !p.user.additionalGids.empty())
+        throw ConfigError("process.user.additionalGids",
+                          "cannot be set: setgroups is denied in the container's user namespace (a rootless "
+                          "gid mapping of your own gid only; map a range from /etc/subgid instead)");
+    return allowed;
 }
 
 void enter_new_time_ns(const sys::Kernel& k, const oci::Config& cfg) {

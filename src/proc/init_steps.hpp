@@ -21,6 +21,13 @@ namespace ucrun::proc {
 // `set_groups`, the supplementary groups are emptied last.
 void become_ns_root(const sys::Kernel& k, bool set_groups);
 
+// A rootless init (InitArgs::unprivileged) in a user namespace: whether
+// setgroups is allowed there (/proc/self/setgroups). user_namespaces(7):
+// a gid map written without privilege needs it denied, for the whole
+// namespace; the container's groups are then the ones it was born with
+// (runc does the same), and process.user.additionalGids is refused.
+bool groups_settable(const sys::Kernel& k, const oci::Process& p);
+
 // config-linux.md "Offset for Time Namespace": unshare, write the offsets,
 // enter the namespace through time_for_children (time_namespaces(7)).
 void enter_new_time_ns(const sys::Kernel& k, const oci::Config& cfg);

@@ -197,7 +197,10 @@ public:
         if (int r = fails("dup(" + name(fd) + ")")) return r;
         return handle(name(fd), path_of(fd));
     }
-    ssize_t read(int fd, void*, size_t) const override { return fails("read(" + name(fd) + ")"); }
+    ssize_t read(int fd, void* buf, size_t count) const override {
+        if (int r = fails("read(" + name(fd) + ")")) return r;
+        return read_content(fd, path_of(fd), buf, count);  // fake_kernel_proc.hpp
+    }
     int fstat(int fd, struct stat* st) const override {
         if (int r = fails("fstat(" + name(fd) + ")")) return r;
         return stat_path(path_of(fd), st);

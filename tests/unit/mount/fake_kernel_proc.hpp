@@ -6,7 +6,8 @@
 //   - write(fd, ...) records the data ("write(/proc/42/uid_map, 0 1000 1\n)")
 //     and appends it to written(path);
 //   - the ids start as root (euid/egid set_ids() for a rootless test);
-//   - getcwd answers the fake's working directory as seen inside its root.
+//   - getcwd answers the fake's working directory as seen inside its root;
+//   - read(fd) returns what set_content(path) gave that file, else EOF.
 #pragma once
 
 #include <linux/capability.h>
@@ -15,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +32,9 @@ public:
         auto it = written_.find(path);
         return it != written_.end() ? it->second : std::string();
     }
+    // What read(2) of `path` returns (nothing unless set), from each fd's
+    // own offset.
+    void set_content(const std::string& path, const std::string& text) { content_[path] = text; }
     void set_ids(uid_t euid, gid_t egid) {
         euid_ = euid;
         egid_ = egid;
@@ -120,6 +125,14 @@ public:
     }
 
 protected:
+    ssize_t read_content(int fd, const std::string& path, void* buf, size_t count) const {
+        auto it = content_.find(path);
+        if (it == content_.end()) return 0;
+        size_t& off = offsets_[fd];
+        const size_t n = it->second.copy(static_cast<char*>(buf), count, std::min(off, it->second.size()));
+        off += n;
+        return static_cast<ssize_t>(n);
+    }
     // FakeKernel's recorder: the call's line; -1 with errno when scripted to fail.
     virtual int record(const std::string& rec) const = 0;
     virtual std::string fd_name(int fd) const = 0;
@@ -128,6 +141,8 @@ protected:
 
 private:
     mutable std::map<std::string, std::string> written_;
+    std::map<std::string, std::string> content_;
+    mutable std::map<int, size_t> offsets_;
     uid_t euid_ = 0;
     gid_t egid_ = 0;
 };

@@ -82,3 +82,11 @@ TEST_CASE("time offsets that cannot be written name linux.timeOffsets") {
     cfg.linux->timeOffsets["boottime"] = oci::TimeOffset{};
     CHECK(caught<ConfigError>([&] { proc::enter_new_time_ns(k, cfg); }).path() == "linux.timeOffsets");
 }
+
+TEST_CASE("rootless with setgroups denied: additionalGids is refused naming its field") {
+    test::InitFixture f;
+    f.k.add_file("/proc/self/setgroups");
+    f.k.set_content("/proc/self/setgroups", "deny\n");
+    auto e = caught<ConfigError>([&] { proc::groups_settable(f.k, *f.cfg.process); });
+    CHECK(e.path() == "process.user.additionalGids");
+}

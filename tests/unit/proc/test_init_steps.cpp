@@ -112,3 +112,21 @@ TEST_CASE("the time namespace: unshare, offsets, then enter it through time_for_
     CHECK(c[1] == "write(/proc/self/timens_offsets, monotonic 7 0\\n)");
     CHECK(c[2].rfind("setns(/proc/self/ns/time_for_children, ", 0) == 0);
 }
+
+TEST_CASE("rootless: /proc/self/setgroups decides whether the groups are set") {
+    test::InitFixture f;
+    f.k.add_file("/proc/self/setgroups");
+    f.k.set_content("/proc/self/setgroups", "allow\n");
+    CHECK(proc::groups_settable(f.k, *f.cfg.process));
+
+    test::InitFixture g;  // denied: no groups, the ids still change
+    g.k.add_file("/proc/self/setgroups");
+    g.k.set_content("/proc/self/setgroups", "deny\n");
+    g.cfg.process->user.additionalGids.clear();
+    const bool set_groups = proc::groups_settable(g.k, *g.cfg.process);
+    CHECK_FALSE(set_groups);
+    proc::become_ns_root(g.k, set_groups);
+    proc::prepare_process(g.k, g.a, set_groups, "");
+    CHECK(g.k.calls_of({"setgroups("}).empty());
+    CHECK(pos(g.steps(), "setresgid(100") < pos(g.steps(), "setresuid(1000"));
+}
