@@ -66,7 +66,7 @@ namespace {
 
     // Everything but stdio and --preserve-fds is closed by execve; the sync
     // socket too, which tells the parent that execve succeeded.
-    close_extra_fds(a.preserve_fds);
+    close_extra_fds(kernel, a.preserve_fds);
     outlive_parent();  // the program may outlive `ucrun exec`, as with runc
     // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);

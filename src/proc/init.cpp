@@ -232,7 +232,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     procfd.reset();
     // Everything but stdio, --preserve-fds and LISTEN_FDS goes at execve
     // (close-on-exec: the trampoline's memfd must stay open until then).
-    close_extra_fds(a.preserve_fds);
+    close_extra_fds(kernel, a.preserve_fds);
     // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
     int err = errno;

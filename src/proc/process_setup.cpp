@@ -5,7 +5,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -88,8 +87,8 @@ void switch_user(const sys::Kernel& k, const oci::Process& p, const security::Ca
     if (p.user.umask) k.umask(static_cast<mode_t>(*p.user.umask));
 }
 
-void close_extra_fds(int preserve) {
-    ::syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC);
+void close_extra_fds(const sys::Kernel& k, int preserve) {
+    k.close_range(static_cast<unsigned>(3 + preserve), ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 void add_home_env(const sys::Kernel& k, std::vector<std::string>& env, uint32_t uid) {

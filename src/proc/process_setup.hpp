@@ -42,7 +42,7 @@ void switch_user(const sys::Kernel& k, const oci::Process& p, const security::Ca
 // the container (CVE-2024-21626). The others are marked close-on-exec, not
 // closed: the channel to the parent and the trampoline's memfd stay usable
 // until execve succeeds.
-void close_extra_fds(int preserve);
+void close_extra_fds(const sys::Kernel& k, int preserve);
 
 // Loads the seccomp filter compiled by the parent. With SCMP_ACT_NOTIFY
 // the listener fd goes to linux.seccomp.listenerPath (`listener`, connected

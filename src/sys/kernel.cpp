@@ -133,6 +133,9 @@ public:
     int faccessat2(int dirfd, const char* path, int mode, int flags) const override {
         return static_cast<int>(::syscall(SYS_faccessat2, dirfd, path, mode, flags));
     }
+    int close_range(unsigned first, unsigned last, unsigned flags) const override {
+        return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
+    }
 };
 
 // Constant-initialized (no constructor runs, no guard), and const.

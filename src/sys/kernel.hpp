@@ -102,6 +102,7 @@ public:
     virtual long keyctl(int op, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) const = 0;
     // faccessat2(2), Linux 5.8 (AT_EACCESS: the effective ids, as execve checks).
     virtual int faccessat2(int dirfd, const char* path, int mode, int flags) const = 0;
+    virtual int close_range(unsigned first, unsigned last, unsigned flags) const = 0;
 };
 
 // The running kernel: each method is the system call itself.

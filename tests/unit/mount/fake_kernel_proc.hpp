@@ -113,6 +113,10 @@ public:
     }
     int sched_setattr(pid_t, void*, unsigned) const override { return record("sched_setattr()"); }
     int ioprio_set(int, int, int ioprio) const override { return record("ioprio_set(" + std::to_string(ioprio) + ")"); }
+    int close_range(unsigned first, unsigned last, unsigned flags) const override {
+        return record("close_range(" + std::to_string(first) + ", " +
+                      (last == ~0U ? std::string("~0") : std::to_string(last)) + ", " + std::to_string(flags) + ")");
+    }
     long keyctl(int op, unsigned long, unsigned long, unsigned long, unsigned long) const override {
         return record("keyctl(" + std::to_string(op) + ")");
     }

@@ -8,6 +8,11 @@
 
 #include "init_fixture.hpp"
 #include "proc/init_steps.hpp"
+#include "proc/process_setup.hpp"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 using namespace ucrun;
 using test::pos;
@@ -129,4 +134,12 @@ TEST_CASE("rootless: /proc/self/setgroups decides whether the groups are set") {
     proc::prepare_process(g.k, g.a, set_groups, "");
     CHECK(g.k.calls_of({"setgroups("}).empty());
     CHECK(pos(g.steps(), "setresgid(100") < pos(g.steps(), "setresuid(1000"));
+}
+
+TEST_CASE("only stdio and the preserved fds reach the program: the rest close-on-exec, not closed") {
+    // CVE-2024-21626: no fd of ucrun may leak into the container; the
+    // channel to the parent must stay open until execve (CLOEXEC).
+    test::FakeKernel k;
+    proc::close_extra_fds(k, 2);
+    CHECK(k.calls() == std::vector<std::string>{"close_range(5, ~0, " + std::to_string(CLOSE_RANGE_CLOEXEC) + ")"});
 }
