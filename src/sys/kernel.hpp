@@ -21,6 +21,10 @@
 
 struct open_how;
 struct mount_attr;
+struct rlimit;
+struct statx;
+struct __user_cap_header_struct;
+struct __user_cap_data_struct;
 
 namespace ucrun::sys {
 
@@ -71,6 +75,34 @@ public:
     // Namespaces (setns(2), unshare(2)).
     virtual int setns(int fd, int nstype) const = 0;
     virtual int unshare(int flags) const = 0;
+
+    // proc/ and userns/: the container init's own setup (process.*,
+    // hostname, sysctl, ids) and the writing of a user namespace's maps.
+    virtual ssize_t write(int fd, const void* buf, size_t count) const = 0;
+    virtual int statx(int dirfd, const char* path, int flags, unsigned mask, struct statx* st) const = 0;
+    virtual char* getcwd(char* buf, size_t size) const = 0;
+    virtual int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) const = 0;
+    virtual int sethostname(const char* name, size_t len) const = 0;
+    virtual int setdomainname(const char* name, size_t len) const = 0;
+    virtual int personality(unsigned long persona) const = 0;
+    virtual int setrlimit(int resource, const struct rlimit* rl) const = 0;
+    virtual mode_t umask(mode_t mask) const = 0;
+    virtual int setgroups(size_t size, const gid_t* list) const = 0;
+    virtual int setresgid(gid_t r, gid_t e, gid_t s) const = 0;
+    virtual int setresuid(uid_t r, uid_t e, uid_t s) const = 0;
+    virtual uid_t geteuid() const = 0;
+    virtual gid_t getegid() const = 0;
+    // capset(2), the raw system call (no libcap).
+    virtual int capset(struct __user_cap_header_struct* hdr, struct __user_cap_data_struct* data) const = 0;
+    // set_mempolicy(2), sched_setattr(2) (`attr`: a struct sched_attr, which
+    // glibc 2.36 does not declare), ioprio_set(2).
+    virtual long set_mempolicy(int mode, const unsigned long* nodemask, unsigned long maxnode) const = 0;
+    virtual int sched_setattr(pid_t pid, void* attr, unsigned flags) const = 0;
+    virtual int ioprio_set(int which, int who, int ioprio) const = 0;
+    virtual long keyctl(int op, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) const = 0;
+    // faccessat2(2), Linux 5.8 (AT_EACCESS: the effective ids, as execve checks).
+    virtual int faccessat2(int dirfd, const char* path, int mode, int flags) const = 0;
+    virtual int close_range(unsigned first, unsigned last, unsigned flags) const = 0;
 };
 
 // The running kernel: each method is the system call itself.

@@ -32,11 +32,12 @@
 #include <string>
 #include <vector>
 
+#include "fake_kernel_proc.hpp"
 #include "sys/kernel.hpp"
 
 namespace ucrun::test {
 
-class FakeKernel final : public sys::Kernel {
+class FakeKernel final : public ProcFake {
 public:
     struct Node {
         mode_t mode = S_IFDIR | 0755;
@@ -196,7 +197,10 @@ public:
         if (int r = fails("dup(" + name(fd) + ")")) return r;
         return handle(name(fd), path_of(fd));
     }
-    ssize_t read(int fd, void*, size_t) const override { return fails("read(" + name(fd) + ")"); }
+    ssize_t read(int fd, void* buf, size_t count) const override {
+        if (int r = fails("read(" + name(fd) + ")")) return r;
+        return read_content(fd, path_of(fd), buf, count);  // fake_kernel_proc.hpp
+    }
     int fstat(int fd, struct stat* st) const override {
         if (int r = fails("fstat(" + name(fd) + ")")) return r;
         return stat_path(path_of(fd), st);
@@ -276,6 +280,14 @@ public:
     int open_handle(const std::string& path) const { return handle(path, path); }
 
 private:
+    // ProcFake's recorder (fake_kernel_proc.hpp).
+    int record(const std::string& rec) const override { return fails(rec); }
+    std::string fd_name(int fd) const override { return name(fd); }
+    std::string fd_path(int fd) const override { return path_of(fd); }
+    std::string visible_cwd() const override {
+        return root_.empty() || root_ == "/" ? cwd_ : cwd_ == root_ ? "/" : cwd_.substr(root_.size());
+    }
+
     struct Handle {
         std::string name;  // in records
         std::string path;  // what it refers to
