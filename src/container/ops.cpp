@@ -189,7 +189,8 @@ void remove(Context& ctx, const std::string& id, bool force) {
         thaw_cgroup(r);
         wait_gone(r);
     }
-    kill_leftovers(r);
+    // An empty cgroup is removed at once: nothing was left behind to kill.
+    if (!remove_empty_cgroup(r)) kill_leftovers(r);
     destroy_cgroup(r);
     store.remove(id);
     // After the directory: a delete killed in between leaves a block that
