@@ -59,10 +59,11 @@ void stop_now(const state::Record& r) {
 
 }  // namespace
 
-state::Record load_live(const Context& ctx, const std::string& id) {
-    state::Store store(ctx.root);
+state::Record load_live(const Context& ctx, const std::string& id) { return load_live(state::Store(ctx.root), id); }
+
+state::Record load_live(const state::Store& store, const std::string& id) {
     state::Record r = store.load(id);
-    r.state.status = state::live_status(store, r, cgroup_frozen(r));
+    r.state.status = state::live_status(store, r, [&] { return cgroup_frozen(r); });
     if (r.state.status == oci::Status::Stopped) r.state.pid = 0;
     return r;
 }

@@ -221,12 +221,14 @@ uint64_t process_start_time(pid_t pid) {
     if (pid <= 0) return 0;
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    std::string s;
-    try {
-        s = sys::read_file(path);
-    } catch (const SysError&) {
-        return 0;
-    }
+    // One read without exceptions: a process that is gone is the common
+    // case of `delete` and `list`, not an error, and the file is one line
+    // that procfs hands out whole (issue 17: no unwinding per container).
+    char buf[4096];
+    ssize_t n = -1;
+    if (Fd fd{::open(path, O_RDONLY | O_CLOEXEC)}) n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0) return 0;
+    std::string s(buf, static_cast<size_t>(n));
     // comm may contain spaces and parens: parse after the last ')'.
     auto p = s.rfind(')');
     if (p == std::string::npos) return 0;
@@ -253,12 +255,12 @@ std::string exe_id(pid_t pid) {
     return file_id(path);
 }
 
-oci::Status live_status(const Store& store, const Record& r, bool frozen) {
+oci::Status live_status(const Store& store, const Record& r, const std::function<bool()>& frozen) {
     if (r.pid <= 0) return r.state.status == oci::Status::Creating ? oci::Status::Creating : oci::Status::Stopped;
     uint64_t st = process_start_time(r.pid);
     if (st == 0 || st != r.pid_start_time) return oci::Status::Stopped;
     if (r.state.status == oci::Status::Creating) return oci::Status::Creating;
-    if (frozen) return oci::Status::Paused;
+    if (frozen && frozen()) return oci::Status::Paused;
     std::string fifo = store.dir(r.state.id) + "/exec.fifo";
     if (::access(fifo.c_str(), F_OK) == 0) {
         // A `start` killed between releasing the init and removing the FIFO

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -110,7 +111,9 @@ private:
 // been reused (start time differs), creating while the record says so,
 // created while the exec FIFO still exists and the init has not executed
 // the user's program yet, paused when `frozen` says so, else running.
-oci::Status live_status(const Store& store, const Record& r, bool frozen = false);
+// `frozen` is asked only of a live, created container (it reads the
+// cgroup: `list` of many stopped containers need not).
+oci::Status live_status(const Store& store, const Record& r, const std::function<bool()>& frozen = nullptr);
 
 // "dev:ino" of this process's executable, of process `pid`'s ("" when it
 // cannot be read). While the init waits for `start` it runs the image of
