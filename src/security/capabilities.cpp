@@ -1,6 +1,7 @@
 // See capabilities.hpp. Spec: config.md "Linux Process" (capabilities).
 #include "security/capabilities.hpp"
 
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -8,11 +9,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <cstdlib>
 
 #include "oci/error.hpp"
 #include "oci/names.hpp"
 #include "sys/error.hpp"
+#include "sys/fd.hpp"
 
 namespace ucrun::security {
 
@@ -31,9 +33,17 @@ std::vector<std::string> capability_names() {
 }
 
 int read_last_cap() {
-    std::ifstream f("/proc/sys/kernel/cap_last_cap");
-    int n = -1;
-    if (f >> n && n >= 0 && n < 64) return n;
+    // A plain read, not an ifstream: the first stream of the process builds
+    // the C++ locale (dozens of facets, each on pages of its own), and
+    // create calls this before clone3 (issue 17; config/yaml_ios_init.cpp).
+    char buf[16] = {};
+    if (Fd f{::open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC)}) {
+        if (::read(f.get(), buf, sizeof buf - 1) > 0) {
+            char* end = nullptr;
+            long n = std::strtol(buf, &end, 10);
+            if (end != buf && n >= 0 && n < 64) return static_cast<int>(n);
+        }
+    }
     // Fallback: the highest cap PR_CAPBSET_READ knows (EINVAL past the end).
     int last = -1;
     for (int c = 0; c < 64; ++c) {
