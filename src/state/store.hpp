@@ -96,6 +96,9 @@ public:
     // read-only root), absent already is fine.
     void remove(const std::string& id) const;
     std::vector<std::string> list_ids() const;
+    // Whether <root>/<id>/<name> exists (not following a final symlink):
+    // one fstatat relative to the root fd, no path from / (issue 17).
+    bool has_file(const std::string& id, const char* name) const;
 
 private:
     // The root directory, opened on first use (created by create_dir).
