@@ -19,11 +19,17 @@ std::optional<std::string> try_read(const std::string& path);
 void write_file(const std::string& path, const std::string& value);
 // As write_file, returning 0 or the errno instead of throwing.
 int write_file_errno(const std::string& path, const std::string& value);
+// One write(2) of `value` to an open cgroup file; 0 or the errno. A cgroup
+// file takes each write as one value whatever the file offset (kernfs
+// passes the offset, cgroup_file_write ignores it), so one open file can
+// take several (the device rules of devices.allow).
+int write_fd_errno(int fd, const std::string& value);
 bool path_exists(const std::string& path);
 
-// mkdir -p; returns the directories it made, outermost first.
 // The directories mkdir_p(dir) would make, top down (none is made).
 std::vector<std::string> missing_dirs(const std::string& dir);
+// mkdir -p of an absolute path; returns the directories it made, outermost
+// first.
 std::vector<std::string> mkdir_p(const std::string& dir);
 // The paths of the child directories of `dir` (none when it cannot be
 // read): child cgroups, on a cgroup file system.

@@ -123,6 +123,13 @@ public:
     // rmdir the leaf (and its child cgroups) in every hierarchy, retrying on
     // EBUSY briefly, then the ancestors create() made, when empty. Gone is OK.
     virtual void destroy() = 0;
+    // One rmdir of the leaf in every hierarchy, no waiting: true when none
+    // is left, which proves the cgroup held no process and no child cgroup
+    // (the kernel refuses to remove a populated cgroup with EBUSY). A
+    // delete then needs no search for leftover processes (issue 17:
+    // container/cgroups.cpp remove_empty_cgroup). false: some remain, or
+    // no cgroup is managed; destroy() after it is still needed.
+    virtual bool remove_if_empty() { return false; }
     virtual bool exists() const = 0;
 
     // config-linux.md "Cgroup ownership": hands the cgroup to uid:gid. V2

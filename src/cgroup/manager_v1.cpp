@@ -222,9 +222,26 @@ public:
         };
         for (const auto& h : hier_) rm(h.dir);
         if (!unified_.empty()) rm(unified_);
-        for (auto it = created_.rbegin(); it != created_.rend(); ++it) ::rmdir(it->c_str());  // if empty
+        // The parents this container made, if empty now; its own dirs are
+        // gone already (no second rmdir of each).
+        auto own = [&](const std::string& d) {
+            if (d == unified_) return true;
+            for (const auto& h : hier_)
+                if (h.dir == d) return true;
+            return false;
+        };
+        for (auto it = created_.rbegin(); it != created_.rend(); ++it)
+            if (!own(*it)) ::rmdir(it->c_str());
         created_.clear();
         if (first) throw *first;
+    }
+
+    bool remove_if_empty() override {
+        bool gone = true;
+        auto rm = [&](const std::string& d) { gone = (::rmdir(d.c_str()) == 0 || errno == ENOENT) && gone; };
+        for (const auto& h : hier_) rm(h.dir);
+        if (!unified_.empty()) rm(unified_);
+        return gone;
     }
 
     void chown(uid_t, gid_t) override {}  // spec: not on v1

@@ -144,10 +144,13 @@ public:
         return it == kv.end() ? 0 : it->second;
     }
 
+    bool remove_if_empty() override { return ::rmdir(dir_.c_str()) == 0 || errno == ENOENT; }
+
     void destroy() override {
         fd_.reset();
         remove_cgroup(dir_);
-        for (auto it = created_.rbegin(); it != created_.rend(); ++it) ::rmdir(it->c_str());  // if empty
+        for (auto it = created_.rbegin(); it != created_.rend(); ++it)
+            if (*it != dir_) ::rmdir(it->c_str());  // the parents it made, if empty
         created_.clear();
     }
 

@@ -32,8 +32,16 @@ std::string whose(const config::UsernsConfig& policy) {
 }  // namespace
 
 void add_remap_findings(const config::UsernsConfig& policy, const std::string& policy_source,
-                        const oci::Config& cfg, std::vector<Finding>& fs) {
+                        const oci::Config& cfg, bool rootless, std::vector<Finding>& fs) {
     namespace remap = container::remap;
+    // As create decides (container/create.cpp): rootless, the caller has no
+    // range but its own ids, which its bundle maps itself.
+    if (rootless && policy.remap != config::Remap::Off) {
+        fs.push_back({Severity::info, "remap-rootless", "linux.namespaces",
+                      "rootless: the runtime's remap (userns.remap=" + config::remap_text(policy) +
+                          ") does not apply; the bundle's own user namespace and mappings are used"});
+        return;
+    }
     remap::Decision d;
     try {
         d = remap::decide(policy, cfg, policy_source);

@@ -16,8 +16,10 @@ namespace ucrun::cli {
 // "no-userns" finding of linux.namespaces is no longer true and gives way
 // to an info finding that says which mappings create adds; a refused
 // opt-out is a high finding (create refuses the bundle); an allowed one is
-// said next to the "no-userns" finding it keeps.
+// said next to the "no-userns" finding it keeps. `rootless`: create takes
+// no ids of its own then (container/create.cpp), so the policy does not
+// apply, and the finding says so instead.
 void add_remap_findings(const config::UsernsConfig& policy, const std::string& policy_source,
-                        const oci::Config& cfg, std::vector<oci::audit::Finding>& fs);
+                        const oci::Config& cfg, bool rootless, std::vector<oci::audit::Finding>& fs);
 
 }  // namespace ucrun::cli

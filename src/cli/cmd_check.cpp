@@ -8,6 +8,7 @@
 #include "cli/check_host.hpp"
 #include "cli/check_remap.hpp"
 #include "cli/command.hpp"
+#include "container/rootless.hpp"
 #include "oci/audit.hpp"
 #include "oci/parse.hpp"
 #include "oci/validate.hpp"
@@ -30,7 +31,7 @@ std::vector<Finding> audit_bundle(const Context& ctx, const std::string& dir) {
     std::vector<Finding> fs = oci::audit::audit(cfg, host_facts(cfg, bundle));
     // What the runtime's remap policy would make of it (container/remap.hpp).
     add_remap_findings(ctx.config.userns, ctx.config.path.empty() ? "the runtime's settings" : ctx.config.path,
-                       cfg, fs);
+                       cfg, container::rootless(ctx), fs);
     return fs;
 }
 

@@ -18,7 +18,7 @@ int run(Context& ctx, const Parsed& p) {
     for (const auto& id : store.list_ids()) {
         state::Record r;
         try {
-            r = container::load_live(ctx, id);
+            r = container::load_live(store, id);
         } catch (const std::exception&) {
             continue;  // being created or deleted right now
         }

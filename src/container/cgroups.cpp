@@ -191,6 +191,12 @@ void kill_leftovers(const state::Record& r) {
     for (int i = 0; i < 1000 && !cg->pids().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
+bool remove_empty_cgroup(const state::Record& r) {
+    if (!r.cgroup.is_object()) return true;
+    auto cg = restore_cgroup(r);
+    return cg->enabled() && cg->remove_if_empty();
+}
+
 void destroy_cgroup(const state::Record& r) {
     if (!r.cgroup.is_object()) return;
     restore_cgroup(r)->destroy();

@@ -31,6 +31,11 @@ void thaw_cgroup(const state::Record& r);
 // frozen) and wait for them to go, so that the cgroup can be removed
 // (runc's destroy does the same).
 void kill_leftovers(const state::Record& r);
+// Removes the container's cgroup if it is empty, in one rmdir per
+// hierarchy (cgroup::Manager::remove_if_empty): true when it is gone and
+// kill_leftovers has nothing to find. destroy_cgroup is still needed after
+// it, for the parents create made.
+bool remove_empty_cgroup(const state::Record& r);
 void destroy_cgroup(const state::Record& r);
 
 }  // namespace ucrun::container

@@ -59,10 +59,11 @@ void stop_now(const state::Record& r) {
 
 }  // namespace
 
-state::Record load_live(const Context& ctx, const std::string& id) {
-    state::Store store(ctx.root);
+state::Record load_live(const Context& ctx, const std::string& id) { return load_live(state::Store(ctx.root), id); }
+
+state::Record load_live(const state::Store& store, const std::string& id) {
     state::Record r = store.load(id);
-    r.state.status = state::live_status(store, r, cgroup_frozen(r));
+    r.state.status = state::live_status(store, r, [&] { return cgroup_frozen(r); });
     if (r.state.status == oci::Status::Stopped) r.state.pid = 0;
     return r;
 }
@@ -189,7 +190,8 @@ void remove(Context& ctx, const std::string& id, bool force) {
         thaw_cgroup(r);
         wait_gone(r);
     }
-    kill_leftovers(r);
+    // An empty cgroup is removed at once: nothing was left behind to kill.
+    if (!remove_empty_cgroup(r)) kill_leftovers(r);
     destroy_cgroup(r);
     store.remove(id);
     // After the directory: a delete killed in between leaves a block that

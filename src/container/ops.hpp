@@ -15,6 +15,8 @@ namespace ucrun::container {
 
 // The record with its live status filled in (state.status).
 state::Record load_live(const Context& ctx, const std::string& id);
+// The same through a store already open (`list`: one root fd for all).
+state::Record load_live(const state::Store& store, const std::string& id);
 
 void start(Context& ctx, const std::string& id);
 void kill(Context& ctx, const std::string& id, int sig, bool all);

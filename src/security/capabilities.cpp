@@ -1,6 +1,7 @@
 // See capabilities.hpp. Spec: config.md "Linux Process" (capabilities).
 #include "security/capabilities.hpp"
 
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -8,11 +9,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <cstdlib>
 
 #include "oci/error.hpp"
 #include "oci/names.hpp"
 #include "sys/error.hpp"
+#include "sys/fd.hpp"
 
 namespace ucrun::security {
 
@@ -31,9 +33,17 @@ std::vector<std::string> capability_names() {
 }
 
 int read_last_cap() {
-    std::ifstream f("/proc/sys/kernel/cap_last_cap");
-    int n = -1;
-    if (f >> n && n >= 0 && n < 64) return n;
+    // A plain read, not an ifstream: the first stream of the process builds
+    // the C++ locale (dozens of facets, each on pages of its own), and
+    // create calls this before clone3 (issue 17; config/yaml_ios_init.cpp).
+    char buf[16] = {};
+    if (Fd f{::open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC)}) {
+        if (::read(f.get(), buf, sizeof buf - 1) > 0) {
+            char* end = nullptr;
+            long n = std::strtol(buf, &end, 10);
+            if (end != buf && n >= 0 && n < 64) return static_cast<int>(n);
+        }
+    }
     // Fallback: the highest cap PR_CAPBSET_READ knows (EINVAL past the end).
     int last = -1;
     for (int c = 0; c < 64; ++c) {
@@ -87,9 +97,16 @@ bool in_bounding(int cap) { return ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1; 
 bool in_ambient(int cap) { return ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1; }
 
 void drop_bounding(const sys::Kernel& k, const CapSets& sets, int last_cap) {
+    // PR_CAPBSET_DROP needs CAP_SETPCAP and is idempotent with it
+    // (capability.c cap_prctl_drop): holding it, drop straight away, one
+    // prctl per capability instead of a read and a drop (issue 17). Without
+    // it, read first: a capability already out of the set is no error.
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    const bool may_drop = k.capget(&hdr, data) == 0 && ((data[0].effective >> CAP_SETPCAP) & 1);
     for (int c = 0; c <= last_cap && c < 64; ++c) {
         if (sets.bounding & (uint64_t{1} << c)) continue;
-        int r = k.prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+        int r = may_drop ? 1 : k.prctl(PR_CAPBSET_READ, c, 0, 0, 0);
         if (r < 0) {
             if (errno == EINVAL) continue;  // not known to this kernel
             throw_errno("prctl(PR_CAPBSET_READ, " + cap_name(c) + ")");

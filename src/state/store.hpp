@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,6 +96,9 @@ public:
     // read-only root), absent already is fine.
     void remove(const std::string& id) const;
     std::vector<std::string> list_ids() const;
+    // Whether <root>/<id>/<name> exists (not following a final symlink):
+    // one fstatat relative to the root fd, no path from / (issue 17).
+    bool has_file(const std::string& id, const char* name) const;
 
 private:
     // The root directory, opened on first use (created by create_dir).
@@ -110,7 +114,9 @@ private:
 // been reused (start time differs), creating while the record says so,
 // created while the exec FIFO still exists and the init has not executed
 // the user's program yet, paused when `frozen` says so, else running.
-oci::Status live_status(const Store& store, const Record& r, bool frozen = false);
+// `frozen` is asked only of a live, created container (it reads the
+// cgroup: `list` of many stopped containers need not).
+oci::Status live_status(const Store& store, const Record& r, const std::function<bool()>& frozen = nullptr);
 
 // "dev:ino" of this process's executable, of process `pid`'s ("" when it
 // cannot be read). While the init waits for `start` it runs the image of

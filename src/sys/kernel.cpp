@@ -115,6 +115,9 @@ public:
     int setresuid(uid_t r, uid_t e, uid_t s) const override { return ::setresuid(r, e, s); }
     uid_t geteuid() const override { return ::geteuid(); }
     gid_t getegid() const override { return ::getegid(); }
+    int capget(struct __user_cap_header_struct* hdr, struct __user_cap_data_struct* data) const override {
+        return static_cast<int>(::syscall(SYS_capget, hdr, data));
+    }
     int capset(struct __user_cap_header_struct* hdr, struct __user_cap_data_struct* data) const override {
         return static_cast<int>(::syscall(SYS_capset, hdr, data));
     }

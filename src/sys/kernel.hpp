@@ -92,7 +92,8 @@ public:
     virtual int setresuid(uid_t r, uid_t e, uid_t s) const = 0;
     virtual uid_t geteuid() const = 0;
     virtual gid_t getegid() const = 0;
-    // capset(2), the raw system call (no libcap).
+    // capget(2), capset(2), the raw system calls (no libcap).
+    virtual int capget(struct __user_cap_header_struct* hdr, struct __user_cap_data_struct* data) const = 0;
     virtual int capset(struct __user_cap_header_struct* hdr, struct __user_cap_data_struct* data) const = 0;
     // set_mempolicy(2), sched_setattr(2) (`attr`: a struct sched_attr, which
     // glibc 2.36 does not declare), ioprio_set(2).

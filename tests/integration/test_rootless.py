@@ -152,6 +152,22 @@ def test_single_mapping_of_the_callers_ids(rl, bundle):
     assert (rl.xdg / "ucrun").stat().st_uid == uid
 
 
+def test_check_says_the_remap_does_not_apply_rootless(rl, bundle):
+    """`check` decides the remap as create does: rootless, there is no range
+    of ids to take but the caller's own, so --userns-remap=default does not
+    apply; check says so, and create runs the bundle's own mapping."""
+    b = rootless_bundle(rl, bundle)
+    cp = rl("--userns-remap=default", "check", "--bundle", b, "--format", "json", check=False)
+    assert cp.returncode in (0, 1), cp.stderr
+    found = {f["id"]: f for f in json.loads(cp.stdout)["findings"]}
+    assert found["remap-rootless"]["path"] == "linux.namespaces", found
+    assert "does not apply" in found["remap-rootless"]["message"], found
+    assert "remap" not in found, found
+    b.sh("cat /proc/self/uid_map")
+    cp = rl("--userns-remap=default", "run", "-b", b, "c1")
+    assert lines(cp.stdout) == [f"0 {rl.user['uid']} 1"], cp.stdout
+
+
 def test_subordinate_ranges_through_newuidmap(rl, bundle):
     uid, sub = rl.user["uid"], rl.user["sub"]
     b = rootless_bundle(rl, bundle, [{"containerID": 0, "hostID": uid, "size": 1},

@@ -35,6 +35,7 @@ public:
     // What read(2) of `path` returns (nothing unless set), from each fd's
     // own offset.
     void set_content(const std::string& path, const std::string& text) { content_[path] = text; }
+    void set_cap_effective(uint64_t caps) { cap_effective_ = caps; }
     void set_ids(uid_t euid, gid_t egid) {
         euid_ = euid;
         egid_ = egid;
@@ -104,6 +105,15 @@ public:
     }
     uid_t geteuid() const override { return euid_; }
     gid_t getegid() const override { return egid_; }
+    // capget reports the effective set given to set_cap_effective (none).
+    int capget(struct __user_cap_header_struct*, struct __user_cap_data_struct* data) const override {
+        if (int r = record("capget()")) return r;
+        data[0] = {};
+        data[1] = {};
+        data[0].effective = data[0].permitted = static_cast<uint32_t>(cap_effective_);
+        data[1].effective = data[1].permitted = static_cast<uint32_t>(cap_effective_ >> 32);
+        return 0;
+    }
     int capset(struct __user_cap_header_struct*, struct __user_cap_data_struct* data) const override {
         const unsigned long long eff = data[0].effective | (static_cast<unsigned long long>(data[1].effective) << 32);
         return record("capset(effective " + std::to_string(eff) + ")");
@@ -149,6 +159,7 @@ private:
     mutable std::map<int, size_t> offsets_;
     uid_t euid_ = 0;
     gid_t egid_ = 0;
+    uint64_t cap_effective_ = 0;
 };
 
 }  // namespace ucrun::test

@@ -2,6 +2,7 @@
 // the kernel sees them (proc/init_steps.hpp, through the recording fake).
 #include <doctest/doctest.h>
 
+#include <linux/capability.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "init_fixture.hpp"
 #include "proc/init_steps.hpp"
 #include "proc/process_setup.hpp"
+#include "security/capabilities.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -75,6 +77,24 @@ TEST_CASE("the ids change after the capabilities are kept and before they are se
     CHECK(pos(s, "setresuid(1000") < pos(s, "capset("));
     CHECK(pos(s, "capset(") < pos(s, "prctl(PR_SET_NO_NEW_PRIVS"));
     CHECK(s.back() == "prctl(PR_SET_NO_NEW_PRIVS, 1)");
+}
+
+TEST_CASE("the bounding set: read before each drop without CAP_SETPCAP, dropped straight with it") {
+    // capability.c cap_prctl_drop: with CAP_SETPCAP a drop of a capability
+    // already gone succeeds, so no PR_CAPBSET_READ is needed (issue 17).
+    for (bool setpcap : {false, true}) {
+        CAPTURE(setpcap);
+        test::InitFixture f;
+        if (setpcap) f.k.set_cap_effective(uint64_t{1} << CAP_SETPCAP);
+        security::CapSets sets;
+        sets.bounding = ~((uint64_t{1} << 1) | (uint64_t{1} << 2));  // keep all but 1 and 2
+        security::drop_bounding(f.k, sets, 3);
+        const std::vector<std::string> want =
+            setpcap ? std::vector<std::string>{"capget()", "prctl(PR_CAPBSET_DROP, 1)", "prctl(PR_CAPBSET_DROP, 2)"}
+                    : std::vector<std::string>{"capget()", "prctl(PR_CAPBSET_READ, 1)", "prctl(PR_CAPBSET_DROP, 1)",
+                                               "prctl(PR_CAPBSET_READ, 2)", "prctl(PR_CAPBSET_DROP, 2)"};
+        CHECK_MESSAGE(f.k.calls_of({"capget(", "prctl("}) == want, f.k.dump());
+    }
 }
 
 TEST_CASE("without setgroups (denied in a rootless user namespace) the groups are left alone") {

@@ -116,3 +116,35 @@ TEST_CASE("state store: private files are 0600, read back only when regular, our
     store.remove("c1");
     fs::remove_all(tmpl);
 }
+
+TEST_CASE("state store: a record is read beneath the root, through no symlink, never waiting on a FIFO") {
+    char tmpl[] = "/tmp/ucrun-unit-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl));
+    const std::string base = tmpl, root = base + "/root";
+    state::Store store(root);
+    { Fd lock = store.create_dir("c1"); }
+    // state.json planted as a symlink to a valid record elsewhere: no
+    // container (one openat2 with RESOLVE_NO_SYMLINKS, issue 17).
+    {
+        Fd lock = store.create_dir("real");
+        state::Record r;
+        r.state.ociVersion = "1.3.0";
+        r.state.id = "real";
+        r.state.bundle = "/b";
+        r.state.status = oci::Status::Created;
+        store.save(r);
+    }
+    REQUIRE(::symlink((root + "/real/state.json").c_str(), (root + "/c1/state.json").c_str()) == 0);
+    CHECK_THROWS_AS(store.load("c1"), state::NotFound);
+    CHECK(store.load("real").state.bundle == "/b");
+    // A FIFO: read at once (O_NONBLOCK), found empty, reported corrupt.
+    std::filesystem::remove(root + "/c1/state.json");
+    REQUIRE(::mkfifo((root + "/c1/state.json").c_str(), 0600) == 0);
+    CHECK_THROWS_AS(store.load("c1"), state::Corrupt);
+    // The exec FIFO is looked up relative to the root, without following.
+    CHECK_FALSE(store.has_file("real", "exec.fifo"));
+    REQUIRE(::mkfifo((root + "/real/exec.fifo").c_str(), 0600) == 0);
+    CHECK(store.has_file("real", "exec.fifo"));
+    CHECK_THROWS_AS(store.has_file("../x", "exec.fifo"), Error);
+    std::filesystem::remove_all(tmpl);
+}
