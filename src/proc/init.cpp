@@ -54,7 +54,7 @@ namespace {
 void join_namespaces(const ns::Plan& plan) {
     for (const auto& j : plan.joins) {
         if (j.flag == CLONE_NEWPID || j.flag == CLONE_NEWTIME) continue;  // joined by the parent
-        ns::join(j);
+        ns::join(sys::linux_kernel(), j);
     }
 }
 

@@ -4,6 +4,11 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "sys/syscalls.hpp"
@@ -84,6 +89,24 @@ public:
 
     int setns(int fd, int nstype) const override { return ::setns(fd, nstype); }
     int unshare(int flags) const override { return ::unshare(flags); }
+
+    pid_t clone3(struct clone_args* args, size_t size) const override {
+        return static_cast<pid_t>(::syscall(SYS_clone3, args, size));
+    }
+    pid_t waitpid(pid_t pid, int* status, int options) const override { return ::waitpid(pid, status, options); }
+    int kill(pid_t pid, int sig) const override { return ::kill(pid, sig); }
+    int pidfd_open(pid_t pid, unsigned flags) const override { return sys::pidfd_open(pid, flags); }
+    int pidfd_send_signal(int pidfd, int sig, siginfo_t* info, unsigned flags) const override {
+        return sys::pidfd_send_signal(pidfd, sig, info, flags);
+    }
+    int pipe2(int fds[2], int flags) const override { return ::pipe2(fds, flags); }
+    int socketpair(int domain, int type, int protocol, int sv[2]) const override {
+        return ::socketpair(domain, type, protocol, sv);
+    }
+    int statx(int dirfd, const char* path, int flags, unsigned mask, struct statx* buf) const override {
+        return ::statx(dirfd, path, flags, mask, buf);
+    }
+    int fstatvfs(int fd, struct statvfs* buf) const override { return ::fstatvfs(fd, buf); }
 };
 
 // Constant-initialized (no constructor runs, no guard), and const.

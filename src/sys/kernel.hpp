@@ -15,12 +15,16 @@
 // microseconds (bench.py `run` shows no difference; issue 16).
 #pragma once
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
 
 struct open_how;
 struct mount_attr;
+struct clone_args;
+struct statx;
+struct statvfs;
 
 namespace ucrun::sys {
 
@@ -71,6 +75,22 @@ public:
     // Namespaces (setns(2), unshare(2)).
     virtual int setns(int fd, int nstype) const = 0;
     virtual int unshare(int flags) const = 0;
+
+    // The parent's side of create and exec (container/, mount/idmap*,
+    // mount/rootfs_idmap, mount/host_binds): processes (clone3(2) with the
+    // size of its argument, waitpid(2), kill(2), pidfd_open(2),
+    // pidfd_send_signal(2)), the pipe and socketpair that talk to them, and
+    // the file status an idmapped rootfs is planned from (statx(2),
+    // fstatvfs(3)).
+    virtual pid_t clone3(struct clone_args* args, size_t size) const = 0;
+    virtual pid_t waitpid(pid_t pid, int* status, int options) const = 0;
+    virtual int kill(pid_t pid, int sig) const = 0;
+    virtual int pidfd_open(pid_t pid, unsigned flags) const = 0;
+    virtual int pidfd_send_signal(int pidfd, int sig, siginfo_t* info, unsigned flags) const = 0;
+    virtual int pipe2(int fds[2], int flags) const = 0;
+    virtual int socketpair(int domain, int type, int protocol, int sv[2]) const = 0;
+    virtual int statx(int dirfd, const char* path, int flags, unsigned mask, struct statx* buf) const = 0;
+    virtual int fstatvfs(int fd, struct statvfs* buf) const = 0;
 };
 
 // The running kernel: each method is the system call itself.
