@@ -286,6 +286,7 @@ public:
         const pid_t pid = next_pid_++;
         const std::string n = "pidfd:" + std::to_string(pid);
         if (a->flags & CLONE_PIDFD) *reinterpret_cast<int*>(a->pidfd) = handle(n, n);
+        if (on_clone) on_clone();
         return pid;
     }
     pid_t waitpid(pid_t pid, int* status, int options) const override {
@@ -329,8 +330,10 @@ public:
         return done("fstatvfs(" + name(fd) + ")");
     }
     // The child's end of the last socketpair, the test's to read and write
-    // (closed with the fake).
+    // (closed with the fake); on_clone runs when clone3 "starts" the child:
+    // a test plays the child's side there (what it sends, the parent reads).
     int peer() const { return peer_; }
+    std::function<void()> on_clone;
     ~FakeKernel() override {
         if (peer_ >= 0) ::close(peer_);
     }
