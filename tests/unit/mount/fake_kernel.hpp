@@ -160,6 +160,7 @@ public:
     int mount_setattr(int dirfd, const char* path, unsigned flags, struct mount_attr* a) const override {
         std::string rec = "mount_setattr(" + name(dirfd) + (*path ? std::string(" ") + path : "");
         if (a->attr_set) rec += ", set " + attrs(a->attr_set);
+        if (a->attr_set & MOUNT_ATTR_IDMAP) rec += " " + name(static_cast<int>(a->userns_fd));  // through which userns
         if (a->attr_clr) rec += ", clr " + attrs(a->attr_clr);
         if (a->propagation) rec += ", " + ms_flags(a->propagation);
         if (flags & AT_RECURSIVE) rec += ", RECURSIVE";
