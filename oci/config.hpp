@@ -184,7 +184,7 @@ struct Namespace {
 };
 
 // config-linux.md "Offset for Time Namespace"
-// applied: proc::enter_new_time_ns (src/proc/init.cpp).
+// applied: proc::enter_new_time_ns (src/proc/init_steps.cpp).
 struct TimeOffset {
     std::optional<int64_t> secs;
     std::optional<uint32_t> nanosecs;
@@ -352,7 +352,7 @@ struct Seccomp {
 };
 
 // config-linux.md "Personality"
-// applied: proc::apply_personality (src/proc/init.cpp).
+// applied: apply_personality (src/proc/init_steps.cpp).
 struct Personality {
     std::string domain;  // LINUX or LINUX32
     std::vector<std::string> flags;
@@ -410,7 +410,7 @@ struct Config {
     Root root;  // REQUIRED on Linux (config.md "Root")
     std::vector<Mount> mounts;
     std::optional<Process> process;
-    // applied: set_hostnames (src/proc/init.cpp); checked: ns::check_config
+    // applied: set_hostnames (src/proc/init_steps.cpp); checked: ns::check_config
     // (a UTS namespace is needed, src/ns/rules.cpp).
     std::optional<std::string> hostname;
     std::optional<std::string> domainname;

@@ -95,7 +95,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // valid once the remap has given it one.
     HostFacts host;
     host.rootless = rootless(ctx);
-    host.unprivileged = ::geteuid() != 0;
+    host.unprivileged = k.geteuid() != 0;
     host.listen_fds = activation::listen_fds();  // socket activation passes through (container/activation.hpp)
     host.remapped = lease.has_value();
     const CreatePlan plan = check_and_plan(k, cfg, o, foreground, host, ctx.allow_host_root_mapping);

@@ -193,7 +193,7 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
         throw Error("cannot exec in a stopped container");
     const unsigned long ns = foreign_namespaces(k, r.pid);
     const unsigned long for_children = ns & (CLONE_NEWPID | CLONE_NEWTIME);
-    const bool unprivileged_user = (ns & CLONE_NEWUSER) && ::geteuid() != 0;
+    const bool unprivileged_user = (ns & CLONE_NEWUSER) && k.geteuid() != 0;
 
     proc::ExecArgs args;
     args.process = &p;

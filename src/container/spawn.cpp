@@ -91,10 +91,10 @@ private:
         const oci::Linux& L = *r_.cfg->linux;
         if (r_.plan->write_maps) {
             if (!r_.plan->unprivileged)
-                userns::write_maps(out_.pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings",
+                userns::write_maps(k_, out_.pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings",
                                    "linux.gidMappings");
             else
-                userns::write_maps_unprivileged(out_.pid, L.uidMappings, L.gidMappings, "linux.uidMappings",
+                userns::write_maps_unprivileged(k_, out_.pid, L.uidMappings, L.gidMappings, "linux.uidMappings",
                                                 "linux.gidMappings");
         }
         proc::MapsDone done;

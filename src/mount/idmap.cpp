@@ -137,7 +137,7 @@ Fd userns_with_mappings(const sys::Kernel& k, const std::vector<oci::IDMapping>&
     }
     rd.reset();
     // The runtime is host root: setgroups may stay "allow".
-    userns::write_maps(h.pid, uids, gids, false);
+    userns::write_maps(k, h.pid, uids, gids, false);
     std::string path = "/proc/" + std::to_string(h.pid) + "/ns/user";
     Fd ns(k.open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!ns) throw_errno("open " + path);

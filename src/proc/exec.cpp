@@ -17,13 +17,14 @@
 #include "security/lsm.hpp"
 #include "security/seccomp.hpp"
 #include "sys/error.hpp"
+#include "sys/kernel.hpp"
 #include "sys/socket.hpp"
 
 namespace ucrun::proc {
 
 namespace {
 
-[[noreturn]] void run_exec(const ExecArgs& a) {
+[[noreturn]] void run_exec(const sys::Kernel& kernel, const ExecArgs& a) {
     const oci::Process& p = *a.process;
     // The parent blocks the signals it forwards; execve keeps the mask.
     sigset_t none;
@@ -39,33 +40,33 @@ namespace {
     // ours (setns(2) with a pidfd, Linux 5.8); the user namespace first
     // gives the rights over the others. The pid and time namespaces were
     // entered at clone3 (they apply to children only).
-    if (a.ns_flags && ::setns(a.init_pidfd, static_cast<int>(a.ns_flags)) < 0)
+    if (a.ns_flags && kernel.setns(a.init_pidfd, static_cast<int>(a.ns_flags)) < 0)
         throw_errno("join the namespaces of the container's init");
     std::string process_state;
     if (a.seccomp_listener >= 0) process_state = wait_for<State>(a.sync).json;
 
     // Joining the mount namespace put us at its root; cwd inside it, no
     // creation (runc: the cwd of exec must exist).
-    enter_cwd(p, false);
+    enter_cwd(kernel, p, false);
     if (p.terminal)
     {
-        setup_console(p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, false});
+        setup_console(kernel, p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, false});
         // ucrun gives the pty its window size, then lets us go on.
         if (a.console_socket < 0) wait_for<Start>(a.sync);
     }
     std::vector<std::string> env = p.env;
-    add_home_env(env, p.user.uid);
+    add_home_env(kernel, env, p.user.uid);
 
     // The container's seccomp filter, at the same points as in the init.
     const security::Program* prog = a.seccomp;
-    finalize_process(p, a.caps, a.last_cap, a.set_groups, prog, a.seccomp_listener, process_state);
+    finalize_process(kernel, p, a.caps, a.last_cap, a.set_groups, prog, a.seccomp_listener, process_state);
     die_with_parent(a.sync);  // process.user's ids cleared it (prctl(2))
-    std::string exe = resolve_executable(p.args[0], env);  // as the process's user (proc/exec_path.hpp)
+    std::string exe = resolve_executable(kernel, p.args[0], env);  // as the process's user (proc/exec_path.hpp)
     if (prog && p.noNewPrivileges) load_seccomp(*prog, a.seccomp_listener, process_state);
 
     // Everything but stdio and --preserve-fds is closed by execve; the sync
     // socket too, which tells the parent that execve succeeded.
-    close_extra_fds(a.preserve_fds);
+    close_extra_fds(kernel, a.preserve_fds);
     outlive_parent();  // the program may outlive `ucrun exec`, as with runc
     // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
@@ -77,7 +78,7 @@ namespace {
 
 void exec_main(const ExecArgs& a) {
     try {
-        run_exec(a);
+        run_exec(sys::linux_kernel(), a);  // the kernel of this process, chosen once (sys/kernel.hpp)
     } catch (const std::exception& e) {
         send(a.sync, ErrorMsg{error_record(e)});
     } catch (...) {

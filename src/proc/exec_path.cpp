@@ -2,17 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "sys/error.hpp"
-
-#ifndef SYS_faccessat2
-#define SYS_faccessat2 439  // Linux 5.8
-#endif
 
 namespace ucrun::proc {
 
@@ -26,24 +21,24 @@ std::string go_strerror(int err) {
 
 // Go's findExecutable: 0, or why `p` cannot be executed by this process
 // (effective ids and capabilities, noexec mounts: faccessat2 AT_EACCESS).
-// Where faccessat2 is missing or refused (a seccomp profile: ENOSYS,
+// Through `k` (sys/kernel.hpp). Where faccessat2 is missing or refused (a seccomp profile: ENOSYS,
 // EPERM), the mode bits decide, as in Go.
-int not_executable(const std::string& p) {
+int not_executable(const sys::Kernel& k, const std::string& p) {
     struct stat st;
-    if (::stat(p.c_str(), &st) < 0) return errno;
+    if (k.fstatat(AT_FDCWD, p.c_str(), &st, 0) < 0) return errno;
     if (S_ISDIR(st.st_mode)) return EISDIR;
-    if (::syscall(SYS_faccessat2, AT_FDCWD, p.c_str(), X_OK, AT_EACCESS) == 0) return 0;
+    if (k.faccessat2(AT_FDCWD, p.c_str(), X_OK, AT_EACCESS) == 0) return 0;
     if (errno != ENOSYS && errno != EPERM) return errno;
     return (st.st_mode & 0111) ? 0 : EACCES;
 }
 }  // namespace
 
-std::string resolve_executable(const std::string& arg0, const std::vector<std::string>& env) {
+std::string resolve_executable(const sys::Kernel& k, const std::string& arg0, const std::vector<std::string>& env) {
     if (arg0.find('/') != std::string::npos) {
         struct stat st;
-        if (::stat(arg0.c_str(), &st) < 0)
+        if (k.fstatat(AT_FDCWD, arg0.c_str(), &st, 0) < 0)
             throw Error("exec: \"" + arg0 + "\": stat " + arg0 + ": " + go_strerror(errno));
-        if (int err = not_executable(arg0)) throw Error("exec: \"" + arg0 + "\": " + go_strerror(err));
+        if (int err = not_executable(k, arg0)) throw Error("exec: \"" + arg0 + "\": " + go_strerror(err));
         return arg0;
     }
     std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -55,7 +50,7 @@ std::string resolve_executable(const std::string& arg0, const std::vector<std::s
         std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (dir.empty()) dir = ".";
         std::string cand = dir + "/" + arg0;
-        if (not_executable(cand) == 0) return cand;  // Go skips what it cannot run
+        if (not_executable(k, cand) == 0) return cand;  // Go skips what it cannot run
         if (end == std::string::npos) break;
         start = end + 1;
     }

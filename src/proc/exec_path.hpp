@@ -14,9 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "sys/kernel.hpp"
+
 namespace ucrun::proc {
 
 // Throws ucrun::Error with the message above.
-std::string resolve_executable(const std::string& arg0, const std::vector<std::string>& env);
+std::string resolve_executable(const sys::Kernel& k, const std::string& arg0, const std::vector<std::string>& env);
 
 }  // namespace ucrun::proc

@@ -2,16 +2,12 @@
 
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/keyctl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sched.h>
 #include <sys/mount.h>
-#include <sys/personality.h>
 #include <sys/prctl.h>
-#include <linux/magic.h>
 #include <sys/resource.h>
-#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -29,6 +25,7 @@
 #include "oci/validate.hpp"
 #include "proc/error_msg.hpp"
 #include "proc/exec_path.hpp"
+#include "proc/init_steps.hpp"
 #include "proc/mempolicy.hpp"
 #include "proc/process_setup.hpp"
 #include "proc/scheduling.hpp"
@@ -51,69 +48,11 @@ namespace {
 // setns into every namespace given by path, user first (ns::plan sorted
 // them). runc order: joining the user namespace gives the capabilities to
 // join the namespaces it owns.
-void join_namespaces(const ns::Plan& plan) {
+void join_namespaces(const sys::Kernel& k, const ns::Plan& plan) {
     for (const auto& j : plan.joins) {
         if (j.flag == CLONE_NEWPID || j.flag == CLONE_NEWTIME) continue;  // joined by the parent
-        ns::join(sys::linux_kernel(), j);
+        ns::join(k, j);
     }
-}
-
-// Becomes root of the (new or joined) user namespace, so that files are
-// accessed with the container's ids and not as host root.
-void become_ns_root(bool set_groups) {
-    if (::setresgid(0, 0, 0) < 0 && errno != EINVAL) throw_errno("setresgid 0");
-    if (::setresuid(0, 0, 0) < 0 && errno != EINVAL) throw_errno("setresuid 0");
-    if (set_groups && ::setgroups(0, nullptr) < 0 && errno != EPERM) throw_errno("setgroups");
-}
-
-void set_hostnames(const oci::Config& cfg) {
-    if (cfg.hostname && ::sethostname(cfg.hostname->data(), cfg.hostname->size()) < 0)
-        throw ConfigError("hostname", "sethostname " + *cfg.hostname, errno);
-    if (cfg.domainname && ::setdomainname(cfg.domainname->data(), cfg.domainname->size()) < 0)
-        throw ConfigError("domainname", "setdomainname " + *cfg.domainname, errno);
-}
-
-// The host's /proc, opened before anything of the rootfs is mounted and
-// checked to be the root of a procfs: writes to /proc files during setup
-// go through it, never through a /proc the container's rootfs controls
-// (CVE-2025-52881). Entries such as /proc/sys/net show the namespaces of
-// the process that opens them, i.e. the container's.
-Fd host_procfs() {
-    Fd fd(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd) throw_errno("open /proc");
-    struct statfs sfs;
-    struct statx stx;
-    if (::fstatfs(fd.get(), &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC ||
-        ::statx(fd.get(), "", AT_EMPTY_PATH, 0, &stx) < 0 ||
-        ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)))
-        throw Error("/proc is not a procfs mount");
-    return fd;
-}
-
-// config-linux.md "Offset for Time Namespace": the offsets are written
-// between unshare and the first process entering the namespace; then we
-// enter it ourselves through time_for_children (time_namespaces(7)).
-void enter_new_time_ns(const oci::Config& cfg) {
-    if (::unshare(CLONE_NEWTIME) < 0) throw_errno("unshare time namespace");
-    if (cfg.linux && !cfg.linux->timeOffsets.empty()) {
-        std::string s;
-        for (const auto& [clock, off] : cfg.linux->timeOffsets)
-            s += clock + " " + std::to_string(off.secs.value_or(0)) + " " + std::to_string(off.nanosecs.value_or(0)) + "\n";
-        try {
-            sys::write_file("/proc/self/timens_offsets", s);
-        } catch (const SysError& e) {
-            throw ConfigError("linux.timeOffsets", "write /proc/self/timens_offsets", e.code());
-        }
-    }
-    Fd ns(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
-    if (!ns || ::setns(ns.get(), CLONE_NEWTIME) < 0) throw_errno("enter time namespace");
-}
-
-void apply_personality(const oci::Config& cfg) {
-    if (!cfg.linux || !cfg.linux->personality) return;
-    unsigned long persona = cfg.linux->personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;
-    if (::personality(persona) < 0)
-        throw ConfigError("linux.personality.domain", "personality " + cfg.linux->personality->domain, errno);
 }
 
 // Blocks until `start` opens the exec FIFO for reading (runc's protocol).
@@ -122,9 +61,9 @@ void apply_personality(const oci::Config& cfg) {
 // execve, or "1" and the error (a startContainer hook failed); the end stays
 // open until execve (close-on-exec), so that `start` runs the poststart
 // hooks after the user process is executed (config.md "Poststart").
-Fd open_exec_fifo(int procfd, int fifo) {
+Fd open_exec_fifo(const sys::Kernel& k, int procfd, int fifo) {
     std::string rel = "thread-self/fd/" + std::to_string(fifo);
-    Fd w(::openat(procfd, rel.c_str(), O_WRONLY | O_CLOEXEC));
+    Fd w(k.openat(procfd, rel.c_str(), O_WRONLY | O_CLOEXEC));
     if (!w) throw_errno("open exec fifo");
     return w;
 }
@@ -156,8 +95,8 @@ pid_t fork_into_pid_ns() {
 // container's rlimits already apply (finalize_process): a RLIMIT_NOFILE
 // that leaves no descriptor free would fail it where nobody hears. Fail
 // here instead, where `create` reports it (runc: "too many open files").
-void check_fd_available(int sync) {
-    int probe = ::dup(sync);  // EMFILE as open(2) would fail (F_DUPFD says EINVAL)
+void check_fd_available(const sys::Kernel& k, int sync) {
+    int probe = k.dup(sync);  // EMFILE as open(2) would fail (F_DUPFD says EINVAL)
     if (probe < 0) throw_errno("open exec fifo");
     ::close(probe);
 }
@@ -182,7 +121,7 @@ bool write_fifo(int fd, const std::string& what) {
 // a throwaway user namespace of its own.
 Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
 
-[[noreturn]] void run_init(const InitArgs& a) {
+[[noreturn]] void run_init(const sys::Kernel& kernel, const InitArgs& a) {
     const oci::Config& cfg = a.cfg();
     const oci::Process& p = *cfg.process;
     const ns::Plan& plan = a.ns();
@@ -192,27 +131,27 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
 
     if (a.fast_path) {
         if (plan.new_user() || a.late_cgroupns) idroot = wait_maps(a.sync);
-        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see init_main
-        if (a.late_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
-        if (plan.new_flags & CLONE_NEWTIME) enter_new_time_ns(cfg);
+        kernel.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see init_main
+        if (a.late_cgroupns && kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
+        if (plan.new_flags & CLONE_NEWTIME) enter_new_time_ns(kernel, cfg);
     } else {
-        join_namespaces(plan);
+        join_namespaces(kernel, plan);
         unsigned long flags = plan.new_flags & ~static_cast<unsigned long>(CLONE_NEWPID | CLONE_NEWTIME);
         // One handshake: the parent writes our maps (new user namespace)
         // and places us in the cgroup before we make the other namespaces.
-        if ((flags & CLONE_NEWUSER) && ::unshare(CLONE_NEWUSER) < 0) throw_errno("unshare user namespace");
+        if ((flags & CLONE_NEWUSER) && kernel.unshare(CLONE_NEWUSER) < 0) throw_errno("unshare user namespace");
         send(a.sync, NeedMaps{});
         idroot = wait_maps(a.sync);
-        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see init_main
+        kernel.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see init_main
         flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
         if (userns) {
-            become_ns_root(false);
+            become_ns_root(kernel, false);
             die_with_parent(a.sync);  // a change of ids clears it (prctl(2))
         }
-        if (flags && ::unshare(static_cast<int>(flags)) < 0) throw_errno("unshare namespaces");
-        if (plan.new_flags & CLONE_NEWTIME) enter_new_time_ns(cfg);
+        if (flags && kernel.unshare(static_cast<int>(flags)) < 0) throw_errno("unshare namespaces");
+        if (plan.new_flags & CLONE_NEWTIME) enter_new_time_ns(kernel, cfg);
         if ((plan.new_flags & CLONE_NEWPID) && userns) {
-            if (::unshare(CLONE_NEWPID) < 0) throw_errno("unshare pid namespace");
+            if (kernel.unshare(CLONE_NEWPID) < 0) throw_errno("unshare pid namespace");
             pid_t child = fork_into_pid_ns();
             if (child < 0) throw_errno("clone container init");
             if (child > 0) {
@@ -222,18 +161,9 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
             die_with_parent(a.sync);  // cleared by the clone; our parent is ucrun (CLONE_PARENT)
         }
     }
-    if (userns && a.unprivileged) {
-        // user_namespaces(7): a gid map written without privilege needs
-        // setgroups denied, for the whole user namespace; the container's
-        // groups are then the ones it was born with (runc does the same).
-        set_groups = sys::read_file("/proc/self/setgroups").rfind("allow", 0) == 0;
-        if (!set_groups && !p.user.additionalGids.empty())
-            throw ConfigError("process.user.additionalGids",
-                              "cannot be set: setgroups is denied in the container's user namespace (a rootless "
-                              "gid mapping of your own gid only; map a range from /etc/subgid instead)");
-    }
+    if (userns && a.unprivileged) set_groups = groups_settable(kernel, p);  // proc/init_steps.hpp
     if (userns) {
-        become_ns_root(set_groups);
+        become_ns_root(kernel, set_groups);
         die_with_parent(a.sync);  // a change of ids clears it (prctl(2))
     }
     // The parent sends the container process state when a seccomp listener
@@ -241,23 +171,14 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     std::string process_state;
     if (a.seccomp_listener >= 0) process_state = wait_for<State>(a.sync).json;
 
-    if (plan.has(CLONE_NEWUTS)) set_hostnames(cfg);
-
-    if (a.new_keyring) {
-        // runc: a fresh session keyring per container (--no-new-keyring skips).
-        // Kernels without keyrings in the userns refuse: not fatal.
-        ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr);
-    }
-
-    Fd procfd = host_procfs();
-    apply_sysctl(cfg, procfd.get());
+    // Hostnames, keyring, sysctl (proc/init_steps.hpp).
+    Fd procfd = settle_namespaces(kernel, a);
 
     // A copy of the spec: with the parent's idmapped rootfs, and the
     // debug lines going to the parent's log (a Debug message).
     mount::RootfsSpec rootfs = a.rootfs;
     if (idroot) rootfs.rootfs_premade = idroot.get();
     rootfs.debug = [&](const std::string& line) { send(a.sync, Debug{line}); };
-    const sys::Kernel& kernel = sys::linux_kernel();  // the seam of mount/ (sys/kernel.hpp)
     mount::prepare_rootfs(kernel, rootfs);
     // config.md "Prestart", "CreateRuntime", "CreateContainer": after the
     // namespaces and the mounts are made, before pivot_root. The parent runs
@@ -272,25 +193,18 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     mount::enter_rootfs(kernel, rootfs);
     // process.terminal: the master goes to --console-socket, else (foreground
     // `run`) to ucrun over the sync socket.
-    if (p.terminal) setup_console(p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, true});
+    if (p.terminal) setup_console(kernel, p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, true});
     mount::finish_rootfs(kernel, rootfs);
 
-    apply_personality(cfg);
-    enter_cwd(p);
-    // runc (setupUser): HOME from the container's /etc/passwd when unset.
-    std::vector<std::string> env = p.env;
-    add_home_env(env, p.user.uid);
-
-    if (cfg.linux && cfg.linux->memoryPolicy) apply_memory_policy(*cfg.linux->memoryPolicy);
+    // Personality, cwd, HOME, memory policy, rlimits, ids, capabilities
+    // (proc/init_steps.hpp).
+    std::vector<std::string> env = prepare_process(kernel, a, set_groups, process_state);
     const security::Program* prog = a.seccomp;
-    if (a.seccomp_listener >= 0) check_nofile_room(p, "the seccomp notify fd for linux.seccomp.listenerPath");
-    if (a.exec_fifo >= 0) check_nofile_room(p, "the exec FIFO");
-    finalize_process(p, *a.caps, a.last_cap, set_groups, prog, a.seccomp_listener, process_state);
     die_with_parent(a.sync);  // process.user's ids cleared it
     // As the process's user: a file it cannot execute fails create (runc).
-    std::string exe = resolve_executable(p.args[0], env);
+    std::string exe = resolve_executable(kernel, p.args[0], env);
 
-    if (a.exec_fifo >= 0) check_fd_available(a.sync);
+    if (a.exec_fifo >= 0) check_fd_available(kernel, a.sync);
     // Nobody to tell: ucrun is gone, and with it the container.
     if (!send(a.sync, Ready{})) ::_exit(1);
     Fd fifo_w;
@@ -298,7 +212,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
         wait_for<Recorded>(a.sync);
         outlive_parent();
         if (!send(a.sync, Detached{})) ::_exit(1);
-        fifo_w = open_exec_fifo(procfd.get(), a.exec_fifo);
+        fifo_w = open_exec_fifo(kernel, procfd.get(), a.exec_fifo);
     } else {
         wait_for<Start>(a.sync);
         outlive_parent();
@@ -318,7 +232,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     procfd.reset();
     // Everything but stdio, --preserve-fds and LISTEN_FDS goes at execve
     // (close-on-exec: the trampoline's memfd must stay open until then).
-    close_extra_fds(a.preserve_fds);
+    close_extra_fds(kernel, a.preserve_fds);
     // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
     int err = errno;
@@ -339,10 +253,12 @@ void init_main(const InitArgs& a) {
     // A rootless parent writes our maps through /proc/<pid>: we become
     // non-dumpable once they are written (run_init), before anything of
     // the container exists, and stay dumpable only to our own user meanwhile.
-    if (!a.unprivileged) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // The kernel of the init, chosen once here and passed down (sys/kernel.hpp).
+    const sys::Kernel& kernel = sys::linux_kernel();
+    if (!a.unprivileged) kernel.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     die_with_parent(a.sync);
     try {
-        run_init(a);
+        run_init(kernel, a);
     } catch (const std::exception& e) {
         send(a.sync, ErrorMsg{error_record(e)});
     } catch (...) {

@@ -5,6 +5,7 @@
 
 #include "oci/cpu_list.hpp"
 #include "sys/error.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::proc {
 
@@ -33,7 +34,7 @@ std::vector<unsigned long> node_mask(const std::string& list) {
     return *mask;
 }
 
-void apply_memory_policy(const oci::MemoryPolicy& mp) {
+void apply_memory_policy(const sys::Kernel& k, const oci::MemoryPolicy& mp) {
     int mode = -1;
     for (const auto& m : kModes)
         if (mp.mode == m.name) mode = m.value;
@@ -44,7 +45,7 @@ void apply_memory_policy(const oci::MemoryPolicy& mp) {
     std::vector<unsigned long> mask = mp.nodes ? node_mask(*mp.nodes) : std::vector<unsigned long>{};
     // maxnode counts bits; the kernel ignores the last one (set_mempolicy(2) BUGS).
     unsigned long maxnode = mask.empty() ? 0 : mask.size() * kBits + 1;
-    if (::syscall(SYS_set_mempolicy, mode, mask.empty() ? nullptr : mask.data(), maxnode) < 0)
+    if (k.set_mempolicy(mode, mask.empty() ? nullptr : mask.data(), maxnode) < 0)
         throw ConfigError("linux.memoryPolicy", "set_mempolicy " + mp.mode, errno);
 }
 

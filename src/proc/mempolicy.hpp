@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "oci/config.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::proc {
 
@@ -12,6 +13,6 @@ namespace ucrun::proc {
 // linux.memoryPolicy.nodes on a malformed list.
 std::vector<unsigned long> node_mask(const std::string& list);
 
-void apply_memory_policy(const oci::MemoryPolicy& mp);
+void apply_memory_policy(const sys::Kernel& k, const oci::MemoryPolicy& mp);
 
 }  // namespace ucrun::proc

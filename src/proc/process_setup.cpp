@@ -5,7 +5,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -27,21 +26,21 @@
 
 namespace ucrun::proc {
 
-void apply_rlimits(const std::vector<oci::Rlimit>& rlimits) {
+void apply_rlimits(const sys::Kernel& k, const std::vector<oci::Rlimit>& rlimits) {
     for (const auto& r : rlimits) {
         int res = oci::rlimit_resource(r.type);
         struct rlimit rl {r.soft, r.hard};
-        if (::setrlimit(res, &rl) < 0) throw_errno("setrlimit " + r.type);
+        if (k.setrlimit(res, &rl) < 0) throw_errno("setrlimit " + r.type);
     }
 }
 
-void check_nofile_room(const oci::Process& p, const char* what) {
+void check_nofile_room(const sys::Kernel& k, const oci::Process& p, const char* what) {
     for (size_t i = 0; i < p.rlimits.size(); ++i) {
         const oci::Rlimit& r = p.rlimits[i];
         if (oci::rlimit_resource(r.type) != RLIMIT_NOFILE) continue;
         // The lowest free descriptor now is the lowest the later open(2)
         // can get: nothing is closed in between but what is opened for it.
-        Fd probe(::open("/", O_PATH | O_CLOEXEC));
+        Fd probe(k.open("/", O_PATH | O_CLOEXEC));
         if (!probe) throw_errno(std::string("open ") + what);
         if (r.soft <= static_cast<uint64_t>(probe.get()))
             throw ConfigError("process.rlimits[" + std::to_string(i) + "]",
@@ -51,14 +50,14 @@ void check_nofile_room(const oci::Process& p, const char* what) {
     }
 }
 
-void enter_cwd(const oci::Process& p, bool create) {
-    Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+void enter_cwd(const sys::Kernel& k, const oci::Process& p, bool create) {
+    Fd root(k.open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open /");
     Fd dir;
     if (create) {
-        dir = mount::mkdir_in_root(sys::linux_kernel(), root.get(), p.cwd, false, "process.cwd " + p.cwd);
+        dir = mount::mkdir_in_root(k, root.get(), p.cwd, false, "process.cwd " + p.cwd);
     } else {
-        dir = mount::open_in_root(sys::linux_kernel(), root.get(), p.cwd, O_DIRECTORY);
+        dir = mount::open_in_root(k, root.get(), p.cwd, O_DIRECTORY);
         if (!dir) {
             // runc's wording (Go error strings are lower case).
             std::string why = std::strerror(errno);
@@ -66,32 +65,33 @@ void enter_cwd(const oci::Process& p, bool create) {
             throw Error("chdir to cwd (\"" + p.cwd + "\") set in config.json failed: " + why);
         }
     }
-    if (::fchdir(dir.get()) < 0) throw_errno("chdir to process.cwd " + p.cwd);
+    if (k.fchdir(dir.get()) < 0) throw_errno("chdir to process.cwd " + p.cwd);
     char buf[4096];
-    if (!::getcwd(buf, sizeof buf) || buf[0] != '/') throw Error("process.cwd " + p.cwd + ": outside the container");
+    if (!k.getcwd(buf, sizeof buf) || buf[0] != '/') throw Error("process.cwd " + p.cwd + ": outside the container");
 }
 
-void switch_user(const oci::Process& p, const security::CapSets& caps, int last_cap, bool set_groups) {
-    security::drop_bounding(caps, last_cap);
-    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+void switch_user(const sys::Kernel& k, const oci::Process& p, const security::CapSets& caps, int last_cap,
+                 bool set_groups) {
+    security::drop_bounding(k, caps, last_cap);
+    if (k.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
     if (set_groups) {
         std::vector<gid_t> gids(p.user.additionalGids.begin(), p.user.additionalGids.end());
-        if (::setgroups(gids.size(), gids.data()) < 0) throw_errno("setgroups process.user.additionalGids");
+        if (k.setgroups(gids.size(), gids.data()) < 0) throw_errno("setgroups process.user.additionalGids");
     }
-    if (::setresgid(p.user.gid, p.user.gid, p.user.gid) < 0)
+    if (k.setresgid(p.user.gid, p.user.gid, p.user.gid) < 0)
         throw_errno("setresgid process.user.gid " + std::to_string(p.user.gid));
-    if (::setresuid(p.user.uid, p.user.uid, p.user.uid) < 0)
+    if (k.setresuid(p.user.uid, p.user.uid, p.user.uid) < 0)
         throw_errno("setresuid process.user.uid " + std::to_string(p.user.uid));
-    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
-    security::apply(caps);
-    if (p.user.umask) ::umask(static_cast<mode_t>(*p.user.umask));
+    if (k.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
+    security::apply(k, caps);
+    if (p.user.umask) k.umask(static_cast<mode_t>(*p.user.umask));
 }
 
-void close_extra_fds(int preserve) {
-    ::syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC);
+void close_extra_fds(const sys::Kernel& k, int preserve) {
+    k.close_range(static_cast<unsigned>(3 + preserve), ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
-void add_home_env(std::vector<std::string>& env, uint32_t uid) {
+void add_home_env(const sys::Kernel& k, std::vector<std::string>& env, uint32_t uid) {
     for (const auto& e : env)
         if (e.rfind("HOME=", 0) == 0) return;
     std::string home = "/";
@@ -99,14 +99,14 @@ void add_home_env(std::vector<std::string>& env, uint32_t uid) {
     struct open_how how {};
     how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    Fd f(root ? sys::openat2(root.get(), "etc/passwd", &how) : -1);
+    Fd root(k.open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    Fd f(root ? k.openat2(root.get(), "etc/passwd", &how) : -1);
     struct stat st;
-    if (f && ::fstat(f.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+    if (f && k.fstat(f.get(), &st) == 0 && S_ISREG(st.st_mode)) {
         std::string text;
         char buf[4096];
         ssize_t n;
-        while (text.size() < (1u << 20) && (n = ::read(f.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+        while (text.size() < (1u << 20) && (n = k.read(f.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
         // name:passwd:uid:gid:gecos:home:shell
         size_t pos = 0;
         while (pos < text.size()) {
@@ -140,17 +140,18 @@ void load_seccomp(const security::Program& prog, int listener, const std::string
     ::close(listener);  // one state per connection: the agent reads to EOF
 }
 
-void finalize_process(const oci::Process& p, const security::CapSets& caps, int last_cap, bool set_groups,
-                      const security::Program* seccomp, int listener, const std::string& process_state) {
+void finalize_process(const sys::Kernel& k, const oci::Process& p, const security::CapSets& caps, int last_cap,
+                      bool set_groups, const security::Program* seccomp, int listener,
+                      const std::string& process_state) {
     // LSM labels apply to the coming execve (attr/exec).
     if (p.apparmorProfile && !p.apparmorProfile->empty()) security::apply_apparmor_profile(*p.apparmorProfile);
     if (p.selinuxLabel && !p.selinuxLabel->empty()) security::set_selinux_exec_label(*p.selinuxLabel);
-    apply_rlimits(p);
-    apply_scheduler(p);
-    apply_io_priority(p);
+    apply_rlimits(k, p.rlimits);
+    apply_scheduler(k, p);
+    apply_io_priority(k, p);
     if (seccomp && !p.noNewPrivileges) load_seccomp(*seccomp, listener, process_state);
-    switch_user(p, caps, last_cap, set_groups);
-    if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
+    switch_user(k, p, caps, last_cap, set_groups);
+    if (p.noNewPrivileges && k.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl PR_SET_NO_NEW_PRIVS");
 }
 
 }  // namespace ucrun::proc

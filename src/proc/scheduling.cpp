@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "sys/error.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::proc {
 
@@ -50,7 +51,7 @@ uint64_t flag_value(const std::string& f) {
 
 }  // namespace
 
-void apply_scheduler(const oci::Process& p) {
+void apply_scheduler(const sys::Kernel& k, const oci::Process& p) {
     if (!p.scheduler) return;
     const oci::Scheduler& s = *p.scheduler;
     int policy = policy_value(s.policy);
@@ -64,10 +65,10 @@ void apply_scheduler(const oci::Process& p) {
     a.sched_runtime = s.runtime.value_or(0);
     a.sched_deadline = s.deadline.value_or(0);
     a.sched_period = s.period.value_or(0);
-    if (::syscall(SYS_sched_setattr, 0, &a, 0) < 0) throw_errno("process.scheduler: sched_setattr " + s.policy);
+    if (k.sched_setattr(0, &a, 0) < 0) throw_errno("process.scheduler: sched_setattr " + s.policy);
 }
 
-void apply_io_priority(const oci::Process& p) {
+void apply_io_priority(const sys::Kernel& k, const oci::Process& p) {
     if (!p.ioPriority) return;
     // include/uapi/linux/ioprio.h
     const std::string& c = p.ioPriority->class_;
@@ -75,7 +76,7 @@ void apply_io_priority(const oci::Process& p) {
     if (cls < 0) throw Error("process.ioPriority.class: unknown class \"" + c + "\"");
     const int value = (cls << 13) | (p.ioPriority->priority & 0xff);
     constexpr int IOPRIO_WHO_PROCESS = 1;
-    if (::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, value) < 0)
+    if (k.ioprio_set(IOPRIO_WHO_PROCESS, 0, value) < 0)
         throw_errno("process.ioPriority: ioprio_set " + c + " " + std::to_string(p.ioPriority->priority));
 }
 

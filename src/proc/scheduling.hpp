@@ -4,10 +4,11 @@
 #pragma once
 
 #include "oci/config.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::proc {
 
-void apply_scheduler(const oci::Process& p);
-void apply_io_priority(const oci::Process& p);
+void apply_scheduler(const sys::Kernel& k, const oci::Process& p);
+void apply_io_priority(const sys::Kernel& k, const oci::Process& p);
 
 }  // namespace ucrun::proc

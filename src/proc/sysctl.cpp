@@ -10,6 +10,7 @@
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/io.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::proc {
 
@@ -98,15 +99,15 @@ void check_sysctl(const oci::Config& cfg, const ns::Plan& plan) {
     }
 }
 
-void apply_sysctl(const oci::Config& cfg, int procfd) {
+void apply_sysctl(const sys::Kernel& k, const oci::Config& cfg, int procfd) {
     if (!cfg.linux) return;
     for (const auto& [key, value] : cfg.linux->sysctl) {
         const std::string rel = sysctl_path(key);
         // Resolved below procfd only: the components are plain names, and
         // /proc/sys has no symlinks.
-        Fd fd(::openat(procfd, rel.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
+        Fd fd(k.openat(procfd, rel.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
         if (!fd) throw ConfigError(field(key), "open /proc/" + rel, errno);
-        if (!sys::write_all(fd.get(), value)) throw ConfigError(field(key), "write \"" + value + "\"", errno);
+        if (!sys::write_all(k, fd.get(), value)) throw ConfigError(field(key), "write \"" + value + "\"", errno);
     }
 }
 

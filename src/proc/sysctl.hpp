@@ -18,6 +18,7 @@
 
 #include "ns/namespaces.hpp"
 #include "oci/config.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::proc {
 
@@ -30,7 +31,7 @@ void check_sysctl(const oci::Config& cfg, const ns::Plan& plan);
 std::string sysctl_path(const std::string& key);
 
 // Writes every linux.sysctl entry through `procfd` (a procfs of the
-// container's namespaces).
-void apply_sysctl(const oci::Config& cfg, int procfd);
+// container's namespaces), with `k`'s openat and write.
+void apply_sysctl(const sys::Kernel& k, const oci::Config& cfg, int procfd);
 
 }  // namespace ucrun::proc

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "oci/config.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::proc {
 
@@ -17,11 +18,15 @@ struct ConsoleTarget {
     bool bind_dev_console = true; // the init binds the slave on /dev/console; exec does not (runc)
 };
 
-// After pivot_root (or joining the container's mount namespace).
-void setup_console(const oci::Process& p, const ConsoleTarget& to);
-// The init with a --console-socket.
-inline void setup_console(const oci::Process& p, int console_socket) {
-    setup_console(p, ConsoleTarget{console_socket, false, true});
-}
+// After pivot_root (or joining the container's mount namespace). The
+// container's files (/dev/ptmx, /dev/console) are reached through `k`
+// (sys/kernel.hpp); the pty's own ioctls, setsid and dup2 are direct.
+void setup_console(const sys::Kernel& k, const oci::Process& p, const ConsoleTarget& to);
+
+// /dev/console becomes the pty slave (runc binds it there). The mount goes
+// onto an fd of a plain file made in the container's /dev: whatever the
+// rootfs put there (a symlink to some file, CVE-2025-52565) is removed
+// first, never followed. Nothing without a /dev.
+void bind_console(const sys::Kernel& k, int slave);
 
 }  // namespace ucrun::proc

@@ -86,23 +86,25 @@ bool in_bounding(int cap) { return ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1; 
 
 bool in_ambient(int cap) { return ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1; }
 
-void drop_bounding(const CapSets& sets, int last_cap) {
+void drop_bounding(const sys::Kernel& k, const CapSets& sets, int last_cap) {
     for (int c = 0; c <= last_cap && c < 64; ++c) {
         if (sets.bounding & (uint64_t{1} << c)) continue;
-        int r = ::prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+        int r = k.prctl(PR_CAPBSET_READ, c, 0, 0, 0);
         if (r < 0) {
             if (errno == EINVAL) continue;  // not known to this kernel
             throw_errno("prctl(PR_CAPBSET_READ, " + cap_name(c) + ")");
         }
         if (r == 0) continue;  // already dropped: no CAP_SETPCAP needed
-        if (::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+        if (k.prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
             if (errno == EINVAL) continue;
             throw_errno("prctl(PR_CAPBSET_DROP, " + cap_name(c) + ")");
         }
     }
 }
 
-void drop_bounding(const oci::Capabilities& caps, int last_cap) { drop_bounding(resolve(caps, last_cap), last_cap); }
+void drop_bounding(const sys::Kernel& k, const oci::Capabilities& caps, int last_cap) {
+    drop_bounding(k, resolve(caps, last_cap), last_cap);
+}
 
 CurrentCaps current() {
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -113,7 +115,7 @@ CurrentCaps current() {
             join(data[0].inheritable, data[1].inheritable)};
 }
 
-std::vector<std::string> apply(const CapSets& sets) {
+std::vector<std::string> apply(const sys::Kernel& k, const CapSets& sets) {
     std::vector<std::string> warnings;
     for (const auto& n : sets.ignored) warnings.push_back("ignoring unknown or unavailable capability " + oci::excerpt(n));
 
@@ -125,23 +127,25 @@ std::vector<std::string> apply(const CapSets& sets) {
     data[1].permitted = static_cast<uint32_t>(sets.permitted >> 32);
     data[0].inheritable = static_cast<uint32_t>(sets.inheritable);
     data[1].inheritable = static_cast<uint32_t>(sets.inheritable >> 32);
-    if (::syscall(SYS_capset, &hdr, data) < 0) throw_errno("capset (process.capabilities)");
+    if (k.capset(&hdr, data) < 0) throw_errno("capset (process.capabilities)");
 
     // Ambient: clear, then raise (the kernel requires each to be permitted
     // and inheritable; runc warns and goes on when a raise fails).
-    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
+    if (k.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
         if (errno != EINVAL) throw_errno("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
         if (sets.ambient) warnings.push_back("ambient capabilities are not supported by this kernel");
         return warnings;
     }
     for (int c = 0; c < 64; ++c) {
         if (!(sets.ambient & (uint64_t{1} << c))) continue;
-        if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+        if (k.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
             warnings.push_back("cannot raise ambient capability " + cap_name(c) + ": " + std::strerror(errno));
     }
     return warnings;
 }
 
-std::vector<std::string> apply(const oci::Capabilities& caps, int last_cap) { return apply(resolve(caps, last_cap)); }
+std::vector<std::string> apply(const sys::Kernel& k, const oci::Capabilities& caps, int last_cap) {
+    return apply(k, resolve(caps, last_cap));
+}
 
 }  // namespace ucrun::security

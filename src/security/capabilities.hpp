@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "oci/config.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::security {
 
@@ -47,17 +48,18 @@ CapSets resolve(const oci::Capabilities& caps, int last_cap);
 CapSets resolve(const std::optional<oci::Capabilities>& caps, int last_cap);
 
 // PR_CAPBSET_DROP every capability 0..last_cap not in the bounding set (and
-// still in the current bounding set). Throws ucrun::SysError.
-void drop_bounding(const CapSets& sets, int last_cap);
-void drop_bounding(const oci::Capabilities& caps, int last_cap);
+// still in the current bounding set), through `k` (sys/kernel.hpp). Throws
+// ucrun::SysError.
+void drop_bounding(const sys::Kernel& k, const CapSets& sets, int last_cap);
+void drop_bounding(const sys::Kernel& k, const oci::Capabilities& caps, int last_cap);
 
 // capset(_LINUX_CAPABILITY_VERSION_3) effective/permitted/inheritable, then
 // PR_CAP_AMBIENT_CLEAR_ALL and PR_CAP_AMBIENT_RAISE for each ambient cap.
 // capset failures throw ucrun::SysError; an ambient cap that cannot be raised
 // (not in both permitted and inheritable) gives a warning in the returned
 // list, as runc does, not an error.
-std::vector<std::string> apply(const CapSets& sets);
-std::vector<std::string> apply(const oci::Capabilities& caps, int last_cap);
+std::vector<std::string> apply(const sys::Kernel& k, const CapSets& sets);
+std::vector<std::string> apply(const sys::Kernel& k, const oci::Capabilities& caps, int last_cap);
 
 // Current process sets (capget), for tests and diagnostics.
 struct CurrentCaps {

@@ -6,12 +6,17 @@
 
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::sys {
 
-bool write_all(int fd, std::string_view data) {
+namespace {
+
+// The loop of both write_all: `write` is ::write or a Kernel's.
+template <typename Write>
+bool write_loop(Write write, int fd, std::string_view data) {
     while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
+        ssize_t n = write(fd, data.data(), data.size());
         if (n < 0) {
             if (errno == EINTR) continue;
             return false;
@@ -19,6 +24,20 @@ bool write_all(int fd, std::string_view data) {
         data.remove_prefix(static_cast<size_t>(n));
     }
     return true;
+}
+
+}  // namespace
+
+bool write_all(int fd, std::string_view data) { return write_loop(::write, fd, data); }
+
+bool write_all(const Kernel& k, int fd, std::string_view data) {
+    return write_loop([&k](int f, const void* b, size_t n) { return k.write(f, b, n); }, fd, data);
+}
+
+void write_file_at(const Kernel& k, int dirfd, const std::string& path, std::string_view data) {
+    Fd fd(k.openat(dirfd, path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) throw_errno("open " + path);
+    if (!write_all(k, fd.get(), data)) throw_errno("write " + path);
 }
 
 std::string read_all(int fd) {

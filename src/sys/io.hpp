@@ -9,6 +9,8 @@
 
 namespace ucrun::sys {
 
+class Kernel;
+
 std::string read_file(const std::string& path);                  // throws SysError("open <path>", ...)
 std::string read_file_at(int dirfd, const std::string& path);     // relative to dirfd
 // A file given by someone else (config.json): opened without blocking and
@@ -25,6 +27,10 @@ void write_file_atomic(const std::string& path, std::string_view data, unsigned 
 // The same for `name` relative to `dirfd` (the temp file is `name`.tmp there).
 void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, unsigned mode = 0644);
 bool write_all(int fd, std::string_view data);  // false with errno on failure
+// The same through a sys::Kernel (sys/kernel.hpp), for the code behind the
+// seam: its writes are seen, and can fail, in the unit tests' fake.
+bool write_all(const Kernel& k, int fd, std::string_view data);
+void write_file_at(const Kernel& k, int dirfd, const std::string& path, std::string_view data);
 
 // The working directory is `path` for the object's lifetime, then the old
 // one again (held by fd: it need not have a name any more).

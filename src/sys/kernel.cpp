@@ -3,7 +3,13 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -12,6 +18,10 @@
 #include <unistd.h>
 
 #include "sys/syscalls.hpp"
+
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439  // Linux 5.8
+#endif
 
 namespace ucrun::sys {
 
@@ -90,6 +100,48 @@ public:
     int setns(int fd, int nstype) const override { return ::setns(fd, nstype); }
     int unshare(int flags) const override { return ::unshare(flags); }
 
+    ssize_t write(int fd, const void* buf, size_t count) const override { return ::write(fd, buf, count); }
+    int statx(int dirfd, const char* path, int flags, unsigned mask, struct statx* st) const override {
+        return ::statx(dirfd, path, flags, mask, st);
+    }
+    char* getcwd(char* buf, size_t size) const override { return ::getcwd(buf, size); }
+    int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) const override {
+        return ::prctl(option, a2, a3, a4, a5);
+    }
+    int sethostname(const char* name, size_t len) const override { return ::sethostname(name, len); }
+    int setdomainname(const char* name, size_t len) const override { return ::setdomainname(name, len); }
+    int personality(unsigned long persona) const override { return ::personality(persona); }
+    int setrlimit(int resource, const struct rlimit* rl) const override {
+        return ::setrlimit(static_cast<__rlimit_resource_t>(resource), rl);
+    }
+    mode_t umask(mode_t mask) const override { return ::umask(mask); }
+    int setgroups(size_t size, const gid_t* list) const override { return ::setgroups(size, list); }
+    int setresgid(gid_t r, gid_t e, gid_t s) const override { return ::setresgid(r, e, s); }
+    int setresuid(uid_t r, uid_t e, uid_t s) const override { return ::setresuid(r, e, s); }
+    uid_t geteuid() const override { return ::geteuid(); }
+    gid_t getegid() const override { return ::getegid(); }
+    int capset(struct __user_cap_header_struct* hdr, struct __user_cap_data_struct* data) const override {
+        return static_cast<int>(::syscall(SYS_capset, hdr, data));
+    }
+    long set_mempolicy(int mode, const unsigned long* nodemask, unsigned long maxnode) const override {
+        return ::syscall(SYS_set_mempolicy, mode, nodemask, maxnode);
+    }
+    int sched_setattr(pid_t pid, void* attr, unsigned flags) const override {
+        return static_cast<int>(::syscall(SYS_sched_setattr, pid, attr, flags));
+    }
+    int ioprio_set(int which, int who, int ioprio) const override {
+        return static_cast<int>(::syscall(SYS_ioprio_set, which, who, ioprio));
+    }
+    long keyctl(int op, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) const override {
+        return ::syscall(SYS_keyctl, op, a2, a3, a4, a5);
+    }
+    int faccessat2(int dirfd, const char* path, int mode, int flags) const override {
+        return static_cast<int>(::syscall(SYS_faccessat2, dirfd, path, mode, flags));
+    }
+    int close_range(unsigned first, unsigned last, unsigned flags) const override {
+        return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
+    }
+
     pid_t clone3(struct clone_args* args, size_t size) const override {
         return static_cast<pid_t>(::syscall(SYS_clone3, args, size));
     }
@@ -102,9 +154,6 @@ public:
     int pipe2(int fds[2], int flags) const override { return ::pipe2(fds, flags); }
     int socketpair(int domain, int type, int protocol, int sv[2]) const override {
         return ::socketpair(domain, type, protocol, sv);
-    }
-    int statx(int dirfd, const char* path, int flags, unsigned mask, struct statx* buf) const override {
-        return ::statx(dirfd, path, flags, mask, buf);
     }
     int fstatvfs(int fd, struct statvfs* buf) const override { return ::fstatvfs(fd, buf); }
 };

@@ -22,8 +22,11 @@
 
 struct open_how;
 struct mount_attr;
-struct clone_args;
+struct rlimit;
 struct statx;
+struct __user_cap_header_struct;
+struct __user_cap_data_struct;
+struct clone_args;
 struct statvfs;
 
 namespace ucrun::sys {
@@ -76,12 +79,40 @@ public:
     virtual int setns(int fd, int nstype) const = 0;
     virtual int unshare(int flags) const = 0;
 
+    // proc/ and userns/: the container init's own setup (process.*,
+    // hostname, sysctl, ids) and the writing of a user namespace's maps.
+    virtual ssize_t write(int fd, const void* buf, size_t count) const = 0;
+    virtual int statx(int dirfd, const char* path, int flags, unsigned mask, struct statx* st) const = 0;
+    virtual char* getcwd(char* buf, size_t size) const = 0;
+    virtual int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) const = 0;
+    virtual int sethostname(const char* name, size_t len) const = 0;
+    virtual int setdomainname(const char* name, size_t len) const = 0;
+    virtual int personality(unsigned long persona) const = 0;
+    virtual int setrlimit(int resource, const struct rlimit* rl) const = 0;
+    virtual mode_t umask(mode_t mask) const = 0;
+    virtual int setgroups(size_t size, const gid_t* list) const = 0;
+    virtual int setresgid(gid_t r, gid_t e, gid_t s) const = 0;
+    virtual int setresuid(uid_t r, uid_t e, uid_t s) const = 0;
+    virtual uid_t geteuid() const = 0;
+    virtual gid_t getegid() const = 0;
+    // capset(2), the raw system call (no libcap).
+    virtual int capset(struct __user_cap_header_struct* hdr, struct __user_cap_data_struct* data) const = 0;
+    // set_mempolicy(2), sched_setattr(2) (`attr`: a struct sched_attr, which
+    // glibc 2.36 does not declare), ioprio_set(2).
+    virtual long set_mempolicy(int mode, const unsigned long* nodemask, unsigned long maxnode) const = 0;
+    virtual int sched_setattr(pid_t pid, void* attr, unsigned flags) const = 0;
+    virtual int ioprio_set(int which, int who, int ioprio) const = 0;
+    virtual long keyctl(int op, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) const = 0;
+    // faccessat2(2), Linux 5.8 (AT_EACCESS: the effective ids, as execve checks).
+    virtual int faccessat2(int dirfd, const char* path, int mode, int flags) const = 0;
+    virtual int close_range(unsigned first, unsigned last, unsigned flags) const = 0;
+
     // The parent's side of create and exec (container/, mount/idmap*,
     // mount/rootfs_idmap, mount/host_binds): processes (clone3(2) with the
     // size of its argument, waitpid(2), kill(2), pidfd_open(2),
     // pidfd_send_signal(2)), the pipe and socketpair that talk to them, and
-    // the file status an idmapped rootfs is planned from (statx(2),
-    // fstatvfs(3)).
+    // the mount flags an idmapped rootfs keeps (fstatvfs(3); its statx(2) is
+    // the block above).
     virtual pid_t clone3(struct clone_args* args, size_t size) const = 0;
     virtual pid_t waitpid(pid_t pid, int* status, int options) const = 0;
     virtual int kill(pid_t pid, int sig) const = 0;
@@ -89,7 +120,6 @@ public:
     virtual int pidfd_send_signal(int pidfd, int sig, siginfo_t* info, unsigned flags) const = 0;
     virtual int pipe2(int fds[2], int flags) const = 0;
     virtual int socketpair(int domain, int type, int protocol, int sv[2]) const = 0;
-    virtual int statx(int dirfd, const char* path, int flags, unsigned mask, struct statx* buf) const = 0;
     virtual int fstatvfs(int fd, struct statvfs* buf) const = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "userns/idmap.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 
 #include "sys/error.hpp"
 #include "sys/io.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::userns {
 
@@ -49,7 +51,7 @@ void fail(const std::string& field, const std::string& what, int err) {
     throw ConfigError(field, what, err);
 }
 
-void write_map(const std::string& file, const std::vector<oci::IDMapping>& m, const char* map,
+void write_map(const sys::Kernel& k, const std::string& file, const std::vector<oci::IDMapping>& m, const char* map,
                const std::string& field) {
     const std::string text = format_map(m);
     // The kernel takes the whole map in one write of less than a page.
@@ -59,7 +61,7 @@ void write_map(const std::string& file, const std::vector<oci::IDMapping>& m, co
                         ", the kernel accepts at most " + std::to_string(page - 1),
              EINVAL);
     try {
-        sys::write_file(file, text);
+        sys::write_file_at(k, AT_FDCWD, file, text);
     } catch (const SysError& e) {
         long i = e.code() == EPERM ? unmapped_range(m, map) : -1;
         if (i < 0) fail(field, e.message(), e.code());
@@ -74,14 +76,20 @@ void write_map(const std::string& file, const std::vector<oci::IDMapping>& m, co
 
 }  // namespace
 
-void write_maps(pid_t pid, const std::vector<oci::IDMapping>& uids, const std::vector<oci::IDMapping>& gids,
-                bool deny_setgroups, const std::string& uid_field, const std::string& gid_field) {
+void write_maps(const sys::Kernel& k, pid_t pid, const std::vector<oci::IDMapping>& uids,
+                const std::vector<oci::IDMapping>& gids, bool deny_setgroups, const std::string& uid_field,
+                const std::string& gid_field) {
     char base[48];
     std::snprintf(base, sizeof base, "/proc/%d/", pid);
     std::string b = base;
-    if (deny_setgroups) sys::write_file(b + "setgroups", "deny");
-    if (!uids.empty()) write_map(b + "uid_map", uids, "uid_map", uid_field);
-    if (!gids.empty()) write_map(b + "gid_map", gids, "gid_map", gid_field);
+    if (deny_setgroups) sys::write_file_at(k, AT_FDCWD, b + "setgroups", "deny");
+    if (!uids.empty()) write_map(k, b + "uid_map", uids, "uid_map", uid_field);
+    if (!gids.empty()) write_map(k, b + "gid_map", gids, "gid_map", gid_field);
+}
+
+void write_maps(pid_t pid, const std::vector<oci::IDMapping>& uids, const std::vector<oci::IDMapping>& gids,
+                bool deny_setgroups, const std::string& uid_field, const std::string& gid_field) {
+    write_maps(sys::linux_kernel(), pid, uids, gids, deny_setgroups, uid_field, gid_field);
 }
 
 bool in_child_user_namespace() {

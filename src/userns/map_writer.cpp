@@ -1,9 +1,11 @@
 #include "userns/map_writer.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "sys/error.hpp"
 #include "sys/io.hpp"
+#include "sys/kernel.hpp"
 #include "sys/tool.hpp"
 #include "userns/idmap.hpp"
 
@@ -26,26 +28,26 @@ std::vector<std::string> helper_argv(const char* tool, pid_t pid, const std::vec
     return argv;
 }
 
-void write_one(pid_t pid, const std::vector<oci::IDMapping>& m, uint32_t own, bool gid, const std::string& field,
-               const HostFiles& files) {
+void write_one(const sys::Kernel& k, pid_t pid, const std::vector<oci::IDMapping>& m, uint32_t own, bool gid,
+               const std::string& field, const HostFiles& files) {
     if (m.empty()) return;
     const std::string proc = "/proc/" + std::to_string(pid) + "/";
     if (map_path(m, own) == MapPath::Direct) {
         // user_namespaces(7): an unprivileged gid_map needs setgroups
         // denied first, or a process could drop a group that denies it access.
-        if (gid) sys::write_file(proc + "setgroups", "deny");
-        write_maps(pid, gid ? std::vector<oci::IDMapping>{} : m, gid ? m : std::vector<oci::IDMapping>{}, false,
+        if (gid) sys::write_file_at(k, AT_FDCWD, proc + "setgroups", "deny");
+        write_maps(k, pid, gid ? std::vector<oci::IDMapping>{} : m, gid ? m : std::vector<oci::IDMapping>{}, false,
                    gid ? "" : field, gid ? field : "");
         return;
     }
     // Whose ranges: newuidmap and newgidmap both look up the calling
     // user's name (or number) in subuid and subgid.
     const auto passwd = read_id_db(files.passwd());
-    const DbEntry* me = find_id(passwd, ::geteuid());
+    const DbEntry* me = find_id(passwd, k.geteuid());
     const std::string file = gid ? files.subgid() : files.subuid();
     std::vector<IdRange> ranges;
     try {
-        Ranges r = ranges_for(me ? me->name : std::to_string(::geteuid()), {}, files);
+        Ranges r = ranges_for(me ? me->name : std::to_string(k.geteuid()), {}, files);
         ranges = gid ? r.gids : r.uids;
     } catch (const Error&) {
         // No ranges at all: check_owned says which range is not the caller's.
@@ -83,11 +85,17 @@ void check_owned(const std::vector<oci::IDMapping>& m, uint32_t own, const std::
     }
 }
 
+void write_maps_unprivileged(const sys::Kernel& k, pid_t pid, const std::vector<oci::IDMapping>& uids,
+                             const std::vector<oci::IDMapping>& gids, const std::string& uid_field,
+                             const std::string& gid_field, const HostFiles& files) {
+    write_one(k, pid, uids, k.geteuid(), false, uid_field, files);
+    write_one(k, pid, gids, k.getegid(), true, gid_field, files);
+}
+
 void write_maps_unprivileged(pid_t pid, const std::vector<oci::IDMapping>& uids,
                              const std::vector<oci::IDMapping>& gids, const std::string& uid_field,
                              const std::string& gid_field, const HostFiles& files) {
-    write_one(pid, uids, ::geteuid(), false, uid_field, files);
-    write_one(pid, gids, ::getegid(), true, gid_field, files);
+    write_maps_unprivileged(sys::linux_kernel(), pid, uids, gids, uid_field, gid_field, files);
 }
 
 }  // namespace ucrun::userns

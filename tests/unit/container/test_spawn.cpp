@@ -5,9 +5,8 @@
 // test's script, which plays the init on the other end of the real
 // socketpair with the typed messages (proc/messages.hpp). The parent's
 // answers are read back from that end. Without root: nothing is cloned,
-// mounted or killed for real. The maps themselves are userns/'s, written
-// to /proc/<pid>/ (not through the fake): a plan that writes them fails on
-// the pretend pid, which is one of the cases below.
+// mounted or killed for real; the maps are written into the fake's
+// /proc/<pid>/ files.
 #include <doctest/doctest.h>
 #include <poll.h>
 #include <sched.h>
@@ -57,8 +56,8 @@ struct Spawn {
 
     explicit Spawn(const std::string& extra = "") : cfg(make_config(extra)) {
         plan = plan_create(cfg, CreateOptions{}, false, HostFacts{});
-        // The maps are written through /proc/<pid>/ (userns/), which a
-        // pretend pid has not: only the case about them keeps them.
+        // Only the cases about the maps write them (into files of the fake
+        // they create).
         plan.write_maps = false;
     }
     // What the init sends, in order, as soon as it is cloned.
@@ -174,7 +173,22 @@ TEST_CASE("spawn: NeedMaps is answered by MapsDone; a map the kernel refuses fai
         rb.commit();
         CHECK(s.sent() == std::vector<std::string>{"MapsDone"});
     }
-    SUBCASE("maps written at clone (fast path): the pretend pid has no /proc/<pid>/uid_map") {
+    SUBCASE("maps written (through the kernel, userns/) before MapsDone") {
+        Spawn s;
+        s.plan.write_maps = true;
+        s.plan.fast_path = false;  // the init asks with NeedMaps
+        const std::string proc = "/proc/" + std::to_string(kPid) + "/";
+        s.k.add_file(proc + "uid_map");
+        s.k.add_file(proc + "gid_map");
+        s.script(proc::NeedMaps{}, proc::Ready{});
+        Rollback rb;
+        s.run(rb);
+        rb.commit();
+        CHECK(s.k.written(proc + "uid_map") == "0 100000 65536\n");
+        CHECK(s.k.written(proc + "gid_map") == "0 100000 65536\n");
+        CHECK(s.sent() == std::vector<std::string>{"MapsDone"});
+    }
+    SUBCASE("maps written at clone (fast path): a pid without /proc/<pid>/uid_map") {
         Spawn s;
         s.plan.write_maps = true;
         s.script(proc::Ready{});

@@ -39,11 +39,12 @@
 #include <string>
 #include <vector>
 
+#include "fake_kernel_proc.hpp"
 #include "sys/kernel.hpp"
 
 namespace ucrun::test {
 
-class FakeKernel final : public sys::Kernel {
+class FakeKernel final : public ProcFake {
 public:
     struct Node {
         mode_t mode = S_IFDIR | 0755;
@@ -204,7 +205,10 @@ public:
         if (int r = fails("dup(" + name(fd) + ")")) return r;
         return handle(name(fd), path_of(fd));
     }
-    ssize_t read(int fd, void*, size_t) const override { return fails("read(" + name(fd) + ")"); }
+    ssize_t read(int fd, void* buf, size_t count) const override {
+        if (int r = fails("read(" + name(fd) + ")")) return r;
+        return read_content(fd, path_of(fd), buf, count);  // fake_kernel_proc.hpp
+    }
     int fstat(int fd, struct stat* st) const override {
         if (int r = fails("fstat(" + name(fd) + ")")) return r;
         return stat_path(path_of(fd), st);
@@ -318,14 +322,6 @@ public:
         peer_ = ::fcntl(sv[1], F_DUPFD_CLOEXEC, 0);
         return 0;
     }
-    int statx(int dirfd, const char* path, int, unsigned, struct statx* sx) const override {
-        if (int r = fails("statx(" + name(dirfd) + (*path ? std::string(", ") + path : "") + ")")) return r;
-        std::memset(sx, 0, sizeof *sx);
-        sx->stx_mask = STATX_BASIC_STATS | STATX_MNT_ID;
-        sx->stx_mnt_id = 1;
-        sx->stx_ino = std::hash<std::string>{}(path_of(dirfd));
-        return 0;
-    }
     int fstatvfs(int fd, struct statvfs* sv) const override {
         std::memset(sv, 0, sizeof *sv);
         return done("fstatvfs(" + name(fd) + ")");
@@ -350,6 +346,14 @@ public:
     int open_handle(const std::string& path) const { return handle(path, path); }
 
 private:
+    // ProcFake's recorder (fake_kernel_proc.hpp).
+    int record(const std::string& rec) const override { return fails(rec); }
+    std::string fd_name(int fd) const override { return name(fd); }
+    std::string fd_path(int fd) const override { return path_of(fd); }
+    std::string visible_cwd() const override {
+        return root_.empty() || root_ == "/" ? cwd_ : cwd_ == root_ ? "/" : cwd_.substr(root_.size());
+    }
+
     struct Handle {
         std::string name;  // in records
         std::string path;  // what it refers to

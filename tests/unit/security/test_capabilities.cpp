@@ -65,9 +65,9 @@ TEST_CASE("drop_bounding + apply in a child (runc's set)") {
     c.bounding = c.effective = c.permitted = c.inheritable = c.ambient = set;
     const uint64_t mask = (1ull << 29) | (1ull << 5) | (1ull << 10);
     int rc = test::in_child([&]() -> int {
-        drop_bounding(c, last);
+        drop_bounding(ucrun::sys::linux_kernel(), c, last);
         if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return 1;
-        auto warnings = apply(c, last);
+        auto warnings = apply(ucrun::sys::linux_kernel(), c, last);
         if (!warnings.empty()) return 2;
         auto cur = current();
         if (cur.effective != mask || cur.permitted != mask || cur.inheritable != mask) return 3;
@@ -84,8 +84,8 @@ TEST_CASE("drop_bounding + apply in a child (runc's set)") {
     oci::Capabilities d;
     d.bounding = d.effective = d.permitted = d.ambient = std::vector<std::string>{"CAP_KILL"};
     rc = test::in_child([&]() -> int {
-        drop_bounding(d, last);
-        auto w = apply(d, last);
+        drop_bounding(ucrun::sys::linux_kernel(), d, last);
+        auto w = apply(ucrun::sys::linux_kernel(), d, last);
         if (w.size() != 1) return 1;
         if (w[0].find("CAP_KILL") == std::string::npos) return 2;
         if (in_ambient(5)) return 3;
