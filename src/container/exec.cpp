@@ -233,7 +233,7 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     // Until execve the child is a copy of ucrun: /proc/<pid>/exe is our
     // binary. Not dumpable (inherited by the child), processes of the
     // container cannot open it nor its fds (CVE-2019-5736).
-    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+    if (k.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
     // Rootless, joining the container's pid namespace needs CAP_SYS_ADMIN
     // over the user namespace that owns it (setns(2)): we enter that user
     // namespace first (single-threaded, as setns requires), and the child
