@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "sys/kernel.hpp"
 #include "cli/create_flags.hpp"
 #include "container/create.hpp"
 
@@ -30,7 +31,7 @@ container::CreateOptions create_options(const Parsed& p) {
 namespace {
 int run(Context& ctx, const Parsed& p) {
     require_args(p, 1, "create");
-    container::create(ctx, create_options(p), false);
+    container::create(sys::linux_kernel(), ctx, create_options(p), false);
     return 0;
 }
 }  // namespace

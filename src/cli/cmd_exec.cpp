@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "sys/kernel.hpp"
 #include "container/exec.hpp"
 
 namespace ucrun::cli {
@@ -27,7 +28,7 @@ int run(Context& ctx, const Parsed& p) {
     o.preserve_fds = parse_int_flag(p, "preserve-fds", 0);
     o.ignore_paused = p.has("ignore-paused");
     try {
-        return container::exec(ctx, o);
+        return container::exec(sys::linux_kernel(), ctx, o);
     } catch (const std::exception& e) {
         // runc: "exec failed: ..." and status 255, so that a failure to
         // start is told apart from the process's own status.

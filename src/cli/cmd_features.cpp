@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "sys/kernel.hpp"
 #include "config.h"
 #include "mount/idmap_probe.hpp"
 #include "oci/features.hpp"
@@ -26,7 +27,7 @@ int run(Context& ctx, const Parsed& p) {
     if (!userns) ctx.log.debug("features: user namespaces cannot be created here: " + why);
     for (const auto& n : oci::spec_namespaces())
         if (n != "user" || userns) in.namespaces.push_back(n);
-    in.idmapMounts = userns && mount::can_idmap_mounts(&why);
+    in.idmapMounts = userns && mount::can_idmap_mounts(sys::linux_kernel(), &why);
     if (userns && !*in.idmapMounts) ctx.log.debug("features: idmapped mounts cannot be made here: " + why);
     in.memoryPolicy = oci::MemoryPolicyFeatures{oci::spec_mempolicy_modes(), oci::spec_mempolicy_flags()};
     in.netDevices = false;  // refused with a clear error (container/create_plan.cpp)

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "sys/kernel.hpp"
 #include "cli/create_flags.hpp"
 #include "container/activation.hpp"
 #include "container/ops.hpp"
@@ -11,7 +12,7 @@ int run(Context& ctx, const Parsed& p) {
     require_args(p, 1, "run");
     auto opts = create_options(p);
     opts.detach = p.has("detach");
-    container::Created c = container::create(ctx, opts, true);
+    container::Created c = container::create(sys::linux_kernel(), ctx, opts, true);
     // NOTIFY_SOCKET: the socket the container notifies, bound before the
     // init runs (container/activation.hpp).
     Fd notify;

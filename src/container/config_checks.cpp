@@ -11,7 +11,8 @@
 
 namespace ucrun::container {
 
-CreatePlan check_and_plan(oci::Config& cfg, const CreateOptions& o, bool foreground, const HostFacts& host,
+CreatePlan check_and_plan(const sys::Kernel& k, oci::Config& cfg, const CreateOptions& o, bool foreground,
+                          const HostFacts& host,
                           bool allow_host_root_mapping) {
     oci::validate(cfg);
     try {
@@ -24,7 +25,7 @@ CreatePlan check_and_plan(oci::Config& cfg, const CreateOptions& o, bool foregro
     if (!cfg.linux) cfg.linux.emplace();
     CreatePlan plan = plan_create(cfg, o, foreground, host);
     check_host_rules(cfg);
-    ns::check_config(cfg, plan.ns);             // mount namespace required, hostname needs UTS (ns/rules.hpp)
+    ns::check_config(k, cfg, plan.ns);             // mount namespace required, hostname needs UTS (ns/rules.hpp)
     proc::check_sysctl(cfg, plan.ns);           // config-linux.md "Sysctl": namespaced keys only
     userns::check_joined_mappings(*cfg.linux);  // a joined user namespace's mappings, if repeated
     return plan;

@@ -7,6 +7,7 @@
 #include "container/create.hpp"
 #include "container/create_plan.hpp"
 #include "oci/config.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::container {
 
@@ -25,8 +26,9 @@ namespace ucrun::container {
 //  6. proc::check_sysctl: namespaced sysctls only;
 //  7. userns::check_joined_mappings: mappings repeated for a joined user
 //     namespace match it.
-// Returns the plan of 3.
-CreatePlan check_and_plan(oci::Config& cfg, const CreateOptions& o, bool foreground, const HostFacts& host,
+// `k`: the kernel of 5 (sys/kernel.hpp). Returns the plan of 3.
+CreatePlan check_and_plan(const sys::Kernel& k, oci::Config& cfg, const CreateOptions& o, bool foreground,
+                          const HostFacts& host,
                           bool allow_host_root_mapping);
 
 // 4 alone: linux.intelRdt (resctrl, and ucrun does not apply it),

@@ -59,7 +59,7 @@ std::string read_config(const std::string& bundle) {
 
 }  // namespace
 
-Created create(Context& ctx, const CreateOptions& o, bool foreground) {
+Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool foreground) {
     if (auto why = oci::container_id_problem(o.id); !why.empty())
         throw Error("invalid container id \"" + o.id + "\": " + why);
     const std::string bundle = absolute(o.bundle, "bundle");
@@ -95,14 +95,14 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // valid once the remap has given it one.
     HostFacts host;
     host.rootless = rootless(ctx);
-    host.unprivileged = ::geteuid() != 0;
+    host.unprivileged = k.geteuid() != 0;
     host.listen_fds = activation::listen_fds();  // socket activation passes through (container/activation.hpp)
     host.remapped = lease.has_value();
-    const CreatePlan plan = check_and_plan(cfg, o, foreground, host, ctx.allow_host_root_mapping);
+    const CreatePlan plan = check_and_plan(k, cfg, o, foreground, host, ctx.allow_host_root_mapping);
     if (host.listen_fds > 0) activation::add_listen_env(*cfg.process, host.listen_fds);
     std::string rootfs_cfg = cfg.root.path[0] == '/' ? cfg.root.path : bundle + "/" + cfg.root.path;
     struct stat st;
-    if (::stat(rootfs_cfg.c_str(), &st) < 0)
+    if (k.fstatat(AT_FDCWD, rootfs_cfg.c_str(), &st, 0) < 0)  // stat(2)
         throw SysError("config.json: root.path: " + rootfs_cfg, errno);
     const std::string rootfs = absolute(rootfs_cfg, "root.path");
 
@@ -131,9 +131,10 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     Fd fifo;
     if (plan.exec_fifo) {
         // runtime.md "start": the init blocks on this FIFO until `start`.
-        if (::mkfifoat(dirfd.get(), "exec.fifo", 0622) < 0) throw_errno("mkfifo " + store.dir(o.id) + "/exec.fifo");
-        if (::fchmodat(dirfd.get(), "exec.fifo", 0622, 0) < 0) throw_errno("chmod exec.fifo");  // umask
-        fifo.reset(::openat(dirfd.get(), "exec.fifo", O_PATH | O_CLOEXEC));
+        if (k.mknodat(dirfd.get(), "exec.fifo", S_IFIFO | 0622, 0) < 0)  // mkfifoat(3)
+            throw_errno("mkfifo " + store.dir(o.id) + "/exec.fifo");
+        if (k.fchmodat(dirfd.get(), "exec.fifo", 0622, 0) < 0) throw_errno("chmod exec.fifo");  // umask
+        fifo.reset(k.openat(dirfd.get(), "exec.fifo", O_PATH | O_CLOEXEC));
         if (!fifo) throw_errno("open exec.fifo");
     }
     Fd console;
@@ -159,9 +160,9 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
     // Idmapped binds are made here, as host root (mount/idmap.hpp); the
     // init attaches them. Detached mounts: closed, and gone, when create
     // returns, on success or failure.
-    std::map<size_t, Fd> idmapped = mount::make_idmapped_mounts(cfg, bundle);
+    std::map<size_t, Fd> idmapped = mount::make_idmapped_mounts(k, cfg, bundle);
     // A remapped init may not reach the bind sources (mount/host_binds.hpp).
-    if (lease) idmapped.merge(mount::clone_host_binds(cfg, bundle, rootfs, idmapped));
+    if (lease) idmapped.merge(mount::clone_host_binds(k, cfg, bundle, rootfs, idmapped));
     for (const auto& [i, fd] : idmapped) args.rootfs.premade[i] = fd.get();
 
     args.exec_fifo = fifo ? fifo.get() : -1;
@@ -228,7 +229,7 @@ Created create(Context& ctx, const CreateOptions& o, bool foreground) {
         rec.pid_start_time = state::process_start_time(p);
         store.save(rec);
     };
-    spawn_init(req, rollback, out);
+    spawn_init(k, req, rollback, out);
 
     if (cfg.process->oomScoreAdj)
         sys::write_file("/proc/" + std::to_string(out.pid) + "/oom_score_adj",

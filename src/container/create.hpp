@@ -12,6 +12,7 @@
 
 #include "container/context.hpp"
 #include "sys/fd.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::container {
 
@@ -37,6 +38,8 @@ struct Created {
 // run (foreground = true): no FIFO; the init waits for the Start message on `sync`.
 // On failure nothing is left behind (state dir, process, cgroup) and the
 // error is thrown with its context.
-Created create(Context& ctx, const CreateOptions& opts, bool foreground);
+// Every system call of the parent's setup through `k` (sys/kernel.hpp) as
+// far as container/spawn.hpp says; the command chooses it.
+Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& opts, bool foreground);
 
 }  // namespace ucrun::container

@@ -63,7 +63,7 @@ void add_cap(std::optional<std::vector<std::string>>& set, const std::string& c)
 }
 
 // The namespaces of `pid` that are not ours: those to join.
-unsigned long foreign_namespaces(pid_t pid) {
+unsigned long foreign_namespaces(const sys::Kernel& k, pid_t pid) {
     struct Entry {
         const char* name;
         unsigned long flag;
@@ -76,11 +76,11 @@ unsigned long foreign_namespaces(pid_t pid) {
     const std::string base = "/proc/" + std::to_string(pid) + "/ns/";
     for (const auto& e : kNs) {
         struct stat theirs, ours;
-        if (::stat((base + e.name).c_str(), &theirs) < 0) {
+        if (k.fstatat(AT_FDCWD, (base + e.name).c_str(), &theirs, 0) < 0) {
             if (errno == ENOENT) continue;  // this kernel lacks the type
             throw_errno("stat " + base + e.name);
         }
-        if (::stat((std::string("/proc/self/ns/") + e.name).c_str(), &ours) < 0) continue;
+        if (k.fstatat(AT_FDCWD, (std::string("/proc/self/ns/") + e.name).c_str(), &ours, 0) < 0) continue;
         if (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev) flags |= e.flag;
     }
     return flags;
@@ -88,13 +88,14 @@ unsigned long foreign_namespaces(pid_t pid) {
 
 // Kills and reaps the child when exec fails half-way.
 struct ChildGuard {
+    const sys::Kernel& k;
     pid_t pid = 0;
     int pidfd = -1;
     ~ChildGuard() {
         if (pid <= 0) return;
-        if (pidfd >= 0) sys::pidfd_send_signal(pidfd, SIGKILL);
-        else ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, __WALL);
+        if (pidfd >= 0) k.pidfd_send_signal(pidfd, SIGKILL, nullptr, 0);
+        else k.kill(pid, SIGKILL);
+        k.waitpid(pid, nullptr, __WALL);
     }
 };
 
@@ -157,7 +158,7 @@ oci::Process exec_process(const oci::Config& cfg, const ExecOptions& o) {
     return p;
 }
 
-int exec(Context& ctx, const ExecOptions& o) {
+int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     state::Record r = load_live(ctx, o.id);
     switch (r.state.status) {
         case oci::Status::Stopped: throw Error("cannot exec in a stopped container");
@@ -187,12 +188,12 @@ int exec(Context& ctx, const ExecOptions& o) {
     }
 
     // A pidfd pins the init; a start time that still matches means it is ours.
-    Fd init(sys::pidfd_open(r.pid));
+    Fd init(k.pidfd_open(r.pid, 0));
     if (!init || state::process_start_time(r.pid) != r.pid_start_time)
         throw Error("cannot exec in a stopped container");
-    const unsigned long ns = foreign_namespaces(r.pid);
+    const unsigned long ns = foreign_namespaces(k, r.pid);
     const unsigned long for_children = ns & (CLONE_NEWPID | CLONE_NEWTIME);
-    const bool unprivileged_user = (ns & CLONE_NEWUSER) && ::geteuid() != 0;
+    const bool unprivileged_user = (ns & CLONE_NEWUSER) && k.geteuid() != 0;
 
     proc::ExecArgs args;
     args.process = &p;
@@ -226,13 +227,13 @@ int exec(Context& ctx, const ExecOptions& o) {
     std::optional<SignalForwarder> sig;
     if (!o.detach) sig.emplace();
 
-    auto [parent_end, child_end] = sys::seqpacket_pair();
+    auto [parent_end, child_end] = sys::seqpacket_pair(k);
     args.sync = child_end.get();
 
     // Until execve the child is a copy of ucrun: /proc/<pid>/exe is our
     // binary. Not dumpable (inherited by the child), processes of the
     // container cannot open it nor its fds (CVE-2019-5736).
-    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
+    if (k.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
     // Rootless, joining the container's pid namespace needs CAP_SYS_ADMIN
     // over the user namespace that owns it (setns(2)): we enter that user
     // namespace first (single-threaded, as setns requires), and the child
@@ -240,19 +241,20 @@ int exec(Context& ctx, const ExecOptions& o) {
     // non-dumpable process is against the user namespace of its exec
     // (ptrace(2)), the caller's, where the container has no capability.
     if (unprivileged_user) {
-        if (::setns(init.get(), CLONE_NEWUSER) < 0) throw_errno("join the user namespace of container " + o.id);
+        if (k.setns(init.get(), CLONE_NEWUSER) < 0) throw_errno("join the user namespace of container " + o.id);
         args.ns_flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
     }
     // The pid and time namespaces apply to children: enter them here, so
     // that the child is born inside (setns(2)), and leave them after it.
-    ns::ChildrenIn children_in;
+    ns::ChildrenIn children_in(k);
     if (!children_in.enter(init.get(), for_children)) throw_errno("join the pid namespace of container " + o.id);
 
     // config.md "execCPUAffinity" (proc/cpu_affinity.hpp).
     proc::ExecAffinity affinity = proc::exec_affinity(p, cfg.process ? &*cfg.process : nullptr, o.process_file);
     affinity.enter_initial();
     int pidfd = -1;
-    pid_t pid = sys::clone3_pidfd(0, cg_fd, &pidfd);
+    struct clone_args ca = sys::pidfd_clone_args(0, cg_fd, &pidfd);
+    pid_t pid = k.clone3(&ca, sizeof ca);
     if (pid < 0) throw_errno("clone3 exec process");
     if (pid == 0) {
         parent_end.reset();
@@ -262,7 +264,7 @@ int exec(Context& ctx, const ExecOptions& o) {
     children_in.leave();
     child_end.reset();
     Fd child_pidfd(pidfd);
-    ChildGuard guard{pid, pidfd};
+    ChildGuard guard{k, pid, pidfd};
 
     if (cg && cg_fd < 0) cg->add_pid(pid);
     affinity.apply_final(pid);

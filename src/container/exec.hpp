@@ -11,6 +11,7 @@
 
 #include "container/context.hpp"
 #include "oci/config.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::container {
 
@@ -40,6 +41,8 @@ oci::Process exec_process(const oci::Config& cfg, const ExecOptions& o);
 
 // Runs it. Detached: returns 0 once the process has been executed.
 // Otherwise waits for it and returns its status (128+N for signal N).
-int exec(Context& ctx, const ExecOptions& o);
+// The parent's process calls (clone3, setns, the child's undo) through `k`
+// (sys/kernel.hpp); the command chooses it.
+int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o);
 
 }  // namespace ucrun::container

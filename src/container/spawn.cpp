@@ -18,6 +18,7 @@
 #include "security/seccomp.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
+#include "sys/kernel.hpp"
 #include "sys/socket.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/idmap.hpp"
@@ -30,7 +31,7 @@ namespace {
 // The parent's side of the sync protocol, from the clone to Ready.
 class Talk {
 public:
-    Talk(const SpawnRequest& r, Created& out, Fd& sync) : r_(r), out_(out), sync_(sync) {}
+    Talk(const sys::Kernel& k, const SpawnRequest& r, Created& out, Fd& sync) : k_(k), r_(r), out_(out), sync_(sync) {}
 
     void run(bool maps_at_clone) {
         const CreatePlan& plan = *r_.plan;
@@ -53,9 +54,9 @@ private:
         if (r_.plan->state_at == StateAt::Maps) send_state();
     }
     void on(proc::InitPid& ip) {
-        ::waitpid(out_.pid, nullptr, 0);  // the intermediate has exited
+        k_.waitpid(out_.pid, nullptr, 0);  // the intermediate has exited
         out_.pid = ip.pid;
-        out_.pidfd.reset(sys::pidfd_open(out_.pid));
+        out_.pidfd.reset(k_.pidfd_open(out_.pid, 0));
         r_.on_pid(out_.pid);
         if (r_.plan->state_at == StateAt::InitPid) send_state();
     }
@@ -90,18 +91,18 @@ private:
         const oci::Linux& L = *r_.cfg->linux;
         if (r_.plan->write_maps) {
             if (!r_.plan->unprivileged)
-                userns::write_maps(out_.pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings",
+                userns::write_maps(k_, out_.pid, L.uidMappings, L.gidMappings, false, "linux.uidMappings",
                                    "linux.gidMappings");
             else
-                userns::write_maps_unprivileged(out_.pid, L.uidMappings, L.gidMappings, "linux.uidMappings",
+                userns::write_maps_unprivileged(k_, out_.pid, L.uidMappings, L.gidMappings, "linux.uidMappings",
                                                 "linux.gidMappings");
         }
         proc::MapsDone done;
         if (r_.plan->idmapped_rootfs) {
             const std::string ns = "/proc/" + std::to_string(out_.pid) + "/ns/user";
-            const Fd nsfd(::open(ns.c_str(), O_RDONLY | O_CLOEXEC));
+            const Fd nsfd(k_.open(ns.c_str(), O_RDONLY | O_CLOEXEC));
             if (!nsfd) throw_errno("open " + ns);
-            done.rootfs = mount::make_idmapped_rootfs(r_.rootfs, nsfd.get());
+            done.rootfs = mount::make_idmapped_rootfs(k_, r_.rootfs, nsfd.get());
         }
         proc::send(sync_.get(), std::move(done));
     }
@@ -117,6 +118,7 @@ private:
                                    .dump()});
     }
 
+    const sys::Kernel& k_;
     const SpawnRequest& r_;
     Created& out_;
     Fd& sync_;
@@ -124,16 +126,16 @@ private:
 
 }  // namespace
 
-void spawn_init(const SpawnRequest& r, Rollback& rollback, Created& out) {
+void spawn_init(const sys::Kernel& k, const SpawnRequest& r, Rollback& rollback, Created& out) {
     const CreatePlan& plan = *r.plan;
     proc::InitArgs& args = *r.args;
     // The init is born in the pid and time namespaces it joins; hooks and
     // helpers started after the clone are the host's (ns/for_children.hpp).
-    ns::ChildrenIn children_in;
-    ns::join_for_children(plan.ns, children_in);
+    ns::ChildrenIn children_in(k);
+    ns::join_for_children(k, plan.ns, children_in);
     // Named variables, not a structured binding: clang 14 does not allow a
     // lambda to capture a binding (C++20 P1091).
-    std::pair<Fd, Fd> ends = sys::seqpacket_pair();
+    std::pair<Fd, Fd> ends = sys::seqpacket_pair(k);
     Fd& parent_end = ends.first;
     Fd& child_end = ends.second;
     args.sync = child_end.get();
@@ -146,7 +148,8 @@ void spawn_init(const SpawnRequest& r, Rollback& rollback, Created& out) {
         // rootfs_at_cwd); ours is back right after the clone.
         std::optional<sys::WorkingDir> at_rootfs;
         if (args.rootfs.rootfs_at_cwd) at_rootfs.emplace(r.rootfs);
-        pid = sys::clone3_pidfd(clone_flags(plan, args.late_cgroupns), r.cg_fd, &pidfd);
+        struct clone_args ca = sys::pidfd_clone_args(clone_flags(plan, args.late_cgroupns), r.cg_fd, &pidfd);
+        pid = k.clone3(&ca, sizeof ca);
         if (pid == 0) {  // inside the scope: the init keeps that directory
             parent_end.reset();
             proc::init_main(args);  // never returns
@@ -159,13 +162,13 @@ void spawn_init(const SpawnRequest& r, Rollback& rollback, Created& out) {
     out.pid = pid;
     // The intermediate child on the join path, then the real init: whatever
     // out.pid is when the create fails.
-    rollback.add("init process", [&out] {
-        ::kill(out.pid, SIGKILL);
-        ::waitpid(out.pid, nullptr, __WALL);
+    rollback.add("init process", [&k, &out] {
+        k.kill(out.pid, SIGKILL);
+        k.waitpid(out.pid, nullptr, __WALL);
     });
     r.on_pid(pid);
 
-    Talk(r, out, parent_end).run(plan.fast_path && (plan.write_maps || args.late_cgroupns));
+    Talk(k, r, out, parent_end).run(plan.fast_path && (plan.write_maps || args.late_cgroupns));
     out.sync = std::move(parent_end);
 }
 

@@ -19,6 +19,7 @@
 #include "container/rollback.hpp"
 #include "oci/config.hpp"
 #include "proc/init.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::container {
 
@@ -36,10 +37,12 @@ struct SpawnRequest {
     std::function<void(pid_t)> on_pid;
 };
 
-// Fills out.pid, out.pidfd, out.sync (run: the channel to release the init)
+// Every system call through `k` (sys/kernel.hpp), but those of the init
+// itself (proc/init.cpp, run in the child of k.clone3) and of the message
+// transport (proc/sync.hpp). Fills out.pid, out.pidfd, out.sync (run: the channel to release the init)
 // and out.console (a terminal without --console-socket). `rollback` gets
 // the init process's undo (SIGKILL, wait) as soon as it exists; `out`
 // outlives `rollback`.
-void spawn_init(const SpawnRequest& r, Rollback& rollback, Created& out);
+void spawn_init(const sys::Kernel& k, const SpawnRequest& r, Rollback& rollback, Created& out);
 
 }  // namespace ucrun::container

@@ -8,7 +8,8 @@
 
 namespace ucrun::mount {
 
-std::map<size_t, Fd> clone_host_binds(const oci::Config& cfg, const std::string& bundle, const std::string& rootfs,
+std::map<size_t, Fd> clone_host_binds(const sys::Kernel& k, const oci::Config& cfg, const std::string& bundle,
+                                      const std::string& rootfs,
                                       const std::map<size_t, Fd>& made) {
     std::map<size_t, Fd> out;
     for (size_t i = 0; i < cfg.mounts.size(); ++i) {
@@ -18,7 +19,7 @@ std::map<size_t, Fd> clone_host_binds(const oci::Config& cfg, const std::string&
         const Options o = parse_options(m, path);
         if (!o.bind) continue;
         out.emplace(i,
-                    clone_tree(sys::linux_kernel(), AT_FDCWD, bind_source(bundle, m), o, rootfs + m.destination, path));
+                    clone_tree(k, AT_FDCWD, bind_source(bundle, m), o, rootfs + m.destination, path));
     }
     return out;
 }

@@ -12,13 +12,15 @@
 
 #include "oci/config.hpp"
 #include "sys/fd.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::mount {
 
 // The detached tree of every bind mount of cfg not already in `made`, by
 // index in cfg.mounts. `rootfs` names the destination in messages. Errors
 // name the mount's config path, as the init's would.
-std::map<size_t, Fd> clone_host_binds(const oci::Config& cfg, const std::string& bundle, const std::string& rootfs,
+std::map<size_t, Fd> clone_host_binds(const sys::Kernel& k, const oci::Config& cfg, const std::string& bundle,
+                                      const std::string& rootfs,
                                       const std::map<size_t, Fd>& made);
 
 }  // namespace ucrun::mount

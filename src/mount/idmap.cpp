@@ -28,13 +28,15 @@ namespace {
 // The child holding a user namespace open until we have its fd: it waits
 // for EOF on a pipe, then exits; reaped on every path.
 struct Holder {
+    explicit Holder(const sys::Kernel& kernel) : k(kernel) {}
+    const sys::Kernel& k;
     pid_t pid = -1;
     Fd wake;  // write end: closing it releases the child
     ~Holder() {
         wake.reset();
         if (pid > 0) {
-            ::kill(pid, SIGKILL);
-            while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+            k.kill(pid, SIGKILL);
+            while (k.waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
             }
         }
     }
@@ -49,31 +51,32 @@ bool same(const std::vector<oci::IDMapping>& a, const std::vector<oci::IDMapping
 }
 
 
-Fd idmapped_bind(const oci::Mount& m, const Options& o, const std::string& bundle, const std::string& path,
+Fd idmapped_bind(const sys::Kernel& k, const oci::Mount& m, const Options& o, const std::string& bundle,
+                 const std::string& path,
                  int userns_fd) {
     const std::string src = bind_source(bundle, m);
     const std::string display = "mount " + src + " on " + m.destination + " (" + path + ")";
-    Fd at(::open(src.c_str(), O_PATH | O_CLOEXEC));
+    Fd at(k.open(src.c_str(), O_PATH | O_CLOEXEC));
     if (!at) throw_errno("bind " + src + " for " + path);
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (o.recursive ? AT_RECURSIVE : 0);
-    Fd tree(sys::open_tree(at.get(), "", flags));
+    Fd tree(k.open_tree(at.get(), "", flags));
     if (!tree) throw_errno("bind " + src + " for " + path);
     struct mount_attr attr = idmap_attr(userns_fd);
-    if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH | (o.ridmap ? AT_RECURSIVE : 0), &attr) < 0) {
+    if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH | (o.ridmap ? AT_RECURSIVE : 0), &attr) < 0) {
         int err = errno;
         // EINVAL: a file system without idmapped mounts (fs_type.hpp); say
         // which one rather than "Invalid argument" (crun#1380).
         if (err == EINVAL) {
-            const auto mi = sys::parse_mountinfo(sys::read_file("/proc/self/mountinfo"));
+            const auto mi = read_mountinfo(k);
             // With ridmap on an rbind, a submount may be the one at fault.
             throw oci::SpecError("config.json", path,
                                  "cannot idmap the bind of " + src + ": " +
-                                     idmap_blocker(at.get(), src, o.recursive && o.ridmap, userns_fd, mi) +
+                                     idmap_blocker(k, at.get(), src, o.recursive && o.ridmap, userns_fd, mi) +
                                      " (mount_setattr: " + std::strerror(err) + ")");
         }
         throw SysError("idmap " + display, err);
     }
-    set_attrs(sys::linux_kernel(), tree.get(), o, false, display);
+    set_attrs(k, tree.get(), o, false, display);
     return tree;
 }
 
@@ -88,14 +91,15 @@ Fd idmapped_bind(const oci::Mount& m, const Options& o, const std::string& bundl
 // the container itself: uid=1000 is the container's user 1000. The init
 // attaches it and does the rest (a directory's mode, tmpcopyup:
 // mount/rootfs.cpp). tmpfs supports idmapped mounts since Linux 6.3.
-Fd idmapped_tmpfs(const oci::Config& cfg, const oci::Mount& m, const Options& o, const std::string& path,
+Fd idmapped_tmpfs(const sys::Kernel& k, const oci::Config& cfg, const oci::Mount& m, const Options& o,
+                  const std::string& path,
                   int userns_fd) {
     const std::string display = "tmpfs on " + m.destination + " (" + path + ")";
     Options fo = o;
     add_mount_label(cfg, "tmpfs", fo);
-    Fd mnt = new_fs(sys::linux_kernel(), "tmpfs", m.source.value_or("tmpfs"), fo, display, path);
+    Fd mnt = new_fs(k, "tmpfs", m.source.value_or("tmpfs"), fo, display, path);
     struct mount_attr attr = idmap_attr(userns_fd);
-    if (sys::mount_setattr(mnt.get(), "", AT_EMPTY_PATH, &attr) < 0) {
+    if (k.mount_setattr(mnt.get(), "", AT_EMPTY_PATH, &attr) < 0) {
         int err = errno;
         if (err == EINVAL)
             throw oci::SpecError("config.json", path,
@@ -112,16 +116,17 @@ bool wants_idmap(const oci::Mount& m) {
     return !m.uidMappings.empty() || !m.gidMappings.empty() || oci::has_idmap_option(m);
 }
 
-Fd userns_with_mappings(const std::vector<oci::IDMapping>& uids, const std::vector<oci::IDMapping>& gids) {
+Fd userns_with_mappings(const sys::Kernel& k, const std::vector<oci::IDMapping>& uids,
+                        const std::vector<oci::IDMapping>& gids) {
     int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) throw_errno("pipe");
+    if (k.pipe2(p, O_CLOEXEC) < 0) throw_errno("pipe");
     Fd rd(p[0]);
-    Holder h;
+    Holder h(k);
     h.wake.reset(p[1]);
     struct clone_args ca {};
     ca.flags = CLONE_NEWUSER;
     ca.exit_signal = SIGCHLD;
-    h.pid = sys::clone3(&ca);
+    h.pid = k.clone3(&ca, sizeof ca);
     if (h.pid < 0) throw_errno("clone a user namespace for an idmapped mount");
     if (h.pid == 0) {
         ::close(p[1]);
@@ -132,14 +137,14 @@ Fd userns_with_mappings(const std::vector<oci::IDMapping>& uids, const std::vect
     }
     rd.reset();
     // The runtime is host root: setgroups may stay "allow".
-    userns::write_maps(h.pid, uids, gids, false);
+    userns::write_maps(k, h.pid, uids, gids, false);
     std::string path = "/proc/" + std::to_string(h.pid) + "/ns/user";
-    Fd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    Fd ns(k.open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!ns) throw_errno("open " + path);
     return ns;
 }
 
-std::map<size_t, Fd> make_idmapped_mounts(const oci::Config& cfg, const std::string& bundle) {
+std::map<size_t, Fd> make_idmapped_mounts(const sys::Kernel& k, const oci::Config& cfg, const std::string& bundle) {
     std::map<size_t, Fd> out;
     // One user namespace per distinct mapping.
     struct Cached {
@@ -165,7 +170,7 @@ std::map<size_t, Fd> make_idmapped_mounts(const oci::Config& cfg, const std::str
             for (auto& e : cache)
                 if (same(e.uids, m.uidMappings) && same(e.gids, m.gidMappings)) c = &e;
             if (!c) {
-                cache.push_back({m.uidMappings, m.gidMappings, userns_with_mappings(m.uidMappings, m.gidMappings)});
+                cache.push_back({m.uidMappings, m.gidMappings, userns_with_mappings(k, m.uidMappings, m.gidMappings)});
                 c = &cache.back();
             }
             userns_fd = c->ns.get();
@@ -178,7 +183,7 @@ std::map<size_t, Fd> make_idmapped_mounts(const oci::Config& cfg, const std::str
                                      "idmap requires uidMappings and gidMappings or a user namespace");
             if (u->path) {
                 if (!joined) {
-                    joined.reset(::open(u->path->c_str(), O_RDONLY | O_CLOEXEC));
+                    joined.reset(k.open(u->path->c_str(), O_RDONLY | O_CLOEXEC));
                     if (!joined) throw_errno("open user namespace " + *u->path);
                 }
                 userns_fd = joined.get();
@@ -188,14 +193,16 @@ std::map<size_t, Fd> make_idmapped_mounts(const oci::Config& cfg, const std::str
                 for (auto& e : cache)
                     if (same(e.uids, L.uidMappings) && same(e.gids, L.gidMappings)) c = &e;
                 if (!c) {
-                    cache.push_back({L.uidMappings, L.gidMappings, userns_with_mappings(L.uidMappings, L.gidMappings)});
+                    cache.push_back(
+                        {L.uidMappings, L.gidMappings, userns_with_mappings(k, L.uidMappings, L.gidMappings)});
                     c = &cache.back();
                 }
                 userns_fd = c->ns.get();
             }
         }
 
-        out.emplace(i, o.bind ? idmapped_bind(m, o, bundle, path, userns_fd) : idmapped_tmpfs(cfg, m, o, path, userns_fd));
+        out.emplace(i, o.bind ? idmapped_bind(k, m, o, bundle, path, userns_fd)
+                              : idmapped_tmpfs(k, cfg, m, o, path, userns_fd));
     }
     return out;
 }

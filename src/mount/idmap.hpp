@@ -27,6 +27,7 @@
 
 #include "oci/config.hpp"
 #include "sys/fd.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::mount {
 
@@ -39,10 +40,11 @@ bool wants_idmap(const oci::Mount& m);
 // nor tmpfs; no mappings and no user namespace; a file system the kernel
 // cannot idmap, named: mount/idmap_support.hpp) and SysError naming the
 // mount.
-std::map<size_t, Fd> make_idmapped_mounts(const oci::Config& cfg, const std::string& bundle);
+std::map<size_t, Fd> make_idmapped_mounts(const sys::Kernel& k, const oci::Config& cfg, const std::string& bundle);
 
 // A user namespace with these mappings, held by an fd of /proc/<pid>/ns/user
 // of a short-lived child.
-Fd userns_with_mappings(const std::vector<oci::IDMapping>& uids, const std::vector<oci::IDMapping>& gids);
+Fd userns_with_mappings(const sys::Kernel& k, const std::vector<oci::IDMapping>& uids,
+                        const std::vector<oci::IDMapping>& gids);
 
 }  // namespace ucrun::mount

@@ -12,38 +12,37 @@
 #include "mount/idmap_support.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
-#include "sys/syscalls.hpp"
 
 namespace ucrun::mount {
 
 namespace {
 
 // 0, or the errno of idmapping the detached mount `tree`.
-int try_idmap(const Fd& tree, int userns_fd) {
+int try_idmap(const sys::Kernel& k, const Fd& tree, int userns_fd) {
     if (!tree) return errno;
     struct mount_attr attr = idmap_attr(userns_fd);
-    return sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) == 0 ? 0 : errno;
+    return k.mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) == 0 ? 0 : errno;
 }
 
-Fd new_tmpfs() {
-    Fd fs(sys::fsopen("tmpfs", FSOPEN_CLOEXEC));
-    if (!fs || sys::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) return Fd();
-    return Fd(sys::fsmount(fs.get(), FSMOUNT_CLOEXEC, 0));
+Fd new_tmpfs(const sys::Kernel& k) {
+    Fd fs(k.fsopen("tmpfs", FSOPEN_CLOEXEC));
+    if (!fs || k.fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) return Fd();
+    return Fd(k.fsmount(fs.get(), FSMOUNT_CLOEXEC, 0));
 }
 
 }  // namespace
 
-bool can_idmap_mounts(std::string* why) {
+bool can_idmap_mounts(const sys::Kernel& k, std::string* why) {
     Fd ns;
     try {
         // Any mapping will do; the one of a container of the defaults.
-        ns = userns_with_mappings({{0, 100000, 65536}}, {{0, 100000, 65536}});
+        ns = userns_with_mappings(k, {{0, 100000, 65536}}, {{0, 100000, 65536}});
     } catch (const std::runtime_error& e) {  // SysError or Error
         if (why) *why = std::string("no user namespace for the mapping: ") + e.what();
         return false;
     }
-    int err = try_idmap(Fd(sys::open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)), ns.get());
-    if (err == EINVAL) err = try_idmap(new_tmpfs(), ns.get());
+    int err = try_idmap(k, Fd(k.open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)), ns.get());
+    if (err == EINVAL) err = try_idmap(k, new_tmpfs(k), ns.get());
     if (err && why) *why = std::string("mount_setattr(MOUNT_ATTR_IDMAP): ") + std::strerror(err);
     return err == 0;
 }

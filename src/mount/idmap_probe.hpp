@@ -16,9 +16,11 @@
 
 #include <string>
 
+#include "sys/kernel.hpp"
+
 namespace ucrun::mount {
 
 // `why` (may be null) gets the reason when false.
-bool can_idmap_mounts(std::string* why = nullptr);
+bool can_idmap_mounts(const sys::Kernel& k, std::string* why = nullptr);
 
 }  // namespace ucrun::mount

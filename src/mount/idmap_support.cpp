@@ -5,10 +5,11 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include <cerrno>
 #include <cstdio>
 
+#include "sys/error.hpp"
 #include "sys/fd.hpp"
-#include "sys/syscalls.hpp"
 
 namespace ucrun::mount {
 
@@ -35,11 +36,12 @@ std::string magic_name(unsigned long m) {
     return buf;
 }
 
-bool can_idmap(int dirfd, bool recursive, int userns_fd) {
-    Fd tree(sys::open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0)));
+bool can_idmap(const sys::Kernel& k, int dirfd, bool recursive, int userns_fd) {
+    Fd tree(k.open_tree(dirfd, "",
+                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0)));
     if (!tree) return false;
     struct mount_attr attr = idmap_attr(userns_fd);
-    return sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) == 0;
+    return k.mount_setattr(tree.get(), "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) == 0;
 }
 
 }  // namespace
@@ -51,21 +53,21 @@ struct mount_attr idmap_attr(int userns_fd) {
     return attr;
 }
 
-std::string fs_type(int fd, const std::vector<sys::MountInfo>& mi) {
+std::string fs_type(const sys::Kernel& k, int fd, const std::vector<sys::MountInfo>& mi) {
     // Only the mount id is wanted: AT_STATX_DONT_SYNC keeps a network or
     // FUSE file system (whose server may never answer) out of it.
     struct statx sx {};
-    if (::statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0 && (sx.stx_mask & STATX_MNT_ID))
+    if (k.statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0 && (sx.stx_mask & STATX_MNT_ID))
         if (const sys::MountInfo* m = sys::find_mount(mi, sx.stx_mnt_id)) return m->fstype;
     struct statfs sf {};
-    if (::fstatfs(fd, &sf) < 0) return "an unknown file system";
+    if (k.fstatfs(fd, &sf) < 0) return "an unknown file system";
     return magic_name(static_cast<unsigned long>(sf.f_type));
 }
 
-std::string idmap_blocker(int dirfd, const std::string& path, bool recursive, int userns_fd,
+std::string idmap_blocker(const sys::Kernel& k, int dirfd, const std::string& path, bool recursive, int userns_fd,
                           const std::vector<sys::MountInfo>& mi) {
-    if (!recursive || !can_idmap(dirfd, false, userns_fd)) {
-        const std::string type = fs_type(dirfd, mi);
+    if (!recursive || !can_idmap(k, dirfd, false, userns_fd)) {
+        const std::string type = fs_type(k, dirfd, mi);
         return path + " is on " + type + ", which cannot be idmapped: the kernel does not support idmapped mounts on " +
                type;
     }
@@ -74,6 +76,22 @@ std::string idmap_blocker(int dirfd, const std::string& path, bool recursive, in
         if (sys::is_under(m.mount_point, path)) subs += (subs.empty() ? "" : ", ") + m.mount_point + " (" + m.fstype + ")";
     return path + " has mounts under it of which one cannot be idmapped (the kernel does not support idmapped "
                   "mounts on its file system): " + subs;
+}
+
+std::vector<sys::MountInfo> read_mountinfo(const sys::Kernel& k) {
+    const char* path = "/proc/self/mountinfo";
+    Fd fd(k.open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) throw_errno(std::string("open ") + path);
+    std::string text;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = k.read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno(std::string("read ") + path);
+        if (n == 0) break;
+        text.append(buf, static_cast<size_t>(n));
+    }
+    return sys::parse_mountinfo(text);
 }
 
 }  // namespace ucrun::mount

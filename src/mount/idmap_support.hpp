@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sys/kernel.hpp"
 #include "sys/mountinfo.hpp"
 
 namespace ucrun::mount {
@@ -24,14 +25,17 @@ struct mount_attr idmap_attr(int userns_fd);
 // The type of the file system the mount of `fd` is on: mountinfo's name
 // (found by mount id, so "fuse.sshfs" rather than "fuse"), else a name for
 // statfs f_type (a detached mount is not in mountinfo).
-std::string fs_type(int fd, const std::vector<sys::MountInfo>& mi);
+std::string fs_type(const sys::Kernel& k, int fd, const std::vector<sys::MountInfo>& mi);
 
 // Why idmapping the mount at `dirfd` (the host path `path`; with
 // `recursive`, its submounts too) through `userns_fd` fails with EINVAL:
 // "<path> is on <type>, which cannot be idmapped: ..." when its own mount
 // cannot be idmapped, else the mounts under it with their types. Probes
 // with throwaway detached clones; nothing stays.
-std::string idmap_blocker(int dirfd, const std::string& path, bool recursive, int userns_fd,
+std::string idmap_blocker(const sys::Kernel& k, int dirfd, const std::string& path, bool recursive, int userns_fd,
                           const std::vector<sys::MountInfo>& mi);
+
+// /proc/self/mountinfo, read through `k`. Throws SysError naming the file.
+std::vector<sys::MountInfo> read_mountinfo(const sys::Kernel& k);
 
 }  // namespace ucrun::mount

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/nsfs.h>
+#include <linux/openat2.h>
 #include <linux/securebits.h>
 #include <sched.h>
 #include <sys/fsuid.h>
@@ -25,7 +26,7 @@
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 #include "sys/mountinfo.hpp"
-#include "sys/syscalls.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::mount {
 
@@ -48,9 +49,9 @@ struct Where {
     }
 };
 
-Where where(int fd, const std::string& what) {
+Where where(const sys::Kernel& k, int fd, const std::string& what) {
     struct statx sx {};
-    if (::statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID, &sx) < 0)
+    if (k.statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID, &sx) < 0)
         throw_errno("statx " + what);
     if (!(sx.stx_mask & STATX_MNT_ID)) throw Error("statx " + what + ": no mount id (needs Linux 5.8)");
     Where w;
@@ -64,33 +65,34 @@ Where where(int fd, const std::string& what) {
     return w;
 }
 
-Fd open_path(int dirfd, const std::string& path, uint64_t resolve, const std::string& what) {
+Fd open_path(const sys::Kernel& k, int dirfd, const std::string& path, uint64_t resolve, const std::string& what) {
     struct open_how how {};
     how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
     how.resolve = resolve;
-    Fd fd(sys::openat2(dirfd, path.c_str(), &how));
+    Fd fd(k.openat2(dirfd, path.c_str(), &how));
     if (!fd) throw_errno("open " + what);
     return fd;
 }
 
 // A detached clone of the mount at `dirfd` (rooted there), idmapped.
-Fd idmapped_clone(int dirfd, int userns_fd, const std::string& what, const std::vector<sys::MountInfo>& mi) {
-    Fd tree(sys::open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+Fd idmapped_clone(const sys::Kernel& k, int dirfd, int userns_fd, const std::string& what,
+                  const std::vector<sys::MountInfo>& mi) {
+    Fd tree(k.open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
     if (!tree) throw_errno("clone the mount of " + what);
     struct mount_attr attr = idmap_attr(userns_fd);
-    if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) < 0) {
+    if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) < 0) {
         int err = errno;
-        refuse(idmap_blocker(dirfd, what, false, userns_fd, mi) + " (mount_setattr: " + std::strerror(err) + ")");
+        refuse(idmap_blocker(k, dirfd, what, false, userns_fd, mi) + " (mount_setattr: " + std::strerror(err) + ")");
     }
     return tree;
 }
 
 // The kernel's messages about a failed fs_context (fsopen(2): read the fd).
-std::string fs_log(int fsfd) {
+std::string fs_log(const sys::Kernel& k, int fsfd) {
     std::string out;
     char buf[512];
     for (int i = 0; i < 16; ++i) {
-        ssize_t n = ::read(fsfd, buf, sizeof buf - 1);
+        ssize_t n = k.read(fsfd, buf, sizeof buf - 1);
         if (n <= 0) break;
         if (!out.empty()) out += "; ";
         out.append(buf, static_cast<size_t>(n));
@@ -98,10 +100,11 @@ std::string fs_log(int fsfd) {
     return out.empty() ? out : " [" + out + "]";
 }
 
-void fs_set(int fsfd, unsigned cmd, const std::string& key, const char* value, int aux, const std::string& what) {
-    if (sys::fsconfig(fsfd, cmd, key.c_str(), value, aux) < 0) {
+void fs_set(const sys::Kernel& k, int fsfd, unsigned cmd, const std::string& key, const char* value, int aux,
+            const std::string& what) {
+    if (k.fsconfig(fsfd, cmd, key.c_str(), value, aux) < 0) {
         int err = errno;
-        throw SysError("overlay " + what + fs_log(fsfd), err);
+        throw SysError("overlay " + what + fs_log(k, fsfd), err);
     }
 }
 
@@ -148,19 +151,19 @@ private:
     gid_t old_gid_ = 0;
 };
 
-void create_as(int fsfd, uid_t uid, gid_t gid) {
+void create_as(const sys::Kernel& k, int fsfd, uid_t uid, gid_t gid) {
     FsCreds as(uid, gid);
-    if (sys::fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
+    if (k.fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
         int err = errno;
-        throw SysError("create the overlay" + fs_log(fsfd), err);
+        throw SysError("create the overlay" + fs_log(k, fsfd), err);
     }
 }
 
 // The per-mount flags of root.path's mount, for the new mount (a bind of
 // root.path would have kept them).
-unsigned mount_attrs(int fd) {
+unsigned mount_attrs(const sys::Kernel& k, int fd) {
     struct statvfs sv {};
-    if (::fstatvfs(fd, &sv) < 0) throw_errno("statvfs rootfs");
+    if (k.fstatvfs(fd, &sv) < 0) throw_errno("statvfs rootfs");
     unsigned a = 0;
     if (sv.f_flag & ST_RDONLY) a |= MOUNT_ATTR_RDONLY;
     if (sv.f_flag & ST_NOSUID) a |= MOUNT_ATTR_NOSUID;
@@ -190,13 +193,14 @@ std::string relative_to(const std::string& path, const std::string& dir) {
     return path.substr(dir == "/" ? 1 : dir.size() + 1);
 }
 
-Fd idmap_plain(int rootfd, const std::string& rootfs, int userns_fd, const std::vector<sys::MountInfo>& mi) {
-    Fd tree(sys::open_tree(rootfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
+Fd idmap_plain(const sys::Kernel& k, int rootfd, const std::string& rootfs, int userns_fd,
+               const std::vector<sys::MountInfo>& mi) {
+    Fd tree(k.open_tree(rootfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
     if (!tree) throw_errno("clone the mounts of root.path " + rootfs);
     struct mount_attr attr = idmap_attr(userns_fd);
-    if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) == 0) return tree;
+    if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) == 0) return tree;
     int err = errno;
-    refuse(idmap_blocker(rootfd, rootfs, true, userns_fd, mi) + " (mount_setattr: " + std::strerror(err) + ")");
+    refuse(idmap_blocker(k, rootfd, rootfs, true, userns_fd, mi) + " (mount_setattr: " + std::strerror(err) + ")");
 }
 
 bool kernel_at_least(int major, int minor) {
@@ -216,7 +220,7 @@ bool index_default_on() {
     }
 }
 
-Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int userns_fd,
+Fd idmap_overlay(const sys::Kernel& k, int rootfd, const Where& at, const std::string& rootfs, int userns_fd,
                  const std::vector<sys::MountInfo>& mi) {
     const sys::MountInfo* m = sys::find_mount(mi, at.mnt_id);
     if (!m || m->fstype != "overlay")
@@ -244,15 +248,15 @@ Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int use
         std::string rel = relative_to(rootfs, m->mount_point);
         // The mount point's path may be shadowed or stale: check that it
         // leads to this very mount and, from there, to root.path.
-        Fd mp = open_path(AT_FDCWD, m->mount_point, RESOLVE_NO_SYMLINKS, "overlay mount point " + m->mount_point);
-        Where w = where(mp.get(), m->mount_point);
-        Fd sub = open_path(mp.get(), rel, RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH, rootfs);
-        if (w.mnt_id != m->id || !w.mount_root || !where(sub.get(), rootfs).same_inode(at))
+        Fd mp = open_path(k, AT_FDCWD, m->mount_point, RESOLVE_NO_SYMLINKS, "overlay mount point " + m->mount_point);
+        Where w = where(k, mp.get(), m->mount_point);
+        Fd sub = open_path(k, mp.get(), rel, RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH, rootfs);
+        if (w.mnt_id != m->id || !w.mount_root || !where(k, sub.get(), rootfs).same_inode(at))
             throw Error("root.path " + rootfs + ": cannot locate it inside its overlay mount " + m->mount_point);
         inside = (inside == "/" ? "" : inside) + "/" + rel;
     }
 
-    Fd fs(sys::fsopen("overlay", FSOPEN_CLOEXEC));
+    Fd fs(k.fsopen("overlay", FSOPEN_CLOEXEC));
     if (!fs) throw_errno("fsopen overlay");
     // The layers' detached mounts must live until the overlay is created:
     // closing a detached tree's last fd unmounts it, and overlayfs then
@@ -260,14 +264,15 @@ Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int use
     // upperpath").
     std::vector<Fd> layers;
     auto add_lower = [&](const std::string& path, const char* key) {
-        Fd dir = open_path(AT_FDCWD, path, RESOLVE_NO_MAGICLINKS, "overlay layer " + path);
-        Fd tree = idmapped_clone(dir.get(), userns_fd, "overlay layer " + path, mi);
-        if (sys::fsconfig(fs.get(), FSCONFIG_SET_FD, key, nullptr, tree.get()) < 0) {
+        Fd dir = open_path(k, AT_FDCWD, path, RESOLVE_NO_MAGICLINKS, "overlay layer " + path);
+        Fd tree = idmapped_clone(k, dir.get(), userns_fd, "overlay layer " + path, mi);
+        if (k.fsconfig(fs.get(), FSCONFIG_SET_FD, key, nullptr, tree.get()) < 0) {
             int err = errno;
             if (err == EINVAL && !kernel_at_least(6, 13))
                 refuse(rootfs + " is on overlay, which is rebuilt with idmapped layers given as file descriptors "
-                       "(fsconfig FSCONFIG_SET_FD \"lowerdir+\"): that needs Linux 6.13 or later" + fs_log(fs.get()));
-            throw SysError("overlay " + std::string(key) + " " + path + fs_log(fs.get()), err);
+                       "(fsconfig FSCONFIG_SET_FD \"lowerdir+\"): that needs Linux 6.13 or later" +
+                       fs_log(k, fs.get()));
+            throw SysError("overlay " + std::string(key) + " " + path + fs_log(k, fs.get()), err);
         }
         layers.push_back(std::move(tree));
     };
@@ -277,73 +282,74 @@ Fd idmap_overlay(int rootfd, const Where& at, const std::string& rootfs, int use
     uid_t creator_uid = 0;
     gid_t creator_gid = 0;
     if (!c.upper.empty()) {
-        Fd upper = open_path(AT_FDCWD, c.upper, RESOLVE_NO_MAGICLINKS, "overlay upperdir " + c.upper);
-        Fd work = open_path(AT_FDCWD, c.work, RESOLVE_NO_MAGICLINKS, "overlay workdir " + c.work);
+        Fd upper = open_path(k, AT_FDCWD, c.upper, RESOLVE_NO_MAGICLINKS, "overlay upperdir " + c.upper);
+        Fd work = open_path(k, AT_FDCWD, c.work, RESOLVE_NO_MAGICLINKS, "overlay workdir " + c.work);
         // overlayfs: "workdir and upperdir must reside under the same
         // mount": one idmapped clone of their common directory holds both.
         std::string base_path = common_dir(c.upper, c.work);
-        Fd base = open_path(AT_FDCWD, base_path, RESOLVE_NO_MAGICLINKS, "overlay layers' directory " + base_path);
-        Fd tree = idmapped_clone(base.get(), userns_fd, "overlay upperdir " + c.upper, mi);
+        Fd base = open_path(k, AT_FDCWD, base_path, RESOLVE_NO_MAGICLINKS, "overlay layers' directory " + base_path);
+        Fd tree = idmapped_clone(k, base.get(), userns_fd, "overlay upperdir " + c.upper, mi);
         const uint64_t beneath = RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH;
-        Fd up_in = open_path(tree.get(), relative_to(c.upper, base_path), beneath, "overlay upperdir " + c.upper);
-        Fd work_in = open_path(tree.get(), relative_to(c.work, base_path), beneath, "overlay workdir " + c.work);
-        Where up_w = where(up_in.get(), c.upper);
-        if (!up_w.same_inode(where(upper.get(), c.upper)) ||
-            !where(work_in.get(), c.work).same_inode(where(work.get(), c.work)))
+        Fd up_in = open_path(k, tree.get(), relative_to(c.upper, base_path), beneath, "overlay upperdir " + c.upper);
+        Fd work_in = open_path(k, tree.get(), relative_to(c.work, base_path), beneath, "overlay workdir " + c.work);
+        Where up_w = where(k, up_in.get(), c.upper);
+        if (!up_w.same_inode(where(k, upper.get(), c.upper)) ||
+            !where(k, work_in.get(), c.work).same_inode(where(k, work.get(), c.work)))
             refuse(rootfs + " is on overlay whose upperdir " + c.upper + " and workdir " + c.work +
                    " are not plain directories under one mount");
         // Our own workdir (see header), owned by root, no symlink.
-        if (::mkdirat(work.get(), kWorkSubdir, 0700) < 0 && errno != EEXIST)
+        if (k.mkdirat(work.get(), kWorkSubdir, 0700) < 0 && errno != EEXIST)
             throw_errno("create " + c.work + "/" + kWorkSubdir);
-        Fd own(::openat(work.get(), kWorkSubdir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        Fd own(k.openat(work.get(), kWorkSubdir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!own) throw_errno("open " + c.work + "/" + kWorkSubdir);
-        Where own_w = where(own.get(), c.work + "/" + kWorkSubdir);
+        Where own_w = where(k, own.get(), c.work + "/" + kWorkSubdir);
         if (own_w.uid != 0) throw Error(c.work + "/" + kWorkSubdir + " is not owned by root");
-        Fd own_in(::openat(work_in.get(), kWorkSubdir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!own_in || !where(own_in.get(), c.work).same_inode(own_w))
+        Fd own_in(k.openat(work_in.get(), kWorkSubdir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!own_in || !where(k, own_in.get(), c.work).same_inode(own_w))
             throw_errno("open " + c.work + "/" + kWorkSubdir + " through the idmapped mount");
-        fs_set(fs.get(), FSCONFIG_SET_FD, "upperdir", nullptr, up_in.get(), "upperdir " + c.upper);
-        fs_set(fs.get(), FSCONFIG_SET_FD, "workdir", nullptr, own_in.get(), "workdir " + c.work);
-        fs_set(fs.get(), FSCONFIG_SET_STRING, "index", "off", 0, "index=off");
+        fs_set(k, fs.get(), FSCONFIG_SET_FD, "upperdir", nullptr, up_in.get(), "upperdir " + c.upper);
+        fs_set(k, fs.get(), FSCONFIG_SET_FD, "workdir", nullptr, own_in.get(), "workdir " + c.work);
+        fs_set(k, fs.get(), FSCONFIG_SET_STRING, "index", "off", 0, "index=off");
         creator_uid = up_w.uid;
         creator_gid = up_w.gid;
         layers.push_back(std::move(tree));
     }
-    for (const auto& [k, v] : c.carry) {
+    for (const auto& [key, v] : c.carry) {
         if (v.empty())
-            fs_set(fs.get(), FSCONFIG_SET_FLAG, k, nullptr, 0, k);
+            fs_set(k, fs.get(), FSCONFIG_SET_FLAG, key, nullptr, 0, key);
         else
-            fs_set(fs.get(), FSCONFIG_SET_STRING, k, v.c_str(), 0, k + "=" + v);
+            fs_set(k, fs.get(), FSCONFIG_SET_STRING, key, v.c_str(), 0, key + "=" + v);
     }
-    if (c.read_only) fs_set(fs.get(), FSCONFIG_SET_FLAG, "ro", nullptr, 0, "ro");
+    if (c.read_only) fs_set(k, fs.get(), FSCONFIG_SET_FLAG, "ro", nullptr, 0, "ro");
     if (c.upper.empty())
-        fs_set(fs.get(), FSCONFIG_CMD_CREATE, "", nullptr, 0, "create");
+        fs_set(k, fs.get(), FSCONFIG_CMD_CREATE, "", nullptr, 0, "create");
     else
-        create_as(fs.get(), creator_uid, creator_gid);
+        create_as(k, fs.get(), creator_uid, creator_gid);
 
-    Fd mnt(sys::fsmount(fs.get(), FSMOUNT_CLOEXEC, mount_attrs(rootfd)));
+    Fd mnt(k.fsmount(fs.get(), FSMOUNT_CLOEXEC, mount_attrs(k, rootfd)));
     if (!mnt) throw_errno("fsmount the idmapped overlay");
     if (inside == "/" || inside.empty()) return mnt;
     // root.path below the overlay's root: that subtree of the new overlay.
-    Fd dir = open_path(mnt.get(), inside.substr(1), RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH,
+    Fd dir = open_path(k, mnt.get(), inside.substr(1), RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH,
                        "root.path " + rootfs + " inside the rebuilt overlay");
-    Fd sub(sys::open_tree(dir.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+    Fd sub(k.open_tree(dir.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
     if (!sub) throw_errno("clone root.path " + rootfs + " inside the rebuilt overlay");
     return sub;
 }
 
 }  // namespace
 
-Fd make_idmapped_rootfs(const std::string& rootfs, int userns_fd) {
-    if (::ioctl(userns_fd, NS_GET_NSTYPE) != CLONE_NEWUSER)
+Fd make_idmapped_rootfs(const sys::Kernel& k, const std::string& rootfs, int userns_fd) {
+    if (k.ioctl(userns_fd, NS_GET_NSTYPE) != CLONE_NEWUSER)
         throw Error("make_idmapped_rootfs: fd " + std::to_string(userns_fd) + " is not a user namespace");
-    Fd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    Fd root(k.open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open root.path " + rootfs);
-    const auto mi = sys::parse_mountinfo(sys::read_file("/proc/self/mountinfo"));
+    const auto mi = read_mountinfo(k);
     struct statfs sf {};
-    if (::fstatfs(root.get(), &sf) < 0) throw_errno("statfs root.path " + rootfs);
-    if (static_cast<unsigned long>(sf.f_type) != kOverlayMagic) return idmap_plain(root.get(), rootfs, userns_fd, mi);
-    return idmap_overlay(root.get(), where(root.get(), rootfs), rootfs, userns_fd, mi);
+    if (k.fstatfs(root.get(), &sf) < 0) throw_errno("statfs root.path " + rootfs);
+    if (static_cast<unsigned long>(sf.f_type) != kOverlayMagic)
+        return idmap_plain(k, root.get(), rootfs, userns_fd, mi);
+    return idmap_overlay(k, root.get(), where(k, root.get(), rootfs), rootfs, userns_fd, mi);
 }
 
 }  // namespace ucrun::mount

@@ -73,14 +73,17 @@
 #include <string>
 
 #include "sys/fd.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::mount {
 
 // `rootfs`: the absolute host path of root.path, already resolved (no
 // symlinks). `userns_fd`: an fd of a user namespace holding the container's
 // mappings (mount::userns_with_mappings); only used during the call.
+// Every system call through `k` (sys/kernel.hpp) but the fsuid/securebits
+// switch around the overlay's creation.
 // Throws oci::SpecError ("config.json: root.path: ...") for a rootfs that
 // cannot be idmapped, SysError for other failures.
-Fd make_idmapped_rootfs(const std::string& rootfs, int userns_fd);
+Fd make_idmapped_rootfs(const sys::Kernel& k, const std::string& rootfs, int userns_fd);
 
 }  // namespace ucrun::mount

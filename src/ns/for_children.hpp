@@ -21,7 +21,7 @@ namespace ucrun::ns {
 class ChildrenIn {
 public:
     // `k`: the kernel the namespaces are entered on (sys/kernel.hpp).
-    explicit ChildrenIn(const sys::Kernel& k = sys::linux_kernel()) : k_(k) {}
+    explicit ChildrenIn(const sys::Kernel& k) : k_(k) {}
     ~ChildrenIn() {
         try {
             leave();

@@ -41,8 +41,5 @@ void join(const sys::Kernel& k, const Join& j);
 // children only: entered through `in`, which leaves them again
 // (ns/for_children.hpp).
 void join_for_children(const sys::Kernel& k, const Plan& plan, ChildrenIn& in);
-// The same on the running kernel.
-inline void join(const Join& j) { join(sys::linux_kernel(), j); }
-inline void join_for_children(const Plan& plan, ChildrenIn& in) { join_for_children(sys::linux_kernel(), plan, in); }
 
 }  // namespace ucrun::ns

@@ -24,7 +24,5 @@ namespace ucrun::ns {
 //   would change the host's names, or be ignored (runc: "unable to set
 //   hostname without a private UTS namespace").
 void check_config(const sys::Kernel& k, const oci::Config& cfg, const Plan& plan);
-// The same on the running kernel.
-inline void check_config(const oci::Config& cfg, const Plan& plan) { check_config(sys::linux_kernel(), cfg, plan); }
 
 }  // namespace ucrun::ns

@@ -4,9 +4,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -440,50 +438,6 @@ nlohmann::json container_process_state(int pid, const std::optional<std::string>
     if (metadata) j["metadata"] = *metadata;
     j["state"] = std::move(state);
     return j;
-}
-
-void send_notify_fd(const std::string& listener_path, int fd, const nlohmann::json& process_state) {
-    const std::string where = "seccomp listener " + listener_path;
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (listener_path.empty() || listener_path.size() >= sizeof addr.sun_path)
-        throw Error(where + ": linux.seccomp.listenerPath must be 1 to " + std::to_string(sizeof addr.sun_path - 1) +
-                    " bytes long");
-    std::memcpy(addr.sun_path, listener_path.data(), listener_path.size());
-
-    Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!sock) throw_errno(where + ": socket");
-    int rc;
-    do rc = ::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    while (rc < 0 && errno == EINTR);
-    if (rc < 0) throw_errno("connect to " + where);
-
-    const std::string payload = process_state.dump();
-    size_t off = 0;
-    bool first = true;
-    while (off < payload.size()) {
-        iovec iov{const_cast<char*>(payload.data() + off), payload.size() - off};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-        if (first) {
-            // The fds go with the first sendmsg only (config-linux.md).
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
-            cmsghdr* c = CMSG_FIRSTHDR(&msg);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        }
-        ssize_t n = ::sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw_errno("send the container process state to " + where);
-        first = false;
-        off += static_cast<size_t>(n);
-    }
-    // The connection is not reused: closed here by ~Fd (config-linux.md).
 }
 
 }  // namespace ucrun::security

@@ -119,10 +119,4 @@ std::string libseccomp_version();  // "2.5.4"
 nlohmann::json container_process_state(int pid, const std::optional<std::string>& metadata,
                                        nlohmann::json state, const std::string& oci_version = "1.3.0");
 
-// Connects to listenerPath (AF_UNIX, SOCK_STREAM), sends the JSON as payload
-// with `fd` in SCM_RIGHTS on the first sendmsg(2), the rest of the payload (if
-// any) in further sendmsg calls, then closes the connection. Throws
-// ucrun::SysError naming the path (spec: failure to send MUST be an error).
-void send_notify_fd(const std::string& listener_path, int fd, const nlohmann::json& process_state);
-
 }  // namespace ucrun::security

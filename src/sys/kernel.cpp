@@ -10,6 +10,11 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "sys/syscalls.hpp"
@@ -139,6 +144,21 @@ public:
     int close_range(unsigned first, unsigned last, unsigned flags) const override {
         return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
     }
+
+    pid_t clone3(struct clone_args* args, size_t size) const override {
+        return static_cast<pid_t>(::syscall(SYS_clone3, args, size));
+    }
+    pid_t waitpid(pid_t pid, int* status, int options) const override { return ::waitpid(pid, status, options); }
+    int kill(pid_t pid, int sig) const override { return ::kill(pid, sig); }
+    int pidfd_open(pid_t pid, unsigned flags) const override { return sys::pidfd_open(pid, flags); }
+    int pidfd_send_signal(int pidfd, int sig, siginfo_t* info, unsigned flags) const override {
+        return sys::pidfd_send_signal(pidfd, sig, info, flags);
+    }
+    int pipe2(int fds[2], int flags) const override { return ::pipe2(fds, flags); }
+    int socketpair(int domain, int type, int protocol, int sv[2]) const override {
+        return ::socketpair(domain, type, protocol, sv);
+    }
+    int fstatvfs(int fd, struct statvfs* buf) const override { return ::fstatvfs(fd, buf); }
 };
 
 // Constant-initialized (no constructor runs, no guard), and const.

@@ -15,6 +15,7 @@
 // microseconds (bench.py `run` shows no difference; issue 16).
 #pragma once
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
@@ -25,6 +26,8 @@ struct rlimit;
 struct statx;
 struct __user_cap_header_struct;
 struct __user_cap_data_struct;
+struct clone_args;
+struct statvfs;
 
 namespace ucrun::sys {
 
@@ -104,6 +107,21 @@ public:
     // faccessat2(2), Linux 5.8 (AT_EACCESS: the effective ids, as execve checks).
     virtual int faccessat2(int dirfd, const char* path, int mode, int flags) const = 0;
     virtual int close_range(unsigned first, unsigned last, unsigned flags) const = 0;
+
+    // The parent's side of create and exec (container/, mount/idmap*,
+    // mount/rootfs_idmap, mount/host_binds): processes (clone3(2) with the
+    // size of its argument, waitpid(2), kill(2), pidfd_open(2),
+    // pidfd_send_signal(2)), the pipe and socketpair that talk to them, and
+    // the mount flags an idmapped rootfs keeps (fstatvfs(3); its statx(2) is
+    // the block above).
+    virtual pid_t clone3(struct clone_args* args, size_t size) const = 0;
+    virtual pid_t waitpid(pid_t pid, int* status, int options) const = 0;
+    virtual int kill(pid_t pid, int sig) const = 0;
+    virtual int pidfd_open(pid_t pid, unsigned flags) const = 0;
+    virtual int pidfd_send_signal(int pidfd, int sig, siginfo_t* info, unsigned flags) const = 0;
+    virtual int pipe2(int fds[2], int flags) const = 0;
+    virtual int socketpair(int domain, int type, int protocol, int sv[2]) const = 0;
+    virtual int fstatvfs(int fd, struct statvfs* buf) const = 0;
 };
 
 // The running kernel: each method is the system call itself.

@@ -10,9 +10,9 @@
 
 namespace ucrun::sys {
 
-std::pair<Fd, Fd> seqpacket_pair() {
+std::pair<Fd, Fd> seqpacket_pair(const Kernel& k) {
     int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+    if (k.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
     return {Fd(sv[0]), Fd(sv[1])};
 }
 

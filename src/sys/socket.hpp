@@ -7,10 +7,11 @@
 #include <utility>
 
 #include "sys/fd.hpp"
+#include "sys/kernel.hpp"
 
 namespace ucrun::sys {
 
-std::pair<Fd, Fd> seqpacket_pair();  // SOCK_SEQPACKET | SOCK_CLOEXEC
+std::pair<Fd, Fd> seqpacket_pair(const Kernel& k);  // SOCK_SEQPACKET | SOCK_CLOEXEC, made by k
 
 // Sends one message; `fd` >= 0 is passed along with SCM_RIGHTS. Returns
 // false with errno on failure.

@@ -18,9 +18,10 @@ namespace ucrun::sys {
 inline pid_t clone3(struct clone_args* args) {
     return static_cast<pid_t>(::syscall(SYS_clone3, args, sizeof(*args)));
 }
-// A child with a pidfd (CLONE_PIDFD) and SIGCHLD, born in the cgroup of
-// `cgroup_fd` when >= 0 (CLONE_INTO_CGROUP, cgroup v2), plus `flags`.
-inline pid_t clone3_pidfd(uint64_t flags, int cgroup_fd, int* pidfd) {
+// The clone3(2) arguments of a child with a pidfd (CLONE_PIDFD, stored in
+// *pidfd) and SIGCHLD, born in the cgroup of `cgroup_fd` when >= 0
+// (CLONE_INTO_CGROUP, cgroup v2), plus `flags`: for sys::Kernel::clone3.
+inline struct clone_args pidfd_clone_args(uint64_t flags, int cgroup_fd, int* pidfd) {
     struct clone_args ca {};
     ca.flags = flags | CLONE_PIDFD;
     ca.pidfd = reinterpret_cast<uint64_t>(pidfd);
@@ -29,7 +30,7 @@ inline pid_t clone3_pidfd(uint64_t flags, int cgroup_fd, int* pidfd) {
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup = static_cast<uint64_t>(cgroup_fd);
     }
-    return clone3(&ca);
+    return ca;
 }
 inline int pidfd_open(pid_t pid, unsigned flags = 0) {
     return static_cast<int>(::syscall(SYS_pidfd_open, pid, flags));

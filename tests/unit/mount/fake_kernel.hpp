@@ -20,9 +20,16 @@
 #include <linux/mount.h>
 #include <linux/nsfs.h>
 #include <linux/openat2.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -154,6 +161,7 @@ public:
     int mount_setattr(int dirfd, const char* path, unsigned flags, struct mount_attr* a) const override {
         std::string rec = "mount_setattr(" + name(dirfd) + (*path ? std::string(" ") + path : "");
         if (a->attr_set) rec += ", set " + attrs(a->attr_set);
+        if (a->attr_set & MOUNT_ATTR_IDMAP) rec += " " + name(static_cast<int>(a->userns_fd));  // through which userns
         if (a->attr_clr) rec += ", clr " + attrs(a->attr_clr);
         if (a->propagation) rec += ", " + ms_flags(a->propagation);
         if (flags & AT_RECURSIVE) rec += ", RECURSIVE";
@@ -270,6 +278,64 @@ public:
     }
     int unshare(int flags) const override { return done("unshare(" + std::to_string(flags) + ")"); }
 
+    // --- the parent's calls (container/, mount/idmap*) ---
+    // clone3 makes no process: a pretend pid (kFirstPid, then up), with a
+    // pidfd handle "pidfd:<pid>" for CLONE_PIDFD. socketpair is a real one,
+    // whose second end the test keeps (peer()) to play the child's side.
+    pid_t clone3(struct clone_args* a, size_t) const override {
+        std::string rec = "clone3(" + bits(a->flags, {{CLONE_NEWUSER, "NEWUSER"}, {CLONE_NEWNS, "NEWNS"},
+            {CLONE_NEWPID, "NEWPID"}, {CLONE_NEWNET, "NEWNET"}, {CLONE_NEWIPC, "NEWIPC"}, {CLONE_NEWUTS, "NEWUTS"},
+            {CLONE_NEWCGROUP, "NEWCGROUP"}, {CLONE_PIDFD, "PIDFD"}, {CLONE_INTO_CGROUP, "INTO_CGROUP"}});
+        if (a->flags & CLONE_INTO_CGROUP) rec += ", " + name(static_cast<int>(a->cgroup));
+        if (int r = fails(rec + ")")) return r;
+        const pid_t pid = next_pid_++;
+        const std::string n = "pidfd:" + std::to_string(pid);
+        if (a->flags & CLONE_PIDFD) *reinterpret_cast<int*>(a->pidfd) = handle(n, n);
+        if (on_clone) on_clone();
+        return pid;
+    }
+    pid_t waitpid(pid_t pid, int* status, int options) const override {
+        if (int r = fails("waitpid(" + std::to_string(pid) + (options & __WALL ? ", __WALL" : "") + ")")) return r;
+        if (status) *status = 0;
+        return pid;
+    }
+    int kill(pid_t pid, int sig) const override {
+        return done("kill(" + std::to_string(pid) + ", SIG" + sigabbrev_np(sig) + ")");
+    }
+    int pidfd_open(pid_t pid, unsigned) const override {
+        const std::string n = "pidfd:" + std::to_string(pid);
+        if (int r = fails("pidfd_open(" + std::to_string(pid) + ")")) return r;
+        return handle(n, n);
+    }
+    int pidfd_send_signal(int pidfd, int sig, siginfo_t*, unsigned) const override {
+        return done("pidfd_send_signal(" + name(pidfd) + ", SIG" + sigabbrev_np(sig) + ")");
+    }
+    int pipe2(int fds[2], int) const override {
+        if (int r = fails("pipe2()")) return r;
+        fds[0] = handle("pipe:r", "pipe:r");
+        fds[1] = handle("pipe:w", "pipe:w");
+        return 0;
+    }
+    int socketpair(int domain, int type, int protocol, int sv[2]) const override {
+        if (int r = fails("socketpair()")) return r;
+        if (::socketpair(domain, type, protocol, sv) < 0) return -1;
+        peer_ = ::fcntl(sv[1], F_DUPFD_CLOEXEC, 0);
+        return 0;
+    }
+    int fstatvfs(int fd, struct statvfs* sv) const override {
+        std::memset(sv, 0, sizeof *sv);
+        return done("fstatvfs(" + name(fd) + ")");
+    }
+    // The child's end of the last socketpair, the test's to read and write
+    // (closed with the fake); on_clone runs when clone3 "starts" the child:
+    // a test plays the child's side there (what it sends, the parent reads).
+    int peer() const { return peer_; }
+    std::function<void()> on_clone;
+    ~FakeKernel() override {
+        if (peer_ >= 0) ::close(peer_);
+    }
+    static constexpr pid_t kFirstPid = 1 << 23;  // above pid_max (at most 2^22): no process has it
+
     // The name of an fd in the records ("cwd" for AT_FDCWD).
     std::string name(int fd) const {
         if (fd == AT_FDCWD) return "cwd";
@@ -308,6 +374,8 @@ private:
     mutable std::string root_;  // "" = the host's "/"
     mutable std::string cwd_ = "/";
     std::vector<Failure> failures_;
+    mutable pid_t next_pid_ = kFirstPid;
+    mutable int peer_ = -1;
 
     static int err(int e) {
         errno = e;

@@ -23,11 +23,17 @@
 #include "oci/error.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
+#include "sys/kernel.hpp"
 #include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
 
 using ucrun::Fd;
 using ucrun::mount::make_idmapped_rootfs;
+
+namespace {
+// On real mounts: the running kernel.
+const ucrun::sys::Kernel& kLinux = ucrun::sys::linux_kernel();
+}  // namespace
 
 namespace {
 
@@ -95,7 +101,7 @@ struct stat stat_of(const std::string& p) {
     return st;
 }
 
-Fd container_userns() { return ucrun::mount::userns_with_mappings({{0, 100000, 65536}}, {{0, 100000, 65536}}); }
+Fd container_userns() { return ucrun::mount::userns_with_mappings(kLinux, {{0, 100000, 65536}}, {{0, 100000, 65536}}); }
 
 void attach(int tree, const std::string& where) {
     if (ucrun::sys::move_mount(tree, "", AT_FDCWD, where.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -125,7 +131,7 @@ bool write_as_container_root(const std::string& create, const std::string& exist
 // went otherwise.
 std::string refusal(const std::string& rootfs, int userns) {
     try {
-        make_idmapped_rootfs(rootfs, userns);
+        make_idmapped_rootfs(kLinux, rootfs, userns);
         return "no error";
     } catch (const oci::SpecError& e) {
         return e.path() == "root.path" ? e.what() : std::string("wrong path: ") + e.what();
@@ -164,7 +170,7 @@ TEST_CASE("idmapped rootfs on an overlay: ownership, copy-up, new files, host mo
         Overlay o(t.path);
         Fd ns = container_userns();
         std::string before = mountinfo();
-        Fd tree = make_idmapped_rootfs(o.d + "/merged", ns.get());
+        Fd tree = make_idmapped_rootfs(kLinux, o.d + "/merged", ns.get());
         EXPECT(mountinfo() == before);
         attach(tree.get(), o.d + "/mnt");
         const std::string m = o.d + "/mnt";
@@ -197,7 +203,7 @@ TEST_CASE("the rebuilt overlay repeats the original's options; a layer given thr
     std::string out = in_private_ns([&](std::string& out) {
         Overlay o(t.path, ",redirect_dir=on,metacopy=on,xino=on", true);
         Fd ns = container_userns();
-        Fd tree = make_idmapped_rootfs(o.d + "/merged", ns.get());
+        Fd tree = make_idmapped_rootfs(kLinux, o.d + "/merged", ns.get());
         attach(tree.get(), o.d + "/mnt");
         EXPECT(stat_of(o.d + "/mnt/home/u1000").st_uid == 101000);
         std::string line;
@@ -216,7 +222,7 @@ TEST_CASE("idmapped rootfs on a directory inside an overlay") {
     std::string out = in_private_ns([&](std::string& out) {
         Overlay o(t.path);
         Fd ns = container_userns();
-        Fd tree = make_idmapped_rootfs(o.d + "/merged/home", ns.get());
+        Fd tree = make_idmapped_rootfs(kLinux, o.d + "/merged/home", ns.get());
         attach(tree.get(), o.d + "/mnt");
         EXPECT(stat_of(o.d + "/mnt/u1000").st_uid == 101000);
         EXPECT(stat_of(o.d + "/mnt/root0").st_uid == static_cast<uid_t>(-2));  // only the subtree
@@ -279,7 +285,7 @@ TEST_CASE("idmapped rootfs on a plain ext4 directory, with a submount") {
         mkfile(r + "/sub/f1000", 1000, 1000);
         Fd ns = container_userns();
         std::string before = mountinfo();
-        Fd tree = make_idmapped_rootfs(r, ns.get());
+        Fd tree = make_idmapped_rootfs(kLinux, r, ns.get());
         EXPECT(mountinfo() == before);
         attach(tree.get(), m);
         EXPECT(stat_of(m + "/root0").st_uid == 100000);
@@ -315,7 +321,7 @@ TEST_CASE("a rootfs on a file system without idmapped mounts is refused, naming 
 TEST_CASE("a non-user-namespace fd is refused") {
     if (::geteuid() != 0) return;
     Fd notns(::open("/", O_RDONLY | O_CLOEXEC));
-    CHECK_THROWS_AS(make_idmapped_rootfs("/", notns.get()), ucrun::Error);
+    CHECK_THROWS_AS(make_idmapped_rootfs(kLinux, "/", notns.get()), ucrun::Error);
 }
 
 // By hand: build/tests/unit/mount/test-mount -ts='*timing*' --no-skip
@@ -327,7 +333,7 @@ TEST_CASE("timing of make_idmapped_rootfs" * doctest::skip()) {
         for (const std::string& r : {t.path + "/l1", o.d + "/merged"}) {
             const int n = 200;
             auto t0 = std::chrono::steady_clock::now();
-            for (int i = 0; i < n; ++i) make_idmapped_rootfs(r, ns.get());
+            for (int i = 0; i < n; ++i) make_idmapped_rootfs(kLinux, r, ns.get());
             auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
             std::printf("%s: %.1f us per call\n", r.c_str(), static_cast<double>(us.count()) / n);
             std::fflush(stdout);  // the child leaves with _exit
@@ -343,12 +349,12 @@ TEST_CASE("timing of make_idmapped_rootfs" * doctest::skip()) {
 TEST_CASE("can_idmap_mounts") {
     if (::geteuid() != 0) return;
     std::string why;
-    CHECK(ucrun::mount::can_idmap_mounts(&why));
+    CHECK(ucrun::mount::can_idmap_mounts(kLinux, &why));
     CHECK(why == "");
     std::string out = in_private_ns([](std::string& out) {
         if (::unshare(CLONE_NEWUSER) < 0) out += "unshare;";
         std::string why;
-        if (ucrun::mount::can_idmap_mounts(&why)) out += "idmap in an unprivileged user namespace;";
+        if (ucrun::mount::can_idmap_mounts(kLinux, &why)) out += "idmap in an unprivileged user namespace;";
         if (why.empty()) out += "no reason;";
     });
     CHECK(out == "");
@@ -358,7 +364,7 @@ TEST_CASE("can_idmap_mounts") {
 TEST_CASE("timing of can_idmap_mounts" * doctest::skip()) {
     const int n = 200;
     auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < n; ++i) ucrun::mount::can_idmap_mounts();
+    for (int i = 0; i < n; ++i) ucrun::mount::can_idmap_mounts(kLinux);
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
     std::printf("can_idmap_mounts: %lld us each\n", static_cast<long long>(us.count() / n));
 }

@@ -140,7 +140,7 @@ TEST_CASE("sync socket: the init's last message survives its death with our mess
     // The parent sent something the init never read (a State message before
     // the init failed), then the init sent its Error and exited: the kernel
     // reports ECONNRESET first (unix_release_sock), the Error still queued.
-    auto [parent, init] = sys::seqpacket_pair();
+    auto [parent, init] = sys::seqpacket_pair(ucrun::sys::linux_kernel());
     REQUIRE(sys::send_msg(parent.get(), "unread by the init"));
     REQUIRE(sys::send_msg(init.get(), proc::encode({ENOENT, "mounts[0].source", "bind /x on /y"})));
     init.reset();

@@ -161,7 +161,7 @@ TEST_CASE("messages: the size limit, at the boundary") {
     CHECK_FALSE(decode("j" + over, false));
     // What the limit allows, the socket carries: the limit is below the
     // kernel's for one datagram, so no message within it meets EMSGSIZE.
-    auto [parent, init] = sys::seqpacket_pair();
+    auto [parent, init] = sys::seqpacket_pair(ucrun::sys::linux_kernel());
     REQUIRE(send(parent.get(), State{at}));
     auto got_at = recv(init.get());
     REQUIRE(got_at);
@@ -183,7 +183,7 @@ TEST_CASE("messages: the size limit, at the boundary") {
 TEST_CASE("messages: a 1 MB hostname's error crosses the socket, shortened") {
     // The init fails on sethostname with the name echoed in the message: the
     // parent gets the errno, the config path, the head and the tail.
-    auto [parent, init] = sys::seqpacket_pair();
+    auto [parent, init] = sys::seqpacket_pair(ucrun::sys::linux_kernel());
     const std::string host(1 << 20, 'h');
     ErrorRecord r{EINVAL, "hostname", "sethostname " + host + " tail-marker"};
     REQUIRE(send(init.get(), ErrorMsg{r}));
@@ -203,7 +203,7 @@ TEST_CASE("messages: a 1 MB hostname's error crosses the socket, shortened") {
 }
 
 TEST_CASE("messages: a descriptor crosses the socketpair") {
-    auto [parent, init] = sys::seqpacket_pair();
+    auto [parent, init] = sys::seqpacket_pair(ucrun::sys::linux_kernel());
     // A pipe: what is written on our end is read on the one received.
     int p[2];
     REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
@@ -246,7 +246,7 @@ TEST_CASE("messages: a descriptor crosses the socketpair") {
 }
 
 TEST_CASE("messages: wait_for names what it got instead") {
-    auto [parent, init] = sys::seqpacket_pair();
+    auto [parent, init] = sys::seqpacket_pair(ucrun::sys::linux_kernel());
     REQUIRE(send(parent.get(), Ready{}));
     CHECK_THROWS_WITH_AS(wait_for<Start>(init.get()), "unexpected message from ucrun: Ready instead of Start", Error);
     REQUIRE(send(parent.get(), State{"{}"}));

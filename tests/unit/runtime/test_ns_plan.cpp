@@ -3,6 +3,7 @@
 
 #include "ns/namespaces.hpp"
 #include "sys/error.hpp"
+#include "sys/kernel.hpp"
 
 TEST_CASE("namespace types map to clone flags and /proc names") {
     CHECK(ucrun::ns::clone_flag("network") == CLONE_NEWNET);
@@ -39,12 +40,12 @@ TEST_CASE("plan without linux: nothing new") {
 TEST_CASE("join: a namespace file of another type is refused naming the field") {
     // /proc/self/ns/mnt is a mount namespace: checked before setns, nothing joined.
     ucrun::ns::Join j{"network", "/proc/self/ns/mnt", CLONE_NEWNET, 4};
-    CHECK_THROWS_WITH_AS(ucrun::ns::join(j),
+    CHECK_THROWS_WITH_AS(ucrun::ns::join(ucrun::sys::linux_kernel(), j),
                          "config.json: linux.namespaces[4].path: /proc/self/ns/mnt is not a network namespace "
                          "(it is a mount namespace)",
                          ucrun::ConfigError);
     j.path = "/proc/self/status";
-    CHECK_THROWS_WITH_AS(ucrun::ns::join(j),
+    CHECK_THROWS_WITH_AS(ucrun::ns::join(ucrun::sys::linux_kernel(), j),
                          "config.json: linux.namespaces[4].path: /proc/self/status is not a namespace file",
                          ucrun::ConfigError);
 }

@@ -23,6 +23,7 @@
 #include "security/seccomp.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
+#include "sys/socket.hpp"
 
 using namespace ucrun::security;
 using nlohmann::json;
@@ -415,7 +416,10 @@ TEST_CASE("seccomp: Docker's default profile (amd64, default caps) compiles and 
     ::rmdir(dir);
 }
 
-TEST_CASE("seccomp: SCMP_ACT_NOTIFY end to end (listener fd, send_notify_fd, agent reply)") {
+// The runtime's way: the parent connects to listenerPath (container/create.cpp,
+// sys::connect_unix), the init sends the state with the listener fd in one
+// message (proc::load_seccomp, sys::send_msg).
+TEST_CASE("seccomp: SCMP_ACT_NOTIFY end to end (listener fd sent to the agent, agent reply)") {
     oci::Seccomp s;
     s.defaultAction = "SCMP_ACT_ALLOW";
     oci::SeccompSyscall sc;
@@ -447,7 +451,12 @@ TEST_CASE("seccomp: SCMP_ACT_NOTIFY end to end (listener fd, send_notify_fd, age
             int fd = load(p);
             if (fd < 0) ::_exit(10);
             json state = {{"ociVersion", "1.3.0"}, {"id", "c1"}, {"status", "creating"}, {"pid", ::getpid()}, {"bundle", "/b"}};
-            send_notify_fd(path, fd, container_process_state(::getpid(), std::string("hello"), state));
+            {
+                // One state per connection, closed once sent (config-linux.md).
+                const ucrun::Fd agent = ucrun::sys::connect_unix(path, SOCK_STREAM);
+                const std::string st = container_process_state(::getpid(), std::string("hello"), state).dump();
+                if (!ucrun::sys::send_msg(agent.get(), st, fd)) ::_exit(13);
+            }
             ::close(fd);
             rc = ::syscall(SYS_getppid) == 4242 ? 0 : 11;  // answered by the agent below
         } catch (...) {
@@ -513,9 +522,4 @@ TEST_CASE("seccomp: SCMP_ACT_NOTIFY end to end (listener fd, send_notify_fd, age
     CHECK(WEXITSTATUS(status) == 0);
     ::unlink(path.c_str());
     ::rmdir(dir);
-}
-
-TEST_CASE("seccomp: send_notify_fd reports a missing listener") {
-    CHECK_THROWS_AS(send_notify_fd("/nonexistent/ucrun/agent.sock", 0, json::object()), ucrun::SysError);
-    CHECK_THROWS_AS(send_notify_fd(std::string(200, 'x'), 0, json::object()), ucrun::Error);
 }
