@@ -87,10 +87,6 @@ void write_maps(const sys::Kernel& k, pid_t pid, const std::vector<oci::IDMappin
     if (!gids.empty()) write_map(k, b + "gid_map", gids, "gid_map", gid_field);
 }
 
-void write_maps(pid_t pid, const std::vector<oci::IDMapping>& uids, const std::vector<oci::IDMapping>& gids,
-                bool deny_setgroups, const std::string& uid_field, const std::string& gid_field) {
-    write_maps(sys::linux_kernel(), pid, uids, gids, deny_setgroups, uid_field, gid_field);
-}
 
 bool in_child_user_namespace() {
     try {

@@ -26,11 +26,6 @@ std::string format_map(const std::vector<oci::IDMapping>& m);
 void write_maps(const sys::Kernel& k, pid_t pid, const std::vector<oci::IDMapping>& uids,
                 const std::vector<oci::IDMapping>& gids, bool deny_setgroups, const std::string& uid_field = {},
                 const std::string& gid_field = {});
-// Transitional, with the running kernel: for the callers outside userns/
-// (container/spawn.cpp, mount/idmap.cpp) until they pass the kernel their
-// command chose; then it goes (issue 16 item 1).
-void write_maps(pid_t pid, const std::vector<oci::IDMapping>& uids, const std::vector<oci::IDMapping>& gids,
-                bool deny_setgroups, const std::string& uid_field = {}, const std::string& gid_field = {});
 
 // True when ucrun itself runs in a user namespace other than the initial
 // one (its uid_map is not the identity of all ids): root there is not the

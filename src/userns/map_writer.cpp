@@ -92,10 +92,4 @@ void write_maps_unprivileged(const sys::Kernel& k, pid_t pid, const std::vector<
     write_one(k, pid, gids, k.getegid(), true, gid_field, files);
 }
 
-void write_maps_unprivileged(pid_t pid, const std::vector<oci::IDMapping>& uids,
-                             const std::vector<oci::IDMapping>& gids, const std::string& uid_field,
-                             const std::string& gid_field, const HostFiles& files) {
-    write_maps_unprivileged(sys::linux_kernel(), pid, uids, gids, uid_field, gid_field, files);
-}
-
 }  // namespace ucrun::userns

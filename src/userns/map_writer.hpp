@@ -44,10 +44,5 @@ void check_owned(const std::vector<oci::IDMapping>& m, uint32_t own, const std::
 void write_maps_unprivileged(const sys::Kernel& k, pid_t pid, const std::vector<oci::IDMapping>& uids,
                              const std::vector<oci::IDMapping>& gids, const std::string& uid_field,
                              const std::string& gid_field, const HostFiles& files = {});
-// Transitional, with the running kernel: for container/spawn.cpp until it
-// passes the kernel its command chose; then it goes (issue 16 item 1).
-void write_maps_unprivileged(pid_t pid, const std::vector<oci::IDMapping>& uids,
-                             const std::vector<oci::IDMapping>& gids, const std::string& uid_field,
-                             const std::string& gid_field, const HostFiles& files = {});
 
 }  // namespace ucrun::userns

@@ -6,6 +6,7 @@
 
 #include "oci/error.hpp"
 #include "sys/error.hpp"
+#include "sys/kernel.hpp"
 #include "userns/idmap.hpp"
 #include "userns/joined.hpp"
 
@@ -79,7 +80,7 @@ struct NsChild {
         REQUIRE(::read(ready[0], &c, 1) == 1);
         ::close(ready[0]);
         REQUIRE(c == 'y');
-        write_maps(pid, uids, gids, false);
+        write_maps(sys::linux_kernel(), pid, uids, gids, false);
     }
     ~NsChild() {
         ::close(wake);
