@@ -249,7 +249,9 @@ public:
     bool exists() const override {
         for (const auto& h : hier_)
             if (path_exists(h.dir)) return true;
-        return false;
+        // Hybrid: the unified dir may outlive the v1 ones (remove_if_empty
+        // removed those), and what is left in it must still be found.
+        return !unified_.empty() && path_exists(unified_);
     }
 
     std::vector<MountSpec> mounts() const override {

@@ -39,7 +39,8 @@ void add_remap_findings(const config::UsernsConfig& policy, const std::string& p
     if (rootless && policy.remap != config::Remap::Off) {
         fs.push_back({Severity::info, "remap-rootless", "linux.namespaces",
                       "rootless: the runtime's remap (userns.remap=" + config::remap_text(policy) +
-                          ") does not apply; the bundle's own user namespace and mappings are used"});
+                          ") does not apply: rootless, a container runs in the user namespace its "
+                          "bundle asks for, with the caller's own ids"});
         return;
     }
     remap::Decision d;

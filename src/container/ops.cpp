@@ -71,7 +71,7 @@ state::Record load_live(const state::Store& store, const std::string& id) {
 void start(Context& ctx, const std::string& id) {
     state::Store store(ctx.root);
     Fd lock = store.lock(id);
-    state::Record r = load_live(ctx, id);
+    state::Record r = load_live(store, id);
     switch (r.state.status) {
         case oci::Status::Created: break;
         case oci::Status::Stopped: throw Error("cannot start a container that has stopped");
@@ -155,7 +155,7 @@ void remove(Context& ctx, const std::string& id, bool force) {
     }
     state::Record r;
     try {
-        r = load_live(ctx, id);
+        r = load_live(store, id);
     } catch (const state::NotFound&) {
         // runc: a directory without state.json was left by a create that
         // died before it recorded anything: remove it (`delete --force`

@@ -21,6 +21,8 @@ namespace ucrun::state {
 
 namespace {
 constexpr const char* kStateFile = "state.json";
+// A record is a few KiB (hooks and the cgroup description included).
+constexpr off_t kMaxStateBytes = 1 << 20;
 
 void mkdir_p(const std::string& path, mode_t mode) {
     if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return;
@@ -131,19 +133,32 @@ Record Store::load(const std::string& id) const {
     int root = root_fd();
     if (root < 0) throw NotFound(id);
     // <root>/<id>/state.json in one open, beneath the root and through no
-    // symlink at all (an id that is a symlink is no container, as open_dir
-    // says with O_NOFOLLOW; a planted state.json link is refused too), not
-    // blocking on a planted FIFO; then read until a short read, which for
-    // the regular file we write is its end. Three system calls where there
-    // were six: `list` does this once per container (issue 17).
+    // symlink at all, not blocking on a planted FIFO; then one fstat and
+    // reads until a short read, which for a regular file is its end. Four
+    // system calls where there were six: `list` does this once per
+    // container (issue 17).
     struct open_how how {};
     how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
     Fd fd(sys::openat2(root, (id + "/" + kStateFile).c_str(), &how));
     if (!fd) {
-        if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) throw NotFound(id);
-        throw_errno("open " + path);
+        const int e = errno;
+        if (e == ENOENT || e == ENOTDIR) throw NotFound(id);
+        // An id that is a symlink is no container (open_dir's O_NOFOLLOW);
+        // a link planted at state.json is a corrupt record, which
+        // `delete --force` still clears (container/ops.cpp remove).
+        struct stat st {};
+        if (e == ELOOP && (::fstatat(root, id.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)))
+            throw NotFound(id);
+        if (e == ELOOP) throw Corrupt(path, "not a regular file (a symbolic link)");
+        throw SysError("open " + path, e);
     }
+    // Only a regular file of sane size is read: a FIFO, a device or a
+    // directory planted there is corrupt, never waited on or read forever.
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno("stat " + path);
+    if (!S_ISREG(st.st_mode)) throw Corrupt(path, "not a regular file");
+    if (st.st_size > kMaxStateBytes) throw Corrupt(path, "larger than " + std::to_string(kMaxStateBytes) + " bytes");
     std::string text;
     char buf[16384];
     for (;;) {
@@ -152,8 +167,15 @@ Record Store::load(const std::string& id) const {
         if (n < 0) throw_errno("read " + path);
         text.append(buf, static_cast<size_t>(n));
         if (static_cast<size_t>(n) < sizeof buf) break;
+        if (text.size() > kMaxStateBytes) throw Corrupt(path, "larger than " + std::to_string(kMaxStateBytes) + " bytes");
     }
-    return record_from_text(text, path);
+    Record r = record_from_text(text, path);
+    // The record is of this directory: commands find the exec FIFO, the
+    // notify socket and the lock by its id (runtime.md "State": id). A
+    // record of another container salvages nothing: `delete --force` must
+    // not kill that container's init or remove its cgroup.
+    if (r.state.id != id) throw Corrupt(path, "state.id " + oci::excerpt(r.state.id) + " is not the directory's name");
+    return r;
 }
 
 void Store::save(const Record& r) const {

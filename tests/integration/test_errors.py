@@ -263,6 +263,53 @@ def test_corrupt_state_running_container(ucrun, bundle, root, edit, reason):
     REAPER.reap_once()
 
 
+def _stopped(ucrun, bundle, cid, g):
+    b = bundle()
+    b.args("true")
+    ucrun("create", "-b", b, cid, global_args=g)
+    ucrun("start", cid, global_args=g)
+    ucrun.wait_status(cid, "stopped")
+
+
+@U
+def test_state_json_planted_as_a_symlink_is_corrupt_not_followed(ucrun, bundle, root, tmp_path):
+    """A state.json replaced by a symlink (to a valid record) is never
+    followed: every command calls the record corrupt, plain `delete` refuses,
+    and `delete --force` removes the directory."""
+    g = ["--cgroup-manager", "disabled"]
+    _stopped(ucrun, bundle, "c1", g)
+    path = root / "c1" / "state.json"
+    target = tmp_path / "elsewhere.json"
+    target.write_text(path.read_text())
+    path.unlink()
+    path.symlink_to(target)
+    for cmd in (["state", "c1"], ["delete", "c1"]):
+        line = one_line(ucrun.fail(*cmd, global_args=g))
+        assert line.endswith(f"{path}: corrupt state file: not a regular file (a symbolic link)"), line
+    assert (root / "c1").is_dir()
+    ucrun("delete", "--force", "c1", global_args=g)
+    assert os.listdir(root) == []
+    assert target.exists()
+
+
+@U
+def test_record_of_another_container_is_corrupt(ucrun, bundle, root):
+    """A record whose state.id is not its directory's name (copied from
+    another container) is corrupt, and `delete --force` of it leaves the
+    other container alone."""
+    g = ["--cgroup-manager", "disabled"]
+    _stopped(ucrun, bundle, "c1", g)
+    _stopped(ucrun, bundle, "c2", g)
+    path = root / "c1" / "state.json"
+    path.write_text((root / "c2" / "state.json").read_text())
+    line = one_line(ucrun.fail("state", "c1", global_args=g))
+    assert line.endswith(f'{path}: corrupt state file: state.id "c2" is not the directory\'s name'), line
+    ucrun("delete", "--force", "c1", global_args=g)
+    assert os.listdir(root) == ["c2"]
+    assert ucrun.state("c2")["id"] == "c2"
+    ucrun("delete", "c2", global_args=g)
+
+
 @U
 def test_corrupt_state_truncated(ucrun, bundle, root):
     """Nothing can be read of a truncated file: the error says so, and

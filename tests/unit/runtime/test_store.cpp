@@ -123,8 +123,10 @@ TEST_CASE("state store: a record is read beneath the root, through no symlink, n
     const std::string base = tmpl, root = base + "/root";
     state::Store store(root);
     { Fd lock = store.create_dir("c1"); }
-    // state.json planted as a symlink to a valid record elsewhere: no
-    // container (one openat2 with RESOLVE_NO_SYMLINKS, issue 17).
+    // state.json planted as a symlink to a valid record elsewhere: never
+    // followed (one openat2 with RESOLVE_NO_SYMLINKS, issue 17), reported
+    // corrupt so that `delete --force` clears it; an id that is a symlink
+    // is no container at all.
     {
         Fd lock = store.create_dir("real");
         state::Record r;
@@ -135,12 +137,25 @@ TEST_CASE("state store: a record is read beneath the root, through no symlink, n
         store.save(r);
     }
     REQUIRE(::symlink((root + "/real/state.json").c_str(), (root + "/c1/state.json").c_str()) == 0);
-    CHECK_THROWS_AS(store.load("c1"), state::NotFound);
+    CHECK_THROWS_WITH_AS(store.load("c1"), doctest::Contains("not a regular file (a symbolic link)"), state::Corrupt);
     CHECK(store.load("real").state.bundle == "/b");
-    // A FIFO: read at once (O_NONBLOCK), found empty, reported corrupt.
+    REQUIRE(::symlink((root + "/real").c_str(), (root + "/alias").c_str()) == 0);
+    CHECK_THROWS_AS(store.load("alias"), state::NotFound);
+    // A record copied from another container is not this one's, and
+    // salvages nothing (delete --force must not touch the other's init).
+    std::filesystem::remove(root + "/c1/state.json");
+    std::filesystem::copy_file(root + "/real/state.json", root + "/c1/state.json");
+    try {
+        store.load("c1");
+        FAIL("a record of another container was accepted");
+    } catch (const state::Corrupt& e) {
+        CHECK(std::string(e.what()).find("is not the directory's name") != std::string::npos);
+        CHECK(e.salvaged().state.id.empty());
+    }
+    // A FIFO: opened without waiting (O_NONBLOCK), never read, corrupt.
     std::filesystem::remove(root + "/c1/state.json");
     REQUIRE(::mkfifo((root + "/c1/state.json").c_str(), 0600) == 0);
-    CHECK_THROWS_AS(store.load("c1"), state::Corrupt);
+    CHECK_THROWS_WITH_AS(store.load("c1"), doctest::Contains("not a regular file"), state::Corrupt);
     // The exec FIFO is looked up relative to the root, without following.
     CHECK_FALSE(store.has_file("real", "exec.fifo"));
     REQUIRE(::mkfifo((root + "/real/exec.fifo").c_str(), 0600) == 0);
