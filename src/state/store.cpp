@@ -22,7 +22,7 @@ namespace ucrun::state {
 namespace {
 constexpr const char* kStateFile = "state.json";
 // A record is a few KiB (hooks and the cgroup description included).
-constexpr off_t kMaxStateBytes = 1 << 20;
+constexpr size_t kMaxStateBytes = 1 << 20;
 
 void mkdir_p(const std::string& path, mode_t mode) {
     if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return;
@@ -127,6 +127,27 @@ Fd Store::lock(const std::string& id) const {
     return fd;
 }
 
+namespace {
+
+// The text of `fd`, a regular file its caller has checked (fstat), read
+// until a short read, which for a regular file is its end; false when it
+// holds more than `max` bytes (it grew after the check). Shared by the
+// record and the private files: both are opened without blocking and
+// checked first, each with its own rule and error.
+bool read_at_most(int fd, const std::string& path, size_t max, std::string& out) {
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("read " + path);
+        out.append(buf, static_cast<size_t>(n));
+        if (out.size() > max) return false;
+        if (static_cast<size_t>(n) < sizeof buf) return true;
+    }
+}
+
+}  // namespace
+
 Record Store::load(const std::string& id) const {
     checked_id(id);
     const std::string path = dir(id) + "/" + kStateFile;
@@ -158,17 +179,10 @@ Record Store::load(const std::string& id) const {
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw_errno("stat " + path);
     if (!S_ISREG(st.st_mode)) throw Corrupt(path, "not a regular file");
-    if (st.st_size > kMaxStateBytes) throw Corrupt(path, "larger than " + std::to_string(kMaxStateBytes) + " bytes");
+    if (static_cast<uint64_t>(st.st_size) > kMaxStateBytes) throw Corrupt(path, "larger than " + std::to_string(kMaxStateBytes) + " bytes");
     std::string text;
-    char buf[16384];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw_errno("read " + path);
-        text.append(buf, static_cast<size_t>(n));
-        if (static_cast<size_t>(n) < sizeof buf) break;
-        if (text.size() > kMaxStateBytes) throw Corrupt(path, "larger than " + std::to_string(kMaxStateBytes) + " bytes");
-    }
+    if (!read_at_most(fd.get(), path, kMaxStateBytes, text))
+        throw Corrupt(path, "larger than " + std::to_string(kMaxStateBytes) + " bytes");
     Record r = record_from_text(text, path);
     // The record is of this directory: commands find the exec FIFO, the
     // notify socket and the lock by its id (runtime.md "State": id). A
@@ -227,8 +241,9 @@ std::optional<std::string> Store::load_private(const std::string& id, const std:
     if (static_cast<uint64_t>(st.st_size) > max_bytes)
         throw Error(path + ": " + std::to_string(st.st_size) + " bytes, at most " + std::to_string(max_bytes) +
                     " expected");
-    std::string text = sys::read_all(fd.get());
-    if (text.size() > max_bytes) throw Error(path + ": grew past " + std::to_string(max_bytes) + " bytes");
+    std::string text;
+    if (!read_at_most(fd.get(), path, max_bytes, text))
+        throw Error(path + ": grew past " + std::to_string(max_bytes) + " bytes");
     return text;
 }
 
