@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what ucrun needs to build and test on Debian 12, by package name.
 set -euo pipefail
-pkgs=(meson ninja-build pkg-config g++ git
+pkgs=(meson ninja-build pkg-config g++ git lld
       nlohmann-json3-dev libyaml-cpp-dev libseccomp-dev libmount-dev doctest-dev
       busybox-static python3 python3-pytest python3-jsonschema iproute2 time util-linux procps)
+# lld links ucrun with its start path first in .text (--symbol-ordering-file,
+# meson.build; the build falls back to GNU ld without it).
 # useradd/groupadd, run to create the `ucrun` remap user (src/userns/default_user.cpp);
 # "required" priority in Debian, named so that a minimal image does not lack it.
 pkgs+=(passwd)

@@ -1,0 +1,78 @@
+"""How the ucrun binary is linked (issue 17): a static PIE with packed
+relative relocations and, when lld linked it, the start path's functions
+first in .text (src/cli/start-path.order, meson.build). These are properties
+of the build the benchmark's figures depend on; a meson change that silently
+dropped one would only show as a slower benchmark."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from support import IS_RUNC, UCRUN_BIN
+
+REPO = Path(__file__).resolve().parents[2]
+ORDER = REPO / "src" / "cli" / "start-path.order"
+
+pytestmark = pytest.mark.skipif(IS_RUNC, reason="a property of ucrun's build")
+
+
+def readelf(*args):
+    return subprocess.run(["readelf", *args, UCRUN_BIN], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def sanitized():
+    # the sanitizer and fuzz builds link dynamically (src/cli/meson.build)
+    return "INTERP" in readelf("-lW")
+
+
+def test_static_pie_with_relr():
+    if sanitized():
+        pytest.skip("a sanitizer build links dynamically")
+    header = readelf("-hW")
+    assert re.search(r"Type:\s+DYN", header), "not position-independent (no ASLR)"
+    segments = readelf("-lW")
+    assert "INTERP" not in segments, "not static: it has a dynamic loader"
+    assert "GNU_RELRO" in segments
+    dynamic = readelf("-dW")
+    assert re.search(r"\(RELR\)", dynamic), "relative relocations not packed (DT_RELR)"
+    assert re.search(r"BIND_NOW|FLAGS.*NOW", dynamic), "not linked with -z now (full RELRO)"
+
+
+def function_addresses():
+    out = {}
+    for line in readelf("-sW").splitlines():
+        p = line.split()
+        if len(p) >= 8 and p[3] == "FUNC" and p[6] != "UND":
+            out.setdefault(p[7], int(p[1], 16))
+    return out
+
+
+def test_start_path_functions_come_first():
+    if sanitized():
+        pytest.skip("a sanitizer build links dynamically")
+    if "LLD" not in readelf("-p", ".comment"):
+        pytest.skip("linked by GNU ld (lld not installed, or -Dstart_path_order=disabled)")
+    names = [l.strip() for l in ORDER.read_text().splitlines() if l.strip() and not l.startswith("#")]
+    addr = function_addresses()
+    placed = [addr[n] for n in names if n in addr]
+    # a few names may be gone after a change; most must be there
+    assert len(placed) > 0.9 * len(set(names)), \
+        f"only {len(placed)} of {len(names)} names of start-path.order are in the binary: regenerate it"
+    text = re.search(r"\.text\s+PROGBITS\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)", readelf("-SW"))
+    start, size = int(text.group(1), 16), int(text.group(2), 16)
+    hot_end = max(placed)
+    # every ordered function lies in one block at the start of .text, and
+    # the functions of the default order (a sample of names not in the
+    # file, e.g. `ucrun spec`'s) lie after it
+    assert min(placed) - start < 4096
+    assert hot_end - start < size // 2, f"the ordered block ends at +{hot_end - start:#x} of {size:#x}"
+    ordered = set(names)
+    later = [a for n, a in addr.items() if n not in ordered and start <= a < start + size]
+    inside = [a for a in later if a < hot_end]
+    # functions no name covers (local aliases, glibc internals) may sit in
+    # the block; the bulk of .text must not
+    assert len(inside) < 0.1 * len(later), f"{len(inside)} of {len(later)} other functions inside the ordered block"
+    assert addr["main"] <= hot_end
