@@ -37,6 +37,12 @@ public:
         const CreatePlan& plan = *r_.plan;
         if (r_.cg->enabled() && r_.cg_fd < 0) r_.cg->add_pid(out_.pid);
         if (maps_at_clone) maps_done();
+        // The record gets the pid once the init is on its way: an init that
+        // waits for its cgroup or maps waits no longer for the record's
+        // write (0.2-0.5 ms on a disk /run). It dies with us until it is
+        // recorded (die_with_parent, before any of its work), and the
+        // rollback kills it by out_.pid.
+        r_.on_pid(out_.pid);
         if (plan.state_at == StateAt::Clone) send_state();
         // Talk to the init until it is ready or fails.
         for (;;) {
@@ -166,7 +172,6 @@ void spawn_init(const sys::Kernel& k, const SpawnRequest& r, Rollback& rollback,
         k.kill(out.pid, SIGKILL);
         k.waitpid(out.pid, nullptr, __WALL);
     });
-    r.on_pid(pid);
 
     Talk(k, r, out, parent_end).run(plan.fast_path && (plan.write_maps || args.late_cgroupns));
     out.sync = std::move(parent_end);

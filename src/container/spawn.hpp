@@ -4,7 +4,7 @@
 // createRuntime hooks' run, over the typed messages (proc/messages.hpp),
 // until it says Ready. Decided by the plan (container/create_plan.hpp);
 // what it makes is registered with the rollback (container/rollback.hpp)
-// and the record (on_pid) as soon as it exists.
+// and the record (on_pid) once it is released from its first wait.
 #pragma once
 
 #include <sys/types.h>
@@ -33,7 +33,9 @@ struct SpawnRequest {
     int cg_fd = -1;                  // CLONE_INTO_CGROUP, -1: placed with add_pid
     bool seccomp_listener = false;   // send the container process state (State)
     // The init's pid, whenever it becomes known (clone, then InitPid on the
-    // join path): recorded before anything else happens.
+    // join path): recorded right after the init is placed in its cgroup and
+    // given its maps (it waits for those, not for the record), before
+    // anything else.
     std::function<void(pid_t)> on_pid;
 };
 

@@ -52,6 +52,7 @@ struct Spawn {
     proc::InitArgs args;
     std::unique_ptr<cgroup::Manager> cg = cgroup::Manager::from_json(nullptr);  // disabled
     std::vector<pid_t> on_pid;
+    std::vector<bool> released_at_record;  // for each on_pid: a message to the init was waiting for it
     Created out;
 
     explicit Spawn(const std::string& extra = "") : cfg(make_config(extra)) {
@@ -79,7 +80,11 @@ struct Spawn {
         r.args = &args;
         r.cg = cg.get();
         r.cg_fd = cg_fd;
-        r.on_pid = [this](pid_t p) { on_pid.push_back(p); };
+        r.on_pid = [this](pid_t p) {
+            on_pid.push_back(p);
+            pollfd q{k.peer(), POLLIN, 0};
+            released_at_record.push_back(::poll(&q, 1, 0) == 1 && (q.revents & POLLIN));
+        };
         spawn_init(k, r, rb, out);
     }
     // The parent's messages to the init so far (their types), and whether
@@ -117,7 +122,7 @@ TEST_CASE("spawn: clone3 with the plan's namespaces, a pidfd and the cgroup; Rea
           Calls{"clone3(NEWUSER|NEWNS|NEWPID|NEWIPC|NEWUTS|PIDFD|INTO_CGROUP, /sys/fs/cgroup/c1)"});
     CHECK(s.out.pid == kPid);
     CHECK(s.k.name(s.out.pidfd.get()) == "pidfd:" + std::to_string(kPid));
-    CHECK(s.on_pid == std::vector<pid_t>{kPid});  // on record as soon as it exists
+    CHECK(s.on_pid == std::vector<pid_t>{kPid});  // on record once the init is on its way
     CHECK(s.out.sync);                            // run releases the init over it
     CHECK(s.sent().empty());                      // nothing asked, nothing said
 }
@@ -162,6 +167,21 @@ TEST_CASE("spawn: the join path: InitPid replaces the intermediate (reaped), who
     const Calls calls = s.process_calls();
     CHECK(Calls(calls.begin() + 1, calls.end()) ==
           Calls{"waitpid(" + first + ")", "pidfd_open(4242)", "kill(4242, SIGKILL)", "waitpid(4242, __WALL)"});
+}
+
+TEST_CASE("spawn: an init that waits for its cgroup and maps is released before the record is written") {
+    Spawn s;
+    // No CLONE_INTO_CGROUP (cgroup v1): the init unshares its cgroup
+    // namespace only after MapsDone, and waits for it from the clone on.
+    s.args.late_cgroupns = true;
+    REQUIRE(s.plan.fast_path);
+    s.script(proc::Ready{});
+    Rollback rb;
+    s.run(rb);
+    rb.commit();
+    CHECK(s.on_pid == std::vector<pid_t>{kPid});
+    CHECK(s.released_at_record == std::vector<bool>{true});  // MapsDone was on its way
+    CHECK(s.sent() == std::vector<std::string>{"MapsDone"});
 }
 
 TEST_CASE("spawn: NeedMaps is answered by MapsDone; a map the kernel refuses fails naming the field, no MapsDone") {
