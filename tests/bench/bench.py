@@ -295,7 +295,10 @@ class Runtime:
 
     @property
     def is_floor(self):
-        return self.name == "floor"
+        # floor-spec: floor -s, the floor plus the kernel work of the
+        # benchmark's config (tests/bench/floor.c). Measured beside the
+        # floor in run, run-userns and rss; the targets stay against "floor".
+        return self.name in ("floor", "floor-spec")
 
     @property
     def has_containers(self):
@@ -317,7 +320,7 @@ def find_runtimes(opts):
     ucrun = opts.ucrun or os.environ.get("UCRUN") or str(REPO / "build/src/cli/ucrun")
     known = {"ucrun": ucrun if os.access(ucrun, os.X_OK) else None,
              "crun": shutil.which("crun"), "runc": shutil.which("runc"),
-             "floor": "floor"}
+             "floor": "floor", "floor-spec": "floor"}
     if opts.runtimes:
         wanted = []
         for item in opts.runtimes.split(","):
@@ -331,13 +334,14 @@ def find_runtimes(opts):
         if not known["ucrun"]:
             print(f"bench: no ucrun binary at {ucrun} (use --ucrun or UCRUN); "
                   "measuring the others", file=sys.stderr)
-    return [Runtime(n, p if n == "floor" else os.path.realpath(p)) for n, p in wanted]
+    return [Runtime(n, p if n in ("floor", "floor-spec") else os.path.realpath(p)) for n, p in wanted]
 
 
 def configure_runtimes(runtimes, opts, tmp: Path, floor_bin, shim):
     for rt in runtimes:
         if rt.is_floor:
             rt.path = str(floor_bin)
+            rt.flags = ["-s"] if rt.name == "floor-spec" else []
             continue
         rt.root = tmp / "roots" / rt.name
         rt.root.mkdir(parents=True)
@@ -717,7 +721,7 @@ class Bench:
     def run_argv(self, rt, cid, userns=False):
         if rt.is_floor:
             b = self.b_userns if userns else self.b_true
-            return [rt.path] + (["-U"] if userns else []) + [str(b / "rootfs"), "/bin/true"]
+            return [rt.path, *rt.flags] + (["-U"] if userns else []) + [str(b / "rootfs"), "/bin/true"]
         return rt.cmd("run", "--bundle", self.b_userns if userns else self.b_true, cid)
 
     def leftovers(self, rt):
@@ -962,7 +966,7 @@ class Bench:
         if subj is None:
             return
         rts = [subj] + [rt for rt in rts if rt is not subj]  # set up first: the floors enter it
-        floor = next((rt for rt in self.runtimes if rt.is_floor), None)
+        floor = next((rt for rt in self.runtimes if rt.name == "floor"), None)
         if floor:
             rts.append(floor)
             nsenter = shutil.which("nsenter")
@@ -1005,6 +1009,8 @@ class Bench:
         with a state root of its own. crun gets the RLIMIT_MEMLOCK shim."""
         out = []
         for rt in self.runtimes:
+            if rt.name == "floor-spec":
+                continue  # its cgroup mount is v2's only: not the same work in the v1 namespace
             if rt.is_floor:
                 out.append(Runtime(rt.name, rt.path, ns=layout, variant=layout))
                 continue
@@ -1117,6 +1123,8 @@ class Bench:
     def bench_size(self):
         print("bench: binary sizes", file=sys.stderr)
         for rt in self.runtimes:
+            if rt.name == "floor-spec":
+                continue  # the floor's binary
             files = [os.path.realpath(rt.path)]
             r = subprocess.run(["ldd", rt.path], capture_output=True, text=True)
             for line in r.stdout.splitlines():
@@ -1236,7 +1244,7 @@ class Bench:
         names = [rt.name for rt in self.runtimes]
         if self.opts.subject:
             return self.opts.subject
-        return "ucrun" if "ucrun" in names else next((n for n in names if n != "floor"),
+        return "ucrun" if "ucrun" in names else next((n for n in names if n not in ("floor", "floor-spec")),
                                                      names[0])
 
     def names(self):

@@ -2,7 +2,7 @@
  * container, used by tests/bench/bench.py as the "floor" every runtime is
  * compared with.
  *
- *   floor [-U] [-c DIR [-w FILE=VALUE]... [-d]]... ROOTFS CMD [ARG...]
+ *   floor [-U] [-s] [-c DIR [-w FILE=VALUE]... [-d]]... ROOTFS CMD [ARG...]
  *   floor -e PID CMD [ARG...]
  *
  * run: clone3() with the namespaces of the benchmark bundle (mount, pid, ipc,
@@ -20,6 +20,17 @@
  * -d (cgroup2): attach a deny-all device program (BPF_PROG_TYPE_CGROUP_DEVICE,
  * "return 0") to DIR, the least a runtime does for a device rule on cgroup2.
  *
+ * -s: "floor-spec", the kernel work of the benchmark's config (`runc spec`)
+ * as well: its mounts (/dev tmpfs, devpts, /dev/shm, mqueue, read-only
+ * sysfs and cgroup2 -- the benchmark's namespace has a cgroup2
+ * /sys/fs/cgroup), the six device nodes (mknod; bind mounts of the host's in
+ * a user namespace, where mknod is not allowed) and /dev's symlinks, after
+ * pivot_root its masked paths (one read-only tmpfs, bound on every other
+ * directory; /dev/null bound on files) and read-only paths (bind and
+ * remount), the read-only root, the hostname, RLIMIT_NOFILE, the bounding
+ * and capability sets and no_new_privs. The least any runtime must do for
+ * that config; still no parsing, no state, no second exec.
+ *
  * -e PID: exec: enter the ipc, uts, net, pid and mount namespaces of PID
  * (setns, as `nsenter -t PID -i -u -n -p -m`), fork (a new pid namespace
  * applies to children only), exec CMD in the child and wait for it.
@@ -29,6 +40,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/magic.h>
@@ -40,6 +52,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -54,6 +69,7 @@ struct child_args {
 	char **argv;
 	int wait_parent; /* wait for EOF on sync_rd: id maps, cgroup.procs */
 	int userns;
+	int spec; /* -s */
 	int sync_rd, sync_wr; /* the parent closes sync_wr once it is done */
 };
 
@@ -61,6 +77,118 @@ static void die(const char *what)
 {
 	fprintf(stderr, "floor: %s: %s\n", what, strerror(errno));
 	_exit(127);
+}
+
+static void mount_in(const char *rootfs, const char *dst, const char *type, unsigned long flags,
+		     const char *data)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s%s", rootfs, dst);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		die(path);
+	if (mount(type, path, type, flags, data) < 0)
+		die(path);
+}
+
+/* -s, before pivot_root: runc spec's mounts and /dev. */
+static void spec_mounts(const char *rootfs, int userns)
+{
+	static const struct {
+		const char *name;
+		unsigned maj, min;
+	} devs[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
+		    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+	static const char *const links[][2] = {{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"},
+		{"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
+	char path[4096], host[64];
+	size_t i;
+
+	mount_in(rootfs, "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+	mount_in(rootfs, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		 "newinstance,ptmxmode=0666,mode=0620,gid=5");
+	mount_in(rootfs, "/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=1777,size=65536k");
+	mount_in(rootfs, "/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
+	mount_in(rootfs, "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL);
+	mount_in(rootfs, "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL);
+	for (i = 0; i < sizeof devs / sizeof devs[0]; i++) {
+		snprintf(path, sizeof path, "%s/dev/%s", rootfs, devs[i].name);
+		if (!userns) {
+			if (mknod(path, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0)
+				die(path);
+			continue;
+		}
+		int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd < 0)
+			die(path);
+		close(fd);
+		snprintf(host, sizeof host, "/dev/%s", devs[i].name);
+		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
+			die(path);
+	}
+	for (i = 0; i < sizeof links / sizeof links[0]; i++) {
+		snprintf(path, sizeof path, "%s/dev/%s", rootfs, links[i][1]);
+		if (symlink(links[i][0], path) < 0)
+			die(path);
+	}
+}
+
+/* -s, after pivot_root: masked and read-only paths, the read-only root, and
+ * the process: hostname, rlimit, capabilities, no_new_privs. */
+static void spec_finish(void)
+{
+	static const char *const masked[] = {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+		"/sys/firmware", "/proc/scsi"};
+	static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+		"/proc/sysrq-trigger"};
+	/* CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE */
+	const uint32_t keep = (1u << CAP_AUDIT_WRITE) | (1u << CAP_KILL) | (1u << CAP_NET_BIND_SERVICE);
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2] = {{keep, keep, 0}, {0, 0, 0}};
+	struct rlimit nofile = {1024, 1024};
+	const char *empty = NULL;
+	struct stat st;
+	size_t i;
+	int cap;
+
+	for (i = 0; i < sizeof masked / sizeof masked[0]; i++) {
+		if (stat(masked[i], &st) < 0)
+			continue;
+		if (!S_ISDIR(st.st_mode)) {
+			if (mount("/dev/null", masked[i], NULL, MS_BIND, NULL) < 0)
+				die(masked[i]);
+		} else if (!empty) {
+			if (mount("tmpfs", masked[i], "tmpfs", MS_RDONLY, NULL) < 0)
+				die(masked[i]);
+			empty = masked[i];
+		} else if (mount(empty, masked[i], NULL, MS_BIND, NULL) < 0) {
+			die(masked[i]);
+		}
+	}
+	for (i = 0; i < sizeof readonly / sizeof readonly[0]; i++) {
+		if (mount(readonly[i], readonly[i], NULL, MS_BIND | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue;
+			die(readonly[i]);
+		}
+		if (mount(NULL, readonly[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
+			die(readonly[i]);
+	}
+	if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		die("read-only root");
+	if (sethostname("runc", 4) < 0)
+		die("sethostname");
+	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		die("RLIMIT_NOFILE");
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (!(cap < 32 && (keep & (1u << cap))) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+		    errno != EINVAL)
+			die("PR_CAPBSET_DROP");
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		die("capset");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die("no_new_privs");
 }
 
 static void child_main(struct child_args *a)
@@ -87,6 +215,8 @@ static void child_main(struct child_args *a)
 	snprintf(path, sizeof path, "%s/proc", a->rootfs);
 	if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		die("mount proc");
+	if (a->spec)
+		spec_mounts(a->rootfs, a->userns);
 	if (chdir(a->rootfs) < 0)
 		die("chdir rootfs");
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
@@ -95,6 +225,8 @@ static void child_main(struct child_args *a)
 		die("detach old root");
 	if (chdir("/") < 0)
 		die("chdir /");
+	if (a->spec)
+		spec_finish();
 	execvp(a->argv[0], a->argv);
 	die(a->argv[0]);
 }
@@ -208,6 +340,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[argi], "-U") == 0) {
 			a.userns = 1;
 			ca.flags |= CLONE_NEWUSER;
+		} else if (strcmp(argv[argi], "-s") == 0) {
+			a.spec = 1;
 		} else if (strcmp(argv[argi], "-c") == 0 && argi + 1 < argc && ncg < MAX_CGROUPS) {
 			cgroups[ncg++] = argv[++argi];
 			if (mkdir(argv[argi], 0755) < 0)
@@ -227,7 +361,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - argi < 2) {
-		fprintf(stderr, "usage: floor [-U] [-c DIR [-w FILE=VALUE]... [-d]]... ROOTFS CMD [ARG...]\n"
+		fprintf(stderr, "usage: floor [-U] [-s] [-c DIR [-w FILE=VALUE]... [-d]]... ROOTFS CMD [ARG...]\n"
 				"       floor -e PID CMD [ARG...]\n");
 		return 2;
 	}
