@@ -36,6 +36,8 @@ def test_static_pie_with_relr():
     segments = readelf("-lW")
     assert "INTERP" not in segments, "not static: it has a dynamic loader"
     assert "GNU_RELRO" in segments
+    stack = re.search(r"GNU_STACK(?:\s+0x[0-9a-f]+){5}\s+(\S+)", segments)
+    assert stack and "E" not in stack.group(1), "the stack is executable (or GNU_STACK is missing)"
     dynamic = readelf("-dW")
     assert re.search(r"\(RELR\)", dynamic), "relative relocations not packed (DT_RELR)"
     assert re.search(r"BIND_NOW|FLAGS.*NOW", dynamic), "not linked with -z now (full RELRO)"
