@@ -110,6 +110,8 @@ class Probes:
 
     def __init__(self, binary, symbols):
         self.names = {}
+        if not (TRACEFS / "uprobe_events").exists():
+            sys.exit(f"order: no {TRACEFS}/uprobe_events (tracefs not mounted, or no CONFIG_UPROBE_EVENTS)")
         self.clear()
         fd = os.open(TRACEFS / "uprobe_events", os.O_WRONLY | os.O_APPEND)
         try:
@@ -117,8 +119,11 @@ class Probes:
                 # one probe per write: the kernel parses each write on its own
                 os.write(fd, f"p:{GROUP}/f{i} {binary}:{off:#x}\n".encode())
                 self.names[f"f{i}"] = names
-        finally:
+        except BaseException:  # also Ctrl-C during the minutes this takes
             os.close(fd)
+            self.clear()
+            raise
+        os.close(fd)
 
     def __enter__(self):
         (TRACEFS / "trace").write_text("")
@@ -130,11 +135,21 @@ class Probes:
         self.clear()
 
     def clear(self):
+        """Removes this tool's probes (a left-over group too), no one else's."""
         try:
             (TRACEFS / "events" / GROUP / "enable").write_text("0")
         except OSError:
             pass
-        (TRACEFS / "uprobe_events").write_text("")
+        ours = [line.split()[0][2:] for line in (TRACEFS / "uprobe_events").read_text().splitlines()
+                if line.startswith(f"p:{GROUP}/")]
+        if not ours:
+            return
+        fd = os.open(TRACEFS / "uprobe_events", os.O_WRONLY | os.O_APPEND)
+        try:
+            for name in ours:
+                os.write(fd, f"-:{name}\n".encode())
+        finally:
+            os.close(fd)
 
     def hits(self):
         """[(pid, event)] in trace order."""
