@@ -41,7 +41,10 @@ from runc_spec import runc_spec  # noqa: E402  (shared with tests/integration/su
 INNER_ENV = "UCRUN_BENCH_INNER"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 USERNS_MAP = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-NOT_FLOOR = ("runc", "crun", "ucrun")
+# The floors (floor.c) and their flags: floor-spec, `floor -s`, is the floor
+# plus the kernel work of the benchmark's config, measured beside the floor
+# in run, run-userns, rss and the batches; the targets stay against "floor".
+FLOORS = {"floor": [], "floor-spec": ["-s"]}
 
 # `runc spec` (runc 1.1.5: ociVersion 1.0.2-dev, an ambient capability set)
 # with terminal off; it has a cgroup namespace (tests/helpers/runc_spec.py):
@@ -295,10 +298,7 @@ class Runtime:
 
     @property
     def is_floor(self):
-        # floor-spec: floor -s, the floor plus the kernel work of the
-        # benchmark's config (tests/bench/floor.c). Measured beside the
-        # floor in run, run-userns and rss; the targets stay against "floor".
-        return self.name in ("floor", "floor-spec")
+        return self.name in FLOORS
 
     @property
     def has_containers(self):
@@ -334,14 +334,14 @@ def find_runtimes(opts):
         if not known["ucrun"]:
             print(f"bench: no ucrun binary at {ucrun} (use --ucrun or UCRUN); "
                   "measuring the others", file=sys.stderr)
-    return [Runtime(n, p if n in ("floor", "floor-spec") else os.path.realpath(p)) for n, p in wanted]
+    return [Runtime(n, p if n in FLOORS else os.path.realpath(p)) for n, p in wanted]
 
 
 def configure_runtimes(runtimes, opts, tmp: Path, floor_bin, shim):
     for rt in runtimes:
         if rt.is_floor:
             rt.path = str(floor_bin)
-            rt.flags = ["-s"] if rt.name == "floor-spec" else []
+            rt.flags = FLOORS[rt.name]
             continue
         rt.root = tmp / "roots" / rt.name
         rt.root.mkdir(parents=True)
@@ -1244,7 +1244,7 @@ class Bench:
         names = [rt.name for rt in self.runtimes]
         if self.opts.subject:
             return self.opts.subject
-        return "ucrun" if "ucrun" in names else next((n for n in names if n not in ("floor", "floor-spec")),
+        return "ucrun" if "ucrun" in names else next((n for n in names if n not in FLOORS),
                                                      names[0])
 
     def names(self):
