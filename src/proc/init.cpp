@@ -129,10 +129,24 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     bool set_groups = true;
     Fd idroot;  // a remapped container's idmapped rootfs, made by the parent with our user namespace
 
+    // A late cgroup namespace (InitArgs::late_cgroupns) is made once the
+    // parent has placed us in our v1 cgroups (Placed). Its writes take
+    // 0.2-0.7 ms (the first one waits for an RCU grace period:
+    // cgroup_threadgroup_rwsem); we make the mounts that do not depend on
+    // it meanwhile and wait where one does (RootfsSpec::before_cgroups),
+    // at the latest before /dev's nodes. Nothing of the container runs
+    // before: the user's program, the hooks, /dev are all after it.
+    bool placed = !(a.fast_path && a.late_cgroupns);
+    auto be_placed = [&] {
+        if (placed) return;
+        wait_for<Placed>(a.sync);
+        if (kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
+        placed = true;
+    };
+
     if (a.fast_path) {
-        if (plan.new_user() || a.late_cgroupns) idroot = wait_maps(a.sync);
+        if (plan.new_user()) idroot = wait_maps(a.sync);
         kernel.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see init_main
-        if (a.late_cgroupns && kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
         if (plan.new_flags & CLONE_NEWTIME) enter_new_time_ns(kernel, cfg);
     } else {
         join_namespaces(kernel, plan);
@@ -169,7 +183,10 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     // The parent sends the container process state when a seccomp listener
     // wants it (it knows our host pid).
     std::string process_state;
-    if (a.seccomp_listener >= 0) process_state = wait_for<State>(a.sync).json;
+    if (a.seccomp_listener >= 0) {
+        be_placed();  // the parent sends State after Placed
+        process_state = wait_for<State>(a.sync).json;
+    }
 
     // Hostnames, keyring, sysctl (proc/init_steps.hpp).
     Fd procfd = settle_namespaces(kernel, a);
@@ -179,7 +196,9 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     mount::RootfsSpec rootfs = a.rootfs;
     if (idroot) rootfs.rootfs_premade = idroot.get();
     rootfs.debug = [&](const std::string& line) { send(a.sync, Debug{line}); };
+    rootfs.before_cgroups = be_placed;
     mount::prepare_rootfs(kernel, rootfs);
+    be_placed();  // prepare_rootfs called it; this says so here too
     // config.md "Prestart", "CreateRuntime", "CreateContainer": after the
     // namespaces and the mounts are made, before pivot_root. The parent runs
     // the first two (runtime namespace), then createContainer runs here, in

@@ -40,7 +40,8 @@ struct InitArgs {
     bool fast_path = true;
     // A new cgroup namespace that clone3 could not make (no
     // CLONE_INTO_CGROUP): the init unshares it once the parent has placed
-    // it in its cgroup, so that the namespace is rooted there.
+    // it in its cgroup (the Placed message), so that the namespace is
+    // rooted there; it waits for that where it first matters (run_init).
     bool late_cgroupns = false;
     int last_cap = 40;
     const security::CapSets* caps = nullptr;  // process.capabilities, resolved by the parent

@@ -27,10 +27,11 @@ constexpr std::array<char, std::variant_size_v<Message>> kTypeByte = {
     'R',  // Recorded
     'd',  // Detached
     'D',  // Debug
+    'g',  // Placed (in its cgroups)
 };
 constexpr std::array<std::string_view, std::variant_size_v<Message>> kName = {
     "NeedMaps", "MapsDone", "InitPid", "Ready",    "Start",    "Error", "State",
-    "Hooks",    "HooksDone", "Console", "Recorded", "Detached", "Debug",
+    "Hooks",    "HooksDone", "Console", "Recorded", "Detached", "Debug", "Placed",
 };
 
 // The empty Message alternative of index I, for decode.

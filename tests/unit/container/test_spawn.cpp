@@ -172,7 +172,7 @@ TEST_CASE("spawn: the join path: InitPid replaces the intermediate (reaped), who
 TEST_CASE("spawn: an init that waits for its cgroup and maps is released before the record is written") {
     Spawn s;
     // No CLONE_INTO_CGROUP (cgroup v1): the init unshares its cgroup
-    // namespace only after MapsDone, and waits for it from the clone on.
+    // namespace only after Placed; no maps to write, no MapsDone.
     s.args.late_cgroupns = true;
     REQUIRE(s.plan.fast_path);
     s.script(proc::Ready{});
@@ -180,8 +180,73 @@ TEST_CASE("spawn: an init that waits for its cgroup and maps is released before 
     s.run(rb);
     rb.commit();
     CHECK(s.on_pid == std::vector<pid_t>{kPid});
-    CHECK(s.released_at_record == std::vector<bool>{true});  // MapsDone was on its way
-    CHECK(s.sent() == std::vector<std::string>{"MapsDone"});
+    CHECK(s.released_at_record == std::vector<bool>{true});  // Placed was on its way
+    CHECK(s.sent() == std::vector<std::string>{"Placed"});
+}
+
+// A v1 manager that only records, at add_pid, which of the parent's
+// messages the init had been sent by then.
+struct JoinRecorder final : cgroup::Manager {
+    const test::FakeKernel* k = nullptr;  // its peer() exists once spawn made the socketpair
+    std::vector<std::string> sent_at_join;
+    void add_pid(pid_t) override {
+        // Drains the peer: what was sent before the join is read here.
+        pollfd p{k->peer(), POLLIN, 0};
+        while (::poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+            std::optional<proc::Message> m = proc::recv(k->peer());
+            if (!m) break;
+            sent_at_join.emplace_back(proc::name_of(*m));
+        }
+    }
+    cgroup::Layout layout() const override { return cgroup::Layout::V1; }
+    std::string path() const override { return "/c1"; }
+    std::map<std::string, std::string> dirs() const override { return {}; }
+    void create() override {}
+    int v2_dir_fd() const override { return -1; }
+    void apply(const oci::Resources&, bool) override {}
+    void freeze() override {}
+    void thaw() override {}
+    bool frozen() const override { return false; }
+    std::vector<pid_t> pids() const override { return {}; }
+    void kill_all(int) override {}
+    nlohmann::json stats() const override { return {}; }
+    uint64_t oom_kill_count() const override { return 0; }
+    void destroy() override {}
+    bool exists() const override { return true; }
+    void chown(uid_t, gid_t) override {}
+    std::vector<cgroup::MountSpec> mounts() const override { return {}; }
+    nlohmann::json to_json() const override { return nullptr; }
+};
+
+TEST_CASE("spawn: with a new user namespace on v1, MapsDone comes before the cgroups are joined, then Placed") {
+    Spawn s;
+    auto rec = std::make_unique<JoinRecorder>();
+    JoinRecorder* joins = rec.get();
+    joins->k = &s.k;
+    s.cg = std::move(rec);
+    s.args.late_cgroupns = true;
+    s.plan.write_maps = true;
+    const std::string proc = "/proc/" + std::to_string(kPid) + "/";
+    s.k.add_file(proc + "uid_map");
+    s.k.add_file(proc + "gid_map");
+    REQUIRE(s.plan.fast_path);
+    s.script(proc::Ready{});
+    Rollback rb;
+    s.run(rb);
+    rb.commit();
+    // The init goes on with its maps while it is placed; Placed follows.
+    CHECK(joins->sent_at_join == std::vector<std::string>{"MapsDone"});
+    CHECK(s.sent() == std::vector<std::string>{"Placed"});
+}
+
+TEST_CASE("spawn: no late cgroup namespace (pure v2 clone, or none asked): no Placed") {
+    Spawn s;
+    REQUIRE_FALSE(s.args.late_cgroupns);
+    s.script(proc::Ready{});
+    Rollback rb;
+    s.run(rb);
+    rb.commit();
+    CHECK(s.sent().empty());
 }
 
 TEST_CASE("spawn: NeedMaps is answered by MapsDone; a map the kernel refuses fails naming the field, no MapsDone") {
