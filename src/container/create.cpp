@@ -251,6 +251,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
             throw Error("container init exited before it was ready");
     }
 
+    out.poststart_hooks = !cfg.hooks.poststart.empty();
     rollback.commit();
     if (lease) lease->keep();  // delete frees it (remap::release)
     return out;

@@ -109,8 +109,10 @@ void start(Context& ctx, const std::string& id) {
     // runtime.md "Lifecycle" step 7: a startContainer hook failed; the init
     // has exited, the container is stopped (delete removes it).
     if (got[0] != '0') throw Error(got.substr(1));
+    // Nothing to record: the status is read live (state::live_status: the
+    // FIFO is gone, the init is alive), the record only says "creating"
+    // until create is done. The poststart hooks get it (runtime.md "State").
     r.state.status = oci::Status::Running;
-    store.save(r);
     try {
         run_hooks(ctx, r, HookKind::Poststart);
     } catch (...) {
@@ -218,10 +220,11 @@ void release(Context& ctx, const std::string& id, Created& c) {
         abort_run();
         proc::throw_error(e->error);
     }
-    state::Store store(ctx.root);
-    state::Record r = store.load(id);
+    // As in start: the status is read live, nothing to record. The record
+    // is read only for the poststart hooks.
+    if (!c.poststart_hooks) return;
+    state::Record r = state::Store(ctx.root).load(id);
     r.state.status = oci::Status::Running;
-    store.save(r);
     try {
         run_hooks(ctx, r, HookKind::Poststart);
     } catch (...) {

@@ -19,7 +19,7 @@ namespace ucrun::state {
 
 // What ucrun keeps about a container between commands.
 struct Record {
-    oci::State state;            // id, bundle, annotations, rootfs, created, owner; status as last written
+    oci::State state;            // id, bundle, annotations, rootfs, created, owner; status as last written: only "creating" means anything (live_status)
     pid_t pid = 0;               // host pid of the container's init, 0 once reaped/never started
     uint64_t pid_start_time = 0; // /proc/<pid>/stat field 22: guards against pid reuse
     nlohmann::json cgroup;       // serialized cgroup manager (null: none)
