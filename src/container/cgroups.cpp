@@ -62,15 +62,22 @@ bool permission_error(int e) { return e == EACCES || e == EPERM || e == EROFS; }
 
 }  // namespace
 
-std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg,
-                                             const std::function<void(const cgroup::Manager&)>& on_planned) {
+bool CgroupPlan::may_follow_clone() const {
+    return cg->enabled() && cg->layout() != cgroup::Layout::V2 && !unprivileged;
+}
+
+CgroupPlan plan_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg,
+                       std::function<void(const cgroup::Manager&)> on_planned) {
+    CgroupPlan p;
+    p.on_planned = std::move(on_planned);
     cgroup::Options opts;
     opts.manager = ctx.cgroup_manager;
     opts.systemd_cgroup = ctx.systemd_cgroup;
-    auto cg = cgroup::Manager::make(opts, id, cfg.linux ? cfg.linux->cgroupsPath : std::nullopt);
+    p.cg = cgroup::Manager::make(opts, id, cfg.linux ? cfg.linux->cgroupsPath : std::nullopt);
+    auto& cg = p.cg;
     if (!cg->enabled()) {
-        on_planned(*cg);
-        return cg;
+        p.on_planned(*cg);
+        return p;
     }
     // A cgroup shared with other processes (another container of the same
     // id under another --root gets the same default path, or a cgroupsPath
@@ -84,7 +91,8 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
                                      cg->path());
         if (cg->frozen()) throw Error("container's cgroup unexpectedly frozen: " + cg->path());
     }
-    oci::Resources res = cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{};
+    oci::Resources& res = p.res;
+    res = cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{};
     // runc appends its default allowed devices, and linux.devices, after
     // the config's rules (config-linux.md "Default Devices"), except what
     // the config itself denies by name (see yield_to_config).
@@ -106,10 +114,17 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
     // CAP_BPF/CAP_SYS_ADMIN of the host, v1's devices.allow root's files,
     // and a process of a user namespace cannot mknod anyway (runc skips
     // them too).
-    const bool unprivileged = rootless(ctx);
-    if (unprivileged) res.devices.clear();
+    p.unprivileged = rootless(ctx);
+    if (p.unprivileged) res.devices.clear();
     cg->plan();
-    on_planned(*cg);
+    p.on_planned(*cg);
+    return p;
+}
+
+void make_cgroup(const oci::Config& cfg, const std::string& id, CgroupPlan& p) {
+    auto& cg = p.cg;
+    if (!cg->enabled()) return;
+    const bool unprivileged = p.unprivileged;
     try {
         cg->create();
     } catch (const SysError& e) {
@@ -138,17 +153,16 @@ std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::stri
                                      "name it in linux.cgroupsPath, or drop the limits)");
         cgroup::Options off;
         off.manager = "disabled";
-        auto none = cgroup::Manager::make(off, id, std::nullopt);
-        on_planned(*none);
-        return none;
+        cg = cgroup::Manager::make(off, id, std::nullopt);
+        p.on_planned(*cg);
+        return;
     }
     try {
-        cg->apply(res, !unprivileged);  // not initial: no device rules at all
+        cg->apply(p.res, !unprivileged);  // not initial: no device rules at all
     } catch (...) {
         cg->destroy();
         throw;
     }
-    return cg;
 }
 
 std::unique_ptr<cgroup::Manager> restore_cgroup(const state::Record& r) {

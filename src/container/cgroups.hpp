@@ -13,13 +13,36 @@
 
 namespace ucrun::container {
 
-// Creates the cgroup and applies linux.resources, with runc's default
-// device rules and the allow rules of linux.devices after the config's own.
-// `on_planned` is called with the manager once its directories are known
-// and before any is made (the caller records them: a create killed at any
-// point leaves a record from which `delete --force` removes them).
-std::unique_ptr<cgroup::Manager> make_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg,
-                                             const std::function<void(const cgroup::Manager&)>& on_planned);
+// The container's cgroup, in two steps: planned (before the init's clone),
+// then made (before or after it: CgroupPlan::may_follow_clone).
+struct CgroupPlan {
+    std::unique_ptr<cgroup::Manager> cg;  // a disabled one when the container has no cgroup
+    oci::Resources res;                   // what make_cgroup applies
+    bool unprivileged = false;            // rootless: a cgroup it may not write is done without
+    std::function<void(const cgroup::Manager&)> on_planned;
+
+    // As root on v1 (and Hybrid) the init is placed by cgroup.procs after
+    // its clone anyway: the directories and limits can be made while it
+    // sets itself up (container/spawn.hpp), ~0.5 ms of mkdir and writes off
+    // the start path. Not on v2, whose clone places the init
+    // (CLONE_INTO_CGROUP: the directory must exist), nor rootless, where a
+    // cgroup that cannot be made changes what the init mounts.
+    bool may_follow_clone() const;
+};
+
+// Refuses a cgroup that holds processes (another's), adds runc's default
+// device rules and the allow rules of linux.devices after the config's own,
+// and plans the directories: `on_planned` is called with the manager once
+// they are known and before any is made (the caller records them: a create
+// killed at any point leaves a record from which `delete --force` removes
+// them).
+CgroupPlan plan_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg,
+                       std::function<void(const cgroup::Manager&)> on_planned);
+// Creates the directories and applies linux.resources. On failure they are
+// removed and the error thrown; rootless without a cgroup it may write,
+// p.cg becomes a disabled manager (on_planned again) unless limits were
+// asked for.
+void make_cgroup(const oci::Config& cfg, const std::string& id, CgroupPlan& p);
 
 std::unique_ptr<cgroup::Manager> restore_cgroup(const state::Record& r);
 bool cgroup_frozen(const state::Record& r);

@@ -84,7 +84,8 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     }
     // Declared before the rollback, which refers to them: they outlive it.
     state::Store store(ctx.root);
-    std::unique_ptr<cgroup::Manager> cg;
+    CgroupPlan cgp;
+    std::unique_ptr<cgroup::Manager>& cg = cgp.cg;
     Created out;
     Rollback rollback;
     rollback.add("id block", [&lease] { lease.reset(); });  // remap::Lease frees it unless kept
@@ -199,17 +200,22 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     rec.state.status = oci::Status::Creating;
     rec.hooks = hooks_json(cfg.hooks);
     rec.init_exe = state::own_exe_id();
-    // The cgroup exists, with its limits, before the init does (runtime.md
-    // "create": resources are applied before the user program runs).
-    cg = make_cgroup(ctx, o.id, cfg, [&](const cgroup::Manager& planned) {
+    // The cgroup exists, with its limits, before the init is placed there,
+    // and that before anything of the container runs (runtime.md "create":
+    // resources are applied before the user program runs): before the
+    // clone, or while the init sets up (CgroupPlan::may_follow_clone).
+    cgp = plan_cgroup(ctx, o.id, cfg, [&](const cgroup::Manager& planned) {
         rec.cgroup = planned.to_json();
         store.save(rec);
     });
     rollback.add("cgroup", [&cg] { cg->destroy(); });
+    const bool make_later = cgp.may_follow_clone();
+    if (!make_later) make_cgroup(cfg, o.id, cgp);
     // A "cgroup" mount shows the container's cgroups: the init, in its own
     // namespaces, cannot find them any more.
     args.rootfs.cgroup_mounts = cg->mounts();
     const int cg_fd = cg->enabled() ? cg->v2_dir_fd() : -1;
+    args.placed_late = plan.fast_path && cg->enabled() && cg_fd < 0;
     args.late_cgroupns = late_cgroupns(plan, cg->enabled(), cg_fd);
 
     // Room 2: the init, until it is ready (container/spawn.hpp).
@@ -223,6 +229,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     req.args = &args;
     req.cg = cg.get();
     req.cg_fd = cg_fd;
+    if (make_later) req.make_cgroup = [&] { make_cgroup(cfg, o.id, cgp); };
     req.seccomp_listener = static_cast<bool>(listener);
     req.on_pid = [&](pid_t p) {
         rec.pid = rec.state.pid = p;

@@ -33,15 +33,16 @@ class Talk {
 public:
     Talk(const sys::Kernel& k, const SpawnRequest& r, Created& out, Fd& sync) : k_(k), r_(r), out_(out), sync_(sync) {}
 
-    void run(bool maps_at_clone, bool late_cgroupns) {
+    void run(bool maps_at_clone, bool placed_late) {
         const CreatePlan& plan = *r_.plan;
         // The maps first: with them the init goes on with its mounts while
-        // we place it in its v1 cgroups; it waits for Placed only where its
-        // cgroup namespace matters (proc/init.cpp).
+        // we make its v1 cgroups and place it there; it waits for Placed
+        // only where that matters (proc/init.cpp).
         if (maps_at_clone) maps_done();
+        if (r_.make_cgroup) r_.make_cgroup();
         if (r_.cg->enabled() && r_.cg_fd < 0) r_.cg->add_pid(out_.pid);
         // An init gone meanwhile is reported by the recv below (its Error).
-        if (late_cgroupns) proc::send(sync_.get(), proc::Placed{});
+        if (placed_late) proc::send(sync_.get(), proc::Placed{});
         // The record gets the pid once the init is on its way: an init that
         // waits for its cgroup or maps waits no longer for the record's
         // write (0.2-0.5 ms on a disk /run). It dies with us until it is
@@ -178,7 +179,7 @@ void spawn_init(const sys::Kernel& k, const SpawnRequest& r, Rollback& rollback,
         k.waitpid(out.pid, nullptr, __WALL);
     });
 
-    Talk(k, r, out, parent_end).run(plan.fast_path && plan.write_maps, plan.fast_path && args.late_cgroupns);
+    Talk(k, r, out, parent_end).run(plan.fast_path && plan.write_maps, args.placed_late);
     out.sync = std::move(parent_end);
 }
 

@@ -31,6 +31,10 @@ struct SpawnRequest {
     proc::InitArgs* args = nullptr;  // all but sync, set here
     cgroup::Manager* cg = nullptr;
     int cg_fd = -1;                  // CLONE_INTO_CGROUP, -1: placed with add_pid
+    // Makes the cgroup's directories and limits after the clone, before the
+    // init is placed there (container/cgroups.hpp may_follow_clone); empty:
+    // made before.
+    std::function<void()> make_cgroup;
     bool seccomp_listener = false;   // send the container process state (State)
     // The init's pid, whenever it becomes known (clone, then InitPid on the
     // join path): recorded right after the init is placed in its cgroup and

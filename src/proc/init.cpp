@@ -129,18 +129,19 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     bool set_groups = true;
     Fd idroot;  // a remapped container's idmapped rootfs, made by the parent with our user namespace
 
-    // A late cgroup namespace (InitArgs::late_cgroupns) is made once the
-    // parent has placed us in our v1 cgroups (Placed). Its writes take
-    // 0.2-0.7 ms (the first one waits for an RCU grace period:
-    // cgroup_threadgroup_rwsem); we make the mounts that do not depend on
-    // it meanwhile and wait where one does (RootfsSpec::before_cgroups),
-    // at the latest before /dev's nodes. Nothing of the container runs
+    // On v1 the parent makes our cgroups and places us there after the
+    // clone (InitArgs::placed_late): 0.5-1 ms of mkdir and writes (the
+    // first cgroup.procs write waits for an RCU grace period:
+    // cgroup_threadgroup_rwsem). We make the mounts that do not depend on
+    // it meanwhile and wait for Placed where one does
+    // (RootfsSpec::before_cgroups), at the latest before /dev's nodes;
+    // then a late cgroup namespace is made. Nothing of the container runs
     // before: the user's program, the hooks, /dev are all after it.
-    bool placed = !(a.fast_path && a.late_cgroupns);
+    bool placed = !a.placed_late;
     auto be_placed = [&] {
         if (placed) return;
         wait_for<Placed>(a.sync);
-        if (kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
+        if (a.late_cgroupns && kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
         placed = true;
     };
 

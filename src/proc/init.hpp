@@ -38,10 +38,13 @@ struct InitArgs {
     // Every namespace is new and made by clone3 itself (ns::Plan without
     // joins); else the init joins and unshares them (proc/init.cpp).
     bool fast_path = true;
-    // A new cgroup namespace that clone3 could not make (no
-    // CLONE_INTO_CGROUP): the init unshares it once the parent has placed
-    // it in its cgroup (the Placed message), so that the namespace is
-    // rooted there; it waits for that where it first matters (run_init).
+    // The parent places us in our cgroups after the clone (v1: no
+    // CLONE_INTO_CGROUP), on the fast path, and says so with Placed: we wait
+    // for it where it first matters (run_init), before a cgroup mount,
+    // /dev's nodes, hooks and the user's program.
+    bool placed_late = false;
+    // A new cgroup namespace that clone3 could not make (placed_late): the
+    // init unshares it once placed, so that the namespace is rooted there.
     bool late_cgroupns = false;
     int last_cap = 40;
     const security::CapSets* caps = nullptr;  // process.capabilities, resolved by the parent

@@ -639,6 +639,24 @@ def test_bad_value_fails_cleanly(ucrun, bundle, root, tmp_base, res, file, value
     assert file in cp.stderr and value in cp.stderr, cp.stderr
     assert os.listdir(root) == []
     assert dirs_named(name) == []
+    # On v1 the limits are written after the init's clone, while it sets
+    # up: no clone of `ucrun create ... <cid>` is left.
+    assert _procs_with_arg(cid) == []
+
+
+def _procs_with_arg(word):
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if word.encode() in args:
+            out.append(int(p))
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -53,6 +53,7 @@ struct Spawn {
     std::unique_ptr<cgroup::Manager> cg = cgroup::Manager::from_json(nullptr);  // disabled
     std::vector<pid_t> on_pid;
     std::vector<bool> released_at_record;  // for each on_pid: a message to the init was waiting for it
+    std::function<void()> make_cgroup;      // SpawnRequest::make_cgroup
     Created out;
 
     explicit Spawn(const std::string& extra = "") : cfg(make_config(extra)) {
@@ -80,6 +81,7 @@ struct Spawn {
         r.args = &args;
         r.cg = cg.get();
         r.cg_fd = cg_fd;
+        r.make_cgroup = make_cgroup;
         r.on_pid = [this](pid_t p) {
             on_pid.push_back(p);
             pollfd q{k.peer(), POLLIN, 0};
@@ -173,7 +175,7 @@ TEST_CASE("spawn: an init that waits for its cgroup and maps is released before 
     Spawn s;
     // No CLONE_INTO_CGROUP (cgroup v1): the init unshares its cgroup
     // namespace only after Placed; no maps to write, no MapsDone.
-    s.args.late_cgroupns = true;
+    s.args.placed_late = s.args.late_cgroupns = true;
     REQUIRE(s.plan.fast_path);
     s.script(proc::Ready{});
     Rollback rb;
@@ -224,8 +226,17 @@ TEST_CASE("spawn: with a new user namespace on v1, MapsDone comes before the cgr
     JoinRecorder* joins = rec.get();
     joins->k = &s.k;
     s.cg = std::move(rec);
-    s.args.late_cgroupns = true;
+    s.args.placed_late = s.args.late_cgroupns = true;
     s.plan.write_maps = true;
+    // The cgroup made after the clone (v1 as root): after MapsDone, before
+    // the init is placed.
+    bool made = false, maps_sent_before = false, placed_before = true;
+    s.make_cgroup = [&] {
+        made = true;
+        pollfd q{s.k.peer(), POLLIN, 0};
+        maps_sent_before = ::poll(&q, 1, 0) == 1 && (q.revents & POLLIN);
+        placed_before = !joins->sent_at_join.empty();  // add_pid drains what was sent
+    };
     const std::string proc = "/proc/" + std::to_string(kPid) + "/";
     s.k.add_file(proc + "uid_map");
     s.k.add_file(proc + "gid_map");
@@ -234,7 +245,11 @@ TEST_CASE("spawn: with a new user namespace on v1, MapsDone comes before the cgr
     Rollback rb;
     s.run(rb);
     rb.commit();
-    // The init goes on with its maps while it is placed; Placed follows.
+    // The init goes on with its maps while its cgroup is made and it is
+    // placed; Placed follows.
+    CHECK(made);
+    CHECK(maps_sent_before);
+    CHECK_FALSE(placed_before);
     CHECK(joins->sent_at_join == std::vector<std::string>{"MapsDone"});
     CHECK(s.sent() == std::vector<std::string>{"Placed"});
 }
