@@ -206,7 +206,10 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // clone, or while the init sets up (CgroupPlan::may_follow_clone).
     cgp = plan_cgroup(ctx, o.id, cfg, [&](const cgroup::Manager& planned) {
         rec.cgroup = planned.to_json();
-        store.save(rec);
+        // Without a cgroup there is nothing to name before the pid: a
+        // create killed before that leaves a directory without state.json,
+        // which `delete --force` removes (container/ops.cpp remove).
+        if (planned.enabled()) store.save(rec);
     });
     rollback.add("cgroup", [&cg] { cg->destroy(); });
     const bool make_later = cgp.may_follow_clone();
@@ -231,23 +234,34 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     req.cg_fd = cg_fd;
     if (make_later) req.make_cgroup = [&] { make_cgroup(cfg, o.id, cgp); };
     req.seccomp_listener = static_cast<bool>(listener);
+    // While the init sets up (it waits for none of this), what the last
+    // record needs: config.json and the seccomp cache, which no command
+    // reads before the record says "created", and that record's text. Once
+    // the init is ready, one write of it is all that stands between Ready
+    // and the release.
+    std::string created_record;
+    bool files_saved = false;
     req.on_pid = [&](pid_t p) {
         rec.pid = rec.state.pid = p;
         rec.pid_start_time = state::process_start_time(p);
         store.save(rec);
+        if (!files_saved) {
+            // A remapped container's config.json is the one that ran (remap::inject).
+            store.save_config(o.id, lease ? doc.dump() : text);
+            if (seccomp) save_seccomp(store, o.id, *seccomp);  // for exec (container/seccomp_cache.hpp)
+            files_saved = true;
+        }
+        state::Record done = rec;
+        done.cgroup = cg->to_json();  // made by now (make_cgroup comes before the pid)
+        done.state.status = oci::Status::Created;
+        created_record = state::Store::encode(done);
     };
     spawn_init(k, req, rollback, out);
 
     if (cfg.process->oomScoreAdj)
         sys::write_file("/proc/" + std::to_string(out.pid) + "/oom_score_adj",
                         std::to_string(*cfg.process->oomScoreAdj));
-
-    rec.cgroup = cg->to_json();
-    rec.state.status = oci::Status::Created;
-    // A remapped container's config.json is the one that ran (remap::inject).
-    store.save_config(o.id, lease ? doc.dump() : text);
-    if (seccomp) save_seccomp(store, o.id, *seccomp);  // for exec (container/seccomp_cache.hpp)
-    store.save(rec);
+    store.save_encoded(o.id, created_record);
     if (!o.pid_file.empty()) sys::write_file_atomic(absolute_pid_file(o.pid_file), std::to_string(out.pid));
     // On record: the init may outlive us now (it dies with us until then,
     // proc/init.cpp). A `run` releases it with the Start message instead.

@@ -192,7 +192,7 @@ Record Store::load(const std::string& id) const {
     return r;
 }
 
-void Store::save(const Record& r) const {
+std::string Store::encode(const Record& r) {
     nlohmann::json j;
     j["state"] = oci::to_json(r.state);
     j["init_pid"] = r.pid;
@@ -200,10 +200,16 @@ void Store::save(const Record& r) const {
     if (!r.cgroup.is_null()) j["cgroup"] = r.cgroup;
     if (!r.hooks.is_null()) j["hooks"] = r.hooks;
     if (!r.init_exe.empty()) j["init_exe"] = r.init_exe;
-    // No fsync: the state lives on tmpfs (/run) and dies with the host anyway.
-    Fd d = open_dir(r.state.id);
-    sys::write_file_atomic_at(d.get(), kStateFile, j.dump());
+    return j.dump();
 }
+
+void Store::save_encoded(const std::string& id, std::string_view text) const {
+    // No fsync: the state lives on tmpfs (/run) and dies with the host anyway.
+    Fd d = open_dir(id);
+    sys::write_file_atomic_at(d.get(), kStateFile, text);
+}
+
+void Store::save(const Record& r) const { save_encoded(r.state.id, encode(r)); }
 
 void Store::save_config(const std::string& id, std::string_view text) const {
     Fd d = open_dir(id);

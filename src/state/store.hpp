@@ -81,6 +81,10 @@ public:
     Fd lock(const std::string& id) const;
     Record load(const std::string& id) const;  // throws NotFound, Corrupt
     void save(const Record& r) const;          // atomic
+    // save() in two steps: the record's text, then its atomic write (a
+    // create prepares its last record while the init sets up).
+    static std::string encode(const Record& r);
+    void save_encoded(const std::string& id, std::string_view text) const;
     // The container's config.json (as given at create, with updates).
     void save_config(const std::string& id, std::string_view text) const;  // atomic
     nlohmann::json load_config(const std::string& id) const;
