@@ -37,34 +37,38 @@ mode_t type_bits(const std::string& t) {
 // Whatever the rootfs has there (a planted symlink to a host file) is
 // removed, never followed; something mounted there by config.json's mounts
 // is left in place: that mount wins.
-void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, const std::string& path, mode_t type,
-                 unsigned major, unsigned minor, mode_t perm, uid_t uid, gid_t gid) {
+// `devfd` is the rootfs's /dev, already open: a node directly in it (all
+// the default ones) needs no walk of its own.
+void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int devfd, const std::string& path,
+                 mode_t type, unsigned major, unsigned minor, mode_t perm, uid_t uid, gid_t gid) {
     const std::string display = spec.rootfs + path;
     auto slash = path.rfind('/');
-    Fd dir = mkdir_in_root(k, rootfd, path.substr(0, slash == 0 ? 1 : slash), false, display);
+    const std::string parent = path.substr(0, slash == 0 ? 1 : slash);
+    Fd own_dir = parent == "/dev" ? Fd() : mkdir_in_root(k, rootfd, parent, false, display);
+    const int dirfd = own_dir ? own_dir.get() : devfd;
     std::string name = path.substr(slash + 1);
     if (name.empty() || name == "." || name == "..") throw Error("device " + path + ": not a file name");
     struct stat st;
-    if (k.fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (k.fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
         if (S_ISDIR(st.st_mode)) throw Error("device " + display + ": a directory is in the way");
-        if (k.unlinkat(dir.get(), name.c_str(), 0) < 0) {
+        if (k.unlinkat(dirfd, name.c_str(), 0) < 0) {
             if (errno == EBUSY) return;  // a mount of config.json
             throw_errno("remove " + display);
         }
     }
     if (!spec.userns || type == S_IFIFO) {
-        if (k.mknodat(dir.get(), name.c_str(), type | perm, makedev(major, minor)) < 0)
+        if (k.mknodat(dirfd, name.c_str(), type | perm, makedev(major, minor)) < 0)
             throw_errno("mknod " + display);
         // Just made, in a mount namespace no one else has entered yet. The
         // mode after the owner: chown clears the set-id bits.
-        if (k.fchownat(dir.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + display);
-        if (k.fchmodat(dir.get(), name.c_str(), perm, 0) < 0) throw_errno("chmod " + display);
+        if (k.fchownat(dirfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + display);
+        if (k.fchmodat(dirfd, name.c_str(), perm, 0) < 0) throw_errno("chmod " + display);
         return;
     }
-    Fd f(k.openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
+    Fd f(k.openat(dirfd, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
     if (!f) throw_errno("create " + display);
     f.reset();
-    Fd target(k.openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    Fd target(k.openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!target) throw_errno("open " + display);
     Options o;
     o.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
@@ -72,11 +76,9 @@ void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, const
     attach(k, tree.get(), target.get(), display);
 }
 
-void make_symlink(const sys::Kernel& k, int rootfd, const char* target, const std::string& link) {
-    Fd dev = open_in_root(k, rootfd, "/dev", O_DIRECTORY);
-    if (!dev) return;
+void make_symlink(const sys::Kernel& k, int devfd, const char* target, const std::string& link) {
     std::string name = link.substr(5);
-    if (k.symlinkat(target, dev.get(), name.c_str()) < 0 && errno != EEXIST) throw_errno("symlink /dev/" + name);
+    if (k.symlinkat(target, devfd, name.c_str()) < 0 && errno != EEXIST) throw_errno("symlink /dev/" + name);
 }
 
 }  // namespace
@@ -93,12 +95,12 @@ void setup_dev(const sys::Kernel& k, const RootfsSpec& spec, int rootfd) {
         bool listed = false;
         if (cfg.linux)
             for (const auto& c : cfg.linux->devices) listed |= c.path == d.path;
-        if (!listed) make_device(k, spec, rootfd, d.path, S_IFCHR, d.major, d.minor, 0666, 0, 0);
+        if (!listed) make_device(k, spec, rootfd, dev.get(), d.path, S_IFCHR, d.major, d.minor, 0666, 0, 0);
     }
     if (cfg.linux) {
         for (const auto& d : cfg.linux->devices) {
             // devices outside /dev are bound from their own host path only in a userns.
-            make_device(k, spec, rootfd, d.path, type_bits(d.type), static_cast<unsigned>(d.major),
+            make_device(k, spec, rootfd, dev.get(), d.path, type_bits(d.type), static_cast<unsigned>(d.major),
                         static_cast<unsigned>(d.minor), d.fileMode.value_or(0666) & 07777, d.uid.value_or(0),
                         d.gid.value_or(0));
         }
@@ -108,15 +110,15 @@ void setup_dev(const sys::Kernel& k, const RootfsSpec& spec, int rootfd) {
     Fd ptmx = open_in_root(k, rootfd, "/dev/pts/ptmx");
     if (ptmx) {
         k.unlinkat(dev.get(), "ptmx", 0);
-        make_symlink(k, rootfd, "pts/ptmx", "/dev/ptmx");
+        make_symlink(k, dev.get(), "pts/ptmx", "/dev/ptmx");
     }
-    make_symlink(k, rootfd, "/proc/self/fd", "/dev/fd");
-    make_symlink(k, rootfd, "/proc/self/fd/0", "/dev/stdin");
-    make_symlink(k, rootfd, "/proc/self/fd/1", "/dev/stdout");
-    make_symlink(k, rootfd, "/proc/self/fd/2", "/dev/stderr");
+    make_symlink(k, dev.get(), "/proc/self/fd", "/dev/fd");
+    make_symlink(k, dev.get(), "/proc/self/fd/0", "/dev/stdin");
+    make_symlink(k, dev.get(), "/proc/self/fd/1", "/dev/stdout");
+    make_symlink(k, dev.get(), "/proc/self/fd/2", "/dev/stderr");
     // runc: only where the kernel has one (CONFIG_PROC_KCORE); /proc is
     // still the host's here.
-    if (k.access("/proc/kcore", F_OK) == 0) make_symlink(k, rootfd, "/proc/kcore", "/dev/core");
+    if (k.access("/proc/kcore", F_OK) == 0) make_symlink(k, dev.get(), "/proc/kcore", "/dev/core");
 }
 
 Fd open_devnull_checked(const sys::Kernel& k, int rootfd) {
