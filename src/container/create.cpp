@@ -169,6 +169,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     args.exec_fifo = fifo ? fifo.get() : -1;
     const Fd trampoline = proc::make_trampoline();  // CVE-2019-5736: proc/trampoline.hpp
     args.trampoline = trampoline.get();
+    args.release_in_trampoline = release_in_trampoline(plan, cfg);
     args.preserve_fds = plan.preserve_fds;
     args.new_keyring = plan.new_keyring;
     args.unprivileged = plan.unprivileged;
@@ -273,6 +274,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     }
 
     out.poststart_hooks = !cfg.hooks.poststart.empty();
+    out.release_in_trampoline = args.release_in_trampoline;
     rollback.commit();
     if (lease) lease->keep();  // delete frees it (remap::release)
     return out;

@@ -33,6 +33,7 @@ struct Created {
     Fd sync;  // run: the channel to release the init with the Start message
     Fd console;  // run with process.terminal and no --console-socket: the pty master
     bool poststart_hooks = false;  // config.md "Poststart": run must read the record for them
+    bool release_in_trampoline = false;  // run: the trampoline waits for Start (create_plan.hpp)
 };
 
 // create: the init waits on <root>/<id>/exec.fifo for `start`.

@@ -64,6 +64,13 @@ bool late_cgroupns(const CreatePlan& p, bool cgroup_enabled, int cg_fd) {
     return cgroup_enabled && cg_fd < 0 && (p.ns.new_flags & CLONE_NEWCGROUP);
 }
 
+bool release_in_trampoline(const CreatePlan& p, const oci::Config& cfg) {
+    const oci::Process& proc = *cfg.process;
+    const bool late_seccomp = cfg.linux && cfg.linux->seccomp && proc.noNewPrivileges;
+    return !p.exec_fifo && cfg.hooks.startContainer.empty() && !late_seccomp && !proc.selinuxLabel &&
+           !proc.apparmorProfile;
+}
+
 uint64_t clone_flags(const CreatePlan& p, bool late_cgroupns) {
     uint64_t flags = 0;
     if (p.fast_path) flags = p.ns.new_flags & ~(late_cgroupns ? CLONE_NEWCGROUP : 0UL);

@@ -73,4 +73,13 @@ bool late_cgroupns(const CreatePlan& p, bool cgroup_enabled, int cg_fd);
 // The CLONE_NEW* flags of the init's clone3.
 uint64_t clone_flags(const CreatePlan& p, bool late_cgroupns);
 
+// Whether the init executes the trampoline as soon as it is ready, and the
+// trampoline waits for Start (proc/dmz/dmz.c): a `run` (no exec FIFO) with
+// nothing that must happen in ucrun's code between the release and the
+// program: no startContainer hook, no seccomp filter loaded just before
+// execve (with noNewPrivileges, proc/process_setup.hpp), and no LSM label
+// for the exec (a domain change at the trampoline's exec could take the
+// sync socket away from it).
+bool release_in_trampoline(const CreatePlan& p, const oci::Config& cfg);
+
 }  // namespace ucrun::container

@@ -37,6 +37,18 @@ Fd open_init(const state::Record& r) {
     return fd;
 }
 
+// Until the other end of `sock` is closed or the process of `pidfd` has
+// exited, without reading what is sent.
+void wait_hangup(int sock, int pidfd) {
+    for (;;) {
+        struct pollfd p[2] = {{sock, 0, 0}, {pidfd, POLLIN, 0}};
+        int n = ::poll(p, pidfd >= 0 ? 2 : 1, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("poll container init");
+        if ((p[0].revents & (POLLHUP | POLLERR)) || (p[1].revents & POLLIN)) return;
+    }
+}
+
 void wait_gone(const state::Record& r) {
     for (int i = 0; i < 1000 && alive(r); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
@@ -211,14 +223,32 @@ void release(Context& ctx, const std::string& id, Created& c) {
         ::waitpid(c.pid, nullptr, 0);
         remove(ctx, id, true);
     };
-    if (!proc::send(c.sync.get(), proc::Start{})) throw_errno("start container " + id);
-    // The init runs the startContainer hooks, then its end of the channel
-    // closes on execve (close-on-exec); a failure comes as an Error message.
-    while (std::optional<proc::Message> m = proc::recv(c.sync.get())) {
-        auto* e = std::get_if<proc::ErrorMsg>(&*m);
-        if (!e) continue;
-        abort_run();
-        proc::throw_error(e->error);
+    if (c.release_in_trampoline) {
+        // The trampoline waits for Start, then clears its parent-death
+        // signal and closes its end right before it executes the program
+        // (proc/dmz/dmz.c): the hang-up says the program may outlive us. It
+        // speaks no message: nothing read here is from ucrun's code, so
+        // nothing is read at all. Gone already (its exec failed, or it was
+        // killed): its exit status is what the caller gets.
+        if (!proc::send(c.sync.get(), proc::Start{})) {
+            if (errno != EPIPE && errno != ECONNRESET && errno != ECONNREFUSED && errno != ENOTCONN) {
+                int err = errno;
+                abort_run();
+                throw SysError("start container " + id, err);
+            }
+        } else {
+            wait_hangup(c.sync.get(), c.pidfd.get());
+        }
+    } else {
+        if (!proc::send(c.sync.get(), proc::Start{})) throw_errno("start container " + id);
+        // The init runs the startContainer hooks, then its end of the channel
+        // closes on execve (close-on-exec); a failure comes as an Error message.
+        while (std::optional<proc::Message> m = proc::recv(c.sync.get())) {
+            auto* e = std::get_if<proc::ErrorMsg>(&*m);
+            if (!e) continue;
+            abort_run();
+            proc::throw_error(e->error);
+        }
     }
     // As in start: the status is read live, nothing to record. The record
     // is read only for the poststart hooks.

@@ -121,6 +121,16 @@ bool write_fifo(int fd, const std::string& what) {
 // a throwaway user namespace of its own.
 Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
 
+// After Ready nobody reads an Error any more: the container's stderr
+// and the exit status (127 for a missing program, as a shell) say it.
+[[noreturn]] void exec_failed(const std::string& exe) {
+    int err = errno;
+    std::string msg = "ucrun: exec " + exe + " through the exec trampoline: " + std::strerror(err) +
+                      trampoline_hint(err) + "\n";
+    sys::write_all(2, msg);
+    ::_exit(err == ENOENT ? 127 : 126);
+}
+
 [[noreturn]] void run_init(const sys::Kernel& kernel, const InitArgs& a) {
     const oci::Config& cfg = a.cfg();
     const oci::Process& p = *cfg.process;
@@ -225,6 +235,19 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     std::string exe = resolve_executable(kernel, p.args[0], env);
 
     if (a.exec_fifo >= 0) check_fd_available(kernel, a.sync);
+    // The trampoline executed now, waiting for Start itself
+    // (InitArgs::release_in_trampoline): its execveat, the end of this image
+    // (0.3-0.5 ms), overlaps ucrun's record of the container instead of
+    // following it. The order of what happens to the container is
+    // unchanged: ready, recorded, released, executed.
+    if (a.release_in_trampoline) {
+        procfd.reset();
+        close_extra_fds(kernel, a.preserve_fds);
+        if (::fcntl(a.sync, F_SETFD, 0) < 0) throw_errno("keep the sync socket for the exec trampoline");
+        if (!send(a.sync, Ready{})) ::_exit(1);
+        exec_through_on_start(a.trampoline, a.sync, exe, p.args, env);
+        exec_failed(exe);
+    }
     // Nobody to tell: ucrun is gone, and with it the container.
     if (!send(a.sync, Ready{})) ::_exit(1);
     Fd fifo_w;
@@ -255,11 +278,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     close_extra_fds(kernel, a.preserve_fds);
     // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
-    int err = errno;
-    std::string msg = "ucrun: exec " + exe + " through the exec trampoline: " + std::strerror(err) +
-                      trampoline_hint(err) + "\n";
-    sys::write_all(2, msg);
-    ::_exit(err == ENOENT ? 127 : 126);
+    exec_failed(exe);
 }
 
 }  // namespace

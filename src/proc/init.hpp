@@ -28,6 +28,10 @@ struct InitArgs {
     int state_lock = -1;    // the parent's locked state dir fd: closed first, so the lock goes with the parent
     int exec_fifo = -1;     // O_PATH fd of <state>/exec.fifo; -1: wait for the Start message
     int trampoline = -1;    // sealed memfd the user's program is executed through (proc/trampoline.hpp)
+    // `run` with nothing to do between the release and the program: the
+    // trampoline is executed at Ready and waits for Start itself
+    // (release_in_trampoline, container/create_plan.hpp).
+    bool release_in_trampoline = false;
     int preserve_fds = 0;   // fds 3 .. 3+N-1 stay open (plus LISTEN_FDS)
     bool new_keyring = true;
     // The parent is not root (rootless): it writes our maps as an ordinary

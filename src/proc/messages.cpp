@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proc/dmz/protocol.h"
 #include "sys/error.hpp"
 
 namespace ucrun::proc {
@@ -29,6 +30,9 @@ constexpr std::array<char, std::variant_size_v<Message>> kTypeByte = {
     'D',  // Debug
     'g',  // Placed (in its cgroups)
 };
+// The trampoline reads Start itself when the init executes it before its
+// release (proc/dmz/dmz.c): one byte, this one.
+static_assert(std::is_same_v<std::variant_alternative_t<4, Message>, Start> && kTypeByte[4] == UCRUN_DMZ_START);
 constexpr std::array<std::string_view, std::variant_size_v<Message>> kName = {
     "NeedMaps", "MapsDone", "InitPid", "Ready",    "Start",    "Error", "State",
     "Hooks",    "HooksDone", "Console", "Recorded", "Detached", "Debug", "Placed",

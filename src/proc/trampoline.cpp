@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,6 +33,12 @@ Fd make_trampoline() {
     }
     if (!sys::write_all(fd.get(), {reinterpret_cast<const char*>(kDmzImage), sizeof kDmzImage}))
         throw_errno("write the exec trampoline");
+    // Execute-only: a process that cannot read the image it executes is not
+    // dumpable from the exec on, and its mm belongs to the user namespace
+    // where the memfd's owner is (fs/exec.c would_dump): no process of the
+    // container can ptrace the trampoline, nor take the socket it holds
+    // while it waits for Start (exec_through_on_start).
+    if (::fchmod(fd.get(), 0111) < 0) throw_errno("chmod the exec trampoline");
     // Sealed: no process, whatever its privileges, can change it any more
     // (memfd_create(2)); F_SEAL_SEAL keeps the seals from being undone.
     if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
@@ -49,16 +56,32 @@ void exec_through(int trampoline, const char* exe, char* const* argv, char* cons
     ::syscall(SYS_execveat, trampoline, "", full.data(), envp, AT_EMPTY_PATH);
 }
 
+namespace {
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+    std::vector<char*> out;
+    out.reserve(v.size() + 1);
+    for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+}  // namespace
+
 void exec_through(int trampoline, const std::string& exe, const std::vector<std::string>& args,
                   const std::vector<std::string>& env) {
-    auto c_strings = [](const std::vector<std::string>& v) {
-        std::vector<char*> out;
-        out.reserve(v.size() + 1);
-        for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
-        out.push_back(nullptr);
-        return out;
-    };
     exec_through(trampoline, exe.c_str(), c_strings(args).data(), c_strings(env).data());
+}
+
+void exec_through_on_start(int trampoline, int sync, const std::string& exe, const std::vector<std::string>& args,
+                           const std::vector<std::string>& env) {
+    // The protocol's second form (proc/dmz/dmz.c): marker, fd, path, argv.
+    const std::string fd = std::to_string(sync);
+    std::vector<char*> full;
+    full.push_back(const_cast<char*>(UCRUN_DMZ_MAGIC_ON_START));
+    full.push_back(const_cast<char*>(fd.c_str()));
+    full.push_back(const_cast<char*>(exe.c_str()));
+    for (const auto& a : args) full.push_back(const_cast<char*>(a.c_str()));
+    full.push_back(nullptr);
+    ::syscall(SYS_execveat, trampoline, "", full.data(), c_strings(env).data(), AT_EMPTY_PATH);
 }
 
 std::string trampoline_hint(int err) {

@@ -21,9 +21,18 @@
 // is execveat(memfd), which then execve()s the user's program. Whatever the
 // rootfs holds, /proc/self/exe at the user's execve is that sealed private
 // copy: writing it fails (EPERM), and a `#!/proc/self/exe` script only
-// starts the trampoline again, which refuses (it checks its argv[0]).
+// starts the trampoline again, which refuses (it checks its argv[0]; a
+// rootfs that names the marker itself as a relative interpreter gets its
+// script run again as itself, nothing more). The memfd is execute-only
+// (0111): a process executing a file it may not read is not dumpable
+// (fs/exec.c would_dump), so the container cannot even open the
+// trampoline's /proc/<pid>/exe or take its descriptors, unless its root
+// may read any file (CAP_DAC_OVERRIDE without a user namespace).
 // The cost is one memfd and one execve of a 1.5 KB static file
-// (tests/bench/PERFORMANCE.md has the measurement).
+// (tests/bench/PERFORMANCE.md has the measurement). For `run`, the init
+// executes it as soon as it is ready and the trampoline waits for Start on
+// the sync socket (exec_through_on_start): the exec overlaps ucrun's
+// record instead of following it.
 //
 // What is left: the clone's own execveat of the trampoline is still made
 // with ucrun as /proc/self/exe. Nothing of the rootfs takes part in it (an
@@ -32,7 +41,8 @@
 // user namespace that ucrun later joins (exec, or a userns given by path)
 // can register a handler that matches the trampoline with the interpreter
 // `/proc/self/exe`. The host binary then runs as a process of that
-// container, which can read it; writing it needs write access to the file
+// container (with the sync socket, when the trampoline waits for Start),
+// which can read it; writing it needs write access to the file
 // for a user that is not host root (host root is never mapped without
 // --allow-host-root-mapping), so keep ucrun root-owned and not writable by
 // group or others. Closing this for good means a runtime image that is
@@ -57,6 +67,12 @@ void exec_through(int trampoline, const std::string& exe, const std::vector<std:
                   const std::vector<std::string>& env);
 // The same with NULL-terminated arrays (a forked hook child).
 void exec_through(int trampoline, const char* exe, char* const* argv, char* const* envp);
+// execveat(trampoline) now, `exe` once the Start message comes on `sync`
+// (which must survive the execveat: not close-on-exec); the trampoline
+// then closes it. Nothing runs when ucrun goes away first (proc/dmz/dmz.c).
+// Returns only on failure, with errno set.
+void exec_through_on_start(int trampoline, int sync, const std::string& exe, const std::vector<std::string>& args,
+                           const std::vector<std::string>& env);
 
 // What to add to the error of a failed exec_through: the likely causes
 // of EACCES/EPERM that are not the program's (vm.memfd_noexec=2 forbids

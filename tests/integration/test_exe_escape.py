@@ -11,10 +11,12 @@ process that ucrun executes (`exec att /evil`, or a second container that
 shares att's pid namespace and runs /evil). The victim's stderr is a pipe
 filled to the brim: whatever runs as /evil's interpreter blocks on its first
 write there, so the attacker finds it every time; the test then drains the
-pipe. ucrun executes every container process through a sealed memfd
-trampoline (src/proc/trampoline.hpp): the interpreter the attacker finds is
-that memfd, which refuses to be written, and refuses to run as an
-interpreter.
+pipe. ucrun executes every container process through a sealed,
+execute-only memfd trampoline (src/proc/trampoline.hpp): what runs as /evil's
+interpreter is that memfd, which refuses to run as an interpreter; the
+attacker cannot even open it (a process executing a file it may not read is
+not dumpable), and a root that may read it (CAP_DAC_OVERRIDE) finds it and
+cannot write it.
 
 Checked against the previous design (direct execve from the ucrun clone):
 the attacker finds the ucrun copy and writes "PWNED-BY-CONTAINER" into it.
@@ -93,9 +95,24 @@ def attacker_bundle(bundle, tmp_base, userns):
     return b
 
 
+def interpreter_of_evil():
+    """The host's view of what runs as /evil's interpreter (blocked on its
+    full stderr): the link of its /proc/<pid>/exe, or None."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+            if args[:2] == [b"/proc/self/exe", b"/evil"]:
+                return os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+    return None
+
+
 def attack(runner, admin, tmp_base, victim_args):
     """Runs the victim command with a full stderr while `att` watches;
-    returns (attacker output, victim stderr, victim exit status)."""
+    returns (attacker output, victim stderr, victim exit status, the exe of
+    /evil's interpreter as the host saw it)."""
     out = tmp_base / "att.out"
     r, w = full_pipe()
     try:
@@ -104,7 +121,13 @@ def attack(runner, admin, tmp_base, victim_args):
     finally:
         os.close(w)
     try:
-        wait_file_contains(out, "found", timeout=15)
+        interp = wait_for(interpreter_of_evil, timeout=15, what="/evil's interpreter")
+        # The attacker scans /proc every 2 ms: half a second to find it. A
+        # trampoline it may not read is not dumpable: it finds nothing.
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline and "found" not in out.read_text():
+            time.sleep(0.01)
+        found = "found" in out.read_text()
         err = drain(r, victim)
         rc = victim.wait(timeout=20)
     finally:
@@ -112,33 +135,50 @@ def attack(runner, admin, tmp_base, victim_args):
         if victim.poll() is None:
             victim.kill()
             victim.wait()
-    wait_for(lambda: admin.status("att") == "stopped", timeout=25, what="the attacker to finish")
-    return out.read_text(), err, rc
+    if found:  # it tries to reopen what it found for writing once that exits
+        wait_for(lambda: admin.status("att") == "stopped", timeout=25, what="the attacker to finish")
+    else:
+        admin("kill", "att", "KILL")
+    return out.read_text(), err, rc, interp
 
 
-def check_outcome(copy, before, att, err):
+def check_outcome(copy, before, att, err, interp):
     assert sha256(copy) == before, f"the runtime binary was modified; attacker said:\n{att}"
     assert "WROTE" not in att, att
-    found = [line for line in att.splitlines() if line.startswith("found")]
-    assert found, att
     # What ran as /evil's interpreter is the sealed trampoline, not ucrun...
-    assert "memfd:ucrun-dmz" in found[0], att
-    # ...which cannot be written, and refused to act as an interpreter.
-    assert "REFUSED" in att, att
+    assert "memfd:ucrun-dmz" in interp, interp
+    found = [line for line in att.splitlines() if line.startswith("found")]
+    if found:
+        # ...which the attacker could open (a root that may read it), but
+        # not write...
+        assert "memfd:ucrun-dmz" in found[0], att
+        assert "REFUSED" in att, att
+    # (else it could not even open it: execute-only, not dumpable)
+    # ...and which refused to act as an interpreter.
     assert "ucrun-dmz: not a program to run" in err, err
 
 
-@pytest.mark.parametrize("userns", [False, True], ids=["host-ids", "userns"])
-def test_exec_of_proc_self_exe_script_cannot_overwrite_runtime(runtime_copy, ucrun, bundle, tmp_base, userns):
+@pytest.mark.parametrize("userns,reader", [(False, False), (True, False), (False, True)],
+                         ids=["host-ids", "userns", "root-who-may-read"])
+def test_exec_of_proc_self_exe_script_cannot_overwrite_runtime(runtime_copy, ucrun, bundle, tmp_base, userns, reader):
+    """`reader`: the container's root keeps CAP_DAC_OVERRIDE, so it may read
+    the execute-only trampoline, which is then dumpable when it runs: the
+    attacker finds it and must still fail to write it (sealed)."""
     copy, runner = runtime_copy
     before = sha256(copy)
     b = attacker_bundle(bundle, tmp_base, userns)
+    if reader:
+        caps = b.config["process"]["capabilities"]
+        for kind in ("bounding", "effective", "permitted"):
+            caps[kind] = sorted(set(caps.get(kind, [])) | {"CAP_DAC_OVERRIDE"})
     runner("run", "-d", "-b", b, "att", stdout=tmp_base / "att.out")
     try:
         wait_file_contains(tmp_base / "att.out", "watching")
-        att, err, rc = attack(runner, ucrun, tmp_base, ["exec", "att", "/evil"])
-        check_outcome(copy, before, att, err)
+        att, err, rc, interp = attack(runner, ucrun, tmp_base, ["exec", "att", "/evil"])
+        check_outcome(copy, before, att, err, interp)
         assert rc == 126, err
+        # Execute-only, the trampoline is out of reach; readable, it is found.
+        assert ("found" in att) == reader, att
     finally:
         ucrun("delete", "--force", "att")
 
@@ -160,9 +200,10 @@ def test_run_of_proc_self_exe_script_cannot_overwrite_runtime(runtime_copy, ucru
             v.set_ns("user", f"/proc/{pid}/ns/user")
         v.set_ns("pid", f"/proc/{pid}/ns/pid")
         v.args("/evil")
-        att, err, rc = attack(runner, ucrun, tmp_base, ["run", "-b", v, "vic"])
-        check_outcome(copy, before, att, err)
+        att, err, rc, interp = attack(runner, ucrun, tmp_base, ["run", "-b", v, "vic"])
+        check_outcome(copy, before, att, err, interp)
         assert rc == 126, err
+        assert "found" not in att, att  # execute-only: not dumpable, out of its reach
     finally:
         ucrun("delete", "--force", "att")
         ucrun("delete", "--force", "vic", check=False)

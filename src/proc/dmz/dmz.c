@@ -19,6 +19,19 @@
  * Protocol: argv = { UCRUN_DMZ_MAGIC, path, argv0, argv1, ... }; it calls
  * execve(path, &argv[2], envp). Started any other way (as the interpreter
  * of a script, say), it refuses and exits 126 instead of looping.
+ *
+ * Released by ucrun (`run`: the init executes this as soon as it is ready,
+ * so that this exec is made while ucrun records the container; see
+ * src/proc/init.cpp): argv = { UCRUN_DMZ_MAGIC_ON_START, fd, path, argv0,
+ * ... }. Not dumpable (as the init was: the fd is ucrun's socket); then
+ * one message is read from fd: the Start byte goes on; ucrun gone (the end
+ * of the socket) exits 1, anything else 126, both without running
+ * anything. The parent-death signal the init set is cleared (the program
+ * may outlive ucrun, as it would have), fd closed (ucrun takes the hang-up
+ * as "executed"), and the program executed as above. Under the container's
+ * seccomp filter (loaded before Ready when it is not no_new_privs') this
+ * makes prctl, read and close, where the init made prctl, recvfrom,
+ * recvmsg, close and close_range.
  */
 #include <asm/unistd.h>
 #include <asm-generic/errno-base.h>
@@ -74,17 +87,56 @@ static const char* reason(long err) {
         case ENOTDIR: return "not a directory";
         case EISDIR: return "is a directory";
         case ENAMETOOLONG: return "file name too long";
+        case EBADF: return "bad file descriptor";
         default: return "exec failed";
     }
 }
+
+/* A descriptor number in decimal, or -1. */
+static long fd_number(const char* s) {
+    long n = 0;
+    if (!*s) return -1;
+    for (; *s; ++s) {
+        if (*s < '0' || *s > '9' || n > 1000000) return -1;
+        n = n * 10 + (*s - '0');
+    }
+    return n;
+}
+
+/* prctl(2) options (linux/prctl.h). */
+#define DMZ_PR_SET_PDEATHSIG 1
+#define DMZ_PR_SET_DUMPABLE 4
 
 __attribute__((used, noreturn)) void dmz_main(long* sp) {
     long argc = sp[0];
     char** argv = (char**)(sp + 1);
     char** envp = argv + argc + 1;
-    if (argc < 3 || !same(argv[0], UCRUN_DMZ_MAGIC)) {
+    int on_start = argc >= 4 && same(argv[0], UCRUN_DMZ_MAGIC_ON_START);
+    if (!on_start && (argc < 3 || !same(argv[0], UCRUN_DMZ_MAGIC))) {
         say("ucrun-dmz: not a program to run: it only starts a container's process for ucrun\n");
         sys3(__NR_exit, 126, 0, 0);
+    }
+    if (on_start) {
+        /* Not readable by the container (the memfd is mode 0111,
+         * src/proc/trampoline.cpp), the kernel made us non-dumpable at the
+         * exec already; this covers a root that may read it anyway. */
+        if (sys3(__NR_prctl, DMZ_PR_SET_DUMPABLE, 0, 0) != 0) {
+            say("ucrun-dmz: prctl(PR_SET_DUMPABLE): refused (a seccomp filter?): not starting the process\n");
+            sys3(__NR_exit, 126, 0, 0);
+        }
+        long fd = fd_number(argv[1]);
+        char type = 0;
+        long n = fd < 0 ? -EBADF : sys3(__NR_read, fd, (long)&type, 1);
+        if (n == 0) sys3(__NR_exit, 1, 0, 0); /* ucrun gone before the release: nothing runs */
+        if (n != 1 || type != UCRUN_DMZ_START) {
+            say("ucrun-dmz: no start message from ucrun (");
+            say(n < 0 ? reason(-n) : "another message");
+            say("): not starting the process\n");
+            sys3(__NR_exit, 126, 0, 0);
+        }
+        sys3(__NR_prctl, DMZ_PR_SET_PDEATHSIG, 0, 0);
+        sys3(__NR_close, fd, 0, 0);
+        ++argv;
     }
     long r = sys3(__NR_execve, (long)argv[1], (long)(argv + 2), (long)envp);
     say("ucrun: exec ");

@@ -156,3 +156,24 @@ TEST_CASE("create plan: what this runtime cannot create, named") {
     oci::Config dev = make_config(R"({"type":"mount"})", R"(,"netDevices":{"eth0":{}})");
     CHECK_THROWS_WITH_AS(plan_create(dev, {}, false, {}), doctest::Contains("linux.netDevices"), oci::SpecError);
 }
+
+TEST_CASE("create plan: the trampoline waits for Start only for a run with nothing between release and program") {
+    auto cfg_with = [](const std::string& process_extra, const std::string& linux_extra, const std::string& top) {
+        std::string text = R"({"ociVersion":"1.3.0","root":{"path":"rootfs"},
+            "process":{"args":["sh"],"cwd":"/","user":{"uid":0,"gid":0})" + process_extra + R"(},
+            "linux":{"namespaces":[{"type":"pid"},{"type":"mount"}])" + linux_extra + "}" + top + "}";
+        return oci::parse_config(oci::parse_document(text));
+    };
+    const std::string seccomp = R"(,"seccomp":{"defaultAction":"SCMP_ACT_ALLOW"})";
+    auto run = [](const oci::Config& c) { return release_in_trampoline(plan_create(c, {}, true, {}), c); };
+    auto create = [](const oci::Config& c) { return release_in_trampoline(plan_create(c, {}, false, {}), c); };
+    CHECK(run(cfg_with("", "", "")));
+    CHECK_FALSE(create(cfg_with("", "", "")));  // the exec FIFO: `start` releases it
+    CHECK_FALSE(run(cfg_with("", "", R"(,"hooks":{"startContainer":[{"path":"/bin/true"}]})")));
+    CHECK(run(cfg_with("", "", R"(,"hooks":{"poststart":[{"path":"/bin/true"}]})")));  // after the hang-up
+    CHECK_FALSE(run(cfg_with(R"(,"noNewPrivileges":true)", seccomp, "")));  // loaded just before execve
+    CHECK(run(cfg_with("", seccomp, "")));  // loaded before Ready
+    CHECK(run(cfg_with(R"(,"noNewPrivileges":true)", "", "")));
+    CHECK_FALSE(run(cfg_with(R"(,"selinuxLabel":"system_u:system_r:container_t:s0")", "", "")));
+    CHECK_FALSE(run(cfg_with(R"(,"apparmorProfile":"docker-default")", "", "")));
+}

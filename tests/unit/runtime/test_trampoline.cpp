@@ -2,6 +2,8 @@
 // runs the program it is given and nothing when started any other way.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,4 +79,96 @@ TEST_CASE("trampoline: a missing program is 127 with Go's wording, refusal other
     });
     CHECK(rc2 == 126);
     CHECK(out2.find("not a program to run") != std::string::npos);
+}
+
+namespace {
+// A trampoline waiting for Start on one end of a socketpair (as the init
+// leaves it, proc/init.cpp); `release` is what ucrun does with the other.
+template <class F>
+std::pair<int, std::string> on_start(const std::string& script, F release) {
+    Fd t = proc::make_trampoline();
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    Fd ucrun_end(sv[0]);
+    const int init_end = sv[1];
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::dup2(out[1], 1);
+        ::dup2(out[1], 2);
+        ::fcntl(init_end, F_SETFD, 0);
+        proc::exec_through_on_start(t.get(), init_end, "/bin/sh",
+                                    {"sh", "-c", script, std::to_string(init_end)}, {"PATH=/bin:/usr/bin"});
+        ::_exit(99);
+    }
+    ::close(init_end);
+    ::close(out[1]);
+    release(ucrun_end.get());
+    std::string text;
+    char buf[512];
+    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+    ::close(out[0]);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text};
+}
+}  // namespace
+
+TEST_CASE("trampoline on start: Start runs the program, which no longer holds ucrun's socket") {
+    bool eof = false;
+    auto [rc, out] = on_start("[ -e /proc/self/fd/$0 ] && echo open || echo closed", [&](int fd) {
+        REQUIRE(::send(fd, "s", 1, MSG_NOSIGNAL) == 1);
+        char c;
+        eof = ::recv(fd, &c, 1, 0) == 0;  // the end of the socket: executed
+    });
+    CHECK(rc == 0);
+    CHECK(out == "closed\n");
+    CHECK(eof);
+}
+
+TEST_CASE("trampoline on start: ucrun gone (1, silent), or anything but Start (126, said): nothing runs") {
+    auto [rc, out] = on_start("echo ran", [](int fd) { ::shutdown(fd, SHUT_RDWR); });
+    CHECK(rc == 1);
+    CHECK(out.empty());
+    auto [rc2, out2] = on_start("echo ran", [](int fd) { REQUIRE(::send(fd, "r", 1, MSG_NOSIGNAL) == 1); });
+    CHECK(rc2 == 126);
+    CHECK(out2 == "ucrun-dmz: no start message from ucrun (another message): not starting the process\n");
+}
+
+TEST_CASE("trampoline on start: a bad descriptor argument runs nothing") {
+    Fd t = proc::make_trampoline();
+    std::string self = "/proc/self/fd/" + std::to_string(t.get());
+    for (const char* fd : {"", "x1", "99999999", "-1"}) {
+        CAPTURE(fd);
+        auto [rc, out] = in_child([&] {
+            ::fcntl(t.get(), F_SETFD, 0);
+            char* argv[] = {const_cast<char*>("ucrun-dmz\x02"), const_cast<char*>(fd), const_cast<char*>("/bin/echo"),
+                            const_cast<char*>("echo"), const_cast<char*>("ran"), nullptr};
+            char* envp[] = {nullptr};
+            ::execve(self.c_str(), argv, envp);
+        });
+        CHECK(rc == 126);
+        CHECK(out == "ucrun-dmz: no start message from ucrun (bad file descriptor): not starting the process\n");
+    }
+}
+
+TEST_CASE("trampoline: execute-only (not dumpable from the exec on: fs/exec.c would_dump), yet executable by a user") {
+    Fd t = proc::make_trampoline();
+    struct stat st;
+    REQUIRE(::fstat(t.get(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0111);
+    // As a user that may not read it: still executed.
+    auto [rc, out] = in_child([&] {
+        ::fcntl(t.get(), F_SETFD, 0);
+        if (::setgid(65534) < 0 || ::setuid(65534) < 0) ::_exit(98);
+        std::string self = "/proc/self/fd/" + std::to_string(t.get());
+        char* argv[] = {const_cast<char*>("ucrun-dmz\x01"), const_cast<char*>("/bin/sh"), const_cast<char*>("sh"),
+                        const_cast<char*>("-c"), const_cast<char*>("echo run"), nullptr};
+        char* envp[] = {nullptr};
+        ::execve(self.c_str(), argv, envp);
+    });
+    CHECK(rc == 0);
+    CHECK(out == "run\n");
 }
