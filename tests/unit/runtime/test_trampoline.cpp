@@ -14,9 +14,10 @@
 using namespace ucrun;
 
 namespace {
-// Runs `fn` in a child with stdout/stderr to a pipe; returns (status, output).
-template <class F>
-std::pair<int, std::string> in_child(F fn) {
+// Runs `fn` in a child with stdout/stderr to a pipe, and `parent` here
+// meanwhile; returns (status, output).
+template <class F, class P = void (*)()>
+std::pair<int, std::string> in_child(F fn, P parent = [] {}) {
     int p[2];
     REQUIRE(::pipe(p) == 0);
     pid_t pid = ::fork();
@@ -28,6 +29,7 @@ std::pair<int, std::string> in_child(F fn) {
         ::_exit(99);
     }
     ::close(p[1]);
+    parent();
     std::string out;
     char buf[512];
     for (ssize_t n; (n = ::read(p[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
@@ -91,28 +93,16 @@ std::pair<int, std::string> on_start(const std::string& script, F release) {
     REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
     Fd ucrun_end(sv[0]);
     const int init_end = sv[1];
-    int out[2];
-    REQUIRE(::pipe(out) == 0);
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::dup2(out[1], 1);
-        ::dup2(out[1], 2);
-        ::fcntl(init_end, F_SETFD, 0);
-        proc::exec_through_on_start(t.get(), init_end, "/bin/sh",
-                                    {"sh", "-c", script, std::to_string(init_end)}, {"PATH=/bin:/usr/bin"});
-        ::_exit(99);
-    }
-    ::close(init_end);
-    ::close(out[1]);
-    release(ucrun_end.get());
-    std::string text;
-    char buf[512];
-    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-    ::close(out[0]);
-    int st = 0;
-    ::waitpid(pid, &st, 0);
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text};
+    return in_child(
+        [&] {
+            ::fcntl(init_end, F_SETFD, 0);
+            proc::exec_through_on_start(t.get(), init_end, "/bin/sh", {"sh", "-c", script, std::to_string(init_end)},
+                                        {"PATH=/bin:/usr/bin"});
+        },
+        [&] {
+            ::close(init_end);
+            release(ucrun_end.get());
+        });
 }
 }  // namespace
 
