@@ -127,8 +127,9 @@ public:
     // is left, which proves the cgroup held no process and no child cgroup
     // (the kernel refuses to remove a populated cgroup with EBUSY). A
     // delete then needs no search for leftover processes (issue 17:
-    // container/cgroups.cpp remove_empty_cgroup). false: some remain, or
-    // no cgroup is managed; destroy() after it is still needed.
+    // container/cgroups.cpp remove_container_cgroup). false: some remain,
+    // or no cgroup is managed. destroy() after it is still needed (the
+    // parents create made); it skips the leaves this removed.
     virtual bool remove_if_empty() { return false; }
     virtual bool exists() const = 0;
 

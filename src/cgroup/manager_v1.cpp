@@ -50,6 +50,7 @@ public:
     std::string path_;
     std::vector<H> hier_;
     std::string unified_mount_, unified_;  // Hybrid only
+    bool leaves_removed_ = false;          // remove_if_empty removed every leaf: destroy() skips them
     std::vector<std::string> created_;
 
     Layout layout() const override { return layout_; }
@@ -220,8 +221,10 @@ public:
                 if (!first) first = e;
             }
         };
-        for (const auto& h : hier_) rm(h.dir);
-        if (!unified_.empty()) rm(unified_);
+        if (!leaves_removed_) {
+            for (const auto& h : hier_) rm(h.dir);
+            if (!unified_.empty()) rm(unified_);
+        }
         // The parents this container made, if empty now; its own dirs are
         // gone already (no second rmdir of each).
         auto own = [&](const std::string& d) {
@@ -241,6 +244,7 @@ public:
         auto rm = [&](const std::string& d) { gone = (::rmdir(d.c_str()) == 0 || errno == ENOENT) && gone; };
         for (const auto& h : hier_) rm(h.dir);
         if (!unified_.empty()) rm(unified_);
+        leaves_removed_ = gone;
         return gone;
     }
 

@@ -21,6 +21,7 @@ public:
     std::string mount_, dir_, path_;
     std::vector<std::string> created_;
     mutable Fd fd_;
+    bool leaf_removed_ = false;  // by remove_if_empty: destroy() skips it
 
     Layout layout() const override { return Layout::V2; }
     std::string path() const override { return path_; }
@@ -144,11 +145,14 @@ public:
         return it == kv.end() ? 0 : it->second;
     }
 
-    bool remove_if_empty() override { return ::rmdir(dir_.c_str()) == 0 || errno == ENOENT; }
+    bool remove_if_empty() override {
+        leaf_removed_ = ::rmdir(dir_.c_str()) == 0 || errno == ENOENT;
+        return leaf_removed_;
+    }
 
     void destroy() override {
         fd_.reset();
-        remove_cgroup(dir_);
+        if (!leaf_removed_) remove_cgroup(dir_);
         for (auto it = created_.rbegin(); it != created_.rend(); ++it)
             if (*it != dir_) ::rmdir(it->c_str());  // the parents it made, if empty
         created_.clear();

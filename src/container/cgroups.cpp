@@ -192,28 +192,25 @@ void thaw_cgroup(const state::Record& r) {
     if (cg->enabled() && cg->exists() && cg->frozen()) cg->thaw();
 }
 
-void kill_leftovers(const state::Record& r) {
-    if (!r.cgroup.is_object()) return;
-    auto cg = restore_cgroup(r);
-    if (!cg->enabled() || !cg->exists()) return;
-    if (cg->pids().empty()) {
-        if (cg->frozen()) cg->thaw();
+namespace {
+void kill_leftovers(cgroup::Manager& cg) {
+    if (!cg.exists()) return;
+    if (cg.pids().empty()) {
+        if (cg.frozen()) cg.thaw();
         return;
     }
-    cg->kill_all(SIGKILL);
-    if (cg->frozen()) cg->thaw();
-    for (int i = 0; i < 1000 && !cg->pids().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    cg.kill_all(SIGKILL);
+    if (cg.frozen()) cg.thaw();
+    for (int i = 0; i < 1000 && !cg.pids().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
+}  // namespace
 
-bool remove_empty_cgroup(const state::Record& r) {
-    if (!r.cgroup.is_object()) return true;
-    auto cg = restore_cgroup(r);
-    return cg->enabled() && cg->remove_if_empty();
-}
-
-void destroy_cgroup(const state::Record& r) {
+void remove_container_cgroup(const state::Record& r) {
     if (!r.cgroup.is_object()) return;
-    restore_cgroup(r)->destroy();
+    auto cg = restore_cgroup(r);
+    if (!cg->enabled()) return;
+    if (!cg->remove_if_empty()) kill_leftovers(*cg);
+    cg->destroy();
 }
 
 }  // namespace ucrun::container

@@ -49,16 +49,12 @@ bool cgroup_frozen(const state::Record& r);
 // Signals every process of the container's cgroup; false when it has none.
 bool kill_cgroup(const state::Record& r, int sig);
 void thaw_cgroup(const state::Record& r);
-// A stopped container without a pid namespace of its own can leave
-// processes behind its init: SIGKILL them (thawing the cgroup if it is
-// frozen) and wait for them to go, so that the cgroup can be removed
-// (runc's destroy does the same).
-void kill_leftovers(const state::Record& r);
-// Removes the container's cgroup if it is empty, in one rmdir per
-// hierarchy (cgroup::Manager::remove_if_empty): true when it is gone and
-// kill_leftovers has nothing to find. destroy_cgroup is still needed after
-// it, for the parents create made.
-bool remove_empty_cgroup(const state::Record& r);
-void destroy_cgroup(const state::Record& r);
+// Removes the container's cgroup at delete: one rmdir per hierarchy when
+// it is empty (cgroup::Manager::remove_if_empty: then no process was left
+// behind); else, as a stopped container without a pid namespace of its own
+// can leave processes behind its init, SIGKILL them (thawing the cgroup if
+// it is frozen) and wait for them to go (runc's destroy does the same);
+// then every directory create made, the parents included.
+void remove_container_cgroup(const state::Record& r);
 
 }  // namespace ucrun::container

@@ -205,8 +205,7 @@ void remove(Context& ctx, const std::string& id, bool force) {
         wait_gone(r);
     }
     // An empty cgroup is removed at once: nothing was left behind to kill.
-    if (!remove_empty_cgroup(r)) kill_leftovers(r);
-    destroy_cgroup(r);
+    remove_container_cgroup(r);
     store.remove(id);
     // After the directory: a delete killed in between leaves a block that
     // is reclaimable (userns/allocator.hpp), never one of a live container.
