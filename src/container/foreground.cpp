@@ -104,11 +104,29 @@ int wait_foreground(SignalForwarder& sig, const Foreground& f) {
     int status = 0;
     bool exited = false;
 
+    // Reap every child that has exited (the intermediate of the join path
+    // included); keep the status of ours.
+    auto reap = [&] {
+        int st;
+        pid_t w;
+        while ((w = ::waitpid(-1, &st, WNOHANG)) > 0)
+            if (w == f.pid) {
+                status = st;
+                exited = true;
+            }
+    };
     while (!exited) {
-        struct pollfd p[4];
+        struct pollfd p[5];
         int n = 0;
         p[n++] = {sig.fd(), POLLIN, 0};
-        int i_stdin = -1, i_master = -1, i_notify = -1;
+        int i_stdin = -1, i_master = -1, i_notify = -1, i_pidfd = -1;
+        // Its exit, also when its SIGCHLD came before our signals were
+        // blocked (it may exit as soon as it is ready: a `run` whose
+        // trampoline cannot be executed, proc/init.cpp).
+        if (f.pidfd >= 0) {
+            i_pidfd = n;
+            p[n++] = {f.pidfd, POLLIN, 0};
+        }
         if (stdin_open && to_master.size() < 65536) {
             i_stdin = n;
             p[n++] = {0, POLLIN, 0};
@@ -130,15 +148,7 @@ int wait_foreground(SignalForwarder& sig, const Foreground& f) {
             while (::read(sig.fd(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
                 int s = static_cast<int>(si.ssi_signo);
                 if (s == SIGCHLD) {
-                    int st;
-                    pid_t w;
-                    // Reap every child that has exited (the intermediate of
-                    // the join path included); keep the status of ours.
-                    while ((w = ::waitpid(-1, &st, WNOHANG)) > 0)
-                        if (w == f.pid) {
-                            status = st;
-                            exited = true;
-                        }
+                    reap();
                 } else if (s == SIGWINCH) {
                     resize_console(master);
                 } else {
@@ -146,6 +156,7 @@ int wait_foreground(SignalForwarder& sig, const Foreground& f) {
                 }
             }
         }
+        if (i_pidfd >= 0 && (p[i_pidfd].revents & POLLIN)) reap();
         if (i_stdin >= 0 && (p[i_stdin].revents & (POLLIN | POLLHUP | POLLERR))) {
             char buf[4096];
             ssize_t r = ::read(0, buf, sizeof buf);
