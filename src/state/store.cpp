@@ -127,6 +127,12 @@ Fd Store::lock(const std::string& id) const {
     return fd;
 }
 
+bool Store::locked(const std::string& id) const {
+    Fd fd = open_dir(id);
+    if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0) return false;  // released with fd
+    return errno == EWOULDBLOCK;
+}
+
 namespace {
 
 // The text of `fd`, a regular file its caller has checked (fstat), read
@@ -324,7 +330,13 @@ std::string exe_id(pid_t pid) {
 }
 
 oci::Status live_status(const Store& store, const Record& r, const std::function<bool()>& frozen) {
-    if (r.pid <= 0) return r.state.status == oci::Status::Creating ? oci::Status::Creating : oci::Status::Stopped;
+    if (r.pid <= 0) {
+        // The pid is recorded just after the init is placed: a create killed
+        // in between leaves "creating" and no pid, and an init that died
+        // with it (proc/init.cpp die_with_parent).
+        const bool creating = r.state.status == oci::Status::Creating && store.locked(r.state.id);
+        return creating ? oci::Status::Creating : oci::Status::Stopped;
+    }
     uint64_t st = process_start_time(r.pid);
     if (st == 0 || st != r.pid_start_time) return oci::Status::Stopped;
     if (r.state.status == oci::Status::Creating) return oci::Status::Creating;

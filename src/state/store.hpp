@@ -79,6 +79,10 @@ public:
     void check_free(const std::string& id) const;
     // Locks an existing container directory (LOCK_EX); throws NotFound.
     Fd lock(const std::string& id) const;
+    // Whether some command holds the directory's lock now (a `create` holds
+    // it until it is done): false once that command is gone, whatever it
+    // left behind.
+    bool locked(const std::string& id) const;
     Record load(const std::string& id) const;  // throws NotFound, Corrupt
     void save(const Record& r) const;          // atomic
     // save() in two steps: the record's text, then its atomic write (a
@@ -115,7 +119,9 @@ private:
 };
 
 // Live status of a recorded container: stopped when its pid is gone or has
-// been reused (start time differs), creating while the record says so,
+// been reused (start time differs) or when the record says "creating" but
+// no create holds the directory any more (killed before it recorded the
+// init's pid, whose init died with it), creating while the record says so,
 // created while the exec FIFO still exists and the init has not executed
 // the user's program yet, paused when `frozen` says so, else running.
 // `frozen` is asked only of a live, created container (it reads the

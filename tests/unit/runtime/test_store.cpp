@@ -48,6 +48,26 @@ TEST_CASE("state store: create, save, load, list, duplicate, remove") {
     std::filesystem::remove_all(tmpl);
 }
 
+TEST_CASE("state store: a record left \"creating\" without a pid is creating only while a create holds it") {
+    char tmpl[] = "/tmp/ucrun-store-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl));
+    state::Store store(std::string(tmpl) + "/root");
+    state::Record r;
+    r.state.id = "c1";
+    r.state.status = oci::Status::Creating;
+    {
+        Fd lock = store.create_dir("c1");  // locked, as create holds it until it is done
+        CHECK(store.locked("c1"));
+        CHECK(state::live_status(store, r) == oci::Status::Creating);
+    }
+    // The create is gone (killed before it recorded the init's pid; the
+    // init died with it): nothing is being created.
+    CHECK_FALSE(store.locked("c1"));
+    CHECK(state::live_status(store, r) == oci::Status::Stopped);
+    store.remove("c1");
+    std::filesystem::remove_all(tmpl);
+}
+
 TEST_CASE("process start time: 0 for a missing pid") {
     CHECK(state::process_start_time(0) == 0);
     CHECK(state::process_start_time(::getpid()) > 0);
