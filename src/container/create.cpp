@@ -219,8 +219,8 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // namespaces, cannot find them any more.
     args.rootfs.cgroup_mounts = cg->mounts();
     const int cg_fd = cg->enabled() ? cg->v2_dir_fd() : -1;
-    args.placed_late = plan.fast_path && cg->enabled() && cg_fd < 0;
-    args.late_cgroupns = late_cgroupns(plan, cg->enabled(), cg_fd);
+    args.placed_late = placed_late(plan, cg->enabled(), cg_fd);
+    args.late_cgroupns = late_cgroupns(plan, args.placed_late);
 
     // Room 2: the init, until it is ready (container/spawn.hpp).
     SpawnRequest req;

@@ -60,8 +60,12 @@ CreatePlan plan_create(const oci::Config& cfg, const CreateOptions& o, bool fore
     return p;
 }
 
-bool late_cgroupns(const CreatePlan& p, bool cgroup_enabled, int cg_fd) {
-    return cgroup_enabled && cg_fd < 0 && (p.ns.new_flags & CLONE_NEWCGROUP);
+bool placed_late(const CreatePlan& p, bool cgroup_enabled, int cg_fd) {
+    return p.fast_path && cgroup_enabled && cg_fd < 0;
+}
+
+bool late_cgroupns(const CreatePlan& p, bool placed_late) {
+    return placed_late && (p.ns.new_flags & CLONE_NEWCGROUP);
 }
 
 bool release_in_trampoline(const CreatePlan& p, const oci::Config& cfg) {

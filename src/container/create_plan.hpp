@@ -63,12 +63,16 @@ struct CreatePlan {
 // ucrun::Error for a terminal that would have nowhere to go.
 CreatePlan plan_create(const oci::Config& cfg, const CreateOptions& o, bool foreground, const HostFacts& host);
 
+// Whether the parent places the init in its cgroups after the clone (and
+// says so with Placed, proc/init.hpp): on the fast path, a cgroup that
+// clone3(CLONE_INTO_CGROUP) cannot place it in (`cg_fd` < 0: v1, Hybrid).
+bool placed_late(const CreatePlan& p, bool cgroup_enabled, int cg_fd);
+
 // With a cgroup namespace, the init must sit in its cgroup before the
 // namespace is made, so that the namespace is rooted there
 // (cgroup_namespaces(7)). On pure v2 clone3(CLONE_INTO_CGROUP) does both at
-// once (`cg_fd` >= 0); otherwise the init unshares it after the parent has
-// moved it.
-bool late_cgroupns(const CreatePlan& p, bool cgroup_enabled, int cg_fd);
+// once; when the init is placed late, it unshares the namespace once placed.
+bool late_cgroupns(const CreatePlan& p, bool placed_late);
 
 // The CLONE_NEW* flags of the init's clone3.
 uint64_t clone_flags(const CreatePlan& p, bool late_cgroupns);

@@ -37,10 +37,13 @@ TEST_CASE("create plan: all namespaces new: clone3 makes them, the state goes at
     CHECK(p.state_at == StateAt::Clone);
     CHECK(p.exec_fifo);  // create, not run: the init waits on exec.fifo
     CHECK(clone_flags(p, false) == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWCGROUP));
-    // No CLONE_INTO_CGROUP: the init unshares its cgroup namespace once placed.
-    CHECK(late_cgroupns(p, true, -1));
-    CHECK_FALSE(late_cgroupns(p, true, 7));
-    CHECK_FALSE(late_cgroupns(p, false, -1));
+    // No CLONE_INTO_CGROUP: placed after the clone, the init unshares its
+    // cgroup namespace once placed.
+    CHECK(placed_late(p, true, -1));
+    CHECK_FALSE(placed_late(p, true, 7));
+    CHECK_FALSE(placed_late(p, false, -1));
+    CHECK(late_cgroupns(p, true));
+    CHECK_FALSE(late_cgroupns(p, false));
     CHECK(clone_flags(p, true) == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS));
     // run (foreground): no FIFO, the Start message.
     CHECK_FALSE(plan_create(cfg, {}, true, {}).exec_fifo);
