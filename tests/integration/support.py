@@ -306,14 +306,18 @@ class Runner:
             out.append(str(a))
         return [self.bin] + g + out
 
-    def popen(self, *args, input=None, stdout=None, global_args=None, env=None):
+    def popen(self, *args, input=None, stdout=None, global_args=None, env=None, stdin=None):
+        """stdin=subprocess.PIPE keeps the process's stdin open (an end it
+        can write to is .popen.stdin) instead of /dev/null or `input`."""
         argv = self.argv(args, global_args)
         if stdout is None:
             out = tempfile.TemporaryFile(dir=self.base)
         else:
             out = open(stdout, "w+b")
         err = tempfile.TemporaryFile(dir=self.base)
-        if input is None:
+        if stdin is not None:
+            assert input is None, "input= or stdin=, not both"
+        elif input is None:
             stdin = subprocess.DEVNULL
         else:
             stdin = tempfile.TemporaryFile(dir=self.base)
@@ -395,17 +399,20 @@ class Runner:
 # ---------------------------------------------------------------------------
 # the OCI spec's JSON schemas
 
-SPEC_DIR = Path(os.environ.get("UCRUN_SPEC_DIR", REPO.parent / "shared" / "oci-runtime-spec"))
+# UCRUN_SPEC_DIR: a spec checkout (its schema/); by default the copy of the
+# v1.3.0 schemas in tests/oci-schema (its README).
+SPEC_SCHEMA_DIR = (Path(os.environ["UCRUN_SPEC_DIR"]) / "schema" if "UCRUN_SPEC_DIR" in os.environ
+                   else REPO / "tests" / "oci-schema")
 
 
 def schema_validator(name):
     """A validator of the spec's schema/NAME; skips without python3-jsonschema
-    or the spec's schema directory (UCRUN_SPEC_DIR)."""
+    or the schema (tests/oci-schema, UCRUN_SPEC_DIR)."""
     import pytest
     jsonschema = pytest.importorskip("jsonschema")
-    schema_dir = SPEC_DIR / "schema"
+    schema_dir = SPEC_SCHEMA_DIR
     if not (schema_dir / name).is_file():
-        pytest.skip(f"no {schema_dir / name} (set UCRUN_SPEC_DIR)")
+        pytest.skip(f"no {schema_dir / name}")
     schema = json.loads((schema_dir / name).read_text())
     resolver = jsonschema.RefResolver(base_uri=(schema_dir / name).as_uri(), referrer=schema)
     return jsonschema.Draft4Validator(schema, resolver=resolver)

@@ -189,14 +189,19 @@ def test_pod_network_shared_loopback(pod, ucrun):
     pod.start(pod.app_bundle("app1"), "app1")
     pod.start(pod.app_bundle("app2"), "app2")
     # app2 sees app1's listener (busybox nc listens on IPv6 and IPv4) and
-    # talks to it over the pod's loopback.
-    listener = ucrun.popen("exec", "app1", "busybox", "nc", "-l", "-p", "7070")
+    # talks to it over the pod's loopback. The listener's stdin stays open:
+    # busybox nc shuts its sending side down as soon as its stdin ends, and a
+    # client that reads that EOF before `echo` has fed it exits having sent
+    # nothing (this test failed so in CI with stdin on /dev/null).
+    listener = ucrun.popen("exec", "app1", "busybox", "nc", "-l", "-p", "7070", stdin=subprocess.PIPE)
     try:
         wait_for(lambda: ":7070 " in pod.exec("app2", "busybox netstat -ltn"),
                  what="app1's listener in app2's netstat")
         pod.exec("app2", "echo ping-from-app2 | busybox nc 127.0.0.1 7070")
-        assert listener.wait(timeout=10).stdout == "ping-from-app2\n"
+        got = listener.wait(timeout=10)
+        assert (got.returncode, got.stdout) == (0, "ping-from-app2\n"), got.stderr
     finally:
+        listener.popen.stdin.close()
         listener.kill()
         listener.wait()
         listener.close()
