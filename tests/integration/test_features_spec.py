@@ -3,8 +3,8 @@ config.json): the documents are valid against the spec's JSON schemas, and
 what `features` lists is what the runtime actually does.
 
 Schema validation needs python3-jsonschema (Debian package) and the spec's
-schema directory: UCRUN_SPEC_DIR, default ../shared/oci-runtime-spec next
-to the repository; the tests that need them are skipped without them.
+schemas: tests/oci-schema (v1.3.0), or UCRUN_SPEC_DIR's schema/ when set;
+the tests that need them are skipped without python3-jsonschema.
 """
 
 import json

@@ -17,8 +17,8 @@ parses and validates exactly as `create` does and creates nothing.  Whenever
 ucrun accepts a mutant (exit 0 or 1), python3-jsonschema must validate it
 too; a null is refused naming its field.
 
-The schema comes from UCRUN_SPEC_DIR (default ../shared/oci-runtime-spec
-next to the repository); without it or python3-jsonschema the test skips.
+The schema is tests/oci-schema (v1.3.0) or UCRUN_SPEC_DIR's schema/; without
+python3-jsonschema the test skips.
 """
 
 import json
