@@ -47,6 +47,16 @@
 // --allow-host-root-mapping), so keep ucrun root-owned and not writable by
 // group or others. Closing this for good means a runtime image that is
 // sealed before it joins the container (the re-exec runc and crun pay).
+//
+// A sealed install needs no trampoline. All the attack wants is to write
+// the binary it reaches through /proc/self/exe. When ucrun's own binary is
+// one nobody can write (on a read-only mount, the mount's flag or its
+// filesystem's, or a memfd sealed against writes: runc's memfd-bind), the
+// clone executes the program directly and saves that execve (0.5-0.8 ms
+// here, most of it making and tearing down an address space); what reaches
+// /proc/self/exe may run ucrun's code as a process of the container, with
+// the container's privileges, and cannot change it. This also closes the
+// binfmt_misc window above. Installing it so: contrib/seal/ucrun-seal.
 #pragma once
 
 #include <string>
@@ -61,8 +71,20 @@ namespace ucrun::proc {
 // memfd_create); throws SysError.
 Fd make_trampoline();
 
-// execveat(trampoline) that runs `exe` with `args` and `env`. Returns only
-// on failure, with errno set.
+// Whether no one can write the file open on `fd` (not O_PATH): its mount
+// is read-only (statfs(2) ST_RDONLY: the mount's flag or the superblock's),
+// or it is a memfd sealed with F_SEAL_WRITE, F_SEAL_GROW and F_SEAL_SHRINK
+// (seals are never removed, memfd_create(2)).
+bool write_sealed(int fd);
+
+// make_trampoline(), or no fd when ucrun's own binary (/proc/self/exe) is
+// write_sealed: the clone then executes the program directly (above). A
+// binary we may not read (execute-only) is taken as not sealed.
+Fd make_trampoline_if_needed();
+
+// execveat(trampoline) that runs `exe` with `args` and `env`; with no
+// trampoline (-1: a sealed install), execve(exe). Returns only on failure,
+// with errno set.
 void exec_through(int trampoline, const std::string& exe, const std::vector<std::string>& args,
                   const std::vector<std::string>& env);
 // The same with NULL-terminated arrays (a forked hook child).
@@ -76,7 +98,8 @@ void exec_through_on_start(int trampoline, int sync, const std::string& exe, con
 
 // What to add to the error of a failed exec_through: the likely causes
 // of EACCES/EPERM that are not the program's (vm.memfd_noexec=2 forbids
-// executing any memfd; a linux.seccomp filter may deny execveat).
-std::string trampoline_hint(int err);
+// executing any memfd; a linux.seccomp filter may deny execveat). Nothing
+// without a trampoline (-1).
+std::string trampoline_hint(int trampoline, int err);
 
 }  // namespace ucrun::proc
