@@ -59,22 +59,6 @@ passed=$((passed + p)); failed=$((failed + f))
 # The sanitizer run (tests/sanitize/run.sh): ucrun built with ASan and UBSan
 # in build-asan (clang; the first time a few minutes), against the
 # lifecycle, bad-input, hostile and other subsets named in that script.
-# The same binary write-sealed (contrib/seal/ucrun-seal, in a mount
-# namespace of this stage's own): container processes are then executed
-# without the exec trampoline (src/proc/trampoline.hpp), a path of its own
-# through init, exec and hooks. test_exe_escape attacks that install itself.
-if [ "${UCRUN_SKIP_SEALED:-0}" != 1 ]; then
-  unshare -m --propagation private bash -c 'contrib/seal/ucrun-seal "$1" &&
-    UCRUN_BIN="$1" /usr/bin/python3 -m pytest tests/integration/test_lifecycle.py \
-      tests/integration/test_exec.py tests/integration/test_process.py tests/integration/test_terminal.py \
-      tests/integration/test_hooks.py tests/integration/test_seccomp.py tests/integration/test_errors.py \
-      tests/integration/test_namespaces.py tests/integration/test_userns.py tests/integration/test_cgroups.py \
-      -q --junitxml="$2" -p no:cacheprovider' sh "$BUILD/src/cli/ucrun" "$results/sealed.xml" 2>&1 | tail -20
-  read -r p f < <(/usr/bin/python3 tests/junit_count.py "$results/sealed.xml")
-  echo "sealed: $p passed, $f failed"
-  passed=$((passed + p)); failed=$((failed + f))
-fi
-
 if [ "${UCRUN_SKIP_SANITIZE:-0}" != 1 ]; then
   bash tests/sanitize/run.sh >"$results/sanitize.log" 2>&1
   read -r p f < <(stage_counts sanitize "$results/sanitize.log")

@@ -167,10 +167,9 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     for (const auto& [i, fd] : idmapped) args.rootfs.premade[i] = fd.get();
 
     args.exec_fifo = fifo ? fifo.get() : -1;
-    // CVE-2019-5736: none when our binary is write-sealed (proc/trampoline.hpp).
-    const Fd trampoline = proc::make_trampoline_if_needed();
+    const Fd trampoline = proc::make_trampoline();  // CVE-2019-5736: proc/trampoline.hpp
     args.trampoline = trampoline.get();
-    args.release_in_trampoline = trampoline && release_in_trampoline(plan, cfg);
+    args.release_in_trampoline = release_in_trampoline(plan, cfg);
     args.preserve_fds = plan.preserve_fds;
     args.new_keyring = plan.new_keyring;
     args.unprivileged = plan.unprivileged;

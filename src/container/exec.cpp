@@ -201,8 +201,7 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     args.ns_flags = ns & ~for_children;
     args.console_socket = console ? console.get() : -1;
     args.preserve_fds = o.preserve_fds;
-    // CVE-2019-5736: none when our binary is write-sealed (proc/trampoline.hpp).
-    const Fd trampoline = proc::make_trampoline_if_needed();
+    const Fd trampoline = proc::make_trampoline();  // CVE-2019-5736: proc/trampoline.hpp
     args.trampoline = trampoline.get();
     args.last_cap = security::read_last_cap();
     args.caps = security::resolve(p.capabilities, args.last_cap);

@@ -68,13 +68,10 @@ namespace {
     // socket too, which tells the parent that execve succeeded.
     close_extra_fds(kernel, a.preserve_fds);
     outlive_parent();  // the program may outlive `ucrun exec`, as with runc
-    // Never a direct execve from this clone of ucrun, unless its binary is
-    // write-sealed: proc/trampoline.hpp.
+    // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
     int err = errno;
-    throw SysError("exec " + exe + (a.trampoline >= 0 ? " through the exec trampoline" : "") +
-                       trampoline_hint(a.trampoline, err),
-                   err);
+    throw SysError("exec " + exe + " through the exec trampoline" + trampoline_hint(err), err);
 }
 
 }  // namespace

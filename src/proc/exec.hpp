@@ -22,7 +22,7 @@ struct ExecArgs {
     int sync = -1;                          // our end of the socketpair (close-on-exec)
     int console_socket = -1;                // --console-socket; -1 with a terminal: master over `sync`
     int preserve_fds = 0;                   // fds 3 .. 3+N-1 stay open
-    int trampoline = -1;                    // sealed memfd the program is executed through; -1: directly, ucrun being write-sealed (proc/trampoline.hpp)
+    int trampoline = -1;                    // sealed memfd the program is executed through (proc/trampoline.hpp)
     int last_cap = 40;
     bool set_groups = true;                 // false: the user namespace has setgroups "deny"
     security::CapSets caps;                 // resolved by the parent

@@ -123,10 +123,10 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
 
 // After Ready nobody reads an Error any more: the container's stderr
 // and the exit status (127 for a missing program, as a shell) say it.
-[[noreturn]] void exec_failed(int trampoline, const std::string& exe) {
+[[noreturn]] void exec_failed(const std::string& exe) {
     int err = errno;
-    std::string msg = "ucrun: exec " + exe + (trampoline >= 0 ? " through the exec trampoline: " : ": ") +
-                      std::strerror(err) + trampoline_hint(trampoline, err) + "\n";
+    std::string msg = "ucrun: exec " + exe + " through the exec trampoline: " + std::strerror(err) +
+                      trampoline_hint(err) + "\n";
     sys::write_all(2, msg);
     ::_exit(err == ENOENT ? 127 : 126);
 }
@@ -246,7 +246,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
         if (::fcntl(a.sync, F_SETFD, 0) < 0) throw_errno("keep the sync socket for the exec trampoline");
         if (!send(a.sync, Ready{})) ::_exit(1);
         exec_through_on_start(a.trampoline, a.sync, exe, p.args, env);
-        exec_failed(a.trampoline, exe);
+        exec_failed(exe);
     }
     // Nobody to tell: ucrun is gone, and with it the container.
     if (!send(a.sync, Ready{})) ::_exit(1);
@@ -276,10 +276,9 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     // Everything but stdio, --preserve-fds and LISTEN_FDS goes at execve
     // (close-on-exec: the trampoline's memfd must stay open until then).
     close_extra_fds(kernel, a.preserve_fds);
-    // Never a direct execve from this clone of ucrun, unless its binary is
-    // write-sealed: proc/trampoline.hpp.
+    // Never a direct execve from this clone of ucrun: proc/trampoline.hpp.
     exec_through(a.trampoline, exe, p.args, env);
-    exec_failed(a.trampoline, exe);
+    exec_failed(exe);
 }
 
 }  // namespace

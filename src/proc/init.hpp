@@ -27,7 +27,7 @@ struct InitArgs {
     int sync = -1;          // our end of the socketpair
     int state_lock = -1;    // the parent's locked state dir fd: closed first, so the lock goes with the parent
     int exec_fifo = -1;     // O_PATH fd of <state>/exec.fifo; -1: wait for the Start message
-    int trampoline = -1;    // sealed memfd the user's program is executed through; -1: a write-sealed ucrun executes it directly (proc/trampoline.hpp)
+    int trampoline = -1;    // sealed memfd the user's program is executed through (proc/trampoline.hpp)
     // `run` with nothing to do between the release and the program: the
     // trampoline is executed at Ready and waits for Start itself
     // (release_in_trampoline, container/create_plan.hpp).

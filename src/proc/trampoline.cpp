@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -48,26 +46,7 @@ Fd make_trampoline() {
     return fd;
 }
 
-bool write_sealed(int fd) {
-    struct statfs fs;
-    if (::fstatfs(fd, &fs) == 0 && (fs.f_flags & ST_RDONLY)) return true;
-    // EINVAL for anything but a memfd (or shmem file) that allows sealing.
-    int seals = ::fcntl(fd, F_GET_SEALS);
-    constexpr int kNoWrites = F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK;
-    return seals >= 0 && (seals & kNoWrites) == kNoWrites;
-}
-
-Fd make_trampoline_if_needed() {
-    Fd self(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
-    if (self && write_sealed(self.get())) return Fd();
-    return make_trampoline();
-}
-
 void exec_through(int trampoline, const char* exe, char* const* argv, char* const* envp) {
-    if (trampoline < 0) {
-        ::execve(exe, argv, envp);  // a sealed install (trampoline.hpp)
-        return;
-    }
     // The trampoline's protocol (proc/dmz/dmz.c): marker, path, then argv.
     std::vector<char*> full;
     full.push_back(const_cast<char*>(UCRUN_DMZ_MAGIC));
@@ -105,8 +84,8 @@ void exec_through_on_start(int trampoline, int sync, const std::string& exe, con
     ::syscall(SYS_execveat, trampoline, "", full.data(), c_strings(env).data(), AT_EMPTY_PATH);
 }
 
-std::string trampoline_hint(int trampoline, int err) {
-    if (trampoline < 0 || (err != EACCES && err != EPERM)) return "";
+std::string trampoline_hint(int err) {
+    if (err != EACCES && err != EPERM) return "";
     return " (ucrun executes container processes from a sealed memfd: is vm.memfd_noexec 2, or does "
            "linux.seccomp deny execveat?)";
 }

@@ -48,15 +48,17 @@
 // group or others. Closing this for good means a runtime image that is
 // sealed before it joins the container (the re-exec runc and crun pay).
 //
-// A sealed install needs no trampoline. All the attack wants is to write
-// the binary it reaches through /proc/self/exe. When ucrun's own binary is
-// one nobody can write (on a read-only mount, the mount's flag or its
-// filesystem's, or a memfd sealed against writes: runc's memfd-bind), the
-// clone executes the program directly and saves that execve (0.5-0.8 ms
-// here, most of it making and tearing down an address space); what reaches
-// /proc/self/exe may run ucrun's code as a process of the container, with
-// the container's privileges, and cannot change it. This also closes the
-// binfmt_misc window above. Installing it so: contrib/seal/ucrun-seal.
+// The hop is also a descriptor barrier (CVE-2024-21626 class). The kernel
+// resolves the program's path, and a `#!` or binfmt_misc interpreter's, at
+// execve, with every descriptor the caller still holds: close-on-exec ones
+// close only after that. The trampoline's execveat names it by fd and
+// closes ucrun's descriptors (the state root, a cgroup directory) before
+// the program's path is looked at. Tried and dropped (tests/bench/
+// PERFORMANCE.md, "Tried: a write-sealed install"): skipping the trampoline
+// when ucrun's own binary is on a read-only mount; a direct execve then
+// ran a host file named as /proc/self/fd/3/../x, and a read-only bind can
+// be remounted writable while a container holds the binary open.
+// tests/integration/test_hostile.py tries that path for run and exec.
 #pragma once
 
 #include <string>
@@ -71,20 +73,8 @@ namespace ucrun::proc {
 // memfd_create); throws SysError.
 Fd make_trampoline();
 
-// Whether no one can write the file open on `fd` (not O_PATH): its mount
-// is read-only (statfs(2) ST_RDONLY: the mount's flag or the superblock's),
-// or it is a memfd sealed with F_SEAL_WRITE, F_SEAL_GROW and F_SEAL_SHRINK
-// (seals are never removed, memfd_create(2)).
-bool write_sealed(int fd);
-
-// make_trampoline(), or no fd when ucrun's own binary (/proc/self/exe) is
-// write_sealed: the clone then executes the program directly (above). A
-// binary we may not read (execute-only) is taken as not sealed.
-Fd make_trampoline_if_needed();
-
-// execveat(trampoline) that runs `exe` with `args` and `env`; with no
-// trampoline (-1: a sealed install), execve(exe). Returns only on failure,
-// with errno set.
+// execveat(trampoline) that runs `exe` with `args` and `env`. Returns only
+// on failure, with errno set.
 void exec_through(int trampoline, const std::string& exe, const std::vector<std::string>& args,
                   const std::vector<std::string>& env);
 // The same with NULL-terminated arrays (a forked hook child).
@@ -98,8 +88,7 @@ void exec_through_on_start(int trampoline, int sync, const std::string& exe, con
 
 // What to add to the error of a failed exec_through: the likely causes
 // of EACCES/EPERM that are not the program's (vm.memfd_noexec=2 forbids
-// executing any memfd; a linux.seccomp filter may deny execveat). Nothing
-// without a trampoline (-1).
-std::string trampoline_hint(int trampoline, int err);
+// executing any memfd; a linux.seccomp filter may deny execveat).
+std::string trampoline_hint(int err);
 
 }  // namespace ucrun::proc

@@ -321,12 +321,11 @@ def find_runtimes(opts):
     known = {"ucrun": ucrun if os.access(ucrun, os.X_OK) else None,
              "crun": shutil.which("crun"), "runc": shutil.which("runc"),
              "floor": "floor", "floor-spec": "floor"}
-    known_extra = {"ucrun-sealed": known["ucrun"]}  # --runtimes only (seal_runtime_copies)
     if opts.runtimes:
         wanted = []
         for item in opts.runtimes.split(","):
             name, _, path = item.partition("=")
-            path = path or known.get(name) or known_extra.get(name) or shutil.which(name)
+            path = path or known.get(name) or shutil.which(name)
             if not path:
                 sys.exit(f"bench: runtime {name!r} not found")
             wanted.append((name, path))
@@ -336,24 +335,6 @@ def find_runtimes(opts):
             print(f"bench: no ucrun binary at {ucrun} (use --ucrun or UCRUN); "
                   "measuring the others", file=sys.stderr)
     return [Runtime(n, p if n in FLOORS else os.path.realpath(p)) for n, p in wanted]
-
-
-def seal_runtime_copies(runtimes, tmp: Path):
-    """A runtime named NAME-sealed (ucrun-sealed) is a copy of its binary
-    bound read-only onto itself, as contrib/seal/ucrun-seal installs it:
-    ucrun then executes container processes without its exec trampoline
-    (src/proc/trampoline.hpp). Made in the benchmark's mount namespace
-    before the cgroup namespaces are copied from it, so all of them see it."""
-    for rt in runtimes:
-        if not rt.name.endswith("-sealed") or rt.is_floor:
-            continue
-        dst = tmp / "sealed" / rt.name
-        dst.parent.mkdir(exist_ok=True)
-        shutil.copyfile(rt.path, dst)
-        os.chmod(dst, 0o755)
-        subprocess.run(["mount", "--bind", str(dst), str(dst)], check=True)
-        subprocess.run(["mount", "-o", "remount,bind,ro", str(dst)], check=True)
-        rt.path = str(dst)
 
 
 def configure_runtimes(runtimes, opts, tmp: Path, floor_bin, shim):
@@ -1280,8 +1261,7 @@ class Bench:
         lines = []
         stats = {}
         w = max([len(f"{m} [{r['unit']}]") for m, r in self.results.items()] + [16])
-        nw = max([len(n) for n in names] + [7])
-        lines.append(f"{'benchmark':<{w}}  {'runtime':<{nw}} {'median':>10} "
+        lines.append(f"{'benchmark':<{w}}  {'runtime':<7} {'median':>10} "
                      f"{'p10':>10} {'p90':>10} {'n':>4}")
         for metric, r in self.results.items():
             stats[metric] = {}
@@ -1291,10 +1271,10 @@ class Bench:
                 if name in r["values"]:
                     s = summarize(r["values"][name])
                     stats[metric][name] = s
-                    lines.append(f"{label:<{w}}  {name:<{nw}} {fmt(s['median']):>10} "
+                    lines.append(f"{label:<{w}}  {name:<7} {fmt(s['median']):>10} "
                                  f"{fmt(s['p10']):>10} {fmt(s['p90']):>10} {s['n']:>4}")
                 elif name in r["errors"]:
-                    lines.append(f"{label:<{w}}  {name:<{nw}} FAILED: "
+                    lines.append(f"{label:<{w}}  {name:<7} FAILED: "
                                  f"{r['errors'][name][:100]}")
                 else:
                     continue
@@ -1474,8 +1454,7 @@ def parse_args():
                    "directory of one (slow; one process per container)")
     p.add_argument("--only", help="comma-separated benchmarks: " + ",".join(ALL))
     p.add_argument("--runtimes", help="comma-separated NAME or NAME=PATH "
-                   "(default: ucrun, runc, crun if found, and floor; NAME-sealed, "
-                   "e.g. ucrun-sealed: a copy bound read-only, contrib/seal/ucrun-seal)")
+                   "(default: ucrun, runc, crun if found, and floor)")
     p.add_argument("--ucrun", help="ucrun binary (default $UCRUN or build/src/cli/ucrun)")
     p.add_argument("--subject", help="runtime the ratios are computed for "
                    "(default ucrun, else the first runtime found)")
@@ -1563,7 +1542,6 @@ def main():
         # so they have it), then this one's cgroup2 and registry.
         subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "ucrun-bench", str(tmp)],
                        check=True)
-        seal_runtime_copies(runtimes, tmp)
         ns = MountNamespaces()
         if "run-cg" in opts.only:
             ns.make("v1", prepare_cgroup_v1)

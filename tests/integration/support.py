@@ -77,17 +77,6 @@ def _find_binary():
 
 
 UCRUN_BIN = _find_binary()
-
-
-def binary_write_sealed():
-    """Whether UCRUN_BIN is installed write-sealed, on a read-only mount
-    (contrib/seal/ucrun-seal; run_all.sh's "sealed" stage): ucrun then
-    executes container processes without its exec trampoline
-    (src/proc/trampoline.hpp)."""
-    try:
-        return bool(os.statvfs(UCRUN_BIN).f_flag & os.ST_RDONLY)
-    except OSError:  # UCRUN_BIN=runc: a name
-        return False
 IS_RUNC = os.path.basename(UCRUN_BIN) == "runc"
 GLOBAL_ARGS = shlex.split(os.environ.get("UCRUN_GLOBAL_ARGS", ""))
 BUSYBOX = Path(os.environ.get("UCRUN_BUSYBOX", "/bin/busybox"))

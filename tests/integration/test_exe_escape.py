@@ -20,14 +20,8 @@ cannot write it.
 
 Checked against the previous design (direct execve from the ucrun clone):
 the attacker finds the ucrun copy and writes "PWNED-BY-CONTAINER" into it.
-
-A write-sealed install (contrib/seal/ucrun-seal: the binary bound read-only
-onto itself) executes container processes without the trampoline: the
-attacker then finds ucrun itself as /evil's interpreter and must fail to
-write it (EROFS), the copy still 0777.
 """
 
-import contextlib
 import fcntl
 import hashlib
 import os
@@ -37,9 +31,7 @@ import time
 
 import pytest
 
-from support import REPO, UCRUN_BIN, Runner, install_helper, wait_file_contains, wait_for
-
-SEAL = REPO / "contrib" / "seal" / "ucrun-seal"
+from support import UCRUN_BIN, Runner, install_helper, wait_file_contains, wait_for
 
 pytestmark = pytest.mark.ucrun_specific
 
@@ -81,24 +73,16 @@ def drain(r, proc, timeout=20):
     return got.replace(b"x", b"").decode(errors="replace")
 
 
-@contextlib.contextmanager
-def runtime_under_test(tmp_base, root, sealed):
-    """The runtime the attack runs under: a disposable 0777 copy of ucrun,
-    with `sealed` bound read-only onto itself by contrib/seal/ucrun-seal
-    (unsealed afterwards), and a Runner using it; the `ucrun` fixture (the
-    real binary, same --root) looks at and removes the containers."""
+@pytest.fixture
+def runtime_copy(tmp_base, root):
+    """The runtime the attack runs under; the `ucrun` fixture (the real
+    binary, same --root) looks at and removes the containers."""
     copy = tmp_base / "ucrun-under-test"
     shutil.copyfile(UCRUN_BIN, copy)
     os.chmod(copy, 0o777)
-    if sealed:
-        subprocess.run([SEAL, copy], check=True)
-    try:
-        runner = Runner(root, tmp_base)
-        runner.bin = str(copy)
-        yield copy, runner
-    finally:
-        if sealed:
-            subprocess.run([SEAL, "--undo", copy], check=True)
+    runner = Runner(root, tmp_base)
+    runner.bin = str(copy)
+    return copy, runner
 
 
 def attacker_bundle(bundle, tmp_base, userns):
@@ -174,66 +158,55 @@ def check_outcome(copy, before, att, err, interp):
     assert "ucrun-dmz: not a program to run" in err, err
 
 
-@pytest.mark.parametrize("userns,reader,sealed", [(False, False, False), (True, False, False), (False, True, False),
-                                                  (False, False, True), (True, False, True)],
-                         ids=["host-ids", "userns", "root-who-may-read", "sealed-host-ids", "sealed-userns"])
-def test_exec_of_proc_self_exe_script_cannot_overwrite_runtime(ucrun, bundle, root, tmp_base, userns, reader, sealed):
+@pytest.mark.parametrize("userns,reader", [(False, False), (True, False), (False, True)],
+                         ids=["host-ids", "userns", "root-who-may-read"])
+def test_exec_of_proc_self_exe_script_cannot_overwrite_runtime(runtime_copy, ucrun, bundle, tmp_base, userns, reader):
     """`reader`: the container's root keeps CAP_DAC_OVERRIDE, so it may read
     the execute-only trampoline, which is then dumpable when it runs: the
-    attacker finds it and must still fail to write it (sealed). `sealed`: a
-    write-sealed install, no trampoline: the attacker finds ucrun itself."""
-    with runtime_under_test(tmp_base, root, sealed) as (copy, runner):
-        before = sha256(copy)
-        b = attacker_bundle(bundle, tmp_base, userns)
-        if reader:
-            caps = b.config["process"]["capabilities"]
-            for kind in ("bounding", "effective", "permitted"):
-                caps[kind] = sorted(set(caps.get(kind, [])) | {"CAP_DAC_OVERRIDE"})
-        runner("run", "-d", "-b", b, "att", stdout=tmp_base / "att.out")
-        try:
-            wait_file_contains(tmp_base / "att.out", "watching")
-            att, err, rc, interp = attack(runner, ucrun, tmp_base, ["exec", "att", "/evil"])
-            if sealed:
-                check_sealed_outcome(copy, before, att, err, interp)
-                assert rc != 0, err  # ucrun, given "/evil" as its command line
-            else:
-                check_outcome(copy, before, att, err, interp)
-                assert rc == 126, err
-                # Execute-only, the trampoline is out of reach; readable, it is found.
-                assert ("found" in att) == reader, att
-        finally:
-            ucrun("delete", "--force", "att")
+    attacker finds it and must still fail to write it (sealed)."""
+    copy, runner = runtime_copy
+    before = sha256(copy)
+    b = attacker_bundle(bundle, tmp_base, userns)
+    if reader:
+        caps = b.config["process"]["capabilities"]
+        for kind in ("bounding", "effective", "permitted"):
+            caps[kind] = sorted(set(caps.get(kind, [])) | {"CAP_DAC_OVERRIDE"})
+    runner("run", "-d", "-b", b, "att", stdout=tmp_base / "att.out")
+    try:
+        wait_file_contains(tmp_base / "att.out", "watching")
+        att, err, rc, interp = attack(runner, ucrun, tmp_base, ["exec", "att", "/evil"])
+        check_outcome(copy, before, att, err, interp)
+        assert rc == 126, err
+        # Execute-only, the trampoline is out of reach; readable, it is found.
+        assert ("found" in att) == reader, att
+    finally:
+        ucrun("delete", "--force", "att")
 
 
-@pytest.mark.parametrize("userns,sealed", [(False, False), (True, False), (False, True)],
-                         ids=["host-ids", "userns", "sealed"])
-def test_run_of_proc_self_exe_script_cannot_overwrite_runtime(ucrun, bundle, root, tmp_base, userns, sealed):
+@pytest.mark.parametrize("userns", [False, True], ids=["host-ids", "userns"])
+def test_run_of_proc_self_exe_script_cannot_overwrite_runtime(runtime_copy, ucrun, bundle, tmp_base, userns):
     """The container's init itself executes /evil (process.args); a
     container sharing its pid namespace (a pod) is the attacker."""
-    with runtime_under_test(tmp_base, root, sealed) as (copy, runner):
-        before = sha256(copy)
-        a = attacker_bundle(bundle, tmp_base, userns)
-        runner("run", "-d", "-b", a, "att", stdout=tmp_base / "att.out")
-        try:
-            wait_file_contains(tmp_base / "att.out", "watching")
-            pid = ucrun.state("att")["pid"]
-            v = bundle()
-            v.config["root"] = {"path": str(a.rootfs)}
-            if userns:
-                v.set_ns("user", f"/proc/{pid}/ns/user")
-            v.set_ns("pid", f"/proc/{pid}/ns/pid")
-            v.args("/evil")
-            att, err, rc, interp = attack(runner, ucrun, tmp_base, ["run", "-b", v, "vic"])
-            if sealed:
-                check_sealed_outcome(copy, before, att, err, interp)
-                assert rc != 0, err
-            else:
-                check_outcome(copy, before, att, err, interp)
-                assert rc == 126, err
-                assert "found" not in att, att  # execute-only: not dumpable, out of its reach
-        finally:
-            ucrun("delete", "--force", "att")
-            ucrun("delete", "--force", "vic", check=False)
+    copy, runner = runtime_copy
+    before = sha256(copy)
+    a = attacker_bundle(bundle, tmp_base, userns)
+    runner("run", "-d", "-b", a, "att", stdout=tmp_base / "att.out")
+    try:
+        wait_file_contains(tmp_base / "att.out", "watching")
+        pid = ucrun.state("att")["pid"]
+        v = bundle()
+        v.config["root"] = {"path": str(a.rootfs)}
+        if userns:
+            v.set_ns("user", f"/proc/{pid}/ns/user")
+        v.set_ns("pid", f"/proc/{pid}/ns/pid")
+        v.args("/evil")
+        att, err, rc, interp = attack(runner, ucrun, tmp_base, ["run", "-b", v, "vic"])
+        check_outcome(copy, before, att, err, interp)
+        assert rc == 126, err
+        assert "found" not in att, att  # execute-only: not dumpable, out of its reach
+    finally:
+        ucrun("delete", "--force", "att")
+        ucrun("delete", "--force", "vic", check=False)
 
 
 def test_symlink_to_proc_self_exe_runs_nothing_of_the_host(ucrun, bundle):
@@ -280,37 +253,4 @@ def test_no_executable_memfd_fails_closed(ucrun, bundle, root):
                         capture_output=True, text=True, timeout=30)
     assert cp.returncode != 0, cp
     assert "vm.memfd_noexec is 2" in cp.stderr, cp.stderr
-    assert not os.listdir(root)
-
-
-def check_sealed_outcome(copy, before, att, err, interp):
-    """No trampoline: ucrun itself ran as /evil's interpreter, readable and
-    so dumpable; the attacker found it and could not write it."""
-    assert sha256(copy) == before, f"the runtime binary was modified; attacker said:\n{att}"
-    assert "WROTE" not in att, att
-    assert interp == str(copy), interp
-    found = [line for line in att.splitlines() if line.startswith("found")]
-    assert found and str(copy) in found[0], att
-    assert "REFUSED open Read-only file system" in att, att
-    assert "ucrun-dmz" not in err, err
-
-
-def test_sealed_install_needs_no_executable_memfd(bundle, root, tmp_base):
-    """Sealed, ucrun makes no trampoline: with vm.memfd_noexec 2 (in a pid
-    namespace of the test's own) run and exec work, where an unsealed ucrun
-    refuses (test_no_executable_memfd_fails_closed)."""
-    b = bundle()
-    b.args("sh", "-c", "echo from-run")
-    b.write()
-    s = bundle()
-    s.args("sleep", "100")
-    s.write()
-    script = (f'echo 2 > /proc/sys/vm/memfd_noexec && "$@" run -b {b.path} c && '
-              f'"$@" run -d -b {s.path} d >/dev/null 2>&1 && '
-              '"$@" exec d sh -c "echo from-exec"; rc=$?; "$@" delete -f d; exit $rc')
-    with runtime_under_test(tmp_base, root, True) as (copy, runner):
-        cp = subprocess.run(["unshare", "-pf", "--mount-proc", "sh", "-c", script, "sh"] + runner.argv([]),
-                            capture_output=True, text=True, timeout=30)
-    assert cp.returncode == 0, cp
-    assert cp.stdout.split() == ["from-run", "from-exec"], cp
     assert not os.listdir(root)

@@ -8,12 +8,13 @@ leaving nothing behind (the fixtures check mounts and processes)."""
 
 import hashlib
 import os
+import shutil
 import subprocess
 
 import pytest
 
 from consock import ConsoleSocket
-from support import IS_RUNC, UCRUN_BIN, USERNS_HOST_ID, mount_points
+from support import BUSYBOX, IS_RUNC, UCRUN_BIN, USERNS_HOST_ID, mount_points
 from isolation import bundle  # noqa: F401  (a cgroup per bundle)
 
 U = pytest.mark.ucrun_specific
@@ -376,6 +377,48 @@ def test_cwd_magic_links_refused(ucrun, bundle, root, cwd):
     b.args("pwd")
     cp = ucrun.fail("run", "-b", b, "c1")
     assert IS_RUNC or "process.cwd" in cp.stderr, cp.stderr
+    assert os.listdir(root) == []
+
+
+@pytest.mark.parametrize("how", ["args", "interpreter"])
+@pytest.mark.parametrize("cmd", ["run", "exec"])
+def test_program_through_a_leaked_fd_reaches_no_host_file(ucrun, bundle, root, tmp_base, how, cmd):
+    """CVE-2024-21626 again, through the program rather than the cwd: the
+    kernel resolves the program's path, and a `#!` interpreter's, at execve
+    with whatever descriptors the caller still holds. ucrun's own (the state
+    root is a directory) must be gone by then: the container's program is
+    executed by the trampoline, after its execveat has closed them
+    (src/proc/trampoline.hpp). A direct execve from the init with them
+    close-on-exec only was tried (a write-sealed install) and ran this host
+    file. The host file is a busybox named `echo` beside the state root."""
+    shutil.copyfile(BUSYBOX, tmp_base / "echo")
+    os.chmod(tmp_base / "echo", 0o755)
+    paths = [f"/proc/self/fd/{n}/../echo" for n in range(3, 16)]
+    b = bundle()
+    if how == "interpreter":
+        progs = []
+        for n, path in enumerate(paths):
+            (b.rootfs / f"evil{n}").write_text(f"#!{path} HOST-REACHED\n")
+            os.chmod(b.rootfs / f"evil{n}", 0o755)
+            progs.append([f"/evil{n}"])
+    else:
+        progs = [[path, "HOST-REACHED"] for path in paths]
+    if cmd == "run":
+        for i, prog in enumerate(progs):
+            b.args(*prog)
+            cp = ucrun("run", "-b", b, f"c{i}", check=False)
+            assert "HOST-REACHED" not in cp.stdout + cp.stderr, (prog, cp)
+            assert cp.returncode != 0, (prog, cp)
+    else:
+        b.args("sleep", "100")
+        ucrun("run", "-d", "-b", b, "c")
+        try:
+            for prog in progs:
+                cp = ucrun("exec", "c", *prog, check=False)
+                assert "HOST-REACHED" not in cp.stdout + cp.stderr, (prog, cp)
+                assert cp.returncode != 0, (prog, cp)
+        finally:
+            ucrun("delete", "--force", "c")
     assert os.listdir(root) == []
 
 

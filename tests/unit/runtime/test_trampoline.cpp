@@ -2,9 +2,6 @@
 // runs the program it is given and nothing when started any other way.
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -164,48 +161,4 @@ TEST_CASE("trampoline: execute-only (not dumpable from the exec on: fs/exec.c wo
     });
     CHECK(rc == 0);
     CHECK(out == "run\n");
-}
-
-TEST_CASE("write_sealed: a memfd sealed against writes, growth and shrinking; nothing less") {
-    auto memfd = [](unsigned int seals) {
-        Fd fd(::memfd_create("t", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-        REQUIRE(fd);
-        REQUIRE(::write(fd.get(), "x", 1) == 1);
-        if (seals) REQUIRE(::fcntl(fd.get(), F_ADD_SEALS, seals) == 0);
-        return fd;
-    };
-    CHECK(proc::write_sealed(proc::make_trampoline().get()));
-    CHECK(proc::write_sealed(memfd(F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK).get()));
-    CHECK_FALSE(proc::write_sealed(memfd(0).get()));
-    // Without F_SEAL_SHRINK, ftruncate(0) would empty the binary.
-    CHECK_FALSE(proc::write_sealed(memfd(F_SEAL_WRITE | F_SEAL_GROW).get()));
-    CHECK_FALSE(proc::write_sealed(memfd(F_SEAL_GROW | F_SEAL_SHRINK).get()));
-    // Not a memfd (EINVAL from F_GET_SEALS) on a writable mount.
-    Fd file(::open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
-    REQUIRE(file);
-    CHECK_FALSE(proc::write_sealed(file.get()));
-}
-
-TEST_CASE("write_sealed: a file on a read-only mount (the bind's flag alone will do)") {
-    if (::geteuid() != 0) return;  // a mount namespace of our own needs root here
-    auto [status, out] = in_child([] {
-        char dir[] = "/tmp/ucrun-sealed-XXXXXX";
-        if (!::mkdtemp(dir) || ::unshare(CLONE_NEWNS) < 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0 ||
-            ::mount("tmpfs", dir, "tmpfs", 0, nullptr) < 0)
-            ::_exit(2);
-        const std::string path = std::string(dir) + "/bin";
-        Fd w(::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0755));
-        Fd rw(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!w || !rw || proc::write_sealed(rw.get())) ::_exit(3);
-        // The file bound read-only onto itself: the superblock stays writable.
-        if (::mount(path.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) < 0 ||
-            ::mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) < 0)
-            ::_exit(4);
-        Fd ro(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        ::umount2(path.c_str(), MNT_DETACH);
-        ::umount2(dir, MNT_DETACH);
-        ::rmdir(dir);
-        ::_exit(ro && proc::write_sealed(ro.get()) && !proc::write_sealed(rw.get()) ? 0 : 5);
-    });
-    CHECK_MESSAGE(status == 0, out);
 }
