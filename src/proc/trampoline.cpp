@@ -6,6 +6,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <initializer_list>
+#include <string>
+#include <vector>
+
 #include "dmz_blob.hpp"  // kDmzImage, generated from proc/dmz/dmz.c
 #include "proc/dmz/protocol.h"
 #include "sys/error.hpp"
@@ -46,17 +50,18 @@ Fd make_trampoline() {
     return fd;
 }
 
-void exec_through(int trampoline, const char* exe, char* const* argv, char* const* envp) {
-    // The trampoline's protocol (proc/dmz/dmz.c): marker, path, then argv.
+namespace {
+
+// The trampoline's argv (proc/dmz/dmz.c): its protocol's words (the marker,
+// then the fd in the on-start form), the program's path, the program's argv.
+std::vector<char*> dmz_argv(std::initializer_list<const char*> head, char* const* argv) {
     std::vector<char*> full;
-    full.push_back(const_cast<char*>(UCRUN_DMZ_MAGIC));
-    full.push_back(const_cast<char*>(exe));
+    for (const char* h : head) full.push_back(const_cast<char*>(h));
     for (char* const* a = argv; *a; ++a) full.push_back(*a);
     full.push_back(nullptr);
-    ::syscall(SYS_execveat, trampoline, "", full.data(), envp, AT_EMPTY_PATH);
+    return full;
 }
 
-namespace {
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
     std::vector<char*> out;
     out.reserve(v.size() + 1);
@@ -64,7 +69,12 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
     out.push_back(nullptr);
     return out;
 }
+
 }  // namespace
+
+void exec_through(int trampoline, const char* exe, char* const* argv, char* const* envp) {
+    ::syscall(SYS_execveat, trampoline, "", dmz_argv({UCRUN_DMZ_MAGIC, exe}, argv).data(), envp, AT_EMPTY_PATH);
+}
 
 void exec_through(int trampoline, const std::string& exe, const std::vector<std::string>& args,
                   const std::vector<std::string>& env) {
@@ -73,15 +83,10 @@ void exec_through(int trampoline, const std::string& exe, const std::vector<std:
 
 void exec_through_on_start(int trampoline, int sync, const std::string& exe, const std::vector<std::string>& args,
                            const std::vector<std::string>& env) {
-    // The protocol's second form (proc/dmz/dmz.c): marker, fd, path, argv.
     const std::string fd = std::to_string(sync);
-    std::vector<char*> full;
-    full.push_back(const_cast<char*>(UCRUN_DMZ_MAGIC_ON_START));
-    full.push_back(const_cast<char*>(fd.c_str()));
-    full.push_back(const_cast<char*>(exe.c_str()));
-    for (const auto& a : args) full.push_back(const_cast<char*>(a.c_str()));
-    full.push_back(nullptr);
-    ::syscall(SYS_execveat, trampoline, "", full.data(), c_strings(env).data(), AT_EMPTY_PATH);
+    ::syscall(SYS_execveat, trampoline, "",
+              dmz_argv({UCRUN_DMZ_MAGIC_ON_START, fd.c_str(), exe.c_str()}, c_strings(args).data()).data(),
+              c_strings(env).data(), AT_EMPTY_PATH);
 }
 
 std::string trampoline_hint(int err) {
