@@ -422,6 +422,25 @@ def test_program_through_a_leaked_fd_reaches_no_host_file(ucrun, bundle, root, t
     assert os.listdir(root) == []
 
 
+@pytest.mark.parametrize("kind", ["createContainer", "startContainer"])
+def test_container_hook_through_a_leaked_fd_reaches_no_host_file(ucrun, bundle, root, tmp_base, kind):
+    """The same for a hook that runs in the container (config.md "POSIX-
+    platform Hooks": its path resolves in the container): a busybox named
+    `touch` beside the state root would make /reached in the rootfs."""
+    shutil.copyfile(BUSYBOX, tmp_base / "touch")
+    os.chmod(tmp_base / "touch", 0o755)
+    b = bundle()
+    b.config["root"]["readonly"] = False
+    b.args("true")
+    for n in range(3, 16):
+        path = f"/proc/self/fd/{n}/../touch"
+        b.config["hooks"] = {kind: [{"path": path, "args": [path, "/reached"]}]}
+        cp = ucrun("run", "-b", b, f"c{n}", check=False)
+        assert not (b.rootfs / "reached").exists(), (n, cp)
+        assert cp.returncode != 0, (n, cp)
+    assert os.listdir(root) == []
+
+
 def test_cwd_symlink_to_host_dir(ucrun, bundle, decoys):
     b = bundle()
     b.config["root"]["readonly"] = False
