@@ -246,6 +246,17 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     }
     // The pid and time namespaces apply to children: enter them here, so
     // that the child is born inside (setns(2)), and leave them after it.
+    // Known window (as runc's): from its birth until its setns the child is
+    // visible in the container's pid namespace while still in our mount
+    // namespace with our capabilities. Non-dumpable, it is out of reach of
+    // any container process but one with CAP_SYS_PTRACE in the host's user
+    // namespace (no user namespace, --cap-add SYS_PTRACE), which may attach
+    // to it. Joining the mount namespace here first (root can come back;
+    // not the cgroup one: CLONE_INTO_CGROUP needs our cgroup in view) would
+    // narrow what it reaches to the container's mounts, not close it: the
+    // child holds host capabilities until its credentials step, as runc's
+    // does. Never let the child share our memory (tests/bench/
+    // PERFORMANCE.md, fifth pass).
     ns::ChildrenIn children_in(k);
     if (!children_in.enter(init.get(), for_children)) throw_errno("join the pid namespace of container " + o.id);
 
