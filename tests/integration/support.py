@@ -410,11 +410,11 @@ def schema_validator(name):
     or the schema (tests/oci-schema, UCRUN_SPEC_DIR)."""
     import pytest
     jsonschema = pytest.importorskip("jsonschema")
-    schema_dir = SPEC_SCHEMA_DIR
-    if not (schema_dir / name).is_file():
-        pytest.skip(f"no {schema_dir / name}")
-    schema = json.loads((schema_dir / name).read_text())
-    resolver = jsonschema.RefResolver(base_uri=(schema_dir / name).as_uri(), referrer=schema)
+    path = SPEC_SCHEMA_DIR / name
+    if not path.is_file():
+        pytest.skip(f"no {path}")
+    schema = json.loads(path.read_text())
+    resolver = jsonschema.RefResolver(base_uri=path.as_uri(), referrer=schema)
     return jsonschema.Draft4Validator(schema, resolver=resolver)
 
 

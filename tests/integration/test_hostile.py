@@ -380,6 +380,14 @@ def test_cwd_magic_links_refused(ucrun, bundle, root, cwd):
     assert os.listdir(root) == []
 
 
+def host_busybox(tmp_base, applet):
+    """A host file a leaked descriptor would reach: busybox named `applet`
+    beside the state root (tmp_base/root), as /proc/self/fd/N/../APPLET."""
+    shutil.copyfile(BUSYBOX, tmp_base / applet)
+    os.chmod(tmp_base / applet, 0o755)
+    return [f"/proc/self/fd/{n}/../{applet}" for n in range(3, 16)]
+
+
 @pytest.mark.parametrize("how", ["args", "interpreter"])
 @pytest.mark.parametrize("cmd", ["run", "exec"])
 def test_program_through_a_leaked_fd_reaches_no_host_file(ucrun, bundle, root, tmp_base, how, cmd):
@@ -390,10 +398,8 @@ def test_program_through_a_leaked_fd_reaches_no_host_file(ucrun, bundle, root, t
     executed by the trampoline, after its execveat has closed them
     (src/proc/trampoline.hpp). A direct execve from the init with them
     close-on-exec only was tried (a write-sealed install) and ran this host
-    file. The host file is a busybox named `echo` beside the state root."""
-    shutil.copyfile(BUSYBOX, tmp_base / "echo")
-    os.chmod(tmp_base / "echo", 0o755)
-    paths = [f"/proc/self/fd/{n}/../echo" for n in range(3, 16)]
+    file."""
+    paths = host_busybox(tmp_base, "echo")
     b = bundle()
     if how == "interpreter":
         progs = []
@@ -425,19 +431,16 @@ def test_program_through_a_leaked_fd_reaches_no_host_file(ucrun, bundle, root, t
 @pytest.mark.parametrize("kind", ["createContainer", "startContainer"])
 def test_container_hook_through_a_leaked_fd_reaches_no_host_file(ucrun, bundle, root, tmp_base, kind):
     """The same for a hook that runs in the container (config.md "POSIX-
-    platform Hooks": its path resolves in the container): a busybox named
-    `touch` beside the state root would make /reached in the rootfs."""
-    shutil.copyfile(BUSYBOX, tmp_base / "touch")
-    os.chmod(tmp_base / "touch", 0o755)
+    platform Hooks": its path resolves in the container): the host busybox
+    as `touch` would make /reached in the rootfs."""
     b = bundle()
     b.config["root"]["readonly"] = False
     b.args("true")
-    for n in range(3, 16):
-        path = f"/proc/self/fd/{n}/../touch"
+    for i, path in enumerate(host_busybox(tmp_base, "touch")):
         b.config["hooks"] = {kind: [{"path": path, "args": [path, "/reached"]}]}
-        cp = ucrun("run", "-b", b, f"c{n}", check=False)
-        assert not (b.rootfs / "reached").exists(), (n, cp)
-        assert cp.returncode != 0, (n, cp)
+        cp = ucrun("run", "-b", b, f"c{i}", check=False)
+        assert not (b.rootfs / "reached").exists(), (path, cp)
+        assert cp.returncode != 0, (path, cp)
     assert os.listdir(root) == []
 
 
