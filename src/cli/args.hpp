@@ -5,17 +5,22 @@
 #pragma once
 
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ucrun::cli {
 
+// Constant data: every command's table is a constexpr array of these, so
+// that the CLI costs no allocation and no static initialisation on the start
+// path (issue 17: a table of std::strings was ~250 allocations per call).
 struct FlagSpec {
-    std::string name;   // "bundle"
-    std::string short_; // "b" or ""
+    std::string_view name;   // "bundle"
+    std::string_view short_; // "b" or ""
     bool takes_value;
-    std::string help;
+    std::string_view help;
     bool repeatable = false;
 };
 
@@ -36,8 +41,10 @@ public:
 };
 
 // Parses argv[from..]; throws UsageError for unknown flags or missing values.
-Parsed parse(const std::vector<FlagSpec>& specs, const std::vector<std::string>& argv, size_t from);
+// `--help`/`-h` is known to every command: when `specs` has no "help", it
+// is recorded as "help".
+Parsed parse(std::span<const FlagSpec> specs, const std::vector<std::string>& argv, size_t from);
 
-std::string usage_text(const std::string& synopsis, const std::string& description, const std::vector<FlagSpec>& specs);
+std::string usage_text(std::string_view synopsis, std::string_view description, std::span<const FlagSpec> specs);
 
 }  // namespace ucrun::cli

@@ -94,14 +94,17 @@ int run(Context& ctx, const Parsed& p) {
 
 }  // namespace
 
-Command check_command() {
-    Command c{"check", "check [options]",
-              "audit a bundle's config.json against the host (exit 1 when a finding is high)",
-              {{"bundle", "b", true, "path to the root of the bundle directory (default: current directory)"},
-               {"format", "", true, "output format: text or json (default: text)"}},
-              run};
-    c.error_status = 2;  // usage and parse errors: 2, so that 1 means "a high finding"
-    return c;
+const Command& check_command() {
+    static constexpr FlagSpec kFlags[] = {
+        {"bundle", "b", true, "path to the root of the bundle directory (default: current directory)"},
+        {"format", "", true, "output format: text or json (default: text)"},
+    };
+    static constexpr Command kCommand{
+        "check", "check [options]", "audit a bundle's config.json against the host (exit 1 when a finding is high)",
+        kFlags, run,
+        2,  // usage and parse errors: 2, so that 1 means "a high finding"
+    };
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

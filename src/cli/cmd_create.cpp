@@ -5,17 +5,6 @@
 
 namespace ucrun::cli {
 
-std::vector<FlagSpec> create_flags() {
-    return {
-        {"bundle", "b", true, "path to the root of the bundle directory (default: current directory)"},
-        {"pid-file", "", true, "file to write the container's init pid to"},
-        {"console-socket", "", true, "unix socket to receive the pty master (process.terminal)"},
-        {"no-pivot", "", false, "do not use pivot_root (MS_MOVE + chroot)"},
-        {"no-new-keyring", "", false, "do not create a new session keyring"},
-        {"preserve-fds", "", true, "pass N additional file descriptors (from 3) to the container"},
-    };
-}
-
 container::CreateOptions create_options(const Parsed& p) {
     container::CreateOptions o;
     o.id = container_id(p);
@@ -36,8 +25,10 @@ int run(Context& ctx, const Parsed& p) {
 }
 }  // namespace
 
-Command create_command() {
-    return {"create", "create [options] <container-id>", "create a container", create_flags(), run};
+const Command& create_command() {
+    static constexpr Command kCommand{"create", "create [options] <container-id>", "create a container", kCreateFlags,
+                                      run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

@@ -16,9 +16,11 @@ int run(Context& ctx, const Parsed& p) {
 }
 }  // namespace
 
-Command delete_command() {
-    return {"delete", "delete [options] <container-id>", "delete a container and everything it holds",
-            {{"force", "f", false, "kill the container first if it is still running"}}, run};
+const Command& delete_command() {
+    static constexpr FlagSpec kFlags[] = {{"force", "f", false, "kill the container first if it is still running"}};
+    static constexpr Command kCommand{"delete", "delete [options] <container-id>",
+                                      "delete a container and everything it holds", kFlags, run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

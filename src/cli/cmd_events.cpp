@@ -56,13 +56,15 @@ int run(Context& ctx, const Parsed& p) {
 
 }  // namespace
 
-Command events_command() {
-    return {"events",
-            "events [options] <container-id>",
-            "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
-            {{"interval", "", true, "set the stats collection interval (default: 5s)"},
-             {"stats", "", false, "display the container's stats then exit"}},
-            run};
+const Command& events_command() {
+    static constexpr FlagSpec kFlags[] = {
+        {"interval", "", true, "set the stats collection interval (default: 5s)"},
+        {"stats", "", false, "display the container's stats then exit"},
+    };
+    static constexpr Command kCommand{
+        "events", "events [options] <container-id>",
+        "display container events such as OOM notifications, cpu, memory, and IO usage statistics", kFlags, run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

@@ -38,28 +38,28 @@ int run(Context& ctx, const Parsed& p) {
 }
 }  // namespace
 
-Command exec_command() {
-    return {"exec",
-            "exec [options] <container-id> <command> [command options]  || -p process.json <container-id>",
-            "execute new process inside the container",
-            {
-                {"console-socket", "", true, "unix socket to receive the pty master (with --tty)"},
-                {"cwd", "", true, "current working directory in the container"},
-                {"env", "e", true, "set an environment variable (repeatable)", true},
-                {"tty", "t", false, "allocate a pseudo-TTY"},
-                {"user", "u", true, "UID (format: <uid>[:<gid>])"},
-                {"additional-gids", "g", true, "additional gids (repeatable)", true},
-                {"process", "p", true, "path to the process.json"},
-                {"detach", "d", false, "detach from the container's process"},
-                {"pid-file", "", true, "file to write the process id to"},
-                {"process-label", "", true, "SELinux label for the process"},
-                {"apparmor", "", true, "AppArmor profile for the process"},
-                {"no-new-privs", "", false, "set the no new privileges value for the process"},
-                {"cap", "c", true, "add a capability to the bounding set for the process (repeatable)", true},
-                {"preserve-fds", "", true, "pass N additional file descriptors (from 3) to the process"},
-                {"ignore-paused", "", false, "allow exec in a paused container"},
-            },
-            run};
+const Command& exec_command() {
+    static constexpr FlagSpec kFlags[] = {
+        {"console-socket", "", true, "unix socket to receive the pty master (with --tty)"},
+        {"cwd", "", true, "current working directory in the container"},
+        {"env", "e", true, "set an environment variable (repeatable)", true},
+        {"tty", "t", false, "allocate a pseudo-TTY"},
+        {"user", "u", true, "UID (format: <uid>[:<gid>])"},
+        {"additional-gids", "g", true, "additional gids (repeatable)", true},
+        {"process", "p", true, "path to the process.json"},
+        {"detach", "d", false, "detach from the container's process"},
+        {"pid-file", "", true, "file to write the process id to"},
+        {"process-label", "", true, "SELinux label for the process"},
+        {"apparmor", "", true, "AppArmor profile for the process"},
+        {"no-new-privs", "", false, "set the no new privileges value for the process"},
+        {"cap", "c", true, "add a capability to the bounding set for the process (repeatable)", true},
+        {"preserve-fds", "", true, "pass N additional file descriptors (from 3) to the process"},
+        {"ignore-paused", "", false, "allow exec in a paused container"},
+    };
+    static constexpr Command kCommand{
+        "exec", "exec [options] <container-id> <command> [command options]  || -p process.json <container-id>",
+        "execute new process inside the container", kFlags, run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

@@ -37,8 +37,9 @@ int run(Context& ctx, const Parsed& p) {
 }
 }  // namespace
 
-Command features_command() {
-    return {"features", "features", "show the enabled features (features.md)", {}, run};
+const Command& features_command() {
+    static constexpr Command kCommand{"features", "features", "show the enabled features (features.md)", {}, run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

@@ -20,9 +20,11 @@ int run(Context& ctx, const Parsed& p) {
 }
 }  // namespace
 
-Command kill_command() {
-    return {"kill", "kill [options] <container-id> [signal]", "send a signal (default TERM) to the container's init",
-            {{"all", "a", false, "send the signal to all processes of the container"}}, run};
+const Command& kill_command() {
+    static constexpr FlagSpec kFlags[] = {{"all", "a", false, "send the signal to all processes of the container"}};
+    static constexpr Command kCommand{"kill", "kill [options] <container-id> [signal]",
+                                      "send a signal (default TERM) to the container's init", kFlags, run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

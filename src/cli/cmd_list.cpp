@@ -40,9 +40,13 @@ int run(Context& ctx, const Parsed& p) {
 }
 }  // namespace
 
-Command list_command() {
-    return {"list", "list [options]", "list containers",
-            {{"format", "f", true, "table or json"}, {"quiet", "q", false, "display only container IDs"}}, run};
+const Command& list_command() {
+    static constexpr FlagSpec kFlags[] = {
+        {"format", "f", true, "table or json"},
+        {"quiet", "q", false, "display only container IDs"},
+    };
+    static constexpr Command kCommand{"list", "list [options]", "list containers", kFlags, run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

@@ -17,13 +17,16 @@ int run_resume(Context& ctx, const Parsed& p) {
 }
 }  // namespace
 
-Command pause_command() {
-    return {"pause", "pause <container-id>", "pause suspends all processes inside the container", {}, run_pause};
+const Command& pause_command() {
+    static constexpr Command kCommand{"pause", "pause <container-id>",
+                                      "pause suspends all processes inside the container", {}, run_pause};
+    return kCommand;
 }
 
-Command resume_command() {
-    return {"resume", "resume <container-id>", "resumes all processes that have been previously paused", {},
-            run_resume};
+const Command& resume_command() {
+    static constexpr Command kCommand{"resume", "resume <container-id>",
+                                      "resumes all processes that have been previously paused", {}, run_resume};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

@@ -95,9 +95,11 @@ int run(Context& ctx, const Parsed& p) {
 }
 }  // namespace
 
-Command ps_command() {
-    return {"ps", "ps [options] <container-id> [ps options]", "displays the processes running inside a container",
-            {{"format", "f", true, "select one of: table or json (default: \"table\")"}}, run};
+const Command& ps_command() {
+    static constexpr FlagSpec kFlags[] = {{"format", "f", true, "select one of: table or json (default: \"table\")"}};
+    static constexpr Command kCommand{"ps", "ps [options] <container-id> [ps options]",
+                                      "displays the processes running inside a container", kFlags, run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "cli/command.hpp"
 #include "sys/kernel.hpp"
 #include "cli/create_flags.hpp"
@@ -30,13 +32,21 @@ int run(Context& ctx, const Parsed& p) {
     }
     return container::run_foreground(ctx, opts.id, c, notify ? notify.get() : -1);
 }
+
+// create's flags, then run's own.
+constexpr auto kRunFlags = [] {
+    std::array<FlagSpec, kCreateFlags.size() + 2> all{};
+    std::copy(kCreateFlags.begin(), kCreateFlags.end(), all.begin());
+    all[kCreateFlags.size()] = {"detach", "d", false, "detach from the container's process"};
+    all[kCreateFlags.size() + 1] = {"keep", "", false, "accepted for compatibility"};
+    return all;
+}();
 }  // namespace
 
-Command run_command() {
-    auto flags = create_flags();
-    flags.push_back({"detach", "d", false, "detach from the container's process"});
-    flags.push_back({"keep", "", false, "accepted for compatibility"});
-    return {"run", "run [options] <container-id>", "create and run a container", flags, run};
+const Command& run_command() {
+    static constexpr Command kCommand{"run", "run [options] <container-id>", "create and run a container", kRunFlags,
+                                      run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

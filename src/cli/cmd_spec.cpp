@@ -27,11 +27,14 @@ int run(Context&, const Parsed& p) {
 }
 }  // namespace
 
-Command spec_command() {
-    return {"spec", "spec [options]", "create a new specification file (config.json)",
-            {{"bundle", "b", true, "path to the root of the bundle directory"},
-             {"rootless", "", false, "generate a configuration for a rootless container"}},
-            run};
+const Command& spec_command() {
+    static constexpr FlagSpec kFlags[] = {
+        {"bundle", "b", true, "path to the root of the bundle directory"},
+        {"rootless", "", false, "generate a configuration for a rootless container"},
+    };
+    static constexpr Command kCommand{"spec", "spec [options]", "create a new specification file (config.json)",
+                                      kFlags, run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

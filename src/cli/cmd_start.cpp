@@ -30,6 +30,10 @@ int run(Context& ctx, const Parsed& p) {
 }
 }  // namespace
 
-Command start_command() { return {"start", "start <container-id>", "execute the user process of a created container", {}, run}; }
+const Command& start_command() {
+    static constexpr Command kCommand{"start", "start <container-id>",
+                                      "execute the user process of a created container", {}, run};
+    return kCommand;
+}
 
 }  // namespace ucrun::cli

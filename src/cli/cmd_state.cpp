@@ -14,6 +14,10 @@ int run(Context& ctx, const Parsed& p) {
 }
 }  // namespace
 
-Command state_command() { return {"state", "state <container-id>", "output the state of a container (runtime.md \"State\")", {}, run}; }
+const Command& state_command() {
+    static constexpr Command kCommand{"state", "state <container-id>",
+                                      "output the state of a container (runtime.md \"State\")", {}, run};
+    return kCommand;
+}
 
 }  // namespace ucrun::cli

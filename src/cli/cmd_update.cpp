@@ -154,31 +154,30 @@ int run(Context& ctx, const Parsed& p) {
 
 }  // namespace
 
-Command update_command() {
-    return {"update",
-            "update [options] <container-id>",
-            "update container resource constraints",
-            {
-                {"resources", "r", true,
-                 "path to a file with the resources to update (linux.resources JSON), or '-' for stdin; other "
-                 "options are then ignored"},
-                {"blkio-weight", "", true, "per cgroup block IO weight, 10 to 1000"},
-                {"cpu-period", "", true, "CPU CFS period (in usecs) for hardcapping"},
-                {"cpu-quota", "", true, "CPU CFS hardcap limit (in usecs): allowed cpu time in a period"},
-                {"cpu-share", "", true, "CPU shares (relative weight vs. other containers)"},
-                {"cpu-shares", "", true, "same as --cpu-share"},
-                {"cpu-rt-period", "", true, "CPU realtime period (in usecs) for hardcapping"},
-                {"cpu-rt-runtime", "", true, "CPU realtime hardcap limit (in usecs)"},
-                {"cpuset-cpus", "", true, "CPU(s) to use"},
-                {"cpuset-mems", "", true, "memory node(s) to use"},
-                {"memory", "", true, "memory limit in bytes (k, m, g suffixes; -1: unlimited)"},
-                {"memory-reservation", "", true, "memory reservation or soft limit in bytes"},
-                {"memory-swap", "", true, "total memory usage (memory + swap); -1: unlimited swap"},
-                {"kernel-memory", "", true, "(obsolete, ignored)"},
-                {"kernel-memory-tcp", "", true, "(obsolete, ignored)"},
-                {"pids-limit", "", true, "maximum number of pids in the container"},
-            },
-            run};
+const Command& update_command() {
+    static constexpr FlagSpec kFlags[] = {
+        {"resources", "r", true,
+         "path to a file with the resources to update (linux.resources JSON), or '-' for stdin; other "
+         "options are then ignored"},
+        {"blkio-weight", "", true, "per cgroup block IO weight, 10 to 1000"},
+        {"cpu-period", "", true, "CPU CFS period (in usecs) for hardcapping"},
+        {"cpu-quota", "", true, "CPU CFS hardcap limit (in usecs): allowed cpu time in a period"},
+        {"cpu-share", "", true, "CPU shares (relative weight vs. other containers)"},
+        {"cpu-shares", "", true, "same as --cpu-share"},
+        {"cpu-rt-period", "", true, "CPU realtime period (in usecs) for hardcapping"},
+        {"cpu-rt-runtime", "", true, "CPU realtime hardcap limit (in usecs)"},
+        {"cpuset-cpus", "", true, "CPU(s) to use"},
+        {"cpuset-mems", "", true, "memory node(s) to use"},
+        {"memory", "", true, "memory limit in bytes (k, m, g suffixes; -1: unlimited)"},
+        {"memory-reservation", "", true, "memory reservation or soft limit in bytes"},
+        {"memory-swap", "", true, "total memory usage (memory + swap); -1: unlimited swap"},
+        {"kernel-memory", "", true, "(obsolete, ignored)"},
+        {"kernel-memory-tcp", "", true, "(obsolete, ignored)"},
+        {"pids-limit", "", true, "maximum number of pids in the container"},
+    };
+    static constexpr Command kCommand{"update", "update [options] <container-id>",
+                                      "update container resource constraints", kFlags, run};
+    return kCommand;
 }
 
 }  // namespace ucrun::cli

@@ -6,12 +6,12 @@
 
 namespace ucrun::cli {
 
-const std::vector<Command>& commands() {
-    static const std::vector<Command> all = {
-        create_command(), start_command(), run_command(),  state_command(),    kill_command(),
-        delete_command(), list_command(),  spec_command(), features_command(),
-        update_command(), pause_command(), resume_command(), events_command(),
-        exec_command(), ps_command(), check_command(),
+std::span<const Command* const> commands() {
+    static const Command* const all[] = {
+        &create_command(), &start_command(),    &run_command(),    &state_command(),  &kill_command(),
+        &delete_command(), &list_command(),     &spec_command(),   &features_command(),
+        &update_command(), &pause_command(),    &resume_command(), &events_command(),
+        &exec_command(),   &ps_command(),       &check_command(),
     };
     return all;
 }

@@ -22,7 +22,7 @@ using namespace ucrun;
 
 namespace {
 
-const std::vector<cli::FlagSpec> kGlobal = {
+constexpr cli::FlagSpec kGlobal[] = {
     {"root", "", true, "root directory for storage of container state (default: /run/ucrun, rootless: $XDG_RUNTIME_DIR/ucrun)"},
     {"log", "", true, "log file (default: stderr)"},
     {"log-format", "", true, "log format: text or json"},
@@ -51,10 +51,10 @@ std::string main_help() {
                                     "ucrun is a fast OCI container runtime with user namespaces at its heart.",
                                     kGlobal);
     s += "\nCommands:\n";
-    for (const auto& c : cli::commands()) {
-        std::string left = std::string("  ") + c.name;
+    for (const cli::Command* c : cli::commands()) {
+        std::string left = std::string("  ") + c->name;
         left.resize(12, ' ');
-        s += left + c.description + "\n";
+        s += left + c->description + "\n";
     }
     return s;
 }
@@ -148,8 +148,8 @@ int main(int argc, char** argv) {
 
     const std::string& name = g.args[0];
     const cli::Command* cmd = nullptr;
-    for (const auto& c : cli::commands())
-        if (name == c.name) cmd = &c;
+    for (const cli::Command* c : cli::commands())
+        if (name == c->name) cmd = c;
     if (!cmd) {
         ctx.log.error("No help topic for '" + name + "'");
         return 1;
@@ -161,11 +161,8 @@ int main(int argc, char** argv) {
                       ") or pass --root");
         return 1;
     }
-    std::vector<std::string> rest(g.args.begin(), g.args.end());
     try {
-        auto flags = cmd->flags;
-        flags.push_back({"help", "h", false, "show help"});
-        cli::Parsed p = cli::parse(flags, rest, 1);
+        cli::Parsed p = cli::parse(cmd->flags, g.args, 1);
         if (p.has("help")) {
             sys::write_all(1, cli::usage_text(cmd->synopsis, cmd->description, cmd->flags));
             return 0;
