@@ -43,12 +43,36 @@ using json = nlohmann::json;
 inline std::string join(const std::string& path, const char* key) {
     return path.empty() ? std::string(key) : path + "." + key;
 }
-inline std::string index(const std::string& path, size_t i) {
-    return path + "[" + std::to_string(i) + "]";
-}
-inline std::string map_key(const std::string& path, const std::string& key) {
-    return path + "[" + excerpt(key) + "]";
-}
+
+// Where a value is in the document, kept as a chain of stack frames and
+// spelled out (`str()`) only for an error: a config reads a few hundred
+// values and fails on at most one, so building each path as a string was
+// most of the parse's allocations (issue 17). A Path refers to its parent
+// and to its key; both outlive it, as every Path is a parameter of the read
+// of its value.
+class Path {
+public:
+    Path(const std::string& root) : root_(&root) {}  // NOLINT: a document's top level, often ""
+    Path(const char* root) = delete;                 // would dangle: name a std::string
+    Path(const Path& parent, const char* key) : parent_(&parent), key_(key) {}
+    Path(const Path& parent, size_t index) : parent_(&parent), index_(index) {}
+    Path(const Path& parent, const std::string& map_key) : parent_(&parent), map_key_(&map_key) {}
+
+    std::string str() const {
+        if (root_) return *root_;
+        std::string s = parent_->str();
+        if (key_) return s.empty() ? std::string(key_) : s + "." + key_;
+        if (map_key_) return s + "[" + excerpt(*map_key_) + "]";
+        return s + "[" + std::to_string(index_) + "]";
+    }
+
+private:
+    const std::string* root_ = nullptr;
+    const Path* parent_ = nullptr;
+    const char* key_ = nullptr;
+    const std::string* map_key_ = nullptr;
+    size_t index_ = 0;
+};
 
 template <class T>
 const char* integer_kind() {
@@ -64,17 +88,17 @@ class Reader {
 public:
     explicit Reader(std::string document) : document_(std::move(document)) {}
 
-    [[noreturn]] void fail(const std::string& path, const std::string& reason) const {
-        throw SpecError(document_, path, reason);
+    [[noreturn]] void fail(const Path& path, const std::string& reason) const {
+        throw SpecError(document_, path.str(), reason);
     }
 
     // `v` is not of the type `expected` describes ("must be a string"); a
     // null says so, since a null that is refused surprises its author.
-    [[noreturn]] void wrong_type(const std::string& path, const json& v, const std::string& expected) const {
+    [[noreturn]] void wrong_type(const Path& path, const json& v, const std::string& expected) const {
         fail(path, v.is_null() ? expected + ", not null" : expected);
     }
 
-    const json& object(const json& v, const std::string& path, const char* expected = "must be an object") const {
+    const json& object(const json& v, const Path& path, const char* expected = "must be an object") const {
         if (!v.is_object()) wrong_type(path, v, expected);
         return v;
     }
@@ -87,16 +111,16 @@ public:
 
     // Optional member: left untouched when absent.
     template <class T>
-    void opt(const json& o, const std::string& path, const char* key, T& out) {
-        if (const json* v = find(o, key)) read(*this, *v, join(path, key), out);
+    void opt(const json& o, const Path& path, const char* key, T& out) {
+        if (const json* v = find(o, key)) read(*this, *v, Path(path, key), out);
     }
 
     // REQUIRED member: "is required" when absent.
     template <class T>
-    void req(const json& o, const std::string& path, const char* key, T& out) {
+    void req(const json& o, const Path& path, const char* key, T& out) {
         const json* v = find(o, key);
-        if (!v) fail(join(path, key), "is required");
-        read(*this, *v, join(path, key), out);
+        if (!v) fail(Path(path, key), "is required");
+        read(*this, *v, Path(path, key), out);
     }
 
 private:
@@ -104,19 +128,19 @@ private:
 };
 
 // The rules of every string value and object key (see the top of the file).
-inline void check_string(const Reader& r, const std::string& s, const std::string& path, const char* what) {
+inline void check_string(const Reader& r, const std::string& s, const Path& path, const char* what) {
     if (s.find('\0') != std::string::npos) r.fail(path, std::string(what) + "must not contain a NUL byte");
     if (s.size() > limits::string_bytes)
         r.fail(path, std::string(what) + "must be at most " + std::to_string(limits::string_bytes) + " bytes");
 }
 
-inline void read(Reader& r, const json& v, const std::string& path, std::string& out) {
+inline void read(Reader& r, const json& v, const Path& path, std::string& out) {
     if (!v.is_string()) r.wrong_type(path, v, "must be a string");
     check_string(r, v.get_ref<const std::string&>(), path, "");
     out = v.get_ref<const std::string&>();
 }
 
-inline void read(Reader& r, const json& v, const std::string& path, bool& out) {
+inline void read(Reader& r, const json& v, const Path& path, bool& out) {
     if (!v.is_boolean()) r.wrong_type(path, v, "must be a boolean");
     out = v.get<bool>();
 }
@@ -125,7 +149,7 @@ inline void read(Reader& r, const json& v, const std::string& path, bool& out) {
 // values outside the width of the field.
 template <class T>
     requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-void read(Reader& r, const json& v, const std::string& path, T& out) {
+void read(Reader& r, const json& v, const Path& path, T& out) {
     using L = std::numeric_limits<T>;
     if (v.is_number_unsigned()) {
         auto u = v.get<uint64_t>();
@@ -142,32 +166,33 @@ void read(Reader& r, const json& v, const std::string& path, T& out) {
 }
 
 template <class T>
-void read(Reader& r, const json& v, const std::string& path, std::optional<T>& out) {
+void read(Reader& r, const json& v, const Path& path, std::optional<T>& out) {
     T value{};
     read(r, v, path, value);
     out = std::move(value);
 }
 
 template <class T>
-void read(Reader& r, const json& v, const std::string& path, std::vector<T>& out) {
+void read(Reader& r, const json& v, const Path& path, std::vector<T>& out) {
     if (!v.is_array()) r.wrong_type(path, v, "must be an array");
     out.clear();
     out.reserve(v.size());
     for (size_t i = 0; i < v.size(); ++i) {
         T item{};
-        read(r, v[i], index(path, i), item);
+        read(r, v[i], Path(path, i), item);
         out.push_back(std::move(item));
     }
 }
 
 template <class T>
-void read(Reader& r, const json& v, const std::string& path, std::map<std::string, T>& out) {
+void read(Reader& r, const json& v, const Path& path, std::map<std::string, T>& out) {
     r.object(v, path);
     out.clear();
     for (auto it = v.begin(); it != v.end(); ++it) {
-        check_string(r, it.key(), map_key(path, it.key()), "key ");
+        const Path at(path, it.key());
+        check_string(r, it.key(), at, "key ");
         T item{};
-        read(r, it.value(), map_key(path, it.key()), item);
+        read(r, it.value(), at, item);
         out.emplace(it.key(), std::move(item));
     }
 }

@@ -12,7 +12,7 @@
 namespace oci::detail {
 
 // config-linux.md "User namespace mappings": all three fields REQUIRED.
-void read(Reader& r, const json& v, const std::string& p, IDMapping& out) {
+void read(Reader& r, const json& v, const Path& p, IDMapping& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "containerID", out.containerID);
     r.req(o, p, "hostID", out.hostID);
@@ -20,14 +20,14 @@ void read(Reader& r, const json& v, const std::string& p, IDMapping& out) {
 }
 
 // config.md "Root": path REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, Root& out) {
+static void read(Reader& r, const json& v, const Path& p, Root& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "path", out.path);
     r.opt(o, p, "readonly", out.readonly);
 }
 
 // config.md "Mounts", "POSIX-platform Mounts": destination REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, Mount& out) {
+static void read(Reader& r, const json& v, const Path& p, Mount& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "destination", out.destination);
     r.opt(o, p, "source", out.source);
@@ -38,14 +38,14 @@ static void read(Reader& r, const json& v, const std::string& p, Mount& out) {
 }
 
 // config.md "Process": consoleSize height and width REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, ConsoleSize& out) {
+static void read(Reader& r, const json& v, const Path& p, ConsoleSize& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "height", out.height);
     r.req(o, p, "width", out.width);
 }
 
 // config.md "POSIX process": type, soft, hard REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, Rlimit& out) {
+static void read(Reader& r, const json& v, const Path& p, Rlimit& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "type", out.type);
     r.req(o, p, "soft", out.soft);
@@ -53,7 +53,7 @@ static void read(Reader& r, const json& v, const std::string& p, Rlimit& out) {
 }
 
 // config.md "Linux Process": capabilities.
-static void read(Reader& r, const json& v, const std::string& p, Capabilities& out) {
+static void read(Reader& r, const json& v, const Path& p, Capabilities& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "effective", out.effective);
     r.opt(o, p, "bounding", out.bounding);
@@ -65,7 +65,7 @@ static void read(Reader& r, const json& v, const std::string& p, Capabilities& o
 // config.md "POSIX-platform User": uid and gid REQUIRED; "Windows User":
 // username. A user object with only a username is accepted here so that the
 // document parses; uid/gid are then required only when username is absent.
-static void read(Reader& r, const json& v, const std::string& p, User& out) {
+static void read(Reader& r, const json& v, const Path& p, User& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "username", out.username);
     if (out.username) {
@@ -80,7 +80,7 @@ static void read(Reader& r, const json& v, const std::string& p, User& out) {
 }
 
 // config.md "Linux Process": scheduler.policy REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, Scheduler& out) {
+static void read(Reader& r, const json& v, const Path& p, Scheduler& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "policy", out.policy);
     r.opt(o, p, "nice", out.nice);
@@ -92,13 +92,13 @@ static void read(Reader& r, const json& v, const std::string& p, Scheduler& out)
 }
 
 // config.md "Linux Process": ioPriority class and priority REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, IOPriority& out) {
+static void read(Reader& r, const json& v, const Path& p, IOPriority& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "class", out.class_);
     r.req(o, p, "priority", out.priority);
 }
 
-static void read(Reader& r, const json& v, const std::string& p, ExecCPUAffinity& out) {
+static void read(Reader& r, const json& v, const Path& p, ExecCPUAffinity& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "initial", out.initial);
     r.opt(o, p, "final", out.final_);
@@ -107,7 +107,7 @@ static void read(Reader& r, const json& v, const std::string& p, ExecCPUAffinity
 // config.md "Process": cwd REQUIRED. args is REQUIRED non-empty on POSIX,
 // which validate_process() checks (so that a missing and an empty args give
 // the same message).
-void read(Reader& r, const json& v, const std::string& p, Process& out) {
+void read(Reader& r, const json& v, const Path& p, Process& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "terminal", out.terminal);
     r.opt(o, p, "consoleSize", out.consoleSize);
@@ -128,7 +128,7 @@ void read(Reader& r, const json& v, const std::string& p, Process& out) {
 }
 
 // config.md "POSIX-platform Hooks": path REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, Hook& out) {
+static void read(Reader& r, const json& v, const Path& p, Hook& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "path", out.path);
     r.opt(o, p, "args", out.args);
@@ -136,7 +136,7 @@ static void read(Reader& r, const json& v, const std::string& p, Hook& out) {
     r.opt(o, p, "timeout", out.timeout);
 }
 
-static void read(Reader& r, const json& v, const std::string& p, Hooks& out) {
+static void read(Reader& r, const json& v, const Path& p, Hooks& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "prestart", out.prestart);
     r.opt(o, p, "createRuntime", out.createRuntime);
@@ -147,7 +147,7 @@ static void read(Reader& r, const json& v, const std::string& p, Hooks& out) {
 }
 
 // config.md: ociVersion REQUIRED; root REQUIRED on Linux.
-static void read(Reader& r, const json& v, const std::string& p, Config& out) {
+static void read(Reader& r, const json& v, const Path& p, Config& out) {
     r.object(v, p, "must be a JSON object");
     r.req(v, p, "ociVersion", out.ociVersion);
     r.req(v, p, "root", out.root);
@@ -238,30 +238,34 @@ Config parse_config(const char* text, const std::string& document) {
 Config parse_config(const nlohmann::json& j, const std::string& document) {
     detail::Reader r(document);
     Config cfg;
-    read(r, j, "", cfg);
+    const std::string top;
+    read(r, j, top, cfg);
     return cfg;
 }
 
 Process parse_process(const nlohmann::json& j, const std::string& document) {
     detail::Reader r(document);
     Process p;
-    r.object(j, "", "must be a JSON object");
-    read(r, j, "", p);
+    const std::string top;
+    r.object(j, top, "must be a JSON object");
+    read(r, j, top, p);
     return p;
 }
 
 Hooks parse_hooks(const nlohmann::json& j, const std::string& document) {
     detail::Reader r(document);
     Hooks h;
-    read(r, j, "hooks", h);
+    const std::string top = "hooks";
+    read(r, j, top, h);
     return h;
 }
 
 Resources parse_resources(const nlohmann::json& j, const std::string& document) {
     detail::Reader r(document);
     Resources res;
-    r.object(j, "", "must be a JSON object");
-    read(r, j, "", res);
+    const std::string top;
+    r.object(j, top, "must be a JSON object");
+    read(r, j, top, res);
     return res;
 }
 

@@ -7,9 +7,9 @@
 
 namespace oci::detail {
 
-void read(Reader& r, const json& v, const std::string& path, IDMapping& out);
-void read(Reader& r, const json& v, const std::string& path, Process& out);
-void read(Reader& r, const json& v, const std::string& path, Linux& out);
-void read(Reader& r, const json& v, const std::string& path, Resources& out);
+void read(Reader& r, const json& v, const Path& path, IDMapping& out);
+void read(Reader& r, const json& v, const Path& path, Process& out);
+void read(Reader& r, const json& v, const Path& path, Linux& out);
+void read(Reader& r, const json& v, const Path& path, Resources& out);
 
 }  // namespace oci::detail

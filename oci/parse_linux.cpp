@@ -5,14 +5,14 @@
 namespace oci::detail {
 
 // config-linux.md "Namespaces": type REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, Namespace& out) {
+static void read(Reader& r, const json& v, const Path& p, Namespace& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "type", out.type);
     r.opt(o, p, "path", out.path);
 }
 
 // config-linux.md "Offset for Time Namespace".
-static void read(Reader& r, const json& v, const std::string& p, TimeOffset& out) {
+static void read(Reader& r, const json& v, const Path& p, TimeOffset& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "secs", out.secs);
     r.opt(o, p, "nanosecs", out.nanosecs);
@@ -20,7 +20,7 @@ static void read(Reader& r, const json& v, const std::string& p, TimeOffset& out
 
 // config-linux.md "Devices": type and path REQUIRED; major and minor
 // "REQUIRED unless type is p".
-static void read(Reader& r, const json& v, const std::string& p, Device& out) {
+static void read(Reader& r, const json& v, const Path& p, Device& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "type", out.type);
     r.req(o, p, "path", out.path);
@@ -37,7 +37,7 @@ static void read(Reader& r, const json& v, const std::string& p, Device& out) {
 }
 
 // config-linux.md "IntelRdt".
-static void read(Reader& r, const json& v, const std::string& p, IntelRdt& out) {
+static void read(Reader& r, const json& v, const Path& p, IntelRdt& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "closID", out.closID);
     r.opt(o, p, "l3CacheSchema", out.l3CacheSchema);
@@ -47,7 +47,7 @@ static void read(Reader& r, const json& v, const std::string& p, IntelRdt& out) 
 }
 
 // config-linux.md "Memory policy": mode REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, MemoryPolicy& out) {
+static void read(Reader& r, const json& v, const Path& p, MemoryPolicy& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "mode", out.mode);
     r.opt(o, p, "nodes", out.nodes);
@@ -55,7 +55,7 @@ static void read(Reader& r, const json& v, const std::string& p, MemoryPolicy& o
 }
 
 // config-linux.md "Seccomp": args index, value, op REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, SeccompArg& out) {
+static void read(Reader& r, const json& v, const Path& p, SeccompArg& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "index", out.index);
     r.req(o, p, "value", out.value);
@@ -64,7 +64,7 @@ static void read(Reader& r, const json& v, const std::string& p, SeccompArg& out
 }
 
 // syscalls[]: names and action REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, SeccompSyscall& out) {
+static void read(Reader& r, const json& v, const Path& p, SeccompSyscall& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "names", out.names);
     r.req(o, p, "action", out.action);
@@ -73,7 +73,7 @@ static void read(Reader& r, const json& v, const std::string& p, SeccompSyscall&
 }
 
 // defaultAction REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, Seccomp& out) {
+static void read(Reader& r, const json& v, const Path& p, Seccomp& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "defaultAction", out.defaultAction);
     r.opt(o, p, "defaultErrnoRet", out.defaultErrnoRet);
@@ -85,19 +85,19 @@ static void read(Reader& r, const json& v, const std::string& p, Seccomp& out) {
 }
 
 // config-linux.md "Personality": domain REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, Personality& out) {
+static void read(Reader& r, const json& v, const Path& p, Personality& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "domain", out.domain);
     r.opt(o, p, "flags", out.flags);
 }
 
 // config-linux.md "Network Devices".
-static void read(Reader& r, const json& v, const std::string& p, NetDevice& out) {
+static void read(Reader& r, const json& v, const Path& p, NetDevice& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "name", out.name);
 }
 
-void read(Reader& r, const json& v, const std::string& p, Linux& out) {
+void read(Reader& r, const json& v, const Path& p, Linux& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "namespaces", out.namespaces);
     r.opt(o, p, "uidMappings", out.uidMappings);

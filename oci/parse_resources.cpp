@@ -5,7 +5,7 @@
 namespace oci::detail {
 
 // "Allowed Device list": allow REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, DeviceCgroup& out) {
+static void read(Reader& r, const json& v, const Path& p, DeviceCgroup& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "allow", out.allow);
     r.opt(o, p, "type", out.type);
@@ -15,7 +15,7 @@ static void read(Reader& r, const json& v, const std::string& p, DeviceCgroup& o
 }
 
 // "Memory".
-static void read(Reader& r, const json& v, const std::string& p, Memory& out) {
+static void read(Reader& r, const json& v, const Path& p, Memory& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "limit", out.limit);
     r.opt(o, p, "reservation", out.reservation);
@@ -29,7 +29,7 @@ static void read(Reader& r, const json& v, const std::string& p, Memory& out) {
 }
 
 // "CPU".
-static void read(Reader& r, const json& v, const std::string& p, CPU& out) {
+static void read(Reader& r, const json& v, const Path& p, CPU& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "shares", out.shares);
     r.opt(o, p, "quota", out.quota);
@@ -44,7 +44,7 @@ static void read(Reader& r, const json& v, const std::string& p, CPU& out) {
 
 // "Block IO": major and minor REQUIRED for device entries, rate REQUIRED
 // for throttle entries.
-static void read(Reader& r, const json& v, const std::string& p, WeightDevice& out) {
+static void read(Reader& r, const json& v, const Path& p, WeightDevice& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "major", out.major);
     r.req(o, p, "minor", out.minor);
@@ -52,14 +52,14 @@ static void read(Reader& r, const json& v, const std::string& p, WeightDevice& o
     r.opt(o, p, "leafWeight", out.leafWeight);
 }
 
-static void read(Reader& r, const json& v, const std::string& p, ThrottleDevice& out) {
+static void read(Reader& r, const json& v, const Path& p, ThrottleDevice& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "major", out.major);
     r.req(o, p, "minor", out.minor);
     r.req(o, p, "rate", out.rate);
 }
 
-static void read(Reader& r, const json& v, const std::string& p, BlockIO& out) {
+static void read(Reader& r, const json& v, const Path& p, BlockIO& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "weight", out.weight);
     r.opt(o, p, "leafWeight", out.leafWeight);
@@ -71,39 +71,39 @@ static void read(Reader& r, const json& v, const std::string& p, BlockIO& out) {
 }
 
 // "Huge page limits": pageSize and limit REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, HugepageLimit& out) {
+static void read(Reader& r, const json& v, const Path& p, HugepageLimit& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "pageSize", out.pageSize);
     r.req(o, p, "limit", out.limit);
 }
 
 // "Network": priorities name and priority REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, InterfacePriority& out) {
+static void read(Reader& r, const json& v, const Path& p, InterfacePriority& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "name", out.name);
     r.req(o, p, "priority", out.priority);
 }
 
-static void read(Reader& r, const json& v, const std::string& p, Network& out) {
+static void read(Reader& r, const json& v, const Path& p, Network& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "classID", out.classID);
     r.opt(o, p, "priorities", out.priorities);
 }
 
 // "PIDs": limit REQUIRED.
-static void read(Reader& r, const json& v, const std::string& p, Pids& out) {
+static void read(Reader& r, const json& v, const Path& p, Pids& out) {
     const json& o = r.object(v, p);
     r.req(o, p, "limit", out.limit);
 }
 
 // "RDMA".
-static void read(Reader& r, const json& v, const std::string& p, Rdma& out) {
+static void read(Reader& r, const json& v, const Path& p, Rdma& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "hcaHandles", out.hcaHandles);
     r.opt(o, p, "hcaObjects", out.hcaObjects);
 }
 
-void read(Reader& r, const json& v, const std::string& p, Resources& out) {
+void read(Reader& r, const json& v, const Path& p, Resources& out) {
     const json& o = r.object(v, p);
     r.opt(o, p, "devices", out.devices);
     r.opt(o, p, "memory", out.memory);
