@@ -5,6 +5,7 @@
 #include <linux/magic.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "cgroup/fsio.hpp"
 #include "sys/error.hpp"
@@ -53,8 +54,19 @@ std::vector<Hierarchy> parse_v1_hierarchies(const std::string& mountinfo, const 
                                             const std::string& mountpoint) {
     auto own = parse_proc_cgroup(proc_cgroup);
     std::vector<Hierarchy> out;
-    for (const auto& line : split(mountinfo, '\n')) {
+    std::string_view text(mountinfo);
+    for (size_t pos = 0, eol; pos < text.size(); pos = eol + 1) {
+        eol = text.find('\n', pos);
+        if (eol == std::string_view::npos) eol = text.size();
+        const std::string_view view = text.substr(pos, eol - pos);
         // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+        // Only a "cgroup" line is split into fields: a host running
+        // containers has hundreds of other mounts, read on every create
+        // (issue 17). The separator is the first " - " (the fields before it
+        // escape blanks).
+        const size_t sep = view.find(" - ");
+        if (sep == std::string_view::npos || view.substr(sep + 3, 7) != "cgroup ") continue;
+        const std::string line(view);
         auto f = fields(line);
         size_t dash = 0;
         while (dash < f.size() && f[dash] != "-") ++dash;
