@@ -63,7 +63,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     if (auto why = oci::container_id_problem(o.id); !why.empty())
         throw Error("invalid container id \"" + o.id + "\": " + why);
     const std::string bundle = absolute(o.bundle, "bundle");
-    const std::string text = read_config(bundle);
+    std::string text = read_config(bundle);
     // config.json is parsed once; its text is kept as given (state store).
     nlohmann::json doc = oci::parse_document(text);
     oci::Config cfg = oci::parse_config(doc);
@@ -277,6 +277,15 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     out.release_in_trampoline = args.release_in_trampoline;
     rollback.commit();
     if (lease) lease->keep();  // delete frees it (remap::release)
+    if (foreground) {
+        // Moved, not copied: nothing is freed now (Created::parsed).
+        struct Parsed {
+            std::string text;
+            nlohmann::json doc;
+            oci::Config cfg;
+        };
+        out.parsed = std::make_shared<Parsed>(Parsed{std::move(text), std::move(doc), std::move(cfg)});
+    }
     return out;
 }
 

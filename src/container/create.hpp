@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "container/context.hpp"
@@ -34,6 +35,11 @@ struct Created {
     Fd console;  // run with process.terminal and no --console-socket: the pty master
     bool poststart_hooks = false;  // config.md "Poststart": run must read the record for them
     bool release_in_trampoline = false;  // run: the trampoline waits for Start (create_plan.hpp)
+    // run: the parsed config.json (text, document, model), freed after the
+    // release (run_foreground) rather than when create returns: freeing
+    // writes heap pages the init still shares, a copy-on-write fault each,
+    // while the init waits for Start (issue 17).
+    std::shared_ptr<void> parsed;
 };
 
 // create: the init waits on <root>/<id>/exec.fifo for `start`.

@@ -270,6 +270,7 @@ int run_foreground(Context& ctx, const std::string& id, Created& c, int notify) 
     // user process runs.
     if (c.console) resize_console(c.console.get());
     release(ctx, id, c);
+    c.parsed.reset();  // while the program starts: the parent has nothing else to do
     Foreground f;
     f.pid = c.pid;
     f.pidfd = c.pidfd.get();
