@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdint>
-#include <cstdio>
 
 #include "sys/error.hpp"
 #include "sys/io.hpp"
@@ -17,6 +17,27 @@ std::string format_map(const std::vector<oci::IDMapping>& m) {
     for (const auto& e : m)
         s += std::to_string(e.containerID) + " " + std::to_string(e.hostID) + " " + std::to_string(e.size) + "\n";
     return s;
+}
+
+std::optional<MapLine> next_map_line(std::string_view& text) {
+    auto blanks = [&text](bool newline) {
+        while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || (newline && text.front() == '\n')))
+            text.remove_prefix(1);
+    };
+    blanks(true);
+    if (text.empty()) return std::nullopt;
+    std::string_view rest = text;
+    uint64_t v[3];
+    for (auto& n : v) {
+        while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+        auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
+        if (ec != std::errc() || end == rest.data()) return std::nullopt;
+        rest.remove_prefix(static_cast<size_t>(end - rest.data()));
+    }
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+    if (!rest.empty() && rest.front() != '\n') return std::nullopt;
+    text = rest;
+    return MapLine{v[0], v[1], v[2]};
 }
 
 namespace {
@@ -34,13 +55,9 @@ long unmapped_range(const std::vector<oci::IDMapping>& m, const char* map) {
     }
     for (size_t i = 0; i < m.size(); ++i) {
         bool inside = false;
-        const char* p = text.c_str();
-        unsigned long long first, lower, count;
-        int used = 0;
-        while (std::sscanf(p, "%llu %llu %llu\n%n", &first, &lower, &count, &used) == 3 && used > 0) {
-            inside |= m[i].hostID >= first && uint64_t{m[i].hostID} + m[i].size <= first + count;
-            p += used;
-        }
+        std::string_view lines = text;
+        while (auto l = next_map_line(lines))
+            inside |= m[i].hostID >= l->first && uint64_t{m[i].hostID} + m[i].size <= l->first + l->count;
         if (!inside) return static_cast<long>(i);
     }
     return -1;
@@ -91,8 +108,9 @@ void write_maps(const sys::Kernel& k, pid_t pid, const std::vector<oci::IDMappin
 bool in_child_user_namespace() {
     try {
         const std::string m = sys::read_file("/proc/self/uid_map");
-        unsigned long long a = 0, b = 0, n = 0;
-        return std::sscanf(m.c_str(), "%llu %llu %llu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295ull;
+        std::string_view text = m;
+        const auto l = next_map_line(text);
+        return !l || l->first != 0 || l->lower != 0 || l->count != 4294967295ull;
     } catch (const SysError&) {
         return false;
     }

@@ -4,7 +4,10 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oci/config.hpp"
@@ -14,6 +17,15 @@ namespace ucrun::userns {
 
 // "containerID hostID size\n" lines, as the kernel wants them.
 std::string format_map(const std::vector<oci::IDMapping>& m);
+
+// One line of a /proc/<pid>/uid_map or gid_map, "first lower count" as the
+// kernel writes it (blank-padded numbers), taken from the front of `text`.
+// nullopt at its end, `text` then empty, or at anything else, `text` then
+// not empty. Parsed without scanf, whose 35 KB would sit on the start path.
+struct MapLine {
+    uint64_t first = 0, lower = 0, count = 0;
+};
+std::optional<MapLine> next_map_line(std::string_view& text);
 
 // Writes uid_map and gid_map of `pid`. The runtime runs as host root (it has
 // CAP_SETUID/CAP_SETGID over the parent namespace), so setgroups stays

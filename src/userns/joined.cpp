@@ -10,30 +10,25 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <tuple>
 
 #include "oci/error.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/io.hpp"
+#include "userns/idmap.hpp"
 
 namespace ucrun::userns {
 
 std::vector<oci::IDMapping> parse_map(const std::string& text, const std::string& file) {
     std::vector<oci::IDMapping> out;
-    const char* p = text.c_str();
-    for (;;) {
-        while (*p == ' ' || *p == '\n') ++p;
-        if (!*p) break;
-        unsigned long long first = 0, lower = 0, count = 0;
-        int used = 0;
-        if (std::sscanf(p, "%llu %llu %llu%n", &first, &lower, &count, &used) != 3 || used <= 0 ||
-            first > UINT32_MAX || lower > UINT32_MAX || count > UINT32_MAX)
-            throw Error(file + ": not a user namespace map: " + oci::excerpt(text));
-        out.push_back({static_cast<uint32_t>(first), static_cast<uint32_t>(lower), static_cast<uint32_t>(count)});
-        p += used;
+    auto bad = [&] { return Error(file + ": not a user namespace map: " + oci::excerpt(text)); };
+    std::string_view rest = text;
+    while (auto l = next_map_line(rest)) {
+        if (l->first > UINT32_MAX || l->lower > UINT32_MAX || l->count > UINT32_MAX) throw bad();
+        out.push_back({static_cast<uint32_t>(l->first), static_cast<uint32_t>(l->lower), static_cast<uint32_t>(l->count)});
     }
+    if (!rest.empty()) throw bad();
     return out;
 }
 

@@ -34,6 +34,27 @@ TEST_CASE("joined: parse_map refuses what is not three numbers a line") {
     CHECK_THROWS_AS(parse_map("0 0 4294967296\n", "uid_map"), Error);
 }
 
+TEST_CASE("idmap: next_map_line takes one line at a time and says where it stopped") {
+    std::string_view t = "         0          0 4294967295\n     65536     300000          1";
+    auto a = next_map_line(t);
+    REQUIRE(a);
+    CHECK(a->first == 0);
+    CHECK(a->lower == 0);
+    CHECK(a->count == 4294967295u);
+    auto b = next_map_line(t);
+    REQUIRE(b);
+    CHECK(b->first == 65536);
+    CHECK(b->lower == 300000);
+    CHECK(b->count == 1);
+    CHECK_FALSE(next_map_line(t));
+    CHECK(t.empty());  // the end, not an error
+    for (std::string_view bad : {"0 1\n", "0 1 2 3\n", "0 -1 2\n", "0 +1 2\n", "a b c", "0 1 2x"}) {
+        std::string_view r = bad;
+        CHECK_FALSE(next_map_line(r));
+        CHECK_FALSE(r.empty());
+    }
+}
+
 TEST_CASE("joined: same_mapping ignores the order of ranges, nothing else") {
     std::vector<M> a{{0, 100000, 65536}, {65536, 300000, 1}};
     std::vector<M> b{{65536, 300000, 1}, {0, 100000, 65536}};
