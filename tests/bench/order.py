@@ -207,11 +207,12 @@ def workload(ucrun, tmp):
 def order(hits, names):
     """Init-side functions first, then the rest, each by first use. A process
     is an init (a clone of the runtime) when its first hit is not the
-    program's entry."""
+    program's entry: ucrun_entry (src/cli/entry.cpp), or glibc's _start in
+    a build linked without it."""
     first = {}
     for pid, ev in hits:
         first.setdefault(pid, ev)
-    entry = {ev for ev, ns in names.items() if "_start" in ns}
+    entry = {ev for ev, ns in names.items() if "_start" in ns or "ucrun_entry" in ns}
     child_pids = {pid for pid, ev in first.items() if ev not in entry}
     child, rest, seen = [], [], set()
     for pid, ev in hits:
