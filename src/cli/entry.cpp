@@ -19,8 +19,8 @@
 // MADV_POPULATE_WRITE (before 5.14) returns EINVAL, which changes nothing:
 // the pages then fault in as before.
 #include <elf.h>
-#include <stdint.h>
 #include <link.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -45,6 +45,8 @@ __attribute__((always_inline)) inline void populate(uintptr_t start, uintptr_t e
 
 }  // namespace
 
+// no_stack_protector: no canary exists yet. The loop must not become a call
+// to memset or memcpy, glibc IFUNCs that are not resolved yet.
 __attribute__((used, no_stack_protector, optimize("no-tree-loop-distribute-patterns"))) void
 ucrun_populate_writable() {
     const auto base = reinterpret_cast<uintptr_t>(&__ehdr_start);

@@ -20,21 +20,19 @@ std::string format_map(const std::vector<oci::IDMapping>& m) {
 }
 
 std::optional<MapLine> next_map_line(std::string_view& text) {
-    auto blanks = [&text](bool newline) {
-        while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || (newline && text.front() == '\n')))
-            text.remove_prefix(1);
+    auto skip_blanks = [](std::string_view& t, bool newlines) {
+        while (!t.empty() && (t.front() == ' ' || t.front() == '\t' || (newlines && t.front() == '\n'))) t.remove_prefix(1);
     };
-    blanks(true);
-    if (text.empty()) return std::nullopt;
+    skip_blanks(text, true);
     std::string_view rest = text;
     uint64_t v[3];
     for (auto& n : v) {
-        while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+        skip_blanks(rest, false);
         auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
-        if (ec != std::errc() || end == rest.data()) return std::nullopt;
+        if (ec != std::errc() || end == rest.data()) return std::nullopt;  // also the end of `text`
         rest.remove_prefix(static_cast<size_t>(end - rest.data()));
     }
-    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+    skip_blanks(rest, false);
     if (!rest.empty() && rest.front() != '\n') return std::nullopt;
     text = rest;
     return MapLine{v[0], v[1], v[2]};
