@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/kernel.hpp"
@@ -44,10 +46,13 @@ std::string read_all(int fd) {
     // Read straight into the string, sized from fstat when the size is
     // known: no bounce buffer, which on the stack cost a page fault per
     // 4 KiB on every command (issue 17). /proc files and pipes say 0: they
-    // grow the string as they go.
+    // grow the string as they go. The size is a hint, never trusted past
+    // 1 MiB: a file system may claim any size (FUSE) and hold less.
+    constexpr size_t kMaxHint = size_t{1} << 20;
     struct stat st {};
     size_t want = 4096;
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) want = static_cast<size_t>(st.st_size) + 1;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        want = std::min(static_cast<size_t>(st.st_size), kMaxHint - 1) + 1;
     std::string out(want, '\0');
     size_t have = 0;
     for (;;) {
