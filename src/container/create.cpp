@@ -275,16 +275,22 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
 
     out.poststart_hooks = !cfg.hooks.poststart.empty();
     out.release_in_trampoline = args.release_in_trampoline;
+    // run: the parsed config goes with `out` (Created::parsed), moved, not
+    // copied, so that nothing is freed now. Allocated before the commit:
+    // after it, nothing may throw.
+    struct Parsed {
+        std::string text;
+        nlohmann::json doc;
+        oci::Config cfg;
+    };
+    std::shared_ptr<Parsed> parsed = foreground ? std::make_shared<Parsed>() : nullptr;
     rollback.commit();
     if (lease) lease->keep();  // delete frees it (remap::release)
-    if (foreground) {
-        // Moved, not copied: nothing is freed now (Created::parsed).
-        struct Parsed {
-            std::string text;
-            nlohmann::json doc;
-            oci::Config cfg;
-        };
-        out.parsed = std::make_shared<Parsed>(Parsed{std::move(text), std::move(doc), std::move(cfg)});
+    if (parsed) {
+        parsed->text = std::move(text);
+        parsed->doc = std::move(doc);
+        parsed->cfg = std::move(cfg);
+        out.parsed = std::move(parsed);
     }
     return out;
 }
