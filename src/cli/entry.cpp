@@ -15,7 +15,9 @@
 // Constraints: this runs before relocation, TLS and the stack protector's
 // canary exist. It reads only its own ELF headers (__ehdr_start, addressed
 // relative to the instruction pointer, which needs no relocation), calls no
-// function and makes its one system call inline. A kernel without
+// function and makes its one system call inline. Nothing in it may be
+// instrumented (profiling and coverage read TLS): src/cli/meson.build links
+// it only into the plain static build. A kernel without
 // MADV_POPULATE_WRITE (before 5.14) returns EINVAL, which changes nothing:
 // the pages then fault in as before.
 #include <elf.h>
@@ -47,10 +49,21 @@ __attribute__((always_inline)) inline void populate(uintptr_t start, uintptr_t e
 
 // no_stack_protector: no canary exists yet. The loop must not become a call
 // to memset or memcpy, glibc IFUNCs that are not resolved yet.
-__attribute__((used, no_stack_protector, optimize("no-tree-loop-distribute-patterns"))) void
+__attribute__((used, no_stack_protector, no_profile_instrument_function,
+               optimize("no-tree-loop-distribute-patterns"))) void
 ucrun_populate_writable() {
-    const auto base = reinterpret_cast<uintptr_t>(&__ehdr_start);
-    const auto* ph = reinterpret_cast<const ElfW(Phdr)*>(base + __ehdr_start.e_phoff);
+    const auto* ph = reinterpret_cast<const ElfW(Phdr)*>(reinterpret_cast<uintptr_t>(&__ehdr_start) +
+                                                          __ehdr_start.e_phoff);
+    // The load bias, as glibc finds it: where PT_PHDR is minus where it was
+    // linked (not 0 with --image-base). Without PT_PHDR, do nothing.
+    uintptr_t base = 0;
+    bool found = false;
+    for (unsigned i = 0; i < __ehdr_start.e_phnum; ++i)
+        if (ph[i].p_type == PT_PHDR) {
+            base = reinterpret_cast<uintptr_t>(ph) - ph[i].p_vaddr;
+            found = true;
+        }
+    if (!found) return;
     constexpr uintptr_t page = 4096;
     // The writable PT_LOADs (RELRO, then .data and .bss), whole pages of
     // them (the .bss ones too: glibc's start writes most), adjacent ones in
@@ -76,7 +89,7 @@ ucrun_populate_writable() {
 // The entry point (the link's -e): rsp points at argc and rdx holds the
 // function glibc's _start registers with atexit; both are kept for it.
 asm(R"(
-    .text
+    .pushsection .text
     .globl ucrun_entry
     .type ucrun_entry, @function
 ucrun_entry:
@@ -90,4 +103,5 @@ ucrun_entry:
     jmp _start
     .cfi_endproc
     .size ucrun_entry, .-ucrun_entry
+    .popsection
 )");
