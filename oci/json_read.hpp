@@ -40,10 +40,6 @@ namespace oci::detail {
 
 using json = nlohmann::json;
 
-inline std::string join(const std::string& path, const char* key) {
-    return path.empty() ? std::string(key) : path + "." + key;
-}
-
 // Where a value is in the document, kept as a chain of stack frames and
 // spelled out (`str()`) only for an error: a config reads a few hundred
 // values and fails on at most one, so building each path as a string was
@@ -53,10 +49,12 @@ inline std::string join(const std::string& path, const char* key) {
 class Path {
 public:
     Path(const std::string& root) : root_(&root) {}  // NOLINT: a document's top level, often ""
-    Path(const char* root) = delete;                 // would dangle: name a std::string
+    Path(std::string&& root) = delete;               // would dangle: name a std::string
+    Path(const char* root) = delete;                 // likewise
     Path(const Path& parent, const char* key) : parent_(&parent), key_(key) {}
     Path(const Path& parent, size_t index) : parent_(&parent), index_(index) {}
     Path(const Path& parent, const std::string& map_key) : parent_(&parent), map_key_(&map_key) {}
+    Path(const Path& parent, std::string&& map_key) = delete;  // would dangle
 
     std::string str() const {
         if (root_) return *root_;

@@ -52,11 +52,11 @@ State state_from_json(const nlohmann::json& j, const std::string& document, cons
     try {
         s.status = status_from_string(status);
     } catch (const std::invalid_argument&) {
-        r.fail(detail::join(p, "status"), "unknown status \"" + status + "\"");
+        r.fail(detail::Path(detail::Path(p), "status"), "unknown status \"" + status + "\"");
     }
     int32_t pid = 0;
     r.opt(j, p, "pid", pid);
-    if (pid < 0) r.fail(detail::join(p, "pid"), "must not be negative");
+    if (pid < 0) r.fail(detail::Path(detail::Path(p), "pid"), "must not be negative");
     s.pid = pid;
     r.req(j, p, "bundle", s.bundle);
     r.opt(j, p, "annotations", s.annotations);
