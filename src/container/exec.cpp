@@ -159,7 +159,8 @@ oci::Process exec_process(const oci::Config& cfg, const ExecOptions& o) {
 }
 
 int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
-    state::Record r = load_live(ctx, o.id);
+    const state::Store store(ctx.root);  // one for the record and the config: one open of the root
+    state::Record r = load_live(store, o.id);
     switch (r.state.status) {
         case oci::Status::Stopped: throw Error("cannot exec in a stopped container");
         case oci::Status::Paused:
@@ -168,7 +169,6 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
         case oci::Status::Creating: throw Error("cannot exec in a container that is being created");
         default: break;
     }
-    const state::Store store(ctx.root);
     oci::Config cfg = oci::parse_config(store.load_config(o.id));
     oci::Process p = exec_process(cfg, o);
 
