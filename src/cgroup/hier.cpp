@@ -66,17 +66,13 @@ std::vector<Hierarchy> parse_v1_hierarchies(const std::string& mountinfo, const 
         // escape blanks).
         const size_t sep = view.find(" - ");
         if (sep == std::string_view::npos || view.substr(sep + 3, 7) != "cgroup ") continue;
-        const std::string line(view);
-        auto f = fields(line);
-        size_t dash = 0;
-        while (dash < f.size() && f[dash] != "-") ++dash;
-        if (dash < 5 || dash + 3 >= f.size() || f[dash + 1] != "cgroup") continue;
-        std::string dir = sys::unescape_mountinfo(f[4]);
-        if (dirname(dir) != mountpoint) continue;
+        // The line itself by the project's one mountinfo parser (sys/mountinfo.hpp).
+        const auto m = sys::parse_mountinfo_line(view);
+        if (!m || m->fstype != "cgroup" || dirname(m->mount_point) != mountpoint) continue;
         Hierarchy h;
-        h.mount_dir = dir;
-        h.mount_root = sys::unescape_mountinfo(f[3]);
-        for (const auto& opt : split(f[dash + 3], ',')) {
+        h.mount_dir = m->mount_point;
+        h.mount_root = m->root;
+        for (const auto& opt : split(m->super_options, ',')) {
             static const char* const generic[] = {"rw", "ro", "relatime", "noexec", "nosuid", "nodev",
                                                   "xattr", "clone_children", "noprefix", "cpuset_v2_mode"};
             bool skip = opt.empty() || opt.rfind("release_agent=", 0) == 0;
