@@ -33,6 +33,7 @@
 #include "security/capabilities.hpp"
 #include "security/seccomp.hpp"
 #include "state/store.hpp"
+#include "sys/borrowing_clone.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 #include "sys/socket.hpp"
@@ -235,6 +236,11 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     req.cg_fd = cg_fd;
     if (make_later) req.make_cgroup = [&] { make_cgroup(cfg, o.id, cgp); };
     req.seccomp_listener = static_cast<bool>(listener);
+    // Not with a cgroup made after the clone: we are suspended until the
+    // init has executed (make_later is v1's, which is placed late anyway).
+    req.borrow_memory = sys::kCanBorrowMemory && !make_later &&
+                        borrows_memory(plan, args.release_in_trampoline, args.placed_late, req.seccomp_listener);
+    if (req.borrow_memory) ctx.log.debug("init: on ucrun's memory until the trampoline's exec (clone3 CLONE_VM|CLONE_VFORK)");
     // While the init sets up (it waits for none of this), what the last
     // record needs: config.json and the seccomp cache, which no command
     // reads before the record says "created", and that record's text. Once

@@ -74,6 +74,20 @@ bool placed_late(const CreatePlan& p, bool cgroup_enabled, int cg_fd);
 // once; when the init is placed late, it unshares the namespace once placed.
 bool late_cgroupns(const CreatePlan& p, bool placed_late);
 
+// Whether the init runs on ucrun's own memory until its first exec (the
+// trampoline's) instead of on a copy (sys/borrowing_clone.hpp): a `run`
+// whose init never waits for ucrun and that nothing but the host's root can
+// reach meanwhile. So: every namespace new and made by clone3 (the fast
+// path: no intermediate, no setns); no user namespace (no maps for ucrun to
+// write, and the init is host root: only host root may ptrace or signal
+// it); a new pid namespace (nothing of the container sees it); no new time
+// namespace (the kernel lets only a process with an mm of its own into
+// one); released in the trampoline (create's init waits for Recorded); no
+// hooks (prestart and createRuntime wait for HooksDone, createContainer
+// forks), no late cgroup placement (Placed), no seccomp listener (State);
+// not unprivileged (a rootless parent writes our maps through /proc).
+bool borrows_memory(const CreatePlan& p, bool release_in_trampoline, bool placed_late, bool seccomp_listener);
+
 // The CLONE_NEW* flags of the init's clone3.
 uint64_t clone_flags(const CreatePlan& p, bool late_cgroupns);
 

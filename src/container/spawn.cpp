@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -136,6 +137,35 @@ private:
     Fd& sync_;
 };
 
+// The init's start on our memory (SpawnRequest::borrow_memory): we are
+// suspended in the clone meanwhile. It closes our end of the socket in its
+// own descriptor table, by number: the Fd is ours.
+struct BorrowedStart {
+    int parent_end;
+    const proc::InitArgs* args;
+};
+int start_borrowing_init(void* p) {
+    const auto* s = static_cast<const BorrowedStart*>(p);
+    ::close(s->parent_end);
+    proc::init_main(*s->args);  // never returns
+}
+
+// The init on our memory changes its flags as its own (it makes itself
+// not dumpable: proc/init.cpp); ours are as they were once it has gone.
+class KeepDumpable {
+public:
+    explicit KeepDumpable(const sys::Kernel& k) : k_(k), was_(k.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)) {}
+    ~KeepDumpable() {
+        if (was_ > 0 && k_.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != was_) k_.prctl(PR_SET_DUMPABLE, was_, 0, 0, 0);
+    }
+    KeepDumpable(const KeepDumpable&) = delete;
+    KeepDumpable& operator=(const KeepDumpable&) = delete;
+
+private:
+    const sys::Kernel& k_;
+    int was_;
+};
+
 }  // namespace
 
 void spawn_init(const sys::Kernel& k, const SpawnRequest& r, Rollback& rollback, Created& out) {
@@ -161,10 +191,18 @@ void spawn_init(const sys::Kernel& k, const SpawnRequest& r, Rollback& rollback,
         std::optional<sys::WorkingDir> at_rootfs;
         if (args.rootfs.rootfs_at_cwd) at_rootfs.emplace(r.rootfs);
         struct clone_args ca = sys::pidfd_clone_args(clone_flags(plan, args.late_cgroupns), r.cg_fd, &pidfd);
-        pid = k.clone3(&ca, sizeof ca);
-        if (pid == 0) {  // inside the scope: the init keeps that directory
-            parent_end.reset();
-            proc::init_main(args);  // never returns
+        if (r.borrow_memory) {
+            // Returns once the init has executed the trampoline (or failed:
+            // its Error is waiting on the socket).
+            const KeepDumpable dumpable(k);
+            BorrowedStart start{parent_end.get(), &args};
+            pid = k.borrowing_clone3(&ca, sizeof ca, start_borrowing_init, &start);
+        } else {
+            pid = k.clone3(&ca, sizeof ca);
+            if (pid == 0) {  // inside the scope: the init keeps that directory
+                parent_end.reset();
+                proc::init_main(args);  // never returns
+            }
         }
     }
     if (pid < 0) throw_errno("clone3 container init");

@@ -36,6 +36,9 @@ struct SpawnRequest {
     // made before.
     std::function<void()> make_cgroup;
     bool seccomp_listener = false;   // send the container process state (State)
+    // The init runs on our memory until the trampoline's exec (container/
+    // create_plan.hpp borrows_memory): the clone returns once it is there.
+    bool borrow_memory = false;
     // The init's pid, whenever it becomes known (clone, then InitPid on the
     // join path): recorded right after the init is placed in its cgroup and
     // given its maps (it waits for those, not for the record), before

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "sys/borrowing_clone.hpp"
 #include "sys/syscalls.hpp"
 
 #ifndef SYS_faccessat2
@@ -147,6 +148,9 @@ public:
 
     pid_t clone3(struct clone_args* args, size_t size) const override {
         return static_cast<pid_t>(::syscall(SYS_clone3, args, size));
+    }
+    pid_t borrowing_clone3(struct clone_args* args, size_t size, int (*fn)(void*), void* arg) const override {
+        return sys::borrowing_clone3(args, size, fn, arg);
     }
     pid_t waitpid(pid_t pid, int* status, int options) const override { return ::waitpid(pid, status, options); }
     int kill(pid_t pid, int sig) const override { return ::kill(pid, sig); }

@@ -115,6 +115,10 @@ public:
     // the mount flags an idmapped rootfs keeps (fstatvfs(3); its statx(2) is
     // the block above).
     virtual pid_t clone3(struct clone_args* args, size_t size) const = 0;
+    // clone3 with CLONE_VM | CLONE_VFORK: the child runs fn(arg) on the
+    // caller's memory until it executes or exits; returns then
+    // (sys/borrowing_clone.hpp, whose rules the caller keeps).
+    virtual pid_t borrowing_clone3(struct clone_args* args, size_t size, int (*fn)(void*), void* arg) const = 0;
     virtual pid_t waitpid(pid_t pid, int* status, int options) const = 0;
     virtual int kill(pid_t pid, int sig) const = 0;
     virtual int pidfd_open(pid_t pid, unsigned flags) const = 0;

@@ -54,6 +54,7 @@ struct Spawn {
     std::vector<pid_t> on_pid;
     std::vector<bool> released_at_record;  // for each on_pid: a message to the init was waiting for it
     std::function<void()> make_cgroup;      // SpawnRequest::make_cgroup
+    bool borrow_memory = false;             // SpawnRequest::borrow_memory
     Created out;
 
     explicit Spawn(const std::string& extra = "") : cfg(make_config(extra)) {
@@ -82,6 +83,7 @@ struct Spawn {
         r.cg = cg.get();
         r.cg_fd = cg_fd;
         r.make_cgroup = make_cgroup;
+        r.borrow_memory = borrow_memory;
         r.on_pid = [this](pid_t p) {
             on_pid.push_back(p);
             pollfd q{k.peer(), POLLIN, 0};
@@ -127,6 +129,25 @@ TEST_CASE("spawn: clone3 with the plan's namespaces, a pidfd and the cgroup; Rea
     CHECK(s.on_pid == std::vector<pid_t>{kPid});  // on record once the init is on its way
     CHECK(s.out.sync);                            // run releases the init over it
     CHECK(s.sent().empty());                      // nothing asked, nothing said
+}
+
+TEST_CASE("spawn: an init on ucrun's memory: CLONE_VM|CLONE_VFORK, and what it said meanwhile is read afterwards") {
+    // The fake's clone runs the script before it returns, as the real one
+    // returns only once the init has executed the trampoline: Ready (and
+    // whatever came before it) is already waiting on the socket.
+    Spawn s;
+    s.borrow_memory = true;
+    s.script(proc::Debug{"chose a /sys bind"}, proc::Ready{});
+    {
+        Rollback rb;
+        s.run(rb, s.k.open_handle("/sys/fs/cgroup/c1"));
+        rb.commit();
+    }
+    CHECK(s.process_calls() ==
+          Calls{"clone3(NEWUSER|NEWNS|NEWPID|NEWIPC|NEWUTS|PIDFD|INTO_CGROUP|VM|VFORK, /sys/fs/cgroup/c1)"});
+    CHECK(s.on_pid == std::vector<pid_t>{kPid});
+    CHECK(s.out.sync);
+    CHECK(s.sent().empty());
 }
 
 TEST_CASE("spawn: an Error from the init fails create with its errno and config path; the init is killed and reaped") {

@@ -285,7 +285,8 @@ public:
     pid_t clone3(struct clone_args* a, size_t) const override {
         std::string rec = "clone3(" + bits(a->flags, {{CLONE_NEWUSER, "NEWUSER"}, {CLONE_NEWNS, "NEWNS"},
             {CLONE_NEWPID, "NEWPID"}, {CLONE_NEWNET, "NEWNET"}, {CLONE_NEWIPC, "NEWIPC"}, {CLONE_NEWUTS, "NEWUTS"},
-            {CLONE_NEWCGROUP, "NEWCGROUP"}, {CLONE_PIDFD, "PIDFD"}, {CLONE_INTO_CGROUP, "INTO_CGROUP"}});
+            {CLONE_NEWCGROUP, "NEWCGROUP"}, {CLONE_PIDFD, "PIDFD"}, {CLONE_INTO_CGROUP, "INTO_CGROUP"},
+            {CLONE_VM, "VM"}, {CLONE_VFORK, "VFORK"}});
         if (a->flags & CLONE_INTO_CGROUP) rec += ", " + name(static_cast<int>(a->cgroup));
         if (int r = fails(rec + ")")) return r;
         const pid_t pid = next_pid_++;
@@ -293,6 +294,12 @@ public:
         if (a->flags & CLONE_PIDFD) *reinterpret_cast<int*>(a->pidfd) = handle(n, n);
         if (on_clone) on_clone();
         return pid;
+    }
+    // The same pretend child, recorded with the flags the real one adds
+    // (CLONE_VM|CLONE_VFORK); fn is not run (it would be the init).
+    pid_t borrowing_clone3(struct clone_args* a, size_t size, int (*)(void*), void*) const override {
+        a->flags |= CLONE_VM | CLONE_VFORK;
+        return clone3(a, size);
     }
     pid_t waitpid(pid_t pid, int* status, int options) const override {
         if (int r = fails("waitpid(" + std::to_string(pid) + (options & __WALL ? ", __WALL" : "") + ")")) return r;

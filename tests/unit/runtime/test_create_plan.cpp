@@ -180,3 +180,38 @@ TEST_CASE("create plan: the trampoline waits for Start only for a run with nothi
     CHECK_FALSE(run(cfg_with(R"(,"selinuxLabel":"system_u:system_r:container_t:s0")", "", "")));
     CHECK_FALSE(run(cfg_with(R"(,"apparmorProfile":"docker-default")", "", "")));
 }
+
+TEST_CASE("create plan: the init borrows ucrun's memory only where it never waits and nothing of the container sees it") {
+    const std::string all = R"({"type":"pid"},{"type":"mount"},{"type":"ipc"},{"type":"uts"},{"type":"network"})";
+    auto borrows = [](const oci::Config& c, bool foreground = true, bool placed_late = false, bool listener = false,
+                      HostFacts host = {}) {
+        const CreatePlan p = plan_create(c, {}, foreground, host);
+        return borrows_memory(p, release_in_trampoline(p, c), placed_late, listener);
+    };
+    const oci::Config plain = make_config(all);
+    CHECK(borrows(plain));
+    // create's init waits for Recorded, then on the exec FIFO.
+    CHECK_FALSE(borrows(plain, false));
+    // Waits for the parent: its v1 cgroup (Placed), the listener's State.
+    CHECK_FALSE(borrows(plain, true, true));
+    CHECK_FALSE(borrows(plain, true, false, true));
+    // A user namespace: ucrun writes the maps while the init waits.
+    CHECK_FALSE(borrows(make_config(R"({"type":"user"},)" + all, kMaps)));
+    // No new pid namespace: the init would be seen (and could be signalled)
+    // from wherever the container's processes are.
+    CHECK_FALSE(borrows(make_config(R"({"type":"mount"},{"type":"uts"})")));
+    // Joined namespaces: setns and an intermediate.
+    CHECK_FALSE(borrows(make_config(R"({"type":"network","path":"/proc/1/ns/net"},)" +
+                                    std::string(R"({"type":"pid"},{"type":"mount"})"))));
+    // setns(2) into a time namespace refuses a process sharing its memory.
+    CHECK_FALSE(borrows(make_config(R"({"type":"time"},)" + all)));
+    // Hooks that wait (prestart, createRuntime) or fork (createContainer),
+    // and what keeps the release out of the trampoline (startContainer).
+    for (const char* h : {"prestart", "createRuntime", "createContainer", "startContainer"})
+        CHECK_FALSE(borrows(make_config(all, std::string(R"(},"hooks":{")") + h + R"(":[{"path":"/bin/true"}])")));
+    CHECK(borrows(make_config(all, R"(},"hooks":{"poststart":[{"path":"/bin/true"}])")));
+    // Unprivileged (rootless): the parent writes through /proc/<pid>.
+    HostFacts rootless;
+    rootless.unprivileged = true;
+    CHECK_FALSE(borrows(plain, true, false, false, rootless));
+}

@@ -1,0 +1,188 @@
+"""The init on ucrun's own memory (src/sys/borrowing_clone.hpp): a `run`
+whose init never waits for ucrun and that nothing of the container can see
+is cloned with CLONE_VM | CLONE_VFORK, and ucrun is suspended until the init
+has executed the trampoline (container/create_plan.hpp borrows_memory).
+
+On this host a container's cgroup is v1, placed by ucrun after the clone, so
+these tests run with --cgroup-manager=disabled (and pure v2, where the clone
+places the init) to take that path; `--debug` says when it is taken.
+What they check: that the path is taken exactly where the plan says; that a
+container set up that way is the same container as one set up on a copy
+(create + start), field by field of what its process sees; that an init
+failing on borrowed memory fails the command as before and leaves nothing;
+and that ucrun itself is intact afterwards (its exit status, its pid file,
+its signals, its record).
+"""
+
+import os
+import re
+import signal
+import time
+
+import pytest
+
+from support import pure_v2_runner, wait_for
+
+pytestmark = pytest.mark.ucrun_specific
+
+BORROW = "init: on ucrun's memory until the trampoline's exec"
+NOCG = ["--debug", "--cgroup-manager=disabled"]
+
+# What the container's process sees of itself, its mounts and /dev: one
+# line per fact, compared between an init on a copy and one on our memory.
+# Mount ids and the pid of the shell differ by construction; they are cut.
+PROBE = r"""
+id; pwd; hostname; umask; echo "env: $(env | sort | tr '\n' ' ')"
+grep -E '^(Cap|NoNewPrivs|Seccomp|Groups|Uid|Gid)' /proc/self/status
+ulimit -n; ulimit -u; ulimit -c
+cut -d' ' -f4,5,6,9,10,11 /proc/self/mountinfo | sed 's/ - / /'
+ls -ln /dev | sed 1d | tr -s ' ' | cut -d' ' -f1,3,4,5,6,10-
+cat /proc/kcore 2>&1 | head -c 60; echo
+echo x > /proc/sys/kernel/domainname 2>&1 || echo "proc/sys: refused"
+echo x > /hello 2>&1 || echo "rootfs: read-only"
+cat /data/marker
+"""
+
+
+def probe_bundle(bundle, host_dir):
+    b = bundle()
+    data = host_dir()
+    (data / "marker").write_text("host data\n")
+    b.bind(str(data), "/data", "ro")
+    b.config["root"]["readonly"] = True
+    p = b.process
+    p["cwd"] = "/tmp"
+    p["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [5, 7]}
+    p["env"] = ["PATH=/bin", "A=1", "B=two words"]
+    p["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 777, "soft": 555},
+                    {"type": "RLIMIT_CORE", "hard": 0, "soft": 0}]
+    b.config["hostname"] = "borrowed"
+    b.sh(PROBE)
+    return b
+
+
+def normalized(text):
+    return re.sub(r"\b\d+:\d+\b", "M:N", text)  # device numbers of fresh mounts
+
+
+def test_taken_exactly_where_the_plan_says(ucrun, bundle):
+    b = bundle()
+    b.args("true")
+    # run, every namespace new, no user namespace, no cgroup: borrowed.
+    assert BORROW in ucrun("run", "-b", b, "c1", global_args=NOCG).stderr
+    # create's init waits for `start`: a copy.
+    ucrun("create", "-b", b, "c2", global_args=NOCG)
+    try:
+        assert BORROW not in ucrun("state", "c2", global_args=NOCG).stderr
+    finally:
+        ucrun("delete", "--force", "c2")
+    cp = ucrun("create", "-b", b, "c3", global_args=NOCG)
+    ucrun("delete", "--force", "c3")
+    assert BORROW not in cp.stderr
+    # A user namespace (ucrun writes the maps while the init waits), no new
+    # pid namespace (the container's processes would see it), a hook that
+    # waits: a copy.
+    u = bundle(userns=True)
+    u.args("true")
+    assert BORROW not in ucrun("run", "-b", u, "c4", global_args=NOCG).stderr
+    nopid = bundle()
+    nopid.args("true")
+    nopid.drop_ns("pid")
+    assert BORROW not in ucrun("run", "-b", nopid, "c5", global_args=NOCG).stderr
+    hooked = bundle()
+    hooked.args("true")
+    hooked.config["hooks"] = {"prestart": [{"path": "/bin/true"}]}
+    assert BORROW not in ucrun("run", "-b", hooked, "c6", global_args=NOCG).stderr
+    # On v1 the parent places the init after the clone: a copy.
+    if os.path.isdir("/sys/fs/cgroup/memory"):
+        assert BORROW not in ucrun("run", "-b", b, "c7", global_args=["--debug"]).stderr
+
+
+def test_the_same_container_as_one_set_up_on_a_copy(ucrun, bundle, host_dir, tmp_base):
+    b = probe_bundle(bundle, host_dir)
+    borrowed = ucrun("run", "-b", b, "c1", global_args=NOCG)
+    assert BORROW in borrowed.stderr
+    out = tmp_base / "copy.out"
+    ucrun("create", "-b", b, "c2", global_args=NOCG, stdout=out)
+    ucrun("start", "c2")
+    ucrun.wait_status("c2", "stopped")
+    ucrun("delete", "c2")
+    copied = out.read_text()
+    assert "uid=1000 gid=1000 groups=5,7" in borrowed.stdout, borrowed.stdout
+    assert "host data" in borrowed.stdout
+    assert "proc/sys: refused" in borrowed.stdout and "rootfs: read-only" in borrowed.stdout
+    assert "\n555\n" in borrowed.stdout
+    assert normalized(borrowed.stdout) == normalized(copied)
+
+
+def test_a_failing_init_fails_run_as_before_and_leaves_nothing(ucrun, bundle, root):
+    # A program that does not exist: found missing by the init, on our
+    # memory; the same error, in runc's wording, as from an init on a copy
+    # (create's).
+    b = bundle()
+    b.args("/no/such/program")
+    cp = ucrun("run", "-b", b, "c1", global_args=NOCG, check=False)
+    assert BORROW in cp.stderr
+    copy = ucrun("create", "-b", b, "c1", global_args=NOCG, check=False)
+    assert cp.returncode == copy.returncode == 1, cp.stderr
+    assert 'exec: "/no/such/program": stat /no/such/program: no such file or directory' in cp.stderr
+    assert cp.stderr.splitlines()[-1] == copy.stderr.splitlines()[-1]
+    # A mount the init cannot make, named by its config.json field.
+    bad = bundle()
+    bad.args("true")
+    bad.add_mount("/mnt", type="nosuchfs", source="none")
+    cp = ucrun("run", "-b", bad, "c2", global_args=NOCG, check=False)
+    assert cp.returncode != 0
+    assert BORROW in cp.stderr
+    assert re.search(r"mounts\[\d+\]", cp.stderr), cp.stderr
+    # ucrun went on after the init failed: the rollback ran (the state
+    # directories are gone; the fixtures check mounts and processes).
+    assert os.listdir(root) == []
+    # And it still works.
+    ok = bundle()
+    ok.args("sh", "-c", "exit 7")
+    assert ucrun("run", "-b", ok, "c3", global_args=NOCG, check=False).returncode == 7
+
+
+def test_ucrun_intact_after_the_init_borrowed_its_memory(ucrun, bundle, tmp_base):
+    # What ucrun does after the clone comes from its own memory, which the
+    # init wrote meanwhile: the pid file it names, the record, the signals
+    # it forwards, the exit status it returns.
+    b = bundle()
+    b.sh("trap 'echo got TERM; exit 3' TERM; echo ready; while :; do sleep 0.05; done")
+    pid_file = tmp_base / "c1.pid"
+    out = tmp_base / "c1.out"
+    p = ucrun.popen("run", "--pid-file", pid_file, "-b", b, "c1", global_args=NOCG, stdout=out)
+    try:
+        wait_for(lambda: "ready" in out.read_text(), what="the container's shell")
+        st = ucrun.state("c1")
+        assert st["status"] == "running"
+        assert int(pid_file.read_text()) == st["pid"]
+        with open(f"/proc/{st['pid']}/status") as f:
+            assert any(line.split() == ["NSpid:", str(st["pid"]), "1"] for line in f)
+        os.kill(p.popen.pid, signal.SIGTERM)  # forwarded to the container
+        cp = p.wait(20)
+    finally:
+        if p.popen.poll() is None:
+            p.kill()
+            p.wait()
+    assert BORROW in cp.stderr
+    assert cp.returncode == 3, cp.stderr
+    assert "got TERM" in out.read_text()
+    assert ucrun("list", "-q").stdout.strip() == ""
+
+
+def test_pure_v2_the_clone_places_the_init(root, tmp_base, bundle):
+    # On cgroup v2 the clone places the init (CLONE_INTO_CGROUP), so a run
+    # with a cgroup borrows too, and the init is in it from its first instruction.
+    r = pure_v2_runner(root, tmp_base)
+    # (This host's controllers are v1's: the v2 cgroup has none to limit.)
+    b = bundle()
+    b.linux["cgroupsPath"] = "/ucrun-borrow-test"
+    if b.has_ns("cgroup"):
+        b.drop_ns("cgroup")
+    b.sh("grep '^0::' /proc/self/cgroup")
+    cp = r("run", "-b", b, "c1", global_args=["--debug"])
+    assert BORROW in cp.stderr
+    assert cp.stdout.split() == ["0::/ucrun-borrow-test"], cp.stdout
+    assert not os.path.exists("/sys/fs/cgroup/unified/ucrun-borrow-test")
