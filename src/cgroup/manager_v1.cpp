@@ -2,6 +2,8 @@
 // (Documentation/admin-guide/cgroup-v1/cgroups.rst). In Hybrid the
 // container also gets a directory in the (controller-less) cgroup2
 // hierarchy at <mountpoint>/unified.
+#include <fcntl.h>
+
 #include <algorithm>
 #include <csignal>
 
@@ -121,6 +123,19 @@ public:
     void add_pid(pid_t pid) override {
         for (const auto& h : hier_) write_procs(h.dir, pid);
         if (!unified_.empty()) write_procs(unified_, pid);
+    }
+
+    std::vector<Fd> open_procs() const override {
+        std::vector<Fd> fds;
+        auto open_one = [&](const std::string& dir) {
+            const std::string f = dir + "/cgroup.procs";
+            Fd fd(::open(f.c_str(), O_WRONLY | O_CLOEXEC));
+            if (!fd) throw_errno("open " + f);
+            fds.push_back(std::move(fd));
+        };
+        for (const auto& h : hier_) open_one(h.dir);
+        if (!unified_.empty()) open_one(unified_);
+        return fds;
     }
 
     std::string freezer() const {

@@ -214,14 +214,25 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
         if (planned.enabled()) store.save(rec);
     });
     rollback.add("cgroup", [&cg] { cg->destroy(); });
-    const bool make_later = cgp.may_follow_clone();
+    // The init on our memory (container/create_plan.hpp borrows_memory): we
+    // are suspended from the clone until it has executed, so its cgroup is
+    // made before, and on v1 it places itself (InitArgs::place_self).
+    const bool borrow = sys::kCanBorrowMemory &&
+                        borrows_memory(plan, args.release_in_trampoline, static_cast<bool>(listener));
+    const bool make_later = cgp.may_follow_clone() && !borrow;
     if (!make_later) make_cgroup(cfg, o.id, cgp);
     // A "cgroup" mount shows the container's cgroups: the init, in its own
     // namespaces, cannot find them any more.
     args.rootfs.cgroup_mounts = cg->mounts();
     const int cg_fd = cg->enabled() ? cg->v2_dir_fd() : -1;
-    args.placed_late = placed_late(plan, cg->enabled(), cg_fd);
-    args.late_cgroupns = late_cgroupns(plan, args.placed_late);
+    const bool after_clone = placed_late(plan, cg->enabled(), cg_fd);
+    std::vector<Fd> procs;  // open until the init has placed itself
+    if (borrow && after_clone) {
+        procs = cg->open_procs();
+        for (const Fd& fd : procs) args.place_self.push_back(fd.get());
+    }
+    args.placed_late = after_clone && !borrow;
+    args.late_cgroupns = late_cgroupns(plan, after_clone);
 
     // Room 2: the init, until it is ready (container/spawn.hpp).
     SpawnRequest req;
@@ -236,11 +247,8 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     req.cg_fd = cg_fd;
     if (make_later) req.make_cgroup = [&] { make_cgroup(cfg, o.id, cgp); };
     req.seccomp_listener = static_cast<bool>(listener);
-    // Not with a cgroup made after the clone: we are suspended until the
-    // init has executed (make_later is v1's, which is placed late anyway).
-    req.borrow_memory = sys::kCanBorrowMemory && !make_later &&
-                        borrows_memory(plan, args.release_in_trampoline, args.placed_late, req.seccomp_listener);
-    if (req.borrow_memory) ctx.log.debug("init: on ucrun's memory until the trampoline's exec (clone3 CLONE_VM|CLONE_VFORK)");
+    req.borrow_memory = borrow;
+    if (borrow) ctx.log.debug("init: on ucrun's memory until the trampoline's exec (clone3 CLONE_VM|CLONE_VFORK)");
     // While the init sets up (it waits for none of this), what the last
     // record needs: config.json and the seccomp cache, which no command
     // reads before the record says "created", and that record's text. Once

@@ -84,9 +84,11 @@ bool late_cgroupns(const CreatePlan& p, bool placed_late);
 // namespace (the kernel lets only a process with an mm of its own into
 // one); released in the trampoline (create's init waits for Recorded); no
 // hooks (prestart and createRuntime wait for HooksDone, createContainer
-// forks), no late cgroup placement (Placed), no seccomp listener (State);
-// not unprivileged (a rootless parent writes our maps through /proc).
-bool borrows_memory(const CreatePlan& p, bool release_in_trampoline, bool placed_late, bool seccomp_listener);
+// forks), no seccomp listener (State); not unprivileged (a rootless parent
+// writes our maps through /proc). A v1 cgroup, which the parent would
+// place the init in after the clone, it places itself in
+// (proc/init.hpp InitArgs::place_self).
+bool borrows_memory(const CreatePlan& p, bool release_in_trampoline, bool seccomp_listener);
 
 // The CLONE_NEW* flags of the init's clone3.
 uint64_t clone_flags(const CreatePlan& p, bool late_cgroupns);

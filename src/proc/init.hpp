@@ -47,8 +47,13 @@ struct InitArgs {
     // for it where it first matters (run_init), before a cgroup mount,
     // /dev's nodes, hooks and the user's program.
     bool placed_late = false;
-    // A new cgroup namespace that clone3 could not make (placed_late): the
-    // init unshares it once placed, so that the namespace is rooted there.
+    // Or, on ucrun's memory (container/spawn.hpp borrow_memory), we place
+    // ourselves, first of all: "0" to each of these cgroup.procs, opened by
+    // the parent (cgroup::Manager::open_procs). Ours to write, not to close.
+    std::vector<int> place_self;
+    // A new cgroup namespace that clone3 could not make (placed_late or
+    // place_self): the init unshares it once placed, so that the namespace
+    // is rooted there.
     bool late_cgroupns = false;
     int last_cap = 40;
     const security::CapSets* caps = nullptr;  // process.capabilities, resolved by the parent

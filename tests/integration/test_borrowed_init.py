@@ -3,9 +3,9 @@ whose init never waits for ucrun and that nothing of the container can see
 is cloned with CLONE_VM | CLONE_VFORK, and ucrun is suspended until the init
 has executed the trampoline (container/create_plan.hpp borrows_memory).
 
-On this host a container's cgroup is v1, placed by ucrun after the clone, so
-these tests run with --cgroup-manager=disabled (and pure v2, where the clone
-places the init) to take that path; `--debug` says when it is taken.
+Most of these tests run with --cgroup-manager=disabled; the last two with
+this host's cgroups (v1: the init places itself, as ucrun is suspended) and
+pure v2 (the clone places it). `--debug` says when the path is taken.
 What they check: that the path is taken exactly where the plan says; that a
 container set up that way is the same container as one set up on a copy
 (create + start), field by field of what its process sees; that an init
@@ -93,9 +93,8 @@ def test_taken_exactly_where_the_plan_says(ucrun, bundle):
     hooked.args("true")
     hooked.config["hooks"] = {"prestart": [{"path": "/bin/true"}]}
     assert BORROW not in ucrun("run", "-b", hooked, "c6", global_args=NOCG).stderr
-    # On v1 the parent places the init after the clone: a copy.
-    if os.path.isdir("/sys/fs/cgroup/memory"):
-        assert BORROW not in ucrun("run", "-b", b, "c7", global_args=["--debug"]).stderr
+    # With this host's cgroups (v1, or v2): borrowed too.
+    assert BORROW in ucrun("run", "-b", b, "c7", global_args=["--debug"]).stderr
 
 
 def test_the_same_container_as_one_set_up_on_a_copy(ucrun, bundle, host_dir, tmp_base):
@@ -186,3 +185,27 @@ def test_pure_v2_the_clone_places_the_init(root, tmp_base, bundle):
     assert BORROW in cp.stderr
     assert cp.stdout.split() == ["0::/ucrun-borrow-test"], cp.stdout
     assert not os.path.exists("/sys/fs/cgroup/unified/ucrun-borrow-test")
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys/fs/cgroup/pids"), reason="no v1 pids hierarchy")
+@pytest.mark.parametrize("cgroupns", [False, True])
+def test_v1_the_init_places_itself_before_anything_runs(ucrun, bundle, cgroupns):
+    # On v1 ucrun opens the cgroup.procs, the init writes "0" to each, first
+    # of all (then makes its late cgroup namespace): every hierarchy has it,
+    # the limits hold, and the cgroup goes with the container.
+    b = bundle()
+    b.linux["cgroupsPath"] = "/ucrun-borrow-v1"
+    b.linux["resources"] = {"pids": {"limit": 42}}
+    if cgroupns and not b.has_ns("cgroup"):
+        b.set_ns("cgroup")
+    if not cgroupns and b.has_ns("cgroup"):
+        b.drop_ns("cgroup")
+    b.sh("cat /proc/self/cgroup; cat /sys/fs/cgroup/pids/pids.max")
+    cp = ucrun("run", "-b", b, "c1", global_args=["--debug"])
+    assert BORROW in cp.stderr
+    lines = cp.stdout.split()
+    want = "/" if cgroupns else "/ucrun-borrow-v1"
+    groups = [line.split(":", 2)[2] for line in lines[:-1]]
+    assert groups and all(g == want for g in groups), cp.stdout
+    assert lines[-1] == "42", cp.stdout
+    assert not os.path.exists("/sys/fs/cgroup/pids/ucrun-borrow-v1")

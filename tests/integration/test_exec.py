@@ -184,8 +184,12 @@ def test_exec_detached_pid_file(ucrun, running, tmp_base):
     epid = int(pf.read_text())
     assert proc_alive(epid)
     assert host_ns(epid, "pid") == host_ns(pid, "pid")
-    with open(f"/proc/{epid}/cmdline", "rb") as f:
-        assert f.read().split(b"\0")[:2] == [b"sleep", b"100"]
+    # exec returns once the process has executed the trampoline (its sync
+    # socket closes on exec); the trampoline executes sleep right after.
+    def cmdline():
+        with open(f"/proc/{epid}/cmdline", "rb") as f:
+            return f.read().split(b"\0")[:2]
+    wait_for(lambda: cmdline() == [b"sleep", b"100"], what="the exec'd process executing sleep")
     assert not [n for n in os.listdir(pf.parent) if n != "exec.pid"]  # written atomically: no temp left
     # the process dies with the container
     ucrun("kill", "c1", "KILL")

@@ -183,18 +183,16 @@ TEST_CASE("create plan: the trampoline waits for Start only for a run with nothi
 
 TEST_CASE("create plan: the init borrows ucrun's memory only where it never waits and nothing of the container sees it") {
     const std::string all = R"({"type":"pid"},{"type":"mount"},{"type":"ipc"},{"type":"uts"},{"type":"network"})";
-    auto borrows = [](const oci::Config& c, bool foreground = true, bool placed_late = false, bool listener = false,
-                      HostFacts host = {}) {
+    auto borrows = [](const oci::Config& c, bool foreground = true, bool listener = false, HostFacts host = {}) {
         const CreatePlan p = plan_create(c, {}, foreground, host);
-        return borrows_memory(p, release_in_trampoline(p, c), placed_late, listener);
+        return borrows_memory(p, release_in_trampoline(p, c), listener);
     };
     const oci::Config plain = make_config(all);
     CHECK(borrows(plain));
     // create's init waits for Recorded, then on the exec FIFO.
     CHECK_FALSE(borrows(plain, false));
-    // Waits for the parent: its v1 cgroup (Placed), the listener's State.
+    // Would wait for the listener's State.
     CHECK_FALSE(borrows(plain, true, true));
-    CHECK_FALSE(borrows(plain, true, false, true));
     // A user namespace: ucrun writes the maps while the init waits.
     CHECK_FALSE(borrows(make_config(R"({"type":"user"},)" + all, kMaps)));
     // No new pid namespace: the init would be seen (and could be signalled)
@@ -213,5 +211,5 @@ TEST_CASE("create plan: the init borrows ucrun's memory only where it never wait
     // Unprivileged (rootless): the parent writes through /proc/<pid>.
     HostFacts rootless;
     rootless.unprivileged = true;
-    CHECK_FALSE(borrows(plain, true, false, false, rootless));
+    CHECK_FALSE(borrows(plain, true, false, rootless));
 }
