@@ -217,8 +217,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // The init on our memory (container/create_plan.hpp borrows_memory): we
     // are suspended from the clone until it has executed, so its cgroup is
     // made before, and on v1 it places itself (InitArgs::place_self).
-    const bool borrow = sys::kCanBorrowMemory &&
-                        borrows_memory(plan, args.release_in_trampoline, static_cast<bool>(listener));
+    const bool borrow = sys::kCanBorrowMemory && borrows_memory(plan, cfg, static_cast<bool>(listener));
     const bool make_later = cgp.may_follow_clone() && !borrow;
     if (!make_later) make_cgroup(cfg, o.id, cgp);
     // A "cgroup" mount shows the container's cgroups: the init, in its own

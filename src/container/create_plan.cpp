@@ -75,11 +75,12 @@ bool release_in_trampoline(const CreatePlan& p, const oci::Config& cfg) {
            !proc.apparmorProfile;
 }
 
-bool borrows_memory(const CreatePlan& p, bool release_in_trampoline, bool seccomp_listener) {
+bool borrows_memory(const CreatePlan& p, const oci::Config& cfg, bool seccomp_listener) {
     const unsigned long made = p.ns.new_flags;
-    return p.fast_path && !p.ns.has(CLONE_NEWUSER) && (made & CLONE_NEWPID) && !(made & CLONE_NEWTIME) &&
-           release_in_trampoline && !p.exec_fifo && !p.hooks_sync && !p.container_hooks && !seccomp_listener &&
-           !p.unprivileged;
+    const oci::User& user = cfg.process->user;
+    return p.fast_path && !p.ns.has(CLONE_NEWUSER) && user.uid == 0 && user.gid == 0 && (made & CLONE_NEWPID) &&
+           !(made & CLONE_NEWTIME) && release_in_trampoline(p, cfg) && !p.exec_fifo && !p.hooks_sync &&
+           !p.container_hooks && !seccomp_listener && !p.unprivileged;
 }
 
 uint64_t clone_flags(const CreatePlan& p, bool late_cgroupns) {

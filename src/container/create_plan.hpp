@@ -79,8 +79,12 @@ bool late_cgroupns(const CreatePlan& p, bool placed_late);
 // whose init never waits for ucrun and that nothing but the host's root can
 // reach meanwhile. So: every namespace new and made by clone3 (the fast
 // path: no intermediate, no setns); no user namespace (no maps for ucrun to
-// write, and the init is host root: only host root may ptrace or signal
-// it); a new pid namespace (nothing of the container sees it); no new time
+// write, and the init is host root); process.user 0:0 (a change of uid or
+// gid makes the memory dumpable again at fs.suid_dumpable 1 (prctl(2)
+// PR_SET_DUMPABLE), and lets a host process of that uid signal it: stopped
+// or killed in the middle of a malloc of ucrun's heap, or its memory
+// written through /proc/<pid>/mem); a new pid namespace (nothing of the
+// container sees it); no new time
 // namespace (the kernel lets only a process with an mm of its own into
 // one); released in the trampoline (create's init waits for Recorded); no
 // hooks (prestart and createRuntime wait for HooksDone, createContainer
@@ -88,7 +92,7 @@ bool late_cgroupns(const CreatePlan& p, bool placed_late);
 // writes our maps through /proc). A v1 cgroup, which the parent would
 // place the init in after the clone, it places itself in
 // (proc/init.hpp InitArgs::place_self).
-bool borrows_memory(const CreatePlan& p, bool release_in_trampoline, bool seccomp_listener);
+bool borrows_memory(const CreatePlan& p, const oci::Config& cfg, bool seccomp_listener);
 
 // The CLONE_NEW* flags of the init's clone3.
 uint64_t clone_flags(const CreatePlan& p, bool late_cgroupns);

@@ -44,11 +44,14 @@ namespace ucrun::sys {
 
 namespace {
 
-// The child's stack. It needs ~6 KiB (container init, measured with a
-// filled stack); only the pages it touches are ever allocated. Below it a
-// page nothing may touch: an overflow faults instead of writing into
-// whatever of the parent's is mapped there.
-constexpr size_t kStack = 256 * 1024;
+// The child's stack: as large as a main thread's default (RLIMIT_STACK
+// 8 MiB), since the container init needs ~6 KiB for a usual config, but a
+// mount destination of PATH_MAX made of one-letter components recurses
+// ~2 000 times (mount/path.cpp mkdir_in_root, ~0.4 KiB each). Only the
+// pages it touches are ever allocated (MAP_NORESERVE). Below it a page
+// nothing may touch: an overflow faults instead of writing into whatever
+// of the parent's is mapped there.
+constexpr size_t kStack = 8 * 1024 * 1024;
 constexpr size_t kGuard = 4096;
 
 // The mapping, unmapped on every way out.

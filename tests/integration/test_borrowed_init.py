@@ -17,6 +17,8 @@ its signals, its record).
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -52,7 +54,7 @@ def probe_bundle(bundle, host_dir):
     b.config["root"]["readonly"] = True
     p = b.process
     p["cwd"] = "/tmp"
-    p["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [5, 7]}
+    p["user"] = {"uid": 0, "gid": 0, "additionalGids": [5, 7]}
     p["env"] = ["PATH=/bin", "A=1", "B=two words"]
     p["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 777, "soft": 555},
                     {"type": "RLIMIT_CORE", "hard": 0, "soft": 0}]
@@ -89,6 +91,13 @@ def test_taken_exactly_where_the_plan_says(ucrun, bundle):
     nopid.args("true")
     nopid.drop_ns("pid")
     assert BORROW not in ucrun("run", "-b", nopid, "c5", global_args=NOCG).stderr
+    # Another user than root: a host process of that uid could signal the
+    # init once it has changed its ids (see test_a_host_user_of_the_...).
+    for user in ({"uid": 1000, "gid": 0}, {"uid": 0, "gid": 1000}):
+        other = bundle()
+        other.args("true")
+        other.process["user"] = user
+        assert BORROW not in ucrun("run", "-b", other, "c8", global_args=NOCG).stderr
     hooked = bundle()
     hooked.args("true")
     hooked.config["hooks"] = {"prestart": [{"path": "/bin/true"}]}
@@ -107,7 +116,7 @@ def test_the_same_container_as_one_set_up_on_a_copy(ucrun, bundle, host_dir, tmp
     ucrun.wait_status("c2", "stopped")
     ucrun("delete", "c2")
     copied = out.read_text()
-    assert "uid=1000 gid=1000 groups=5,7" in borrowed.stdout, borrowed.stdout
+    assert "uid=0(root) gid=0(root) groups=5,7" in borrowed.stdout, borrowed.stdout
     assert "host data" in borrowed.stdout
     assert "proc/sys: refused" in borrowed.stdout and "rootfs: read-only" in borrowed.stdout
     assert "\n555\n" in borrowed.stdout
@@ -209,3 +218,109 @@ def test_v1_the_init_places_itself_before_anything_runs(ucrun, bundle, cgroupns)
     assert groups and all(g == want for g in groups), cp.stdout
     assert lines[-1] == "42", cp.stdout
     assert not os.path.exists("/sys/fs/cgroup/pids/ucrun-borrow-v1")
+
+
+def test_a_deep_mount_destination_on_borrowed_memory(ucrun, bundle):
+    # The init makes a missing destination component by component (one
+    # frame each): ~2 000 of them fit in PATH_MAX, and in the init's stack
+    # (sys/borrowing_clone.cpp), as they do on a copy. 850 (a 256 KiB stack
+    # overflowed from ~700; the fixtures' rmtree recurses once per level).
+    b = bundle()
+    dest = "/d" + "/a" * 850
+    b.add_mount(dest, type="tmpfs", source="tmpfs")
+    b.sh(f"test -d {dest} && grep -c ' {dest} ' /proc/self/mountinfo")
+    cp = ucrun("run", "-b", b, "c1", global_args=NOCG)
+    assert BORROW in cp.stderr
+    assert cp.stdout.strip() == "1"
+
+
+# From the attacker's side (review of this change): a host user whose uid is
+# process.user's polls /proc for the init while it sets up, opens its memory
+# (which fs.suid_dumpable=1 makes possible once the init has taken that uid)
+# and rewrites the --pid-file path in every writable mapping. On ucrun's own
+# memory that was the path the root ucrun then wrote; on a copy (which the
+# init of another user than root always gets) it is only the copy's.
+ATTACKER = r"""
+import os, re, sys, time
+old, new, deadline = sys.argv[1].encode(), sys.argv[2].encode(), time.time() + float(sys.argv[3])
+hits = 0
+while time.time() < deadline and not os.path.exists(sys.argv[4]):
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            if os.stat("/proc/" + d).st_uid != os.getuid():
+                continue
+            with open(f"/proc/{d}/comm") as f:
+                if f.read().strip() != "ucrun":
+                    continue
+            with open(f"/proc/{d}/maps") as f:
+                maps = f.read().splitlines()
+            fd = os.open(f"/proc/{d}/mem", os.O_RDWR)
+        except OSError:
+            continue
+        for line in maps:
+            rng, perm = line.split()[:2]
+            if "w" not in perm:
+                continue
+            lo, hi = (int(x, 16) for x in rng.split("-"))
+            try:
+                buf = os.pread(fd, hi - lo, lo)
+            except OSError:
+                continue
+            for m in re.finditer(re.escape(old), buf):
+                try:
+                    os.pwrite(fd, new, lo + m.start())
+                    hits += 1
+                except OSError:
+                    pass
+        os.close(fd)
+print("rewrote", hits, flush=True)
+"""
+
+
+def test_a_host_user_of_the_containers_uid_cannot_write_ucruns_memory(ucrun, bundle, tmp_base):
+    dumpable = "/proc/sys/fs/suid_dumpable"
+    saved = open(dumpable).read().strip()
+    pf_dir = tmp_base / "pf"
+    pf_dir.mkdir(mode=0o777)
+    os.chmod(pf_dir, 0o777)
+    pid_file = pf_dir / ("pidfile-" + "A" * 16)
+    chosen = pf_dir / ("CHOSEN-BY-UID1000-" + "A" * 6)
+    assert len(str(pid_file)) == len(str(chosen))
+    script = tmp_base / "attacker.py"
+    script.write_text(ATTACKER)
+    os.chmod(tmp_base, 0o755)
+    b = bundle()
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    # No capabilities: with any, the kernel refuses a ptrace (and so
+    # /proc/<pid>/mem) from a process that lacks them.
+    b.process["capabilities"] = {k: [] for k in ("bounding", "effective", "permitted", "ambient")}
+    # A long PATH of a symbolic link to itself: the init looks for `true`
+    # in each entry (40 links followed each time), as the user: ~0.2 s for
+    # the attacker to find it.
+    os.symlink("/l", b.rootfs / "l")
+    b.process["env"] = ["PATH=" + ":".join(["/l"] * 40000) + ":/bin"]  # < MAX_ARG_STRLEN
+    b.args("true")
+    done = tmp_base / "done"
+    try:
+        with open(dumpable, "w") as f:
+            f.write("1")
+        attacker = subprocess.Popen(
+            ["setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups", sys.executable, str(script),
+             str(pid_file), str(chosen), "60", str(done)],
+            stdout=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.3)
+            for i in range(3):
+                ucrun("run", "--pid-file", pid_file, "-b", b, f"c{i}", global_args=NOCG)
+                assert not chosen.exists(), "root ucrun wrote the path a host user put in its memory"
+                assert pid_file.exists()
+                pid_file.unlink()
+        finally:
+            done.touch()
+            out, _ = attacker.communicate(timeout=30)
+    finally:
+        with open(dumpable, "w") as f:
+            f.write(saved)
+    assert out.startswith("rewrote"), out

@@ -184,8 +184,7 @@ TEST_CASE("create plan: the trampoline waits for Start only for a run with nothi
 TEST_CASE("create plan: the init borrows ucrun's memory only where it never waits and nothing of the container sees it") {
     const std::string all = R"({"type":"pid"},{"type":"mount"},{"type":"ipc"},{"type":"uts"},{"type":"network"})";
     auto borrows = [](const oci::Config& c, bool foreground = true, bool listener = false, HostFacts host = {}) {
-        const CreatePlan p = plan_create(c, {}, foreground, host);
-        return borrows_memory(p, release_in_trampoline(p, c), listener);
+        return borrows_memory(plan_create(c, {}, foreground, host), c, listener);
     };
     const oci::Config plain = make_config(all);
     CHECK(borrows(plain));
@@ -195,6 +194,17 @@ TEST_CASE("create plan: the init borrows ucrun's memory only where it never wait
     CHECK_FALSE(borrows(plain, true, true));
     // A user namespace: ucrun writes the maps while the init waits.
     CHECK_FALSE(borrows(make_config(R"({"type":"user"},)" + all, kMaps)));
+    // Another user than root: a host process of that uid could signal it
+    // (and at fs.suid_dumpable 1 write its memory, ours).
+    oci::Config user = plain;
+    user.process->user.uid = 1000;
+    CHECK_FALSE(borrows(user));
+    user.process->user.uid = 0;
+    user.process->user.gid = 1000;
+    CHECK_FALSE(borrows(user));
+    user.process->user.gid = 0;
+    user.process->user.additionalGids = {5, 7};  // setgroups leaves it not dumpable
+    CHECK(borrows(user));
     // No new pid namespace: the init would be seen (and could be signalled)
     // from wherever the container's processes are.
     CHECK_FALSE(borrows(make_config(R"({"type":"mount"},{"type":"uts"})")));
