@@ -106,11 +106,16 @@ public:
     //   write /sys/fs/cgroup/memory/x/memory.limit_in_bytes = 10: Invalid argument
     virtual void apply(const oci::Resources&, bool initial) = 0;
     virtual void add_pid(pid_t) = 0;  // cgroup.procs in every hierarchy
-    // The cgroup.procs that add_pid writes, opened for writing (O_CLOEXEC):
-    // a process writing "0" to each places itself (an init on ucrun's
-    // memory, which ucrun cannot place while suspended: container/
-    // create.cpp). None where the clone places it (v2) or without a cgroup.
-    virtual std::vector<Fd> open_procs() const { return {}; }
+    // The cgroup.procs that add_pid writes, opened for writing (O_CLOEXEC),
+    // with their paths (for errors): a process writing "0" to each places
+    // itself (an init on ucrun's memory, which ucrun cannot place while
+    // suspended: container/create.cpp). None where the clone places it (v2)
+    // or without a cgroup.
+    struct ProcsFile {
+        std::string path;
+        Fd fd;
+    };
+    virtual std::vector<ProcsFile> open_procs() const { return {}; }
 
     virtual void freeze() = 0;  // returns once frozen (v1 FROZEN, v2 cgroup.events frozen 1)
     virtual void thaw() = 0;

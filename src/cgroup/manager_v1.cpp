@@ -125,13 +125,13 @@ public:
         if (!unified_.empty()) write_procs(unified_, pid);
     }
 
-    std::vector<Fd> open_procs() const override {
-        std::vector<Fd> fds;
+    std::vector<ProcsFile> open_procs() const override {
+        std::vector<ProcsFile> fds;
         auto open_one = [&](const std::string& dir) {
-            const std::string f = dir + "/cgroup.procs";
+            std::string f = dir + "/cgroup.procs";
             Fd fd(::open(f.c_str(), O_WRONLY | O_CLOEXEC));
             if (!fd) throw_errno("open " + f);
-            fds.push_back(std::move(fd));
+            fds.push_back({std::move(f), std::move(fd)});
         };
         for (const auto& h : hier_) open_one(h.dir);
         if (!unified_.empty()) open_one(unified_);

@@ -217,7 +217,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // The init on our memory (container/create_plan.hpp borrows_memory): we
     // are suspended from the clone until it has executed, so its cgroup is
     // made before, and on v1 it places itself (InitArgs::place_self).
-    const bool borrow = sys::kCanBorrowMemory && borrows_memory(plan, cfg, static_cast<bool>(listener));
+    bool borrow = sys::kCanBorrowMemory && borrows_memory(plan, cfg, static_cast<bool>(listener));
     const bool make_later = cgp.may_follow_clone() && !borrow;
     if (!make_later) make_cgroup(cfg, o.id, cgp);
     // A "cgroup" mount shows the container's cgroups: the init, in its own
@@ -225,10 +225,13 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     args.rootfs.cgroup_mounts = cg->mounts();
     const int cg_fd = cg->enabled() ? cg->v2_dir_fd() : -1;
     const bool after_clone = placed_late(plan, cg->enabled(), cg_fd);
-    std::vector<Fd> procs;  // open until the init has placed itself
+    std::vector<cgroup::Manager::ProcsFile> procs;  // open until the init has placed itself
     if (borrow && after_clone) {
         procs = cg->open_procs();
-        for (const Fd& fd : procs) args.place_self.push_back(fd.get());
+        // A manager with nothing to open would leave the init unplaced
+        // (and without its late cgroup namespace): then we place it.
+        if (procs.empty()) borrow = false;
+        for (const auto& f : procs) args.place_self.emplace_back(f.fd.get(), &f.path);
     }
     args.placed_late = after_clone && !borrow;
     args.late_cgroupns = late_cgroupns(plan, after_clone);

@@ -41,7 +41,8 @@ public:
         // only where that matters (proc/init.cpp).
         if (maps_at_clone) maps_done();
         if (r_.make_cgroup) r_.make_cgroup();
-        if (r_.cg->enabled() && r_.cg_fd < 0) r_.cg->add_pid(out_.pid);
+        // Not an init on our memory that placed itself (InitArgs::place_self).
+        if (r_.cg->enabled() && r_.cg_fd < 0 && r_.args->place_self.empty()) r_.cg->add_pid(out_.pid);
         // An init gone meanwhile is reported by the recv below (its Error).
         if (placed_late) proc::send(sync_.get(), proc::Placed{});
         // The record gets the pid once the init is on its way: an init that

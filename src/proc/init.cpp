@@ -148,8 +148,8 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     // then a late cgroup namespace is made. Nothing of the container runs
     // before: the user's program, the hooks, /dev are all after it.
     if (!a.place_self.empty()) {
-        for (int fd : a.place_self)
-            if (!sys::write_all(kernel, fd, "0")) throw_errno("place the container init in its cgroup (cgroup.procs)");
+        for (const auto& [fd, path] : a.place_self)
+            if (!sys::write_all(kernel, fd, "0")) throw_errno("write " + *path + " = 0 (the container init itself)");
         if (a.late_cgroupns && kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
     }
     bool placed = !a.placed_late;

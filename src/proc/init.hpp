@@ -48,9 +48,10 @@ struct InitArgs {
     // /dev's nodes, hooks and the user's program.
     bool placed_late = false;
     // Or, on ucrun's memory (container/spawn.hpp borrow_memory), we place
-    // ourselves, first of all: "0" to each of these cgroup.procs, opened by
-    // the parent (cgroup::Manager::open_procs). Ours to write, not to close.
-    std::vector<int> place_self;
+    // ourselves, first of all: "0" to each of these cgroup.procs (fd, path
+    // for an error), opened by the parent (cgroup::Manager::open_procs).
+    // Ours to write, not to close.
+    std::vector<std::pair<int, const std::string*>> place_self;
     // A new cgroup namespace that clone3 could not make (placed_late or
     // place_self): the init unshares it once placed, so that the namespace
     // is rooted there.

@@ -324,3 +324,38 @@ def test_a_host_user_of_the_containers_uid_cannot_write_ucruns_memory(ucrun, bun
         with open(dumpable, "w") as f:
             f.write(saved)
     assert out.startswith("rewrote"), out
+
+
+UNIFIED = "/sys/fs/cgroup/unified"
+
+
+@pytest.mark.skipif(not os.path.isfile(f"{UNIFIED}/cgroup.controllers")
+                    or not open(f"{UNIFIED}/cgroup.controllers").read().split(),
+                    reason="no hybrid cgroup2 mount with a controller to enable")
+def test_v1_a_failed_self_placement_is_the_inits_error_and_leaves_nothing(ucrun, bundle, root):
+    # A unified cgroup with a controller enabled for its children takes no
+    # process ("no internal processes": EBUSY). The init's own write fails;
+    # its error names the file, and ucrun does not place it a second time
+    # (which would have reported its own write instead).
+    name = f"ucrun-borrow-busy-{os.getpid()}"
+    d = f"{UNIFIED}/{name}"
+    os.mkdir(d)
+    try:
+        ctrl = open(f"{UNIFIED}/cgroup.controllers").read().split()[0]
+        with open(f"{d}/cgroup.subtree_control", "w") as f:
+            f.write("+" + ctrl)
+        b = bundle()
+        b.args("true")
+        b.linux["cgroupsPath"] = "/" + name
+        cp = ucrun("run", "-b", b, "c1", global_args=["--debug"], check=False)
+        assert cp.returncode != 0
+        assert BORROW in cp.stderr
+        assert f"write {d}/cgroup.procs = 0 (the container init itself): Device or resource busy" in cp.stderr, \
+            cp.stderr
+        assert os.listdir(root) == []
+        assert not os.path.exists(f"/sys/fs/cgroup/pids/{name}")
+    finally:
+        if os.path.isdir(d):
+            with open(f"{d}/cgroup.subtree_control", "w") as f:
+                f.write("-" + ctrl)
+            os.rmdir(d)
