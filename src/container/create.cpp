@@ -234,6 +234,11 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
         for (const auto& f : procs) args.place_self.emplace_back(f.fd.get(), &f.path);
     }
     args.placed_late = after_clone && !borrow;
+    // A create on our memory: its init may not wait for the record before
+    // its exec, so the trampoline waits (proc/init.hpp), and it is what
+    // runs as the init until `start` (state::live_status).
+    args.detach_in_trampoline = borrow && plan.exec_fifo;
+    if (args.detach_in_trampoline) rec.init_exe = state::fd_file_id(trampoline.get());
     args.late_cgroupns = late_cgroupns(plan, after_clone);
 
     // Room 2: the init, until it is ready (container/spawn.hpp).

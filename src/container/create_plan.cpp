@@ -68,18 +68,21 @@ bool late_cgroupns(const CreatePlan& p, bool placed_late) {
     return placed_late && (p.ns.new_flags & CLONE_NEWCGROUP);
 }
 
-bool release_in_trampoline(const CreatePlan& p, const oci::Config& cfg) {
+bool nothing_between_release_and_program(const oci::Config& cfg) {
     const oci::Process& proc = *cfg.process;
     const bool late_seccomp = cfg.linux && cfg.linux->seccomp && proc.noNewPrivileges;
-    return !p.exec_fifo && cfg.hooks.startContainer.empty() && !late_seccomp && !proc.selinuxLabel &&
-           !proc.apparmorProfile;
+    return cfg.hooks.startContainer.empty() && !late_seccomp && !proc.selinuxLabel && !proc.apparmorProfile;
+}
+
+bool release_in_trampoline(const CreatePlan& p, const oci::Config& cfg) {
+    return !p.exec_fifo && nothing_between_release_and_program(cfg);
 }
 
 bool borrows_memory(const CreatePlan& p, const oci::Config& cfg, bool seccomp_listener) {
     const unsigned long made = p.ns.new_flags;
     const oci::User& user = cfg.process->user;
     return p.fast_path && !p.ns.has(CLONE_NEWUSER) && user.uid == 0 && user.gid == 0 && (made & CLONE_NEWPID) &&
-           !(made & CLONE_NEWTIME) && release_in_trampoline(p, cfg) && !p.exec_fifo && !p.hooks_sync &&
+           !(made & CLONE_NEWTIME) && nothing_between_release_and_program(cfg) && !p.hooks_sync &&
            !p.container_hooks && !seccomp_listener && !p.unprivileged;
 }
 

@@ -86,7 +86,8 @@ bool late_cgroupns(const CreatePlan& p, bool placed_late);
 // written through /proc/<pid>/mem); a new pid namespace (nothing of the
 // container sees it); no new time
 // namespace (the kernel lets only a process with an mm of its own into
-// one); released in the trampoline (create's init waits for Recorded); no
+// one); released or detached in the trampoline (nothing between `start`
+// and the program: nothing_between_release_and_program); no
 // hooks (prestart and createRuntime wait for HooksDone, createContainer
 // forks), no seccomp listener (State); not unprivileged (a rootless parent
 // writes our maps through /proc). A v1 cgroup, which the parent would
@@ -105,5 +106,9 @@ uint64_t clone_flags(const CreatePlan& p, bool late_cgroupns);
 // for the exec (a domain change at the trampoline's exec could take the
 // sync socket away from it).
 bool release_in_trampoline(const CreatePlan& p, const oci::Config& cfg);
+// The same for `create` (the exec FIFO): whether nothing must happen in
+// ucrun's code between `start` and the program, so that the trampoline can
+// wait on the FIFO (done only for an init on ucrun's memory: borrows_memory).
+bool nothing_between_release_and_program(const oci::Config& cfg);
 
 }  // namespace ucrun::container

@@ -253,6 +253,21 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
         exec_through_on_start(a.trampoline, a.sync, exe, p.args, env);
         exec_failed(exe);
     }
+    // `create` on ucrun's memory (InitArgs::detach_in_trampoline): ucrun is
+    // suspended until our exec, so we may wait for nothing here. The
+    // trampoline, executed now, does what follows below in the same order:
+    // Recorded, the parent-death signal cleared, Detached, the exec FIFO.
+    // The host's /proc (procfd) and the FIFO's O_PATH fd go with it; it
+    // closes them before the program, or runs nothing (proc/dmz/dmz.c).
+    if (a.detach_in_trampoline) {
+        close_extra_fds(kernel, a.preserve_fds);
+        for (int fd : {a.sync, procfd.get(), a.exec_fifo})
+            if (::fcntl(fd, F_SETFD, 0) < 0) throw_errno("keep a descriptor for the exec trampoline");
+        if (!send(a.sync, Ready{})) ::_exit(1);
+        exec_through_on_fifo(a.trampoline, a.sync, procfd.get(), "thread-self/fd/" + std::to_string(a.exec_fifo),
+                             a.exec_fifo, exe, p.args, env);
+        exec_failed(exe);
+    }
     // Nobody to tell: ucrun is gone, and with it the container.
     if (!send(a.sync, Ready{})) ::_exit(1);
     Fd fifo_w;

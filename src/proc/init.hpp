@@ -32,6 +32,9 @@ struct InitArgs {
     // trampoline is executed at Ready and waits for Start itself
     // (release_in_trampoline, container/create_plan.hpp).
     bool release_in_trampoline = false;
+    // `create` on ucrun's memory, which may not wait before its exec: the
+    // trampoline waits for Recorded and on the exec FIFO itself (proc/dmz).
+    bool detach_in_trampoline = false;
     int preserve_fds = 0;   // fds 3 .. 3+N-1 stay open (plus LISTEN_FDS)
     bool new_keyring = true;
     // The parent is not root (rootless): it writes our maps as an ordinary

@@ -33,6 +33,9 @@ constexpr std::array<char, std::variant_size_v<Message>> kTypeByte = {
 // The trampoline reads Start itself when the init executes it before its
 // release (proc/dmz/dmz.c): one byte, this one.
 static_assert(std::is_same_v<std::variant_alternative_t<4, Message>, Start> && kTypeByte[4] == UCRUN_DMZ_START);
+// And Recorded (in), Detached (out) for `create`'s (UCRUN_DMZ_MAGIC_ON_FIFO).
+static_assert(std::is_same_v<std::variant_alternative_t<10, Message>, Recorded> && kTypeByte[10] == UCRUN_DMZ_RECORDED);
+static_assert(std::is_same_v<std::variant_alternative_t<11, Message>, Detached> && kTypeByte[11] == UCRUN_DMZ_DETACHED);
 constexpr std::array<std::string_view, std::variant_size_v<Message>> kName = {
     "NeedMaps", "MapsDone", "InitPid", "Ready",    "Start",    "Error", "State",
     "Hooks",    "HooksDone", "Console", "Recorded", "Detached", "Debug", "Placed",

@@ -89,6 +89,17 @@ void exec_through_on_start(int trampoline, int sync, const std::string& exe, con
               c_strings(env).data(), AT_EMPTY_PATH);
 }
 
+void exec_through_on_fifo(int trampoline, int sync, int procfd, const std::string& fifo_path, int fifo_fd,
+                          const std::string& exe, const std::vector<std::string>& args,
+                          const std::vector<std::string>& env) {
+    const std::string s = std::to_string(sync), p = std::to_string(procfd), f = std::to_string(fifo_fd);
+    ::syscall(SYS_execveat, trampoline, "",
+              dmz_argv({UCRUN_DMZ_MAGIC_ON_FIFO, s.c_str(), p.c_str(), fifo_path.c_str(), f.c_str(), exe.c_str()},
+                       c_strings(args).data())
+                  .data(),
+              c_strings(env).data(), AT_EMPTY_PATH);
+}
+
 std::string trampoline_hint(int err) {
     if (err != EACCES && err != EPERM) return "";
     return " (ucrun executes container processes from a sealed memfd: is vm.memfd_noexec 2, or does "

@@ -32,7 +32,10 @@
 // (tests/bench/PERFORMANCE.md has the measurement). For `run`, the init
 // executes it as soon as it is ready and the trampoline waits for Start on
 // the sync socket (exec_through_on_start): the exec overlaps ucrun's
-// record instead of following it.
+// record instead of following it. A `create` whose init ran on ucrun's
+// memory (which may not wait before its exec) executes it at once too, and
+// the trampoline waits for the record and then on the exec FIFO
+// (exec_through_on_fifo).
 //
 // What is left: the clone's own execveat of the trampoline is still made
 // with ucrun as /proc/self/exe. Nothing of the rootfs takes part in it (an
@@ -85,6 +88,15 @@ void exec_through(int trampoline, const char* exe, char* const* argv, char* cons
 // Returns only on failure, with errno set.
 void exec_through_on_start(int trampoline, int sync, const std::string& exe, const std::vector<std::string>& args,
                            const std::vector<std::string>& env);
+// `create`'s: execveat(trampoline) now; it waits for Recorded on `sync`,
+// says Detached, then opens `fifo_path` under `procfd` (the exec FIFO,
+// through the host's /proc) for writing, which waits for `start`, writes
+// "0" and executes `exe`. `sync`, `procfd` and `fifo_fd` must survive the
+// execveat; the trampoline closes them, or runs nothing (proc/dmz/dmz.c).
+// Returns only on failure, with errno set.
+void exec_through_on_fifo(int trampoline, int sync, int procfd, const std::string& fifo_path, int fifo_fd,
+                          const std::string& exe, const std::vector<std::string>& args,
+                          const std::vector<std::string>& env);
 
 // What to add to the error of a failed exec_through: the likely causes
 // of EACCES/EPERM that are not the program's (vm.memfd_noexec=2 forbids

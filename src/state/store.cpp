@@ -321,14 +321,21 @@ uint64_t process_start_time(pid_t pid) {
 }
 
 namespace {
+std::string id_of(const struct stat& st) { return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino); }
 std::string file_id(const char* path) {
     struct stat st;
     if (::stat(path, &st) < 0) return "";
-    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    return id_of(st);
 }
 }  // namespace
 
 std::string own_exe_id() { return file_id("/proc/self/exe"); }
+
+std::string fd_file_id(int fd) {
+    struct stat st;
+    if (::fstat(fd, &st) < 0) return "";
+    return id_of(st);
+}
 
 std::string exe_id(pid_t pid) {
     return file_id(("/proc/" + std::to_string(pid) + "/exe").c_str());

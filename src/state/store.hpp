@@ -24,7 +24,10 @@ struct Record {
     uint64_t pid_start_time = 0; // /proc/<pid>/stat field 22: guards against pid reuse
     nlohmann::json cgroup;       // serialized cgroup manager (null: none)
     nlohmann::json hooks;        // the typed hooks (container/record.hpp hooks_json; null: none), for start and delete
-    std::string init_exe;        // "dev:ino" of the init's executable while it waits for `start` (own_exe_id at create)
+    // "dev:ino" of the init's executable while it waits for `start`: ucrun's
+    // (own_exe_id at create), or the trampoline's memfd where that waits
+    // (proc/init.hpp detach_in_trampoline).
+    std::string init_exe;
     // config.json as given to create lives in <dir>/config.json, read only
     // by the commands that need it (exec, update): state/list/kill/delete
     // read one small file.
@@ -130,8 +133,10 @@ oci::Status live_status(const Store& store, const Record& r, const std::function
 
 // "dev:ino" of this process's executable, of process `pid`'s ("" when it
 // cannot be read). While the init waits for `start` it runs the image of
-// the ucrun that created it; after execve, never again.
+// the ucrun that created it, or the trampoline's memfd (Record::init_exe);
+// after the program's execve, never again.
 std::string own_exe_id();
+std::string fd_file_id(int fd);  // "dev:ino" of an open file, "" on failure
 std::string exe_id(pid_t pid);
 
 // /proc/<pid>/stat starttime, 0 if the process is gone.

@@ -72,15 +72,10 @@ def test_taken_exactly_where_the_plan_says(ucrun, bundle):
     b.args("true")
     # run, every namespace new, no user namespace, no cgroup: borrowed.
     assert BORROW in ucrun("run", "-b", b, "c1", global_args=NOCG).stderr
-    # create's init waits for `start`: a copy.
-    ucrun("create", "-b", b, "c2", global_args=NOCG)
-    try:
-        assert BORROW not in ucrun("state", "c2", global_args=NOCG).stderr
-    finally:
-        ucrun("delete", "--force", "c2")
+    # create too: its trampoline waits for `start` (test_create_...).
     cp = ucrun("create", "-b", b, "c3", global_args=NOCG)
     ucrun("delete", "--force", "c3")
-    assert BORROW not in cp.stderr
+    assert BORROW in cp.stderr
     # A user namespace (ucrun writes the maps while the init waits), no new
     # pid namespace (the container's processes would see it), a hook that
     # waits: a copy.
@@ -106,16 +101,31 @@ def test_taken_exactly_where_the_plan_says(ucrun, bundle):
     assert BORROW in ucrun("run", "-b", b, "c7", global_args=["--debug"]).stderr
 
 
+def on_a_copy(b):
+    """The bundle, made to take the copy: a prestart hook (/bin/true, run
+    by ucrun on the host) makes the init wait for ucrun."""
+    b.config["hooks"] = {"prestart": [{"path": "/bin/true"}]}
+    return b
+
+
 def test_the_same_container_as_one_set_up_on_a_copy(ucrun, bundle, host_dir, tmp_base):
     b = probe_bundle(bundle, host_dir)
     borrowed = ucrun("run", "-b", b, "c1", global_args=NOCG)
     assert BORROW in borrowed.stderr
-    out = tmp_base / "copy.out"
-    ucrun("create", "-b", b, "c2", global_args=NOCG, stdout=out)
+    created = tmp_base / "created.out"
+    cp = ucrun("create", "-b", b, "c2", global_args=NOCG, stdout=created)
+    assert BORROW in cp.stderr
     ucrun("start", "c2")
     ucrun.wait_status("c2", "stopped")
     ucrun("delete", "c2")
+    out = tmp_base / "copy.out"
+    cp = ucrun("create", "-b", on_a_copy(b), "c3", global_args=NOCG, stdout=out)
+    assert BORROW not in cp.stderr
+    ucrun("start", "c3")
+    ucrun.wait_status("c3", "stopped")
+    ucrun("delete", "c3")
     copied = out.read_text()
+    assert normalized(created.read_text()) == normalized(copied)
     assert "uid=0(root) gid=0(root) groups=5,7" in borrowed.stdout, borrowed.stdout
     assert "host data" in borrowed.stdout
     assert "proc/sys: refused" in borrowed.stdout and "rootfs: read-only" in borrowed.stdout
@@ -125,13 +135,16 @@ def test_the_same_container_as_one_set_up_on_a_copy(ucrun, bundle, host_dir, tmp
 
 def test_a_failing_init_fails_run_as_before_and_leaves_nothing(ucrun, bundle, root):
     # A program that does not exist: found missing by the init, on our
-    # memory; the same error, in runc's wording, as from an init on a copy
-    # (create's).
+    # memory; the same error, in runc's wording, as from an init on a copy.
     b = bundle()
     b.args("/no/such/program")
     cp = ucrun("run", "-b", b, "c1", global_args=NOCG, check=False)
     assert BORROW in cp.stderr
-    copy = ucrun("create", "-b", b, "c1", global_args=NOCG, check=False)
+    created = ucrun("create", "-b", b, "c1", global_args=NOCG, check=False)
+    assert BORROW in created.stderr
+    assert created.returncode == 1 and created.stderr.splitlines()[-1] == cp.stderr.splitlines()[-1]
+    copy = ucrun("create", "-b", on_a_copy(b), "c1", global_args=NOCG, check=False)
+    assert BORROW not in copy.stderr
     assert cp.returncode == copy.returncode == 1, cp.stderr
     assert 'exec: "/no/such/program": stat /no/such/program: no such file or directory' in cp.stderr
     assert cp.stderr.splitlines()[-1] == copy.stderr.splitlines()[-1]
@@ -359,3 +372,50 @@ def test_v1_a_failed_self_placement_is_the_inits_error_and_leaves_nothing(ucrun,
             with open(f"{d}/cgroup.subtree_control", "w") as f:
                 f.write("-" + ctrl)
             os.rmdir(d)
+
+
+def test_create_waits_for_start_in_the_trampoline(ucrun, bundle, tmp_base):
+    # A create on our memory: its init executes the trampoline at once,
+    # which waits for the record (Recorded), then on the exec FIFO. Until
+    # `start`: "created" (the record names the trampoline as the init's
+    # executable), nothing of the program runs, and the trampoline holds
+    # only stdio, the host's /proc (O_PATH, to open the FIFO) and the FIFO.
+    b = bundle()
+    b.sh("echo started")
+    out = tmp_base / "c1.out"
+    cp = ucrun("create", "-b", b, "c1", global_args=NOCG, stdout=out)
+    assert BORROW in cp.stderr
+    st = ucrun.state("c1")
+    assert st["status"] == "created"
+    pid = st["pid"]
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        assert f.read().split(b"\0")[0] == b"ucrun-dmz\x03"
+    fds = {int(n): os.readlink(f"/proc/{pid}/fd/{n}") for n in os.listdir(f"/proc/{pid}/fd")}
+    extra = {n: t for n, t in fds.items() if n > 2}
+    assert len(extra) == 2 and any(t.endswith("/exec.fifo") for t in extra.values()), fds
+    assert not any(t.startswith("socket:") for t in fds.values()), fds
+    time.sleep(0.2)
+    assert out.read_text() == ""
+    ucrun("start", "c1")
+    ucrun.wait_status("c1", "stopped")
+    assert out.read_text() == "started\n"
+    ucrun("delete", "c1")
+
+
+def test_create_killed_or_deleted_before_start(ucrun, bundle, root, tmp_base):
+    # The trampoline waiting on the FIFO is the container's init: kill and
+    # delete --force reach it, and nothing of the program ever runs.
+    b = bundle()
+    b.sh("echo ran")
+    out = tmp_base / "out"
+    for cid in ("c1", "c2"):
+        assert BORROW in ucrun("create", "-b", b, cid, global_args=NOCG, stdout=out).stderr
+    pid = ucrun.state("c1")["pid"]
+    ucrun("kill", "c1", "KILL")
+    ucrun.wait_status("c1", "stopped")
+    wait_for(lambda: not os.path.exists(f"/proc/{pid}"), what="the killed init gone")
+    ucrun("delete", "c1")
+    ucrun("delete", "--force", "c2")
+    assert os.listdir(root) == []
+    assert out.read_text() == ""
+

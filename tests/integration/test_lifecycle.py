@@ -122,9 +122,11 @@ def test_create_state(ucrun, bundle, tmp_base):
     assert st["bundle"] == str(b.path)
     assert proc_alive(st["pid"])
     assert pidfile.read_text().strip() == str(st["pid"])
-    # created: the user program has not been executed yet
+    # created: the user program has not been executed yet (the init is a
+    # clone of the runtime, or ucrun's trampoline waiting for `start`)
     with open(f"/proc/{st['pid']}/cmdline", "rb") as f:
-        assert b"sleep" not in f.read()
+        assert f.read().split(b"\0")[0] != b"sleep"
+    assert os.path.realpath(f"/proc/{st['pid']}/exe") != os.path.realpath(b.rootfs / "bin" / "busybox")
     ucrun("delete", "--force", "c1")
     assert not proc_alive(st["pid"])
 

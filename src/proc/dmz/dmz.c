@@ -32,6 +32,19 @@
  * seccomp filter (loaded before Ready when it is not no_new_privs') this
  * makes prctl, read and close, where the init made prctl, recvfrom,
  * recvmsg, close and close_range.
+ *
+ * Detached by ucrun (`create` whose init ran on ucrun's memory: it may not
+ * wait for anything before this exec, src/proc/init.cpp): argv = {
+ * UCRUN_DMZ_MAGIC_ON_FIFO, fd, procfd, fifo path, fifo fd, path, argv0,
+ * ... }. The init's last steps, in its order: not dumpable; Recorded read
+ * from fd (ucrun gone: exit 1); the parent-death signal cleared; Detached
+ * written; fd closed; then the exec FIFO opened for writing through the
+ * host's /proc (procfd, an O_PATH fd, and the path under it), which blocks
+ * until `start` opens the other end; "0" written there (SIGPIPE ignored
+ * meanwhile: a `start` killed after its open must not kill the container),
+ * procfd and the FIFO's O_PATH fd closed, and the program executed. The
+ * FIFO's write end is close-on-exec: `start` sees it close at that execve.
+ * Host descriptors never reach the program: a close that fails stops here.
  */
 #include <asm/unistd.h>
 #include <asm-generic/errno-base.h>
@@ -46,6 +59,12 @@ static long sys3(long n, long a, long b, long c) {
     __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
     return r;
 }
+static long sys4(long n, long a, long b, long c, long d) {
+    long r;
+    register long r10 __asm__("r10") = d;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+    return r;
+}
 #elif defined(__aarch64__)
 __asm__(".text\n.global _start\n_start:\n\tmov x0, sp\n\tbl dmz_main\n\tbrk #0\n");
 static long sys3(long n, long a, long b, long c) {
@@ -54,6 +73,15 @@ static long sys3(long n, long a, long b, long c) {
     register long x1 __asm__("x1") = b;
     register long x2 __asm__("x2") = c;
     __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory", "cc");
+    return x0;
+}
+static long sys4(long n, long a, long b, long c, long d) {
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory", "cc");
     return x0;
 }
 #else
@@ -107,12 +135,63 @@ static long fd_number(const char* s) {
 #define DMZ_PR_SET_PDEATHSIG 1
 #define DMZ_PR_SET_DUMPABLE 4
 
+/* openat(2) flags and rt_sigaction(2)'s struct (asm-generic; x86-64 and
+ * arm64 agree on these). */
+#define DMZ_O_WRONLY 01
+#define DMZ_O_CLOEXEC 02000000
+#define DMZ_SIGPIPE 13
+#define DMZ_SIG_IGN 1
+struct dmz_sigaction {
+    unsigned long handler, flags, restorer, mask;
+};
+
+static __attribute__((noreturn)) void refuse(const char* what, long err) {
+    say("ucrun-dmz: ");
+    say(what);
+    say(": ");
+    say(reason(-err));
+    say(": not starting the process\n");
+    sys3(__NR_exit, 126, 0, 0);
+    for (;;) {}
+}
+
+/* The FIFO part of `create`'s release (UCRUN_DMZ_MAGIC_ON_FIFO, above);
+ * returns once the program may be executed. */
+static void wait_on_fifo(long fd, long procfd, const char* fifo_path, long fifo_fd) {
+    char type = 0;
+    long n = sys3(__NR_read, fd, (long)&type, 1);
+    if (n == 0) sys3(__NR_exit, 1, 0, 0); /* ucrun gone before the record: nothing runs */
+    if (n != 1 || type != UCRUN_DMZ_RECORDED) refuse("no Recorded message from ucrun", n < 0 ? n : -EPROTO);
+    sys3(__NR_prctl, DMZ_PR_SET_PDEATHSIG, 0, 0); /* recorded: the container may outlive ucrun */
+    struct dmz_sigaction ign = {DMZ_SIG_IGN, 0, 0, 0}, old;
+    long r = sys4(__NR_rt_sigaction, DMZ_SIGPIPE, (long)&ign, (long)&old, 8);
+    if (r < 0) refuse("ignore SIGPIPE", r);
+    const char detached = UCRUN_DMZ_DETACHED;
+    r = sys3(__NR_write, fd, (long)&detached, 1);
+    if (r != 1) sys3(__NR_exit, 1, 0, 0); /* ucrun gone: create failed, its rollback kills us */
+    if ((r = sys3(__NR_close, fd, 0, 0)) < 0) refuse("close the sync socket", r);
+    long w = sys4(__NR_openat, procfd, (long)fifo_path, DMZ_O_WRONLY | DMZ_O_CLOEXEC, 0);
+    if (w < 0) refuse("open exec fifo", w);
+    r = sys3(__NR_write, w, (long)"0", 1);
+    if (r != 1 && r != -EPIPE) refuse("write exec fifo", r);
+    if ((r = sys4(__NR_rt_sigaction, DMZ_SIGPIPE, (long)&old, 0, 8)) < 0) refuse("restore SIGPIPE", r);
+    if ((r = sys3(__NR_close, procfd, 0, 0)) < 0) refuse("close /proc", r);
+    if ((r = sys3(__NR_close, fifo_fd, 0, 0)) < 0) refuse("close the exec fifo's O_PATH fd", r);
+}
+
 __attribute__((used, noreturn)) void dmz_main(long* sp) {
     long argc = sp[0];
     char** argv = (char**)(sp + 1);
     char** envp = argv + argc + 1;
     int on_start = argc >= 4 && same(argv[0], UCRUN_DMZ_MAGIC_ON_START);
-    if (!on_start && (argc < 3 || !same(argv[0], UCRUN_DMZ_MAGIC))) {
+    int on_fifo = argc >= 7 && same(argv[0], UCRUN_DMZ_MAGIC_ON_FIFO);
+    if (on_fifo) {
+        if (sys3(__NR_prctl, DMZ_PR_SET_DUMPABLE, 0, 0) != 0) refuse("prctl(PR_SET_DUMPABLE)", -EPERM);
+        long fd = fd_number(argv[1]), procfd = fd_number(argv[2]), fifo_fd = fd_number(argv[4]);
+        if (fd < 0 || procfd < 0 || fifo_fd < 0) refuse("descriptors from ucrun", -EBADF);
+        wait_on_fifo(fd, procfd, argv[3], fifo_fd);
+        argv += 4;
+    } else if (!on_start && (argc < 3 || !same(argv[0], UCRUN_DMZ_MAGIC))) {
         say("ucrun-dmz: not a program to run: it only starts a container's process for ucrun\n");
         sys3(__NR_exit, 126, 0, 0);
     }

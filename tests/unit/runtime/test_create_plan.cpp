@@ -182,14 +182,15 @@ TEST_CASE("create plan: the trampoline waits for Start only for a run with nothi
 }
 
 TEST_CASE("create plan: the init borrows ucrun's memory only where it never waits and nothing of the container sees it") {
+    // (It never waits: for `create` the trampoline waits, proc/init.hpp.)
     const std::string all = R"({"type":"pid"},{"type":"mount"},{"type":"ipc"},{"type":"uts"},{"type":"network"})";
     auto borrows = [](const oci::Config& c, bool foreground = true, bool listener = false, HostFacts host = {}) {
         return borrows_memory(plan_create(c, {}, foreground, host), c, listener);
     };
     const oci::Config plain = make_config(all);
     CHECK(borrows(plain));
-    // create's init waits for Recorded, then on the exec FIFO.
-    CHECK_FALSE(borrows(plain, false));
+    // create: its trampoline waits for Recorded and on the exec FIFO.
+    CHECK(borrows(plain, false));
     // Would wait for the listener's State.
     CHECK_FALSE(borrows(plain, true, true));
     // A user namespace: ucrun writes the maps while the init waits.
@@ -218,6 +219,16 @@ TEST_CASE("create plan: the init borrows ucrun's memory only where it never wait
     for (const char* h : {"prestart", "createRuntime", "createContainer", "startContainer"})
         CHECK_FALSE(borrows(make_config(all, std::string(R"(},"hooks":{")") + h + R"(":[{"path":"/bin/true"}])")));
     CHECK(borrows(make_config(all, R"(},"hooks":{"poststart":[{"path":"/bin/true"}])")));
+    // Something of ucrun's between the release and the program: a seccomp
+    // filter loaded just before execve (noNewPrivileges), an LSM label.
+    oci::Config late = make_config(all, R"(,"seccomp":{"defaultAction":"SCMP_ACT_ALLOW"})");
+    late.process->noNewPrivileges = true;
+    CHECK_FALSE(borrows(late));
+    CHECK_FALSE(borrows(late, false));
+    late.process->noNewPrivileges = false;
+    CHECK(borrows(late));
+    late.process->apparmorProfile = "docker-default";
+    CHECK_FALSE(borrows(late, false));
     // Unprivileged (rootless): the parent writes through /proc/<pid>.
     HostFacts rootless;
     rootless.unprivileged = true;
