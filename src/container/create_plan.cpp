@@ -2,6 +2,9 @@
 
 #include <sched.h>
 
+#include <algorithm>
+#include <string_view>
+
 #include "oci/error.hpp"
 #include "sys/error.hpp"
 
@@ -78,12 +81,42 @@ bool release_in_trampoline(const CreatePlan& p, const oci::Config& cfg) {
     return !p.exec_fifo && nothing_between_release_and_program(cfg);
 }
 
+namespace {
+
+// Whether linux.seccomp (loaded before Ready: without noNewPrivileges)
+// lets every one of these system calls through, whatever its arguments:
+// an unconditional SCMP_ACT_ALLOW rule for it, or no rule and an allowing
+// default. Anything else (a rule with arguments, an errno, a kill) is not
+// plain, and the caller takes the path that needs none of them.
+bool seccomp_plainly_allows(const oci::Config& cfg, std::initializer_list<std::string_view> calls) {
+    if (!cfg.linux || !cfg.linux->seccomp) return true;
+    const oci::Seccomp& s = *cfg.linux->seccomp;
+    auto allowing = [](const std::string& action) { return action == "SCMP_ACT_ALLOW" || action == "SCMP_ACT_LOG"; };
+    for (std::string_view call : calls) {
+        bool ruled = false;
+        for (const oci::SeccompSyscall& rule : s.syscalls) {
+            if (std::find(rule.names.begin(), rule.names.end(), call) == rule.names.end()) continue;
+            if (!allowing(rule.action) || !rule.args.empty()) return false;
+            ruled = true;
+        }
+        if (!ruled && !allowing(s.defaultAction)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 bool borrows_memory(const CreatePlan& p, const oci::Config& cfg, bool seccomp_listener) {
     const unsigned long made = p.ns.new_flags;
     const oci::User& user = cfg.process->user;
+    // create's trampoline does the init's last steps under the container's
+    // filter (proc/dmz/dmz.c wait_on_fifo; the init keeps its fds for it
+    // with fcntl): a filter that refuses any makes it take the copy.
+    const bool filter_ok = !p.exec_fifo || seccomp_plainly_allows(cfg, {"read", "write", "close", "openat", "fcntl",
+                                                                        "prctl", "execve", "execveat"});
     return p.fast_path && !p.ns.has(CLONE_NEWUSER) && user.uid == 0 && user.gid == 0 && (made & CLONE_NEWPID) &&
            !(made & CLONE_NEWTIME) && nothing_between_release_and_program(cfg) && !p.hooks_sync &&
-           !p.container_hooks && !seccomp_listener && !p.unprivileged;
+           !p.container_hooks && !seccomp_listener && !p.unprivileged && filter_ok;
 }
 
 uint64_t clone_flags(const CreatePlan& p, bool late_cgroupns) {

@@ -419,3 +419,20 @@ def test_create_killed_or_deleted_before_start(ucrun, bundle, root, tmp_base):
     assert os.listdir(root) == []
     assert out.read_text() == ""
 
+
+
+def test_create_under_a_filter_that_refuses_the_trampolines_calls_takes_the_copy(ucrun, bundle, tmp_base):
+    # create's trampoline would make the init's last calls (close, among
+    # others) under the container's filter: one that refuses any of them
+    # gets an init on a copy, and the container runs as it did before.
+    b = bundle()
+    b.sh("echo ran")
+    b.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
+                          "syscalls": [{"names": ["close"], "action": "SCMP_ACT_ERRNO"}]}
+    out = tmp_base / "out"
+    cp = ucrun("create", "-b", b, "c1", global_args=NOCG, stdout=out)
+    assert BORROW not in cp.stderr
+    ucrun("start", "c1")
+    ucrun.wait_status("c1", "stopped")
+    ucrun("delete", "c1")
+    assert out.read_text() == "ran\n"

@@ -40,11 +40,11 @@
  * from fd (ucrun gone: exit 1); the parent-death signal cleared; Detached
  * written; fd closed; then the exec FIFO opened for writing through the
  * host's /proc (procfd, an O_PATH fd, and the path under it), which blocks
- * until `start` opens the other end; "0" written there (SIGPIPE ignored
- * meanwhile: a `start` killed after its open must not kill the container),
- * procfd and the FIFO's O_PATH fd closed, and the program executed. The
- * FIFO's write end is close-on-exec: `start` sees it close at that execve.
- * Host descriptors never reach the program: a close that fails stops here.
+ * until `start` opens the other end; procfd and the FIFO's O_PATH fd
+ * closed; "0" written; the program executed. The FIFO's write end is
+ * close-on-exec: `start` sees it close at that execve. Host descriptors
+ * never reach the program: one that cannot be closed is made close-on-exec,
+ * and if that fails too nothing runs.
  */
 #include <asm/unistd.h>
 #include <asm-generic/errno-base.h>
@@ -135,15 +135,12 @@ static long fd_number(const char* s) {
 #define DMZ_PR_SET_PDEATHSIG 1
 #define DMZ_PR_SET_DUMPABLE 4
 
-/* openat(2) flags and rt_sigaction(2)'s struct (asm-generic; x86-64 and
- * arm64 agree on these). */
+/* openat(2) flags and fcntl(2) commands (asm-generic; x86-64 and arm64
+ * agree on these). */
 #define DMZ_O_WRONLY 01
 #define DMZ_O_CLOEXEC 02000000
-#define DMZ_SIGPIPE 13
-#define DMZ_SIG_IGN 1
-struct dmz_sigaction {
-    unsigned long handler, flags, restorer, mask;
-};
+#define DMZ_F_SETFD 2
+#define DMZ_FD_CLOEXEC 1
 
 static __attribute__((noreturn)) void refuse(const char* what, long err) {
     say("ucrun-dmz: ");
@@ -155,28 +152,38 @@ static __attribute__((noreturn)) void refuse(const char* what, long err) {
     for (;;) {}
 }
 
+/* A descriptor of ucrun's gone before the program: closed, or (a seccomp
+ * filter that refuses close) close-on-exec; else nothing runs. */
+static void drop(long fd, const char* what) {
+    if (sys3(__NR_close, fd, 0, 0) == 0) return;
+    long r = sys3(__NR_fcntl, fd, DMZ_F_SETFD, DMZ_FD_CLOEXEC);
+    if (r < 0) refuse(what, r);
+}
+
 /* The FIFO part of `create`'s release (UCRUN_DMZ_MAGIC_ON_FIFO, above);
- * returns once the program may be executed. */
+ * returns once the program may be executed. Every step that can fail comes
+ * before the "0": `start` then sees the FIFO close without it, and says so
+ * (container/ops.cpp), rather than running poststart hooks for a program
+ * that never ran. No SIGPIPE to fear from the write (a `start` killed after
+ * its open): we are the init of a new pid namespace (borrows_memory),
+ * and the kernel does not deliver it a signal whose action is the default
+ * one (SIGNAL_UNKILLABLE), so write returns EPIPE, and the program runs. */
 static void wait_on_fifo(long fd, long procfd, const char* fifo_path, long fifo_fd) {
     char type = 0;
     long n = sys3(__NR_read, fd, (long)&type, 1);
     if (n == 0) sys3(__NR_exit, 1, 0, 0); /* ucrun gone before the record: nothing runs */
     if (n != 1 || type != UCRUN_DMZ_RECORDED) refuse("no Recorded message from ucrun", n < 0 ? n : -EPROTO);
     sys3(__NR_prctl, DMZ_PR_SET_PDEATHSIG, 0, 0); /* recorded: the container may outlive ucrun */
-    struct dmz_sigaction ign = {DMZ_SIG_IGN, 0, 0, 0}, old;
-    long r = sys4(__NR_rt_sigaction, DMZ_SIGPIPE, (long)&ign, (long)&old, 8);
-    if (r < 0) refuse("ignore SIGPIPE", r);
     const char detached = UCRUN_DMZ_DETACHED;
-    r = sys3(__NR_write, fd, (long)&detached, 1);
+    long r = sys3(__NR_write, fd, (long)&detached, 1);
     if (r != 1) sys3(__NR_exit, 1, 0, 0); /* ucrun gone: create failed, its rollback kills us */
-    if ((r = sys3(__NR_close, fd, 0, 0)) < 0) refuse("close the sync socket", r);
+    drop(fd, "close the sync socket");
     long w = sys4(__NR_openat, procfd, (long)fifo_path, DMZ_O_WRONLY | DMZ_O_CLOEXEC, 0);
     if (w < 0) refuse("open exec fifo", w);
+    drop(procfd, "close /proc");
+    drop(fifo_fd, "close the exec fifo's O_PATH fd");
     r = sys3(__NR_write, w, (long)"0", 1);
     if (r != 1 && r != -EPIPE) refuse("write exec fifo", r);
-    if ((r = sys4(__NR_rt_sigaction, DMZ_SIGPIPE, (long)&old, 0, 8)) < 0) refuse("restore SIGPIPE", r);
-    if ((r = sys3(__NR_close, procfd, 0, 0)) < 0) refuse("close /proc", r);
-    if ((r = sys3(__NR_close, fifo_fd, 0, 0)) < 0) refuse("close the exec fifo's O_PATH fd", r);
 }
 
 __attribute__((used, noreturn)) void dmz_main(long* sp) {
@@ -214,7 +221,7 @@ __attribute__((used, noreturn)) void dmz_main(long* sp) {
             sys3(__NR_exit, 126, 0, 0);
         }
         sys3(__NR_prctl, DMZ_PR_SET_PDEATHSIG, 0, 0);
-        sys3(__NR_close, fd, 0, 0);
+        drop(fd, "close the sync socket");
         ++argv;
     }
     long r = sys3(__NR_execve, (long)argv[1], (long)(argv + 2), (long)envp);

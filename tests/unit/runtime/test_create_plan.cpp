@@ -229,6 +229,21 @@ TEST_CASE("create plan: the init borrows ucrun's memory only where it never wait
     CHECK(borrows(late));
     late.process->apparmorProfile = "docker-default";
     CHECK_FALSE(borrows(late, false));
+    // create's trampoline makes the init's last calls under the filter: one
+    // that does not plainly let them through gets the copy (run's, which
+    // makes fewer, is not judged here).
+    auto filtered = [&](const std::string& seccomp) { return make_config(all, ",\"seccomp\":" + seccomp); };
+    CHECK(borrows(filtered(R"({"defaultAction":"SCMP_ACT_ALLOW"})"), false));
+    CHECK(borrows(filtered(R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","write","close",
+        "openat","fcntl","prctl","execve","execveat","exit"],"action":"SCMP_ACT_ALLOW"}]})"), false));
+    CHECK_FALSE(borrows(filtered(R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","write",
+        "openat","fcntl","prctl","execve","execveat"],"action":"SCMP_ACT_ALLOW"}]})"), false));  // no close
+    CHECK_FALSE(borrows(filtered(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["close"],
+        "action":"SCMP_ACT_ERRNO"}]})"), false));
+    CHECK_FALSE(borrows(filtered(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["prctl"],
+        "action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":4,"op":"SCMP_CMP_EQ"}]}]})"), false));
+    CHECK(borrows(filtered(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["close"],
+        "action":"SCMP_ACT_ERRNO"}]})")));  // run
     // Unprivileged (rootless): the parent writes through /proc/<pid>.
     HostFacts rootless;
     rootless.unprivileged = true;
