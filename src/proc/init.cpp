@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #ifndef CLONE_NEWTIME
@@ -55,15 +56,61 @@ void join_namespaces(const sys::Kernel& k, const ns::Plan& plan) {
     }
 }
 
+// The procfs the exec FIFO is reopened through (its O_PATH fd's magic
+// link), so that the container's mounts play no part. Not the host's /proc
+// where it can be helped: the init (or the trampoline) holds this
+// descriptor until `start`, and a process of the container that may ptrace
+// it (CAP_SYS_PTRACE without a user namespace, through `exec`) could
+// follow /proc/1/fd/<n> into the host (/proc/1/root). A procfs of our own
+// pid namespace, pids only (subset=pid, Linux 5.8), leads nowhere else.
+// Made while we still have CAP_SYS_ADMIN. Where it cannot be made (a user
+// namespace whose /proc is not fully visible: mount_too_revealing), the
+// host's, which such a container cannot follow: our memory belongs to the
+// host's user namespace, and the trampoline's too (an exec-only file of
+// host root: fs/exec.c would_dump).
+struct FifoProc {
+    Fd own;            // the private procfs, when made
+    int dir = -1;      // what the FIFO is opened under
+    std::string path;  // its magic link there
+};
+FifoProc fifo_procfs(const sys::Kernel& k, int host_procfd, int fifo) {
+    FifoProc out;
+    const Fd fs(k.fsopen("proc", FSOPEN_CLOEXEC));
+    if (fs && k.fsconfig(fs.get(), FSCONFIG_SET_STRING, "subset", "pid", 0) == 0 &&
+        k.fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0)
+        out.own.reset(k.fsmount(fs.get(), FSMOUNT_CLOEXEC,
+                                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+    if (out.own) {
+        out.dir = out.own.get();
+        out.path = std::to_string(::getpid()) + "/fd/" + std::to_string(fifo);  // our pid in that namespace
+    } else {
+        out.dir = host_procfd;
+        out.path = "thread-self/fd/" + std::to_string(fifo);
+    }
+    return out;
+}
+
+// Closes every descriptor from `first` up but those in `keep` (-1s
+// ignored). The caller holds no owner (Fd) of a closed one that it will
+// reset later: that would close whatever reuses the number.
+void close_all_but(const sys::Kernel& k, int first, std::vector<int> keep) {
+    std::sort(keep.begin(), keep.end());
+    unsigned lo = static_cast<unsigned>(first);
+    for (int fd : keep) {
+        if (fd < 0 || static_cast<unsigned>(fd) < lo) continue;
+        if (static_cast<unsigned>(fd) > lo) k.close_range(lo, static_cast<unsigned>(fd) - 1, 0);
+        lo = static_cast<unsigned>(fd) + 1;
+    }
+    k.close_range(lo, ~0U, 0);
+}
+
 // Blocks until `start` opens the exec FIFO for reading (runc's protocol).
-// The FIFO is reopened through our own procfs so that the container's mounts
-// play no part. On the returned end the init writes "0" when it goes on to
-// execve, or "1" and the error (a startContainer hook failed); the end stays
-// open until execve (close-on-exec), so that `start` runs the poststart
-// hooks after the user process is executed (config.md "Poststart").
-Fd open_exec_fifo(const sys::Kernel& k, int procfd, int fifo) {
-    std::string rel = "thread-self/fd/" + std::to_string(fifo);
-    Fd w(k.openat(procfd, rel.c_str(), O_WRONLY | O_CLOEXEC));
+// On the returned end the init writes "0" when it goes on to execve, or "1"
+// and the error (a startContainer hook failed); the end stays open until
+// execve (close-on-exec), so that `start` runs the poststart hooks after
+// the user process is executed (config.md "Poststart").
+Fd open_exec_fifo(const sys::Kernel& k, const FifoProc& proc) {
+    Fd w(k.openat(proc.dir, proc.path.c_str(), O_WRONLY | O_CLOEXEC));
     if (!w) throw_errno("open exec fifo");
     return w;
 }
@@ -231,6 +278,8 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     if (p.terminal) setup_console(kernel, p, ConsoleTarget{a.console_socket >= 0 ? a.console_socket : a.sync, a.console_socket < 0, true});
     mount::finish_rootfs(kernel, rootfs);
 
+    FifoProc fifo_proc;
+    if (a.exec_fifo >= 0) fifo_proc = fifo_procfs(kernel, procfd.get(), a.exec_fifo);
     // Personality, cwd, HOME, memory policy, rlimits, ids, capabilities
     // (proc/init_steps.hpp).
     std::vector<std::string> env = prepare_process(kernel, a, set_groups, process_state);
@@ -257,15 +306,14 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
     // suspended until our exec, so we may wait for nothing here. The
     // trampoline, executed now, does what follows below in the same order:
     // Recorded, the parent-death signal cleared, Detached, the exec FIFO.
-    // The host's /proc (procfd) and the FIFO's O_PATH fd go with it; it
-    // closes them before the program, or runs nothing (proc/dmz/dmz.c).
+    // The procfs of the FIFO (fifo_procfs) and the FIFO's O_PATH fd go with
+    // it; it closes them before the program, or runs nothing (proc/dmz/dmz.c).
     if (a.detach_in_trampoline) {
         close_extra_fds(kernel, a.preserve_fds);
-        for (int fd : {a.sync, procfd.get(), a.exec_fifo})
+        for (int fd : {a.sync, fifo_proc.dir, a.exec_fifo})
             if (::fcntl(fd, F_SETFD, 0) < 0) throw_errno("keep a descriptor for the exec trampoline");
         if (!send(a.sync, Ready{})) ::_exit(1);
-        exec_through_on_fifo(a.trampoline, a.sync, procfd.get(), "thread-self/fd/" + std::to_string(a.exec_fifo),
-                             a.exec_fifo, exe, p.args, env);
+        exec_through_on_fifo(a.trampoline, a.sync, fifo_proc.dir, fifo_proc.path, a.exec_fifo, exe, p.args, env);
         exec_failed(exe);
     }
     // Nobody to tell: ucrun is gone, and with it the container.
@@ -275,7 +323,15 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
         wait_for<Recorded>(a.sync);
         outlive_parent();
         if (!send(a.sync, Detached{})) ::_exit(1);
-        fifo_w = open_exec_fifo(kernel, procfd.get(), a.exec_fifo);
+        // We wait for `start` holding only what comes after: whatever else of
+        // ucrun's we still have (its close-on-exec descriptors close only at
+        // our exec: the state root, the host's /proc) a process of the
+        // container that may ptrace us could follow (fifo_procfs).
+        if (fifo_proc.own) procfd.reset();
+        idroot.reset();  // attached by now (prepare_rootfs)
+        close_all_but(kernel, 3 + a.preserve_fds,
+                      {a.sync, a.exec_fifo, fifo_proc.dir, a.trampoline, a.seccomp_listener});
+        fifo_w = open_exec_fifo(kernel, fifo_proc);
     } else {
         wait_for<Start>(a.sync);
         outlive_parent();

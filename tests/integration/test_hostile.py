@@ -587,3 +587,33 @@ def test_preserve_fds_with_a_gap(ucrun, bundle, tmp_base):
     assert seen["3"].endswith("/extra0") and seen["5"].endswith("/extra2"), seen
     assert seen.get("4", "") == "", seen  # at most the shell's own directory fd, gone by then
     assert set(seen) <= {"0", "1", "2", "3", "4", "5"}, seen
+
+
+@pytest.mark.parametrize("path", ["borrowed", "copy"])
+def test_created_init_holds_no_way_into_the_host(ucrun, bundle, tmp_base, path):
+    """From the attacker's side: a process `exec`'d with CAP_SYS_PTRACE into
+    a created container without a user namespace may ptrace its pid 1 (the
+    trampoline waiting for `start` when the init ran on ucrun's memory; the
+    init itself when it is a copy of ucrun, as with a prestart hook), and
+    so follow the links of /proc/1/fd. None leads to the host: the procfs
+    the exec FIFO is reopened through is the container's own (subset=pid),
+    and the init on a copy closes the rest of ucrun's descriptors (the
+    state root, the host's /proc) before it waits. A decoy on the host must
+    stay out of reach."""
+    decoy = tmp_base / f"decoy-{os.getpid()}"
+    decoy.write_text("host secret\n")
+    b = bundle()
+    b.args("true")
+    if path == "copy":
+        b.config["hooks"] = {"prestart": [{"path": "/bin/true"}]}
+    cp = ucrun("create", "-b", b, "c1", global_args=["--debug", "--cgroup-manager=disabled"])
+    try:
+        probe = ("for f in /proc/1/fd/*; do "
+                 f"for p in 1/root{decoy} root{decoy} ..{decoy} ../..{decoy} ../../..{decoy}; do "
+                 "cat $f/$p 2>/dev/null && echo \"REACHED $f/$p\"; done; done; echo probed")
+        out = ucrun("exec", "--cap", "CAP_SYS_PTRACE", "c1", "sh", "-c", probe).stdout
+        assert "probed" in out
+        assert "REACHED" not in out and "host secret" not in out, out
+    finally:
+        ucrun("delete", "--force", "c1")
+    assert ("init: on ucrun's memory" in cp.stderr) == (path == "borrowed")
