@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstring>
 
 #ifndef CLONE_NEWTIME
@@ -22,6 +21,7 @@
 #include <vector>
 
 #include "mount/devices.hpp"
+#include "mount/mounter.hpp"
 #include "mount/path.hpp"
 #include "oci/validate.hpp"
 #include "proc/error_msg.hpp"
@@ -75,11 +75,14 @@ struct FifoProc {
 };
 FifoProc fifo_procfs(const sys::Kernel& k, int host_procfd, int fifo) {
     FifoProc out;
-    const Fd fs(k.fsopen("proc", FSOPEN_CLOEXEC));
-    if (fs && k.fsconfig(fs.get(), FSCONFIG_SET_STRING, "subset", "pid", 0) == 0 &&
-        k.fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0)
-        out.own.reset(k.fsmount(fs.get(), FSMOUNT_CLOEXEC,
-                                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+    mount::Options o;
+    o.data = {"subset=pid"};
+    o.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    try {
+        out.own = mount::new_fs(k, "proc", "proc", o, "the exec FIFO's procfs");
+    } catch (const std::exception&) {
+        // Not made: the host's, below.
+    }
     if (out.own) {
         out.dir = out.own.get();
         out.path = std::to_string(::getpid()) + "/fd/" + std::to_string(fifo);  // our pid in that namespace
@@ -88,20 +91,6 @@ FifoProc fifo_procfs(const sys::Kernel& k, int host_procfd, int fifo) {
         out.path = "thread-self/fd/" + std::to_string(fifo);
     }
     return out;
-}
-
-// Closes every descriptor from `first` up but those in `keep` (-1s
-// ignored). The caller holds no owner (Fd) of a closed one that it will
-// reset later: that would close whatever reuses the number.
-void close_all_but(const sys::Kernel& k, int first, std::vector<int> keep) {
-    std::sort(keep.begin(), keep.end());
-    unsigned lo = static_cast<unsigned>(first);
-    for (int fd : keep) {
-        if (fd < 0 || static_cast<unsigned>(fd) < lo) continue;
-        if (static_cast<unsigned>(fd) > lo) k.close_range(lo, static_cast<unsigned>(fd) - 1, 0);
-        lo = static_cast<unsigned>(fd) + 1;
-    }
-    k.close_range(lo, ~0U, 0);
 }
 
 // Blocks until `start` opens the exec FIFO for reading (runc's protocol).
@@ -329,8 +318,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
         // container that may ptrace us could follow (fifo_procfs).
         if (fifo_proc.own) procfd.reset();
         idroot.reset();  // attached by now (prepare_rootfs)
-        close_all_but(kernel, 3 + a.preserve_fds,
-                      {a.sync, a.exec_fifo, fifo_proc.dir, a.trampoline, a.seccomp_listener});
+        close_fds_but(kernel, a.preserve_fds, {a.sync, a.exec_fifo, fifo_proc.dir, a.trampoline, a.seccomp_listener});
         fifo_w = open_exec_fifo(kernel, fifo_proc);
     } else {
         wait_for<Start>(a.sync);

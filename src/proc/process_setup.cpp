@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -89,6 +90,17 @@ void switch_user(const sys::Kernel& k, const oci::Process& p, const security::Ca
 
 void close_extra_fds(const sys::Kernel& k, int preserve) {
     k.close_range(static_cast<unsigned>(3 + preserve), ~0U, CLOSE_RANGE_CLOEXEC);
+}
+
+void close_fds_but(const sys::Kernel& k, int preserve, std::vector<int> keep) {
+    std::sort(keep.begin(), keep.end());
+    unsigned lo = static_cast<unsigned>(3 + preserve);
+    for (int fd : keep) {
+        if (fd < 0 || static_cast<unsigned>(fd) < lo) continue;
+        if (static_cast<unsigned>(fd) > lo) k.close_range(lo, static_cast<unsigned>(fd) - 1, 0);
+        lo = static_cast<unsigned>(fd) + 1;
+    }
+    k.close_range(lo, ~0U, 0);
 }
 
 void add_home_env(const sys::Kernel& k, std::vector<std::string>& env, uint32_t uid) {

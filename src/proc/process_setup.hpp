@@ -43,6 +43,11 @@ void switch_user(const sys::Kernel& k, const oci::Process& p, const security::Ca
 // closed: the channel to the parent and the trampoline's memfd stay usable
 // until execve succeeds.
 void close_extra_fds(const sys::Kernel& k, int preserve);
+// The same now, not at execve: closes every fd above stdio and the
+// preserved ones but those in `keep` (-1s ignored). The caller holds no
+// owner (Fd) of a closed one that it resets later: that would close
+// whatever reuses the number.
+void close_fds_but(const sys::Kernel& k, int preserve, std::vector<int> keep);
 
 // Loads the seccomp filter compiled by the parent. With SCMP_ACT_NOTIFY
 // the listener fd goes to linux.seccomp.listenerPath (`listener`, connected
