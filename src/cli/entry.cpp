@@ -1,21 +1,31 @@
 // The process's first instructions, before glibc's own entry (_start):
-// the writable segments of the binary are mapped in with one
-// madvise(MADV_POPULATE_WRITE) instead of a page fault per page.
+// where a page fault is dear, the writable segments of the binary are
+// mapped in with one madvise(MADV_POPULATE_WRITE) instead of a fault per
+// page.
 //
 // Why: a static PIE relocates itself at start (glibc's
 // _dl_relocate_static_pie), writing a pointer into nearly every page of
 // its RELRO segment, and glibc's and libstdc++'s start-up then write .data
-// and .bss: ~25 pages, each a write fault that copies a file page or zero
-// fills one. On a paravirtualised guest a fault is a trap through the
-// hypervisor (15-30 us; tests/bench/PERFORMANCE.md); populating the same
-// pages from one system call does the same copies without the traps.
-// Every ucrun command pays this at start, `run` and `exec` once more in the
-// process they clone (the copy-on-write of those pages is theirs either way).
+// and .bss: ~27 pages, each a write fault that copies a file page or zero
+// fills one. Every ucrun command pays this at start, `run` and `exec` once
+// more in the process they clone when it is a copy.
+//
+// Whether populating wins depends on the host (tests/bench/PERFORMANCE.md,
+// "eighth pass"): on a paravirtualised guest a fault is a trap through the
+// hypervisor (15-30 us, ~40 000 TSC cycles), and one call doing the same
+// copies without the traps made `state` 7.5% faster; under KVM with nested
+// paging a fault costs ~2.5 us (6 000-7 000 cycles) and the call's page
+// walk costs more than the faults it saves (`state` 9%, `exec` 6% slower).
+// So the first write fault, the RELRO segment's first page, is timed with
+// the TSC, and the rest are populated only when it took more than
+// kSlowFault cycles. That one fault happens either way; the two TSC reads
+// cost ~50 cycles. The cycles it took are left in ucrun_entry_fault_cycles
+// for tests/integration/test_binary.py, which checks the choice made.
 //
 // Constraints: this runs before relocation, TLS and the stack protector's
 // canary exist. It reads only its own ELF headers (__ehdr_start, addressed
 // relative to the instruction pointer, which needs no relocation), calls no
-// function and makes its one system call inline. Nothing in it may be
+// function and makes its system calls inline. Nothing in it may be
 // instrumented (profiling and coverage read TLS): src/cli/meson.build links
 // it only into the plain static build. A kernel without
 // MADV_POPULATE_WRITE (before 5.14) returns EINVAL, which changes nothing:
@@ -34,6 +44,11 @@ extern "C" {
 
 extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 
+// The TSC cycles the timed fault took (0: nothing was timed). Written once,
+// by the entry, and read by no code of ucrun's: a test reads it through
+// /proc/<pid>/mem.
+__attribute__((used, visibility("hidden"))) volatile uint64_t ucrun_entry_fault_cycles = 0;
+
 namespace {
 
 __attribute__((always_inline)) inline void populate(uintptr_t start, uintptr_t end) {
@@ -44,6 +59,29 @@ __attribute__((always_inline)) inline void populate(uintptr_t start, uintptr_t e
                  : "rcx", "r11", "memory");
     (void)ret;  // EINVAL before 5.14: the pages fault in as before
 }
+
+// lfence orders the read after every earlier instruction (AMD and Intel
+// alike with the kernel's LFENCE serialisation), so the fault is inside.
+__attribute__((always_inline)) inline uint64_t tsc() {
+    uint32_t lo, hi;
+    asm volatile("lfence\n\trdtsc" : "=a"(lo), "=d"(hi)::"memory");
+    return (static_cast<uint64_t>(hi) << 32) | lo;
+}
+
+// A write to the byte at `p` that leaves it as it was (a locked or of 0
+// is a write for the MMU, and one instruction): the page's write fault,
+// timed.
+__attribute__((always_inline)) inline uint64_t time_write_fault(uintptr_t p) {
+    const uint64_t t0 = tsc();
+    asm volatile("lock orb $0, (%0)" ::"r"(p) : "memory");
+    return tsc() - t0;
+}
+
+// Above this a fault is a trap through a hypervisor (see the top): 25 000
+// cycles is 10 us at 2.5 GHz, between the two hosts' first faults (8 000-
+// 13 000 here, this timing included, and 40 000-75 000). A host taken for
+// the other costs ~0.1 ms, nothing else.
+constexpr uint64_t kSlowFault = 25000;
 
 }  // namespace
 
@@ -65,6 +103,17 @@ ucrun_populate_writable() {
         }
     if (!found) return;
     constexpr uintptr_t page = 4096;
+    // The first writable PT_LOAD with file contents (RELRO): no page of it
+    // is in yet (the kernel's loader zero-fills only the page .bss starts
+    // in, the last one).
+    for (unsigned i = 0; i < __ehdr_start.e_phnum; ++i) {
+        if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W) || ph[i].p_filesz == 0) continue;
+        const uint64_t cycles = time_write_fault(base + ph[i].p_vaddr);
+        ucrun_entry_fault_cycles = cycles ? cycles : 1;
+        if (cycles <= kSlowFault) return;
+        break;
+    }
+    if (ucrun_entry_fault_cycles == 0) return;
     // The writable PT_LOADs (RELRO, then .data and .bss), whole pages of
     // them (the .bss ones too: glibc's start writes most), adjacent ones in
     // one call.
