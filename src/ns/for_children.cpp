@@ -55,6 +55,15 @@ bool ChildrenIn::enter(int target, unsigned long flags) {
     return true;
 }
 
+bool ChildrenIn::enter_for_good(int target, unsigned long flags) {
+    if (!flags) return true;
+    opened_ = true;  // can_return_ stays false: leave() does nothing
+    if (!entered_) sys::leak_check_now();
+    if (k_.setns(target, static_cast<int>(flags)) < 0) return false;
+    entered_ |= flags;
+    return true;
+}
+
 void ChildrenIn::leave() {
     if (!can_return_) return;
     if ((entered_ & CLONE_NEWPID) && k_.setns(own_pid_.get(), CLONE_NEWPID) < 0)

@@ -36,6 +36,14 @@ public:
     // type). False with errno when setns(2) fails.
     bool enter(int target, unsigned long flags);
 
+    // The same for a caller that makes no other child afterwards (exec:
+    // its one child, then it only waits): nothing is opened to come back
+    // to, and leave() does nothing. That saves three cold lookups in
+    // /proc/self/ns and their checks (~40 us on this host; tests/bench/
+    // PERFORMANCE.md, "eighth pass"). A sanitizer build runs its leak
+    // check now, as for any entry it cannot undo.
+    bool enter_for_good(int target, unsigned long flags);
+
     // Our own namespaces for children again (setns to the caller's own
     // pid namespace is allowed: it is not an ancestor). Throws SysError.
     void leave();
