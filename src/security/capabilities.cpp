@@ -32,7 +32,30 @@ std::vector<std::string> capability_names() {
     return v;
 }
 
+namespace {
+
+// PR_CAPBSET_READ of `cap`: 0 or 1 for a capability the kernel has, -1 and
+// EINVAL past its last one (prctl(2)).
+bool kernel_has_cap(int cap) { return ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; }
+
+}  // namespace
+
 int read_last_cap() {
+    // Two prctl calls on a kernel as new as the headers (the last one is
+    // there, the next is not), instead of a cold open of /proc/sys (a
+    // sysctl lookup: ~10 us on the benchmark's host; tests/bench/
+    // PERFORMANCE.md, "eighth pass"). An older kernel walks down, a newer
+    // one up.
+    int c = CAP_LAST_CAP;
+    if (kernel_has_cap(c)) {
+        while (c < 63 && kernel_has_cap(c + 1)) ++c;
+        return c;
+    }
+    if (errno == EINVAL) {
+        while (c > 0 && !kernel_has_cap(c)) --c;
+        if (kernel_has_cap(c)) return c;
+    }
+    // prctl refused (a seccomp filter around ucrun): the file, then.
     // A plain read, not an ifstream: the first stream of the process builds
     // the C++ locale (dozens of facets, each on pages of its own), and
     // create calls this before clone3 (issue 17; config/yaml_ios_init.cpp).
@@ -44,14 +67,7 @@ int read_last_cap() {
             if (end != buf && n >= 0 && n < 64) return static_cast<int>(n);
         }
     }
-    // Fallback: the highest cap PR_CAPBSET_READ knows (EINVAL past the end).
-    int last = -1;
-    for (int c = 0; c < 64; ++c) {
-        if (::prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0) break;
-        last = c;
-    }
-    if (last < 0) throw Error("cannot determine the kernel's last capability (/proc/sys/kernel/cap_last_cap)");
-    return last;
+    throw Error("cannot determine the kernel's last capability (/proc/sys/kernel/cap_last_cap)");
 }
 
 namespace {

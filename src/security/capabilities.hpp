@@ -33,8 +33,9 @@ std::string cap_name(int cap);
 // All names we know, in number order (CAP_CHOWN .. CAP_CHECKPOINT_RESTORE).
 std::vector<std::string> capability_names();
 
-// /proc/sys/kernel/cap_last_cap (read it once, pass it around). Falls back to
-// probing PR_CAPBSET_READ when /proc is not readable.
+// The kernel's last capability, as /proc/sys/kernel/cap_last_cap says (find
+// it once, pass it around): probed with PR_CAPBSET_READ from the headers'
+// CAP_LAST_CAP, the file read only where prctl is refused.
 int read_last_cap();
 
 // The five sets as bit masks, resolved against the kernel's last cap.

@@ -4,6 +4,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "helpers.hpp"
 #include "security/capabilities.hpp"
 #include "sys/error.hpp"
@@ -29,6 +31,10 @@ TEST_CASE("capability name table") {
     int last = read_last_cap();
     CHECK(last >= 36);
     CHECK(last < 64);
+    // Probed with prctl, it is what the kernel says in /proc.
+    std::ifstream f("/proc/sys/kernel/cap_last_cap");
+    int from_proc = -1;
+    if (f >> from_proc) CHECK(last == from_proc);
 }
 
 TEST_CASE("capability sets resolve against the kernel's last cap") {
