@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <optional>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -65,10 +66,12 @@ void add_cap(std::optional<std::vector<std::string>>& set, const std::string& c)
 
 // The namespaces of `pid` that are not ours: those to join. Those the
 // container made itself (`made`: linux.namespaces without a path) cannot be
-// ours and are not looked at; every other type is compared by its nsfs
-// inode. A look is two lookups in /proc that a fresh process makes cold
-// (~10 us together on this host; tests/bench/PERFORMANCE.md, "eighth
-// pass"): for the usual container, 4-6 lookups instead of 16.
+// ours and are not looked at; every other type is compared by its link's
+// text, "user:[4026531837]": the nsfs inode number, unique among the live
+// namespaces of every type (readlink, not stat, which would also make and
+// drop an nsfs inode). A look is two lookups in /proc that a fresh process
+// makes cold (~10 us together on this host; tests/bench/PERFORMANCE.md,
+// "eighth pass"): for the usual container, 4-6 lookups instead of 16.
 unsigned long foreign_namespaces(const sys::Kernel& k, pid_t pid, unsigned long made) {
     struct Entry {
         const char* name;
@@ -85,13 +88,16 @@ unsigned long foreign_namespaces(const sys::Kernel& k, pid_t pid, unsigned long 
             flags |= e.flag;
             continue;
         }
-        struct stat theirs, ours;
-        if (k.fstatat(AT_FDCWD, (base + e.name).c_str(), &theirs, 0) < 0) {
+        char theirs[64], ours[64];
+        const ssize_t n = k.readlinkat(AT_FDCWD, (base + e.name).c_str(), theirs, sizeof theirs);
+        if (n < 0) {
             if (errno == ENOENT) continue;  // this kernel lacks the type
-            throw_errno("stat " + base + e.name);
+            throw_errno("readlink " + base + e.name);
         }
-        if (k.fstatat(AT_FDCWD, (std::string("/proc/self/ns/") + e.name).c_str(), &ours, 0) < 0) continue;
-        if (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev) flags |= e.flag;
+        const ssize_t m = k.readlinkat(AT_FDCWD, (std::string("/proc/self/ns/") + e.name).c_str(), ours, sizeof ours);
+        if (m < 0) continue;
+        if (std::string_view(theirs, static_cast<size_t>(n)) != std::string_view(ours, static_cast<size_t>(m)))
+            flags |= e.flag;
     }
     return flags;
 }
