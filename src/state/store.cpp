@@ -39,20 +39,27 @@ void mkdir_p(const std::string& path, mode_t mode) {
 // report success while the container stays on record.
 int remove_tree_at(int dirfd, const char* name) {
     auto result = [](int rc) { return rc == 0 || errno == ENOENT ? 0 : errno; };
-    int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return result(::unlinkat(dirfd, name, 0));
-    sys::Dir d{::fdopendir(fd)};  // owns fd from here on
-    if (!d) {
-        ::close(fd);
-        return result(::unlinkat(dirfd, name, AT_REMOVEDIR));
+    Fd fd(::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return result(::unlinkat(dirfd, name, 0));
+    // getdents64(2) into a buffer on the stack, not a DIR stream: opendir
+    // mallocs 32 KiB for the handful of names a container's directory
+    // holds, and the heap grows for it at the end of every `run` and
+    // `delete` (tests/bench/PERFORMANCE.md, "eighth pass").
+    alignas(struct dirent64) char buf[2048];
+    for (;;) {
+        const ssize_t n = ::getdents64(fd.get(), buf, sizeof buf);
+        if (n <= 0) break;
+        for (ssize_t off = 0; off < n;) {
+            const auto* e = reinterpret_cast<const struct dirent64*>(buf + off);
+            off += e->d_reclen;
+            const std::string_view entry = e->d_name;
+            if (entry == "." || entry == "..") continue;
+            // DT_UNKNOWN (a file system without types): EISDIR says which.
+            if (e->d_type == DT_DIR || (::unlinkat(fd.get(), e->d_name, 0) < 0 && errno == EISDIR))
+                remove_tree_at(fd.get(), e->d_name);
+        }
     }
-    while (struct dirent* e = ::readdir(d.get())) {
-        std::string n = e->d_name;
-        if (n == "." || n == "..") continue;
-        if (e->d_type == DT_DIR) remove_tree_at(::dirfd(d.get()), e->d_name);
-        else ::unlinkat(::dirfd(d.get()), e->d_name, 0);
-    }
-    d = sys::Dir();  // closed before its directory is removed
+    fd.reset();  // closed before its directory is removed
     return result(::unlinkat(dirfd, name, AT_REMOVEDIR));
 }
 }  // namespace
