@@ -40,8 +40,9 @@ void write_maps(const sys::Kernel& k, pid_t pid, const std::vector<oci::IDMappin
                 const std::string& gid_field = {});
 
 // True when ucrun itself runs in a user namespace other than the initial
-// one (its uid_map is not the identity of all ids): root there is not the
-// host's root (rootless podman runs its runtime so).
+// one (not the initial namespace's nsfs inode, and its uid_map is not the
+// identity of all ids): root there is not the host's root (rootless podman
+// runs its runtime so).
 bool in_child_user_namespace();
 
 // Maps a container id to the host id through `m`; -1 when unmapped.

@@ -4,6 +4,10 @@
 // and setgroups "deny" before an unprivileged gid_map (user_namespaces(7)).
 #include <doctest/doctest.h>
 
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -97,4 +101,22 @@ TEST_CASE("a map the kernel refuses names its field; a map over a page is refuse
     auto big = caught<ConfigError>([&] { userns::write_maps(g.k, 42, many, {}, false, "linux.uidMappings"); });
     CHECK(big.path() == "linux.uidMappings");
     CHECK(g.writes().empty());
+}
+
+// in_child_user_namespace: the initial namespace known by its nsfs inode,
+// any other by its uid_map; a real child namespace (unshare in a forked
+// child, which reports through its exit status).
+TEST_CASE("in_child_user_namespace tells the initial user namespace from a child one") {
+    if (::geteuid() != 0) return;  // the suite runs as root; a user namespace of ours would not be the initial one
+    CHECK_FALSE(userns::in_child_user_namespace());
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        if (::unshare(CLONE_NEWUSER) < 0) ::_exit(2);
+        ::_exit(userns::in_child_user_namespace() ? 0 : 1);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
 }
