@@ -266,7 +266,14 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     req.on_pid = [&](pid_t p) {
         rec.pid = rec.state.pid = p;
         rec.pid_start_time = state::process_start_time(p);
-        store.save(rec);
+        // An init on our memory is past its setup when we learn its pid,
+        // and the created record follows at once: a record of the pid
+        // alone would only cover that moment, in which the init still
+        // dies with us (its parent-death signal, and the hang-up of its
+        // socket, stand until Recorded or Start; proc/dmz/dmz.c). What
+        // `delete --force` then finds (the "creating" record, or a
+        // directory without one) is all there is to undo.
+        if (!borrow) store.save(rec);
         if (!files_saved) {
             // A remapped container's config.json is the one that ran (remap::inject).
             store.save_config(o.id, lease ? doc.dump() : text);
