@@ -30,17 +30,26 @@ mode_t type_bits(const std::string& t) {
     return S_IFCHR;  // c, u
 }
 
+// Whether files made in the directory `fd` take its group (its set-gid
+// bit) rather than their maker's.
+bool gives_its_group(const sys::Kernel& k, int fd) {
+    struct stat st;
+    return k.fstat(fd, &st) < 0 || (st.st_mode & S_ISGID);
+}
+
 // Creates one device node at `path` inside the root (config-linux.md
 // "Devices"): mknod with exactly the fileMode, uid and gid given (runc
-// creates them under umask 0). In a user namespace the kernel refuses mknod
-// of devices: the host's node at the same path is bound instead (runc).
-// Whatever the rootfs has there (a planted symlink to a host file) is
-// removed, never followed; something mounted there by config.json's mounts
-// is left in place: that mount wins.
+// creates them under umask 0, as setup_dev makes them). In a user
+// namespace the kernel refuses mknod of devices: the host's node at the
+// same path is bound instead (runc). Whatever the rootfs has there (a
+// planted symlink to a host file) is removed, never followed; something
+// mounted there by config.json's mounts is left in place: that mount wins.
 // `devfd` is the rootfs's /dev, already open: a node directly in it (all
-// the default ones) needs no walk of its own.
-void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int devfd, const std::string& path,
-                 mode_t type, unsigned major, unsigned minor, mode_t perm, uid_t uid, gid_t gid) {
+// the default ones) needs no walk of its own; `dev_gives_group` is
+// gives_its_group of it.
+void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int devfd, bool dev_gives_group,
+                 const std::string& path, mode_t type, unsigned major, unsigned minor, mode_t perm, uid_t uid,
+                 gid_t gid) {
     const std::string display = spec.rootfs + path;
     auto slash = path.rfind('/');
     const std::string parent = path.substr(0, slash == 0 ? 1 : slash);
@@ -48,23 +57,36 @@ void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int d
     const int dirfd = own_dir ? own_dir.get() : devfd;
     std::string name = path.substr(slash + 1);
     if (name.empty() || name == "." || name == "..") throw Error("device " + path + ": not a file name");
-    struct stat st;
-    if (k.fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    // What is in the way: looked at only when there is something (EEXIST),
+    // which a fresh /dev tmpfs never has.
+    auto clear_the_way = [&] {
+        struct stat st;
+        if (k.fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return true;
         if (S_ISDIR(st.st_mode)) throw Error("device " + display + ": a directory is in the way");
         if (k.unlinkat(dirfd, name.c_str(), 0) < 0) {
-            if (errno == EBUSY) return;  // a mount of config.json
+            if (errno == EBUSY) return false;  // a mount of config.json
             throw_errno("remove " + display);
         }
-    }
+        return true;
+    };
     if (!spec.userns || type == S_IFIFO) {
-        if (k.mknodat(dirfd, name.c_str(), type | perm, makedev(major, minor)) < 0)
-            throw_errno("mknod " + display);
-        // Just made, in a mount namespace no one else has entered yet. The
-        // mode after the owner: chown clears the set-id bits.
+        int made = k.mknodat(dirfd, name.c_str(), type | perm, makedev(major, minor));
+        if (made < 0 && errno == EEXIST) {
+            if (!clear_the_way()) return;
+            made = k.mknodat(dirfd, name.c_str(), type | perm, makedev(major, minor));
+        }
+        if (made < 0) throw_errno("mknod " + display);
+        // Just made, in a mount namespace no one else has entered yet, by
+        // root of the init's user namespace, with the mode as given (umask
+        // 0). Other ids, or a set-gid directory, need a chown; the mode
+        // after the owner: chown clears the set-id bits.
+        const bool takes_dir_group = own_dir ? gives_its_group(k, own_dir.get()) : dev_gives_group;
+        if (uid == 0 && gid == 0 && !takes_dir_group) return;
         if (k.fchownat(dirfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + display);
         if (k.fchmodat(dirfd, name.c_str(), perm, 0) < 0) throw_errno("chmod " + display);
         return;
     }
+    if (!clear_the_way()) return;
     Fd f(k.openat(dirfd, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
     if (!f) throw_errno("create " + display);
     f.reset();
@@ -75,6 +97,19 @@ void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int d
     Fd tree = clone_tree(k, AT_FDCWD, path, o, display);  // the host's node, same path
     attach(k, tree.get(), target.get(), display);
 }
+
+// The umask for what is in scope, as it was after (umask(2) cannot fail).
+class UmaskFor {
+public:
+    UmaskFor(const sys::Kernel& k, mode_t mask) : k_(k), old_(k.umask(mask)) {}
+    ~UmaskFor() { k_.umask(old_); }
+    UmaskFor(const UmaskFor&) = delete;
+    UmaskFor& operator=(const UmaskFor&) = delete;
+
+private:
+    const sys::Kernel& k_;
+    mode_t old_;
+};
 
 void make_symlink(const sys::Kernel& k, int devfd, const char* target, const std::string& link) {
     std::string name = link.substr(5);
@@ -91,18 +126,26 @@ void setup_dev(const sys::Kernel& k, const RootfsSpec& spec, int rootfd) {
     Fd dev = open_in_root(k, rootfd, "/dev", O_DIRECTORY);
     if (!dev) return;  // no /dev in the rootfs and none mounted: nothing to populate
 
-    for (const auto& d : kDefaults) {
-        bool listed = false;
-        if (cfg.linux)
-            for (const auto& c : cfg.linux->devices) listed |= c.path == d.path;
-        if (!listed) make_device(k, spec, rootfd, dev.get(), d.path, S_IFCHR, d.major, d.minor, 0666, 0, 0);
-    }
-    if (cfg.linux) {
-        for (const auto& d : cfg.linux->devices) {
-            // devices outside /dev are bound from their own host path only in a userns.
-            make_device(k, spec, rootfd, dev.get(), d.path, type_bits(d.type), static_cast<unsigned>(d.major),
-                        static_cast<unsigned>(d.minor), d.fileMode.value_or(0666) & 07777, d.uid.value_or(0),
-                        d.gid.value_or(0));
+    {
+        // Nodes get their mode from mknod itself: no chmod after each
+        // (tests/bench/PERFORMANCE.md, "eighth pass").
+        const UmaskFor exact(k, 0);
+        const bool dev_gives_group = gives_its_group(k, dev.get());
+        for (const auto& d : kDefaults) {
+            bool listed = false;
+            if (cfg.linux)
+                for (const auto& c : cfg.linux->devices) listed |= c.path == d.path;
+            if (!listed)
+                make_device(k, spec, rootfd, dev.get(), dev_gives_group, d.path, S_IFCHR, d.major, d.minor, 0666, 0,
+                            0);
+        }
+        if (cfg.linux) {
+            for (const auto& d : cfg.linux->devices) {
+                // devices outside /dev are bound from their own host path only in a userns.
+                make_device(k, spec, rootfd, dev.get(), dev_gives_group, d.path, type_bits(d.type),
+                            static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
+                            d.fileMode.value_or(0666) & 07777, d.uid.value_or(0), d.gid.value_or(0));
+            }
         }
     }
     // config-linux.md "Default Devices": /dev/ptmx -> pts/ptmx; and the

@@ -57,6 +57,7 @@ public:
     // The file system.
     void add_dir(const std::string& p) { nodes_[p] = Node{.mode = S_IFDIR | 0755}; }
     void add_file(const std::string& p) { nodes_[p] = Node{.mode = S_IFREG | 0644}; }
+    void set_mode(const std::string& p, mode_t m) { nodes_[p].mode = m; }
     void add_chr(const std::string& p, unsigned maj, unsigned min) {
         nodes_[p] = Node{.mode = S_IFCHR | 0666, .rdev = makedev(maj, min)};
     }

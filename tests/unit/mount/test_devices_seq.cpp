@@ -49,11 +49,14 @@ TEST_CASE("the default devices are made with mknod, owner and mode, after the mo
                                             "mknodat(/b/rootfs/dev, tty, c 5:0, 0666)",
                                         });
     const Calls& all = f.k.calls();
-    // On the container's /dev tmpfs, not under it; chown before chmod
-    // (chown clears set-id bits).
+    // On the container's /dev tmpfs, not under it; under umask 0, so the
+    // mode is mknod's own, and made by root: neither chown nor chmod.
     CHECK(index_of(all, "move_mount(mnt:tmpfs -> /b/rootfs/dev)") <
           index_of(all, "mknodat(/b/rootfs/dev, null, c 1:3, 0666)"));
-    CHECK(index_of(all, "fchownat(/b/rootfs/dev, null, 0:0)") < index_of(all, "fchmodat(/b/rootfs/dev, null, 0666)"));
+    CHECK(index_of(all, "umask(0000)") < index_of(all, "mknodat(/b/rootfs/dev, null, c 1:3, 0666)"));
+    CHECK(index_of(all, "mknodat(/b/rootfs/dev, tty, c 5:0, 0666)") <
+          index_of(all, "umask(0022)", index_of(all, "umask(0000)")));
+    CHECK(f.k.calls_of({"fchownat(", "fchmodat("}).empty());
     CHECK(f.k.calls_of({"symlinkat("}) == Calls{
                                               "symlinkat(/proc/self/fd, /b/rootfs/dev, fd)",
                                               "symlinkat(/proc/self/fd/0, /b/rootfs/dev, stdin)",
@@ -113,6 +116,25 @@ TEST_CASE("a device over a planted file is removed first; a mount of config.json
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());
     const Calls& all = f.k.calls();
-    CHECK(index_of(all, "unlinkat(/b/rootfs/dev, null)") < index_of(all, "mknodat(/b/rootfs/dev, null, c 1:3, 0666)"));
-    CHECK_FALSE(contains(f.k.calls_of({"mknodat("}), "mknodat(/b/rootfs/dev, zero, c 1:5, 0666)"));
+    // mknod first (EEXIST), then the planted file goes and mknod again.
+    const size_t first = index_of(all, "mknodat(/b/rootfs/dev, null, c 1:3, 0666)");
+    const size_t unlinked = index_of(all, "unlinkat(/b/rootfs/dev, null)");
+    CHECK(first < unlinked);
+    CHECK(unlinked < index_of(all, "mknodat(/b/rootfs/dev, null, c 1:3, 0666)", first + 1));
+    CHECK(index_of(all, "mknodat(/b/rootfs/dev, null, c 1:3, 0666)", first + 1) < all.size());
+    // The mount there wins: no second mknod of zero.
+    const size_t zero = index_of(all, "mknodat(/b/rootfs/dev, zero, c 1:5, 0666)");
+    CHECK(index_of(all, "mknodat(/b/rootfs/dev, zero, c 1:5, 0666)", zero + 1) == all.size());
+}
+
+TEST_CASE("a set-gid /dev of the image gives its group: the default devices are chowned to 0:0, then chmodded") {
+    test::RootfsFixture f;
+    f.k.add_dir("/b/rootfs/dev");
+    f.k.set_mode("/b/rootfs/dev", S_IFDIR | 02755);
+    f.cfg.mounts.erase(f.cfg.mounts.begin() + 1);  // no /dev tmpfs: the image's /dev
+    f.reset_spec();
+    mount::prepare_rootfs(f.k, f.spec);
+    INFO(f.k.dump());
+    check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, null, c 1:3, 0666)", "fchownat(/b/rootfs/dev, null, 0:0)",
+                                 "fchmodat(/b/rootfs/dev, null, 0666)"});
 }
