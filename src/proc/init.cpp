@@ -157,6 +157,22 @@ bool write_fifo(int fd, const std::string& what) {
 // a throwaway user namespace of its own.
 Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
 
+// As pid 1 of its pid namespace the init gets no signal whose action is
+// the default one (pid_namespaces(7); only SIGKILL and SIGSTOP from an
+// ancestor namespace): a created container would ignore `kill` with
+// SIGTERM, where runc's init, a Go program whose runtime catches the
+// terminating signals, exits. These handlers make the init exit with 128
+// and the signal's number, as a shell reports a process killed by it; the
+// program gets the default actions back at its execve (signal(7)). Only
+// the signals that end a Go program: the rest stay ignored, as there.
+void on_termination_signal(int sig) { ::_exit(128 + sig); }
+void exit_on_termination_signals() {
+    if (::getpid() != 1) return;  // outside a pid namespace of its own the defaults end it already
+    struct sigaction act {};
+    act.sa_handler = on_termination_signal;
+    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM}) ::sigaction(sig, &act, nullptr);
+}
+
 // After Ready nobody reads an Error any more: the container's stderr
 // and the exit status (127 for a missing program, as a shell) say it.
 [[noreturn]] void exec_failed(const std::string& exe) {
@@ -312,6 +328,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
         wait_for<Recorded>(a.sync);
         outlive_parent();
         if (!send(a.sync, Detached{})) ::_exit(1);
+        exit_on_termination_signals();  // created: `kill` ends it, as runc's
         // We wait for `start` holding only what comes after: whatever else of
         // ucrun's we still have (its close-on-exec descriptors close only at
         // our exec: the state root, the host's /proc) a process of the
@@ -321,6 +338,7 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
         close_fds_but(kernel, a.preserve_fds, {a.sync, a.exec_fifo, fifo_proc.dir, a.trampoline, a.seccomp_listener});
         fifo_w = open_exec_fifo(kernel, fifo_proc);
     } else {
+        exit_on_termination_signals();  // what `run` forwards before Start ends it
         wait_for<Start>(a.sync);
         outlive_parent();
     }

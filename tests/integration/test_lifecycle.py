@@ -296,6 +296,27 @@ def test_kill_unhandled_ignored_by_pid1(ucrun, bundle):
     ucrun("delete", "c1")
 
 
+@pytest.mark.parametrize("userns", [False, True], ids=["trampoline", "copy-in-userns"])
+@pytest.mark.parametrize("sig", ["TERM", "INT", "HUP", "QUIT"])
+def test_kill_ends_a_created_container(ucrun, bundle, userns, sig):
+    """A created container's init is pid 1 of its pid namespace and still
+    ucrun's (the trampoline waiting on the exec FIFO, or, in a user
+    namespace, the init itself): as runc's Go init it exits on the signals
+    that end a Go program, instead of ignoring them as a pid 1 with default
+    actions would; others (USR1) stay ignored. `start` then finds it
+    stopped."""
+    b = bundle(userns=userns)
+    b.args("sleep", "1000")
+    ucrun("create", "-b", b, "c1")
+    ucrun("kill", "c1", "USR1")
+    time.sleep(0.2)
+    assert ucrun.status("c1") == "created"
+    ucrun("kill", "c1", sig)
+    ucrun.wait_status("c1", "stopped")
+    ucrun.fail("start", "c1")
+    ucrun("delete", "c1")
+
+
 def test_kill_invalid_signal(ucrun, bundle):
     b = bundle()
     b.args("sleep", "1000")

@@ -152,6 +152,34 @@ static __attribute__((noreturn)) void refuse(const char* what, long err) {
     for (;;) {}
 }
 
+/* As pid 1 of its pid namespace we get no signal whose action is the
+ * default one (pid_namespaces(7)): a created container would ignore `kill`
+ * with SIGTERM, where runc's init (a Go program) exits. Handlers that exit
+ * with 128 and the signal's number for the signals that end a Go program;
+ * the program gets the default actions back at its execve (signal(7)).
+ * x86-64 only: its rt_sigaction needs SA_RESTORER and a restorer, which is
+ * never used, as the handler never returns. */
+#if defined(__x86_64__)
+#define DMZ_SA_RESTORER 0x04000000
+struct dmz_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    unsigned long mask;
+};
+static void on_termination_signal(int sig) { sys3(__NR_exit_group, 128 + sig, 0, 0); }
+static void on_return(void) { sys3(__NR_exit_group, 126, 0, 0); }
+static void exit_on_termination_signals(void) {
+    if (sys3(__NR_getpid, 0, 0, 0) != 1) return; /* outside a pid namespace of our own the defaults end us */
+    struct dmz_sigaction act = {on_termination_signal, DMZ_SA_RESTORER, on_return, 0};
+    static const int sigs[] = {1 /* SIGHUP */, 2 /* SIGINT */, 3 /* SIGQUIT */, 15 /* SIGTERM */};
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; ++i)
+        sys4(__NR_rt_sigaction, sigs[i], (long)&act, 0, sizeof act.mask);
+}
+#else
+static void exit_on_termination_signals(void) {}
+#endif
+
 /* A descriptor of ucrun's gone before the program: closed, or (a seccomp
  * filter that refuses close) close-on-exec; else nothing runs. */
 static void drop(long fd, const char* what) {
@@ -177,6 +205,7 @@ static void wait_on_fifo(long fd, long procfd, const char* fifo_path, long fifo_
     const char detached = UCRUN_DMZ_DETACHED;
     long r = sys3(__NR_write, fd, (long)&detached, 1);
     if (r != 1) sys3(__NR_exit, 1, 0, 0); /* ucrun gone: create failed, its rollback kills us */
+    exit_on_termination_signals();     /* created: `kill` ends it, as runc's */
     drop(fd, "close the sync socket");
     long w = sys4(__NR_openat, procfd, (long)fifo_path, DMZ_O_WRONLY | DMZ_O_CLOEXEC, 0);
     if (w < 0) refuse("open exec fifo", w);
@@ -212,6 +241,7 @@ __attribute__((used, noreturn)) void dmz_main(long* sp) {
         }
         long fd = fd_number(argv[1]);
         char type = 0;
+        exit_on_termination_signals(); /* what `run` forwards before Start ends it */
         long n = fd < 0 ? -EBADF : sys3(__NR_read, fd, (long)&type, 1);
         if (n == 0) sys3(__NR_exit, 1, 0, 0); /* ucrun gone before the release: nothing runs */
         if (n != 1 || type != UCRUN_DMZ_START) {
