@@ -176,7 +176,8 @@ oci::Process exec_process(const oci::Config& cfg, const ExecOptions& o) {
 
 int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     const state::Store store(ctx.root);  // one for the record and the config: one open of the root
-    state::Record r = load_live(store, o.id);
+    Fd init;  // pins the init: opened before its liveness was checked (load_live)
+    state::Record r = load_live(store, o.id, &init);
     switch (r.state.status) {
         case oci::Status::Stopped: throw Error("cannot exec in a stopped container");
         case oci::Status::Paused:
@@ -203,10 +204,7 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
             listener = sys::connect_unix(*cfg.linux->seccomp->listenerPath, SOCK_STREAM);
     }
 
-    // A pidfd pins the init; a start time that still matches means it is ours.
-    Fd init(k.pidfd_open(r.pid, 0));
-    if (!init || state::process_start_time(r.pid) != r.pid_start_time)
-        throw Error("cannot exec in a stopped container");
+    if (!init) throw Error("cannot exec in a stopped container");
     const unsigned long ns = foreign_namespaces(k, r.pid, ns::plan(cfg.linux ? &*cfg.linux : nullptr).new_flags);
     const unsigned long for_children = ns & (CLONE_NEWPID | CLONE_NEWTIME);
     const bool unprivileged_user = (ns & CLONE_NEWUSER) && k.geteuid() != 0;

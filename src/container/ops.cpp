@@ -73,9 +73,11 @@ void stop_now(const state::Record& r) {
 
 state::Record load_live(const Context& ctx, const std::string& id) { return load_live(state::Store(ctx.root), id); }
 
-state::Record load_live(const state::Store& store, const std::string& id) {
+state::Record load_live(const state::Store& store, const std::string& id, Fd* pin) {
     state::Record r = store.load(id);
+    if (pin && r.pid > 0) pin->reset(sys::pidfd_open(r.pid));
     r.state.status = state::live_status(store, r, [&] { return cgroup_frozen(r); });
+    if (pin && r.state.status == oci::Status::Stopped) pin->reset();
     if (r.state.status == oci::Status::Stopped) r.state.pid = 0;
     return r;
 }

@@ -16,7 +16,10 @@ namespace ucrun::container {
 // The record with its live status filled in (state.status).
 state::Record load_live(const Context& ctx, const std::string& id);
 // The same through a store already open (`list`: one root fd for all).
-state::Record load_live(const state::Store& store, const std::string& id);
+// With `pin`, a pidfd of the recorded init is opened before its liveness
+// is checked: a live status then means the pidfd is that init (`exec`;
+// one read of /proc/<pid>/stat, not two). Empty when it is gone.
+state::Record load_live(const state::Store& store, const std::string& id, Fd* pin = nullptr);
 
 void start(Context& ctx, const std::string& id);
 void kill(Context& ctx, const std::string& id, int sig, bool all);
