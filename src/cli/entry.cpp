@@ -12,15 +12,19 @@
 //
 // Whether populating wins depends on the host (tests/bench/PERFORMANCE.md,
 // "eighth pass"): on a paravirtualised guest a fault is a trap through the
-// hypervisor (15-30 us, ~40 000 TSC cycles), and one call doing the same
-// copies without the traps made `state` 7.5% faster; under KVM with nested
-// paging a fault costs ~2.5 us (6 000-7 000 cycles) and the call's page
-// walk costs more than the faults it saves (`state` 9%, `exec` 6% slower).
-// So the first write fault, the RELRO segment's first page, is timed with
-// the TSC, and the rest are populated only when it took more than
-// kSlowFault cycles. That one fault happens either way; the two TSC reads
-// cost ~50 cycles. The cycles it took are left in ucrun_entry_fault_cycles
-// for tests/integration/test_binary.py, which checks the choice made.
+// hypervisor (15-30 us), and one call doing the same copies without the
+// traps made `state` 7.5% faster; under KVM with nested paging a fault
+// costs ~2.5 us and the call's page walk costs more than the faults it
+// saves (`state` 9%, `exec` 6% slower).
+// So the first two write faults, the RELRO segment's first pages, are
+// timed (clock_gettime as a plain system call: the vDSO is not found yet),
+// and the rest are populated only when the faster took more than
+// kSlowFault. Those faults happen either way; the four clock reads cost
+// 1-4 us. Not the TSC:
+// a parent's PR_SET_TSC(PR_TSC_SIGSEGV) would make rdtsc kill us before
+// glibc starts, and its rate is the CPU's. The nanoseconds are left in
+// ucrun_entry_fault_ns for tests/integration/test_binary.py, which
+// checks the choice made.
 //
 // Constraints: this runs before relocation, TLS and the stack protector's
 // canary exist. It reads only its own ELF headers (__ehdr_start, addressed
@@ -35,6 +39,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -44,10 +49,10 @@ extern "C" {
 
 extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 
-// The TSC cycles the timed fault took (0: nothing was timed). Written once,
-// by the entry, and read by no code of ucrun's: a test reads it through
-// /proc/<pid>/mem.
-__attribute__((used, visibility("hidden"))) volatile uint64_t ucrun_entry_fault_cycles = 0;
+// The nanoseconds the faster timed fault took (0: nothing was timed). Written
+// once, by the entry, and read by no code of ucrun's: a test reads it
+// through /proc/<pid>/mem.
+__attribute__((used, visibility("hidden"))) volatile uint64_t ucrun_entry_fault_ns = 0;
 
 namespace {
 
@@ -60,28 +65,33 @@ __attribute__((always_inline)) inline void populate(uintptr_t start, uintptr_t e
     (void)ret;  // EINVAL before 5.14: the pages fault in as before
 }
 
-// lfence orders the read after every earlier instruction (AMD and Intel
-// alike with the kernel's LFENCE serialisation), so the fault is inside.
-__attribute__((always_inline)) inline uint64_t tsc() {
-    uint32_t lo, hi;
-    asm volatile("lfence\n\trdtsc" : "=a"(lo), "=d"(hi)::"memory");
-    return (static_cast<uint64_t>(hi) << 32) | lo;
+// CLOCK_MONOTONIC in nanoseconds, -1 if the call fails (a seccomp filter
+// around ucrun): then nothing is timed.
+__attribute__((always_inline)) inline long long monotonic_ns() {
+    struct timespec ts;
+    long ret;
+    asm volatile("syscall"
+                 : "=a"(ret)
+                 : "0"(static_cast<long>(SYS_clock_gettime)), "D"(static_cast<long>(CLOCK_MONOTONIC)), "S"(&ts)
+                 : "rcx", "r11", "memory");
+    return ret == 0 ? static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec : -1;
 }
 
 // A write to the byte at `p` that leaves it as it was (a locked or of 0
 // is a write for the MMU, and one instruction): the page's write fault,
-// timed.
+// timed in nanoseconds; 0 when the clock cannot be read.
 __attribute__((always_inline)) inline uint64_t time_write_fault(uintptr_t p) {
-    const uint64_t t0 = tsc();
+    const long long t0 = monotonic_ns();
     asm volatile("lock orb $0, (%0)" ::"r"(p) : "memory");
-    return tsc() - t0;
+    const long long t1 = monotonic_ns();
+    return t0 < 0 || t1 < t0 ? 0 : static_cast<uint64_t>(t1 - t0);
 }
 
-// Above this a fault is a trap through a hypervisor (see the top): 25 000
-// cycles is 10 us at 2.5 GHz, between the two hosts' first faults (8 000-
-// 13 000 here, this timing included, and 40 000-75 000). A host taken for
-// the other costs ~0.1 ms, nothing else.
-constexpr uint64_t kSlowFault = 25000;
+// Above this a fault is a trap through a hypervisor (see the top): 10 us,
+// between the two hosts' first faults (3.5-5.5 us here, the clock reads
+// included, and 16-30 us). A host taken for the other costs ~0.1 ms,
+// nothing else.
+constexpr uint64_t kSlowFault = 10000;
 
 }  // namespace
 
@@ -108,12 +118,20 @@ ucrun_populate_writable() {
     // in, the last one).
     for (unsigned i = 0; i < __ehdr_start.e_phnum; ++i) {
         if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W) || ph[i].p_filesz == 0) continue;
-        const uint64_t cycles = time_write_fault(base + ph[i].p_vaddr);
-        ucrun_entry_fault_cycles = cycles ? cycles : 1;
-        if (cycles <= kSlowFault) return;
+        // Two faults, the faster counts: an interrupt or a preempted vCPU
+        // in one timing (1 in 5 here) does not make a cheap host look dear.
+        const uintptr_t first = base + ph[i].p_vaddr;
+        const uintptr_t second = (first & ~(page - 1)) + page;
+        uint64_t ns = time_write_fault(first);
+        if (second < first + ph[i].p_memsz) {
+            const uint64_t again = time_write_fault(second);
+            if (again < ns) ns = again;
+        }
+        ucrun_entry_fault_ns = ns ? ns : 1;
+        if (ns <= kSlowFault) return;  // also when the clock could not be read
         break;
     }
-    if (ucrun_entry_fault_cycles == 0) return;
+    if (ucrun_entry_fault_ns == 0) return;
     // The writable PT_LOADs (RELRO, then .data and .bss), whole pages of
     // them (the .bss ones too: glibc's start writes most), adjacent ones in
     // one call.

@@ -111,17 +111,17 @@ def writable_mappings(pid):
     return out
 
 
-def entry_fault_cycles(pid):
-    """ucrun_entry_fault_cycles of the running ucrun `pid`: the TSC cycles
+def entry_fault_ns(pid):
+    """ucrun_entry_fault_ns of the running ucrun `pid`: the nanoseconds
     its entry's timed write fault took (src/cli/entry.cpp), read through
     /proc/<pid>/mem at the symbol's address plus the load bias."""
     binary = os.path.realpath(UCRUN_BIN)
     sym = None
     for line in readelf("-sW").splitlines():
         p = line.split()
-        if len(p) >= 8 and p[7] == "ucrun_entry_fault_cycles" and p[3] == "OBJECT":
+        if len(p) >= 8 and p[7] == "ucrun_entry_fault_ns" and p[3] == "OBJECT":
             sym = int(p[1], 16)
-    assert sym is not None, "no ucrun_entry_fault_cycles in the binary's symbols"
+    assert sym is not None, "no ucrun_entry_fault_ns in the binary's symbols"
     base = None
     for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
         p = line.split()
@@ -136,12 +136,12 @@ def entry_fault_cycles(pid):
 
 def test_writable_segments_populated_at_entry_where_a_fault_is_dear(ucrun, bundle):
     """ucrun's entry times its first write fault and, when it took more than
-    kSlowFault cycles (a trap through a hypervisor), maps every page of its
+    kSlowFault nanoseconds (a trap through a hypervisor), maps every page of its
     writable segments in before glibc starts (one MADV_POPULATE_WRITE
     instead of a fault per page): then a running ucrun has all of them
     resident, .bss pages no code wrote to included. Where a fault is cheap
     it leaves them to fault in one by one, and part of .bss stays out (16 of
-    36 KiB when this was written). The test reads the cycles the entry
+    36 KiB when this was written). The test reads the time the entry
     measured from the process and checks that it did what they call for."""
     if sanitized():
         pytest.skip("a sanitizer build links dynamically")
@@ -157,16 +157,16 @@ def test_writable_segments_populated_at_entry_where_a_fault_is_dear(ucrun, bundl
     p = ucrun.popen("run", "-b", b, "c1")
     try:
         ucrun.wait_status("c1", "running", proc=p)
-        cycles = entry_fault_cycles(p.popen.pid)
-        assert cycles > 0, "the entry timed no fault"
+        ns = entry_fault_ns(p.popen.pid)
+        assert ns > 0, "the entry timed no fault"
         maps = writable_mappings(p.popen.pid)
         bss = [(size, rss) for _, path, size, rss in maps if path == ""]
         assert bss, f"no .bss mapping after the binary's: {maps}"
-        if cycles > slow:
+        if ns > slow:
             for perms, path, size, rss in maps:
-                assert rss == size, f"{cycles} cycles, populated: {perms} {path or '(.bss)'}: {rss} of {size} KiB resident"
+                assert rss == size, f"{ns} ns, populated: {perms} {path or '(.bss)'}: {rss} of {size} KiB resident"
         else:
-            assert any(rss < size for size, rss in bss), f"{cycles} cycles, not populated, yet all of .bss is resident: {maps}"
+            assert any(rss < size for size, rss in bss), f"{ns} ns, not populated, yet all of .bss is resident: {maps}"
     finally:
         ucrun("kill", "c1", "KILL", check=False)
         cp = p.wait()
