@@ -111,9 +111,10 @@ bool borrows_memory(const CreatePlan& p, const oci::Config& cfg, bool seccomp_li
     const oci::User& user = cfg.process->user;
     // create's trampoline does the init's last steps under the container's
     // filter (proc/dmz/dmz.c wait_on_fifo; the init keeps its fds for it
-    // with fcntl): a filter that refuses any makes it take the copy.
+    // with fcntl; rt_sigaction for its `kill` handlers): a filter that
+    // refuses any makes it take the copy.
     const bool filter_ok = !p.exec_fifo || seccomp_plainly_allows(cfg, {"read", "write", "close", "openat", "fcntl",
-                                                                        "prctl", "execve", "execveat"});
+                                                                        "prctl", "rt_sigaction", "execve", "execveat"});
     return p.fast_path && !p.ns.has(CLONE_NEWUSER) && user.uid == 0 && user.gid == 0 && (made & CLONE_NEWPID) &&
            !(made & CLONE_NEWTIME) && nothing_between_release_and_program(cfg) && !p.hooks_sync &&
            !p.container_hooks && !seccomp_listener && !p.unprivileged && filter_ok;

@@ -164,13 +164,20 @@ Fd wait_maps(int sync) { return wait_for<MapsDone>(sync).rootfs; }
 // terminating signals, exits. These handlers make the init exit with 128
 // and the signal's number, as a shell reports a process killed by it; the
 // program gets the default actions back at its execve (signal(7)). Only
-// the signals that end a Go program: the rest stay ignored, as there.
+// the signals that end a Go program: the rest stay ignored, as there, and
+// so does one the caller ignores (nohup), as it would for the program.
+// Installed before the container's seccomp filter (prepare_process), which
+// need not allow rt_sigaction; a signal during set-up fails the create.
 void on_termination_signal(int sig) { ::_exit(128 + sig); }
 void exit_on_termination_signals() {
     if (::getpid() != 1) return;  // outside a pid namespace of its own the defaults end it already
     struct sigaction act {};
     act.sa_handler = on_termination_signal;
-    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM}) ::sigaction(sig, &act, nullptr);
+    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM}) {
+        struct sigaction old {};
+        if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        ::sigaction(sig, &act, nullptr);
+    }
 }
 
 // After Ready nobody reads an Error any more: the container's stderr
@@ -285,6 +292,9 @@ void exit_on_termination_signals() {
 
     FifoProc fifo_proc;
     if (a.exec_fifo >= 0) fifo_proc = fifo_procfs(kernel, procfd.get(), a.exec_fifo);
+    // Created, the container's init ends on `kill` as runc's does; the
+    // trampoline, if it waits for `start` in our place, makes its own.
+    if (!a.detach_in_trampoline && !a.release_in_trampoline) exit_on_termination_signals();
     // Personality, cwd, HOME, memory policy, rlimits, ids, capabilities
     // (proc/init_steps.hpp).
     std::vector<std::string> env = prepare_process(kernel, a, set_groups, process_state);
@@ -328,7 +338,6 @@ void exit_on_termination_signals() {
         wait_for<Recorded>(a.sync);
         outlive_parent();
         if (!send(a.sync, Detached{})) ::_exit(1);
-        exit_on_termination_signals();  // created: `kill` ends it, as runc's
         // We wait for `start` holding only what comes after: whatever else of
         // ucrun's we still have (its close-on-exec descriptors close only at
         // our exec: the state root, the host's /proc) a process of the
@@ -338,7 +347,6 @@ void exit_on_termination_signals() {
         close_fds_but(kernel, a.preserve_fds, {a.sync, a.exec_fifo, fifo_proc.dir, a.trampoline, a.seccomp_listener});
         fifo_w = open_exec_fifo(kernel, fifo_proc);
     } else {
-        exit_on_termination_signals();  // what `run` forwards before Start ends it
         wait_for<Start>(a.sync);
         outlive_parent();
     }

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
@@ -314,6 +315,29 @@ def test_kill_ends_a_created_container(ucrun, bundle, userns, sig):
     ucrun("kill", "c1", sig)
     ucrun.wait_status("c1", "stopped")
     ucrun.fail("start", "c1")
+    ucrun("delete", "c1")
+
+
+@pytest.mark.parametrize("userns", [False, True], ids=["trampoline", "copy-in-userns"])
+def test_a_signal_the_caller_ignores_stays_ignored(ucrun, bundle, userns):
+    """create run with SIGHUP ignored (nohup): the created init leaves it
+    ignored rather than exiting on it, and the program inherits it ignored,
+    as it would have without ucrun's handlers."""
+    b = bundle(userns=userns)
+    b.args("sleep", "1000")
+    b.write()
+    argv = ucrun.argv(["create", "-b", str(b.path), "c1"])
+    subprocess.run(["sh", "-c", 'trap "" HUP; exec "$@"', "sh", *map(str, argv)], check=True, timeout=30,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ucrun("kill", "c1", "HUP")
+    time.sleep(0.2)
+    assert ucrun.status("c1") == "created"
+    ucrun("start", "c1")
+    pid = ucrun.state("c1")["pid"]
+    ignored = int(re.search(r"SigIgn:\s+([0-9a-f]+)", open(f"/proc/{pid}/status").read()).group(1), 16)
+    assert ignored & (1 << (signal.SIGHUP - 1)), f"SigIgn {ignored:x}"
+    ucrun("kill", "c1", "KILL")
+    ucrun.wait_status("c1", "stopped")
     ucrun("delete", "c1")
 
 

@@ -152,13 +152,16 @@ static __attribute__((noreturn)) void refuse(const char* what, long err) {
     for (;;) {}
 }
 
-/* As pid 1 of its pid namespace we get no signal whose action is the
- * default one (pid_namespaces(7)): a created container would ignore `kill`
- * with SIGTERM, where runc's init (a Go program) exits. Handlers that exit
- * with 128 and the signal's number for the signals that end a Go program;
- * the program gets the default actions back at its execve (signal(7)).
- * x86-64 only: its rt_sigaction needs SA_RESTORER and a restorer, which is
- * never used, as the handler never returns. */
+/* As pid 1 of its pid namespace (the FIFO path is taken only for one:
+ * borrows_memory) we get no signal whose action is the default one
+ * (pid_namespaces(7)): a created container would ignore `kill` with
+ * SIGTERM, where runc's init (a Go program) exits. Handlers that exit with
+ * 128 and the signal's number for the signals that end a Go program; one
+ * the caller ignores (nohup) stays ignored, as it would for the program.
+ * The program gets the default actions back at its execve (signal(7)).
+ * rt_sigaction is in borrows_memory's list of what the container's filter
+ * must allow. x86-64 only: its rt_sigaction needs SA_RESTORER and a
+ * restorer, never used, as the handler never returns. */
 #if defined(__x86_64__)
 #define DMZ_SA_RESTORER 0x04000000
 struct dmz_sigaction {
@@ -170,11 +173,14 @@ struct dmz_sigaction {
 static void on_termination_signal(int sig) { sys3(__NR_exit_group, 128 + sig, 0, 0); }
 static void on_return(void) { sys3(__NR_exit_group, 126, 0, 0); }
 static void exit_on_termination_signals(void) {
-    if (sys3(__NR_getpid, 0, 0, 0) != 1) return; /* outside a pid namespace of our own the defaults end us */
     struct dmz_sigaction act = {on_termination_signal, DMZ_SA_RESTORER, on_return, 0};
     static const int sigs[] = {1 /* SIGHUP */, 2 /* SIGINT */, 3 /* SIGQUIT */, 15 /* SIGTERM */};
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; ++i)
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; ++i) {
+        struct dmz_sigaction old = {0, 0, 0, 0};
+        if (sys4(__NR_rt_sigaction, sigs[i], 0, (long)&old, sizeof old.mask) != 0) continue;
+        if (old.handler == (void (*)(int))1 /* SIG_IGN */) continue;
         sys4(__NR_rt_sigaction, sigs[i], (long)&act, 0, sizeof act.mask);
+    }
 }
 #else
 static void exit_on_termination_signals(void) {}
@@ -241,7 +247,6 @@ __attribute__((used, noreturn)) void dmz_main(long* sp) {
         }
         long fd = fd_number(argv[1]);
         char type = 0;
-        exit_on_termination_signals(); /* what `run` forwards before Start ends it */
         long n = fd < 0 ? -EBADF : sys3(__NR_read, fd, (long)&type, 1);
         if (n == 0) sys3(__NR_exit, 1, 0, 0); /* ucrun gone before the release: nothing runs */
         if (n != 1 || type != UCRUN_DMZ_START) {
