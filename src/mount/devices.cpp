@@ -46,10 +46,12 @@ bool gives_its_group(const sys::Kernel& k, int fd) {
 // mounted there by config.json's mounts is left in place: that mount wins.
 // `devfd` is the rootfs's /dev, already open: a node directly in it (all
 // the default ones) needs no walk of its own; `dev_gives_group` is
-// gives_its_group of it.
+// gives_its_group of it; `root_makes` whether we make files as 0:0 (the
+// init's effective ids: without a user namespace they are the caller's,
+// whose group need not be 0).
 void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int devfd, bool dev_gives_group,
-                 const std::string& path, mode_t type, unsigned major, unsigned minor, mode_t perm, uid_t uid,
-                 gid_t gid) {
+                 bool root_makes, const std::string& path, mode_t type, unsigned major, unsigned minor, mode_t perm,
+                 uid_t uid, gid_t gid) {
     const std::string display = spec.rootfs + path;
     auto slash = path.rfind('/');
     const std::string parent = path.substr(0, slash == 0 ? 1 : slash);
@@ -76,12 +78,12 @@ void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int d
             made = k.mknodat(dirfd, name.c_str(), type | perm, makedev(major, minor));
         }
         if (made < 0) throw_errno("mknod " + display);
-        // Just made, in a mount namespace no one else has entered yet, by
-        // root of the init's user namespace, with the mode as given (umask
-        // 0). Other ids, or a set-gid directory, need a chown; the mode
-        // after the owner: chown clears the set-id bits.
+        // Just made, in a mount namespace no one else has entered yet, with
+        // the mode as given (umask 0). Owned by 0:0 already when made as
+        // 0:0 outside a set-gid directory; else a chown, and the mode after
+        // the owner: chown clears the set-id bits.
         const bool takes_dir_group = own_dir ? gives_its_group(k, own_dir.get()) : dev_gives_group;
-        if (uid == 0 && gid == 0 && !takes_dir_group) return;
+        if (uid == 0 && gid == 0 && root_makes && !takes_dir_group) return;
         if (k.fchownat(dirfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + display);
         if (k.fchmodat(dirfd, name.c_str(), perm, 0) < 0) throw_errno("chmod " + display);
         return;
@@ -131,18 +133,19 @@ void setup_dev(const sys::Kernel& k, const RootfsSpec& spec, int rootfd) {
         // (tests/bench/PERFORMANCE.md, "eighth pass").
         const UmaskFor exact(k, 0);
         const bool dev_gives_group = gives_its_group(k, dev.get());
+        const bool root_makes = k.geteuid() == 0 && k.getegid() == 0;
         for (const auto& d : kDefaults) {
             bool listed = false;
             if (cfg.linux)
                 for (const auto& c : cfg.linux->devices) listed |= c.path == d.path;
             if (!listed)
-                make_device(k, spec, rootfd, dev.get(), dev_gives_group, d.path, S_IFCHR, d.major, d.minor, 0666, 0,
-                            0);
+                make_device(k, spec, rootfd, dev.get(), dev_gives_group, root_makes, d.path, S_IFCHR, d.major,
+                            d.minor, 0666, 0, 0);
         }
         if (cfg.linux) {
             for (const auto& d : cfg.linux->devices) {
                 // devices outside /dev are bound from their own host path only in a userns.
-                make_device(k, spec, rootfd, dev.get(), dev_gives_group, d.path, type_bits(d.type),
+                make_device(k, spec, rootfd, dev.get(), dev_gives_group, root_makes, d.path, type_bits(d.type),
                             static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
                             d.fileMode.value_or(0666) & 07777, d.uid.value_or(0), d.gid.value_or(0));
             }

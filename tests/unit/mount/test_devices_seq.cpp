@@ -138,3 +138,12 @@ TEST_CASE("a set-gid /dev of the image gives its group: the default devices are 
     check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, null, c 1:3, 0666)", "fchownat(/b/rootfs/dev, null, 0:0)",
                                  "fchmodat(/b/rootfs/dev, null, 0666)"});
 }
+
+TEST_CASE("made by a caller whose group is not 0 (no user namespace), the default devices are chowned to 0:0") {
+    test::RootfsFixture f;
+    f.k.set_ids(0, 1234);
+    mount::prepare_rootfs(f.k, f.spec);
+    INFO(f.k.dump());
+    check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, null, c 1:3, 0666)", "fchownat(/b/rootfs/dev, null, 0:0)",
+                                 "fchmodat(/b/rootfs/dev, null, 0666)"});
+}
