@@ -37,7 +37,12 @@ void mkdir_p(const std::string& path, mode_t mode) {
 // Returns 0 when `name` is gone, else the errno of its removal: a state
 // root that is read-only (or otherwise refuses) must not let `delete`
 // report success while the container stays on record.
-int remove_tree_at(int dirfd, const char* name) {
+// A container's directory holds files, and a notify socket's directory at
+// most: deeper than this is not ours to walk (each level is a 2 KiB buffer
+// on the stack), and the removal fails instead.
+constexpr int kMaxStateDepth = 8;
+
+int remove_tree_at(int dirfd, const char* name, int depth = 0) {
     auto result = [](int rc) { return rc == 0 || errno == ENOENT ? 0 : errno; };
     Fd fd(::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) return result(::unlinkat(dirfd, name, 0));
@@ -55,8 +60,9 @@ int remove_tree_at(int dirfd, const char* name) {
             const std::string_view entry = e->d_name;
             if (entry == "." || entry == "..") continue;
             // DT_UNKNOWN (a file system without types): EISDIR says which.
-            if (e->d_type == DT_DIR || (::unlinkat(fd.get(), e->d_name, 0) < 0 && errno == EISDIR))
-                remove_tree_at(fd.get(), e->d_name);
+            if ((e->d_type == DT_DIR || (::unlinkat(fd.get(), e->d_name, 0) < 0 && errno == EISDIR)) &&
+                depth < kMaxStateDepth)
+                remove_tree_at(fd.get(), e->d_name, depth + 1);
         }
     }
     fd.reset();  // closed before its directory is removed
