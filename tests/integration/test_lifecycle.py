@@ -297,6 +297,20 @@ def test_kill_unhandled_ignored_by_pid1(ucrun, bundle):
     ucrun("delete", "c1")
 
 
+TERMINATING = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM)
+
+
+def create_with_dispositions(ucrun, b, dispositions):
+    """`create` of c1 from `b`, started with these signal actions (an
+    inherited SIG_IGN survives execve; SIG_DFL resets what the test runner
+    may have inherited)."""
+    def set_them():
+        for s, action in dispositions.items():
+            signal.signal(s, action)
+    subprocess.run(ucrun.argv(["create", "-b", b, "c1"]), check=True, timeout=30, preexec_fn=set_them,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @pytest.mark.parametrize("userns", [False, True], ids=["trampoline", "copy-in-userns"])
 @pytest.mark.parametrize("sig", ["TERM", "INT", "HUP", "QUIT"])
 def test_kill_ends_a_created_container(ucrun, bundle, userns, sig):
@@ -308,7 +322,10 @@ def test_kill_ends_a_created_container(ucrun, bundle, userns, sig):
     stopped."""
     b = bundle(userns=userns)
     b.args("sleep", "1000")
-    ucrun("create", "-b", b, "c1")
+    # With the default actions, whatever the test runner inherited (a
+    # background job has SIGINT and SIGQUIT ignored, nohup SIGHUP): an
+    # ignored one stays ignored (test_a_signal_the_caller_ignores_...).
+    create_with_dispositions(ucrun, b, {s: signal.SIG_DFL for s in TERMINATING})
     ucrun("kill", "c1", "USR1")
     time.sleep(0.2)
     assert ucrun.status("c1") == "created"
@@ -325,10 +342,7 @@ def test_a_signal_the_caller_ignores_stays_ignored(ucrun, bundle, userns):
     as it would have without ucrun's handlers."""
     b = bundle(userns=userns)
     b.args("sleep", "1000")
-    b.write()
-    argv = ucrun.argv(["create", "-b", str(b.path), "c1"])
-    subprocess.run(["sh", "-c", 'trap "" HUP; exec "$@"', "sh", *map(str, argv)], check=True, timeout=30,
-                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    create_with_dispositions(ucrun, b, {signal.SIGHUP: signal.SIG_IGN, signal.SIGTERM: signal.SIG_DFL})
     ucrun("kill", "c1", "HUP")
     time.sleep(0.2)
     assert ucrun.status("c1") == "created"
