@@ -40,8 +40,8 @@ public:
     // its one child, then it only waits): nothing is opened to come back
     // to, and leave() does nothing. That saves three cold lookups in
     // /proc/self/ns and their checks (~40 us on this host; tests/bench/
-    // PERFORMANCE.md, "eighth pass"). A sanitizer build runs its leak
-    // check now, as for any entry it cannot undo.
+    // PERFORMANCE.md, "eighth pass"). A sanitizer build enters as enter()
+    // does, and the destructor comes back (its leak check at exit).
     bool enter_for_good(int target, unsigned long flags);
 
     // Our own namespaces for children again (setns to the caller's own
