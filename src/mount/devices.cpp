@@ -78,14 +78,25 @@ void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int d
             made = k.mknodat(dirfd, name.c_str(), type | perm, makedev(major, minor));
         }
         if (made < 0) throw_errno("mknod " + display);
-        // Just made, in a mount namespace no one else has entered yet, with
-        // the mode as given (umask 0). Owned by 0:0 already when made as
-        // 0:0 outside a set-gid directory; else a chown, and the mode after
-        // the owner: chown clears the set-id bits.
+        // Just made, with the mode as given (umask 0). Owned by 0:0 already
+        // when made as 0:0 outside a set-gid directory; else a chown.
         const bool takes_dir_group = own_dir ? gives_its_group(k, own_dir.get()) : dev_gives_group;
         if (uid == 0 && gid == 0 && root_makes && !takes_dir_group) return;
-        if (k.fchownat(dirfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("chown " + display);
-        if (k.fchmodat(dirfd, name.c_str(), perm, 0) < 0) throw_errno("chmod " + display);
+        // The name is not ours to trust: without a /dev tmpfs the directory
+        // is the image's, and another container sharing that rootfs can
+        // swap a symlink to a host file in for the node between mknod and
+        // here (chmod follows links, and our root is still the host's). So
+        // the owner and mode go onto the inode itself, through an O_PATH
+        // fd opened without following, checked to be the node we made.
+        Fd node(k.openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st;
+        if (!node || k.fstat(node.get(), &st) < 0) throw_errno("open " + display);
+        if ((st.st_mode & S_IFMT) != type || (type != S_IFIFO && st.st_rdev != makedev(major, minor)))
+            throw Error("device " + display + ": replaced while it was being made");
+        if (k.fchownat(node.get(), "", uid, gid, AT_EMPTY_PATH) < 0) throw_errno("chown " + display);
+        // chown clears the set-id bits (chown(2)): only those need the mode
+        // again.
+        if ((perm & (S_ISUID | S_ISGID)) && k.chmod_opath(node.get(), perm) < 0) throw_errno("chmod " + display);
         return;
     }
     if (!clear_the_way()) return;

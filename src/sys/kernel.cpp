@@ -1,5 +1,7 @@
 #include "sys/kernel.hpp"
 
+#include <cerrno>
+#include <cstdio>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -20,6 +22,9 @@
 #include "sys/borrowing_clone.hpp"
 #include "sys/syscalls.hpp"
 
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452  // Linux 6.6
+#endif
 #ifndef SYS_faccessat2
 #define SYS_faccessat2 439  // Linux 5.8
 #endif
@@ -96,6 +101,13 @@ public:
         return ::fchmodat(dirfd, path, mode, flags);
     }
     int fchmod(int fd, mode_t mode) const override { return ::fchmod(fd, mode); }
+    int chmod_opath(int fd, mode_t mode) const override {
+        if (::syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH) == 0) return 0;
+        if (errno != ENOSYS) return -1;
+        char link[32];
+        std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        return ::chmod(link, mode);
+    }
     int ioctl(int fd, unsigned long request) const override { return ::ioctl(fd, request); }
 
     int setns(int fd, int nstype) const override { return ::setns(fd, nstype); }

@@ -72,6 +72,11 @@ public:
     virtual int fchownat(int dirfd, const char* path, uid_t uid, gid_t gid, int flags) const = 0;
     virtual int fchmodat(int dirfd, const char* path, mode_t mode, int flags) const = 0;
     virtual int fchmod(int fd, mode_t mode) const = 0;
+    // chmod of the inode an O_PATH fd holds (fchmod refuses O_PATH with
+    // EBADF): fchmodat2(fd, "", mode, AT_EMPTY_PATH), Linux 6.6; before
+    // that through the fd's /proc/self/fd magic link, which names the same
+    // inode whatever has become of its path since.
+    virtual int chmod_opath(int fd, mode_t mode) const = 0;
     // ioctl(2) of a request without argument (NS_GET_NSTYPE).
     virtual int ioctl(int fd, unsigned long request) const = 0;
 

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from consock import ConsoleSocket
-from support import BUSYBOX, IS_RUNC, UCRUN_BIN, USERNS_HOST_ID, mount_points
+from support import BUSYBOX, IS_RUNC, UCRUN_BIN, USERNS_HOST_ID, install_helper, mount_points, wait_file_contains
 from isolation import bundle  # noqa: F401  (a cgroup per bundle)
 
 U = pytest.mark.ucrun_specific
@@ -276,6 +276,50 @@ def test_dev_symlink_to_host_dir_no_tmpfs(ucrun, bundle, root, decoys):
     cp = ucrun("run", "-b", b, "c1", check=False)
     refused_or_inside(cp, b, decoys)
     assert os.listdir(root) == []
+
+
+@U
+def test_device_swapped_by_a_container_sharing_the_rootfs(ucrun, bundle, tmp_base, decoys):
+    """Two containers on one rootfs without a /dev tmpfs (CVE-2025-52565
+    class). The attacker, tests/helpers/dev_swap in the first, swaps
+    /dev/x for a symlink to a host file over and over while the second is
+    created again and again with a device at /dev/x owned by 1000:1000:
+    the runtime must set that owner and mode on the node it made, never on
+    what the name points to by then. Each victim either runs or is refused
+    with one line; the host file keeps its mode, owner and content."""
+    att = bundle()
+    att.config["root"] = {"path": str(att.rootfs), "readonly": False}
+    for m in ("/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"):
+        att.drop_mount(m)
+    install_helper(att, "dev_swap", tmp_base)
+    att.args("/bin/dev_swap", "/dev/x", str(decoys.file))
+    out = tmp_base / "att.out"
+    attacker = ucrun.popen("run", "-b", att, "att", stdout=out)
+    try:
+        wait_file_contains(out, "swapping")
+        victim = bundle()
+        victim.config["root"] = {"path": str(att.rootfs), "readonly": True}
+        for m in ("/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"):
+            victim.drop_mount(m)
+        # 0666 is a chmod-free mode for a careful runtime; 04666 needs the
+        # mode again after chown (which clears set-uid): both paths.
+        outcomes = {}
+        for i in range(150):
+            victim.linux["devices"] = [{"path": "/dev/x", "type": "c", "major": 1, "minor": 3,
+                                        "fileMode": 0o4666 if i % 2 else 0o666, "uid": 1000, "gid": 1000}]
+            victim.args("true")
+            cp = ucrun("run", "-b", victim, f"v{i}", check=False)
+            if cp.returncode != 0:
+                lines = cp.stderr.strip().splitlines()
+                assert len(lines) == 1, cp.stderr
+            key = "ran" if cp.returncode == 0 else cp.stderr.strip().split(": ")[-1]
+            outcomes[key] = outcomes.get(key, 0) + 1
+            decoys.check()
+        print("victim outcomes:", outcomes)
+    finally:
+        ucrun("kill", "att", "KILL", check=False)
+        attacker.wait(20)
+        attacker.close()
 
 
 @U

@@ -253,13 +253,16 @@ public:
         return nodes_.erase(resolve(dirfd, path)) ? 0 : err(ENOENT);
     }
     int fchownat(int dirfd, const char* path, uid_t uid, gid_t gid, int) const override {
-        return done("fchownat(" + name(dirfd) + ", " + path + ", " + std::to_string(uid) + ":" +
+        return done("fchownat(" + name(dirfd) + (*path ? std::string(", ") + path : "") + ", " + std::to_string(uid) + ":" +
                     std::to_string(gid) + ")");
     }
     int fchmodat(int dirfd, const char* path, mode_t mode, int) const override {
         return done("fchmodat(" + name(dirfd) + ", " + path + ", " + octal(mode) + ")");
     }
     int fchmod(int fd, mode_t mode) const override { return done("fchmod(" + name(fd) + ", " + octal(mode) + ")"); }
+    int chmod_opath(int fd, mode_t mode) const override {
+        return done("chmod_opath(" + name(fd) + ", " + octal(mode) + ")");
+    }
     int ioctl(int fd, unsigned long request) const override {
         if (int r = fails("ioctl(" + name(fd) + ", " +
                           (request == NS_GET_NSTYPE   ? "NS_GET_NSTYPE"
@@ -339,6 +342,9 @@ public:
     // a test plays the child's side there (what it sends, the parent reads).
     int peer() const { return peer_; }
     std::function<void()> on_clone;
+    // Runs with the path of each file made (mkdirat, mknodat, symlinkat):
+    // a test plays whoever else changes the tree right after.
+    std::function<void(const std::string&)> on_made;
     ~FakeKernel() override {
         if (peer_ >= 0) ::close(peer_);
     }
@@ -458,6 +464,7 @@ private:
         const std::string p = resolve(dirfd, path);
         if (exists(p)) return err(EEXIST);
         nodes_[p] = n;
+        if (on_made) on_made(p);
         return 0;
     }
 

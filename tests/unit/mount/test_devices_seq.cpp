@@ -102,7 +102,9 @@ TEST_CASE("linux.devices: mknod with exactly the fileMode, uid and gid given") {
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());
     check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, fuse, c 10:229, 04660)",
-                                 "fchownat(/b/rootfs/dev, fuse, 1000:1001)", "fchmodat(/b/rootfs/dev, fuse, 04660)"});
+                                 "openat(/b/rootfs/dev, fuse, O_PATH|O_NOFOLLOW)",
+                                 "fchownat(/b/rootfs/dev/fuse, 1000:1001)", "chmod_opath(/b/rootfs/dev/fuse, 04660)"});
+    CHECK(f.k.calls_of({"fchownat(/b/rootfs/dev, ", "fchmodat("}).empty());
 }
 
 TEST_CASE("a device over a planted file is removed first; a mount of config.json there (EBUSY) wins") {
@@ -135,8 +137,11 @@ TEST_CASE("a set-gid /dev of the image gives its group: the default devices are 
     f.reset_spec();
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());
-    check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, null, c 1:3, 0666)", "fchownat(/b/rootfs/dev, null, 0:0)",
-                                 "fchmodat(/b/rootfs/dev, null, 0666)"});
+    check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, null, c 1:3, 0666)",
+                                 "openat(/b/rootfs/dev, null, O_PATH|O_NOFOLLOW)",
+                                 "fchownat(/b/rootfs/dev/null, 0:0)"});
+    // chown keeps 0666 (it clears only set-id bits): no chmod.
+    CHECK(f.k.calls_of({"fchmodat(", "chmod_opath("}).empty());
 }
 
 TEST_CASE("made by a caller whose group is not 0 (no user namespace), the default devices are chowned to 0:0") {
@@ -144,6 +149,26 @@ TEST_CASE("made by a caller whose group is not 0 (no user namespace), the defaul
     f.k.set_ids(0, 1234);
     mount::prepare_rootfs(f.k, f.spec);
     INFO(f.k.dump());
-    check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, null, c 1:3, 0666)", "fchownat(/b/rootfs/dev, null, 0:0)",
-                                 "fchmodat(/b/rootfs/dev, null, 0666)"});
+    check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, null, c 1:3, 0666)",
+                                 "openat(/b/rootfs/dev, null, O_PATH|O_NOFOLLOW)",
+                                 "fchownat(/b/rootfs/dev/null, 0:0)"});
+    // chown keeps 0666 (it clears only set-id bits): no chmod.
+    CHECK(f.k.calls_of({"fchmodat(", "chmod_opath("}).empty());
+}
+
+TEST_CASE("a node swapped for something else between mknod and chown is refused, its name never followed") {
+    // Two containers sharing a rootfs without a /dev tmpfs: the other one
+    // replaces the fresh node (here by a file; a symlink to a host file is
+    // the attack) before the owner is set.
+    test::RootfsFixture f;
+    f.k.add_dir("/b/rootfs/dev");
+    f.cfg.mounts.erase(f.cfg.mounts.begin() + 1);  // no /dev tmpfs: the image's /dev
+    f.cfg.linux->devices = {fuse_device(0660)};
+    f.reset_spec();
+    f.k.on_made = [&](const std::string& p) {
+        if (p == "/b/rootfs/dev/fuse") f.k.add_file(p);
+    };
+    CHECK_THROWS_WITH(mount::prepare_rootfs(f.k, f.spec), doctest::Contains("replaced while it was being made"));
+    INFO(f.k.dump());
+    CHECK(f.k.calls_of({"fchownat(", "fchmodat(", "chmod_opath("}).empty());
 }
