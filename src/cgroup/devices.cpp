@@ -48,6 +48,11 @@ std::vector<DeviceRule> device_rules(const std::vector<oci::DeviceCgroup>& in) {
         r.major = d.major.value_or(-1);
         r.minor = d.minor.value_or(-1);
         if (r.major < -1 || r.minor < -1) throw Error(where + ": invalid major/minor");
+        // The kernel's numbers are 32-bit (v1 devices.allow, and the eBPF
+        // program's bpf_cgroup_dev_ctx): a larger one would be cut to its
+        // low bits and name another device.
+        if (r.major > 0xffffffffLL) throw Error(where + ".major: " + std::to_string(r.major) + " is out of range");
+        if (r.minor > 0xffffffffLL) throw Error(where + ".minor: " + std::to_string(r.minor) + " is out of range");
         // Absent access: runc's specconv leaves it empty, which the v1 kernel
         // reads as "rwm"; we say so explicitly.
         std::string acc = d.access.value_or("rwm");

@@ -58,9 +58,10 @@ public:
     std::vector<DeviceRule> transition_from(const DeviceState& from, bool force_full) const;
 };
 
-// The BPF_PROG_TYPE_CGROUP_DEVICE program enforcing `state` (runc/crun
-// devicefilter): for each exception, test type, access, major, minor and
-// return its verdict; else return the default. Returns 1 = allow, 0 = deny.
+// The BPF_PROG_TYPE_CGROUP_DEVICE program enforcing `state` (the decisions
+// of runc/crun's devicefilter): an exception matching in type, access,
+// major and minor gives its verdict; else the default. Returns 1 = allow,
+// 0 = deny. Straight-line code, no branch (bpf_prog.cpp says why).
 std::vector<bpf_insn> device_program(const DeviceState& state);
 
 // runc's default device rules (specconv AllowedDevices): mknod of any char

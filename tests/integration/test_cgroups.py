@@ -816,3 +816,41 @@ def test_populated_cgroup_refused_and_left_alone(ucrun, bundle, tmp_base, root):
         assert ucrun.status("a") == "running"
     finally:
         ucrun("delete", "--force", "a")
+
+
+# The same device decisions through the v1 devices controller and through
+# ucrun's eBPF program on cgroup v2 (straight-line code since the ninth
+# performance pass), on a node of /dev/fuse (c 10:229) the container makes
+# itself: not among linux.devices (allowed rwm, as runc) nor the default
+# rules ucrun appends (which allow mknod of any char device). Partial
+# access, a wildcard minor, and a deny list where a partial overlap denies.
+DEVICE_CASES = {
+    "allow-r": ([{"allow": False, "access": "rwm"},
+                 {"allow": True, "type": "c", "major": 10, "minor": 229, "access": "r"}],
+                ["mknod-c", "fuse-r"]),
+    "allow-wildcard": ([{"allow": False, "access": "rwm"},
+                        {"allow": True, "type": "c", "major": 10, "access": "rw"}],
+                       ["mknod-c", "fuse-r", "fuse-w", "fuse-rw"]),
+    "deny-w": ([{"allow": True, "access": "rwm"},
+                {"allow": False, "type": "c", "major": 10, "minor": 229, "access": "w"}],
+               ["mknod-c", "fuse-r"]),
+}
+DEVICE_SCRIPT = ("mknod /dev/f c 10 229 && echo mknod-c; "
+                 "true < /dev/f && echo fuse-r; true > /dev/f && echo fuse-w; true <> /dev/f && echo fuse-rw; true")
+
+
+@pytest.mark.ucrun_specific  # runc appends its default rules after
+@pytest.mark.parametrize("case", sorted(DEVICE_CASES))
+@pytest.mark.parametrize("layout", ["v1", "v2"])
+def test_device_decisions_v1_and_v2(ucrun, root, tmp_base, bundle, cid, case, layout):
+    if layout == "v2" and LAYOUT != "hybrid":
+        pytest.skip("needs the unified hierarchy of a hybrid host")
+    runner = pure_v2_runner(root, tmp_base) if layout == "v2" else ucrun
+    rules, want = DEVICE_CASES[case]
+    b = bundle()
+    resources(b)["devices"] = rules
+    for kind in ("bounding", "effective", "permitted"):  # mknod is asked of the cgroup after CAP_MKNOD
+        b.process.setdefault("capabilities", {}).setdefault(kind, []).append("CAP_MKNOD")
+    b.sh(DEVICE_SCRIPT)
+    cp = runner("run", "-b", b, cid)
+    assert cp.stdout.split() == want, cp.stderr

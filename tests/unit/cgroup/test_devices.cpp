@@ -29,16 +29,25 @@ int run(const std::vector<bpf_insn>& prog, char type, unsigned access, uint32_t 
             uint32_t v;
             std::memcpy(&v, reinterpret_cast<const char*>(r[i.src_reg]) + i.off, 4);
             r[i.dst_reg] = v;
-        } else if (cls == BPF_ALU) {
-            uint32_t src = BPF_SRC(i.code) == BPF_X ? static_cast<uint32_t>(r[i.src_reg]) : static_cast<uint32_t>(i.imm);
-            uint32_t d = static_cast<uint32_t>(r[i.dst_reg]);
+        } else if (cls == BPF_ALU || cls == BPF_ALU64) {
+            // ALU32 works on the low halves and zero-extends its result.
+            const bool wide = cls == BPF_ALU64;
+            uint64_t src = BPF_SRC(i.code) == BPF_X ? r[i.src_reg] : static_cast<uint64_t>(static_cast<int64_t>(i.imm));
+            uint64_t d = r[i.dst_reg];
+            if (!wide) {
+                src = static_cast<uint32_t>(src);
+                d = static_cast<uint32_t>(d);
+            }
             switch (BPF_OP(i.code)) {
                 case BPF_MOV: d = src; break;
                 case BPF_AND: d &= src; break;
+                case BPF_OR: d |= src; break;
+                case BPF_XOR: d ^= src; break;
                 case BPF_RSH: d >>= src; break;
+                case BPF_NEG: d = 0 - d; break;
                 default: FAIL("unexpected alu op");
             }
-            r[i.dst_reg] = d;
+            r[i.dst_reg] = wide ? d : static_cast<uint32_t>(d);
         } else if (cls == BPF_JMP) {
             if (BPF_OP(i.code) == BPF_EXIT) return static_cast<int>(r[0]);
             uint64_t src = BPF_SRC(i.code) == BPF_X ? r[i.src_reg] : static_cast<uint64_t>(static_cast<int64_t>(i.imm));
@@ -119,22 +128,39 @@ TEST_CASE("v1 writes: full list at create, differences on update") {
 }
 
 TEST_CASE("eBPF program: structure") {
+    // No jump but the exit: the verifier then walks one path, not one per
+    // rule (bpf_prog.cpp).
+    auto only_exit_jumps = [](const std::vector<bpf_insn>& p) {
+        for (size_t i = 0; i < p.size(); ++i)
+            if (BPF_CLASS(p[i].code) == BPF_JMP && (BPF_OP(p[i].code) != BPF_EXIT || i + 1 != p.size())) return false;
+        return true;
+    };
     DeviceState deny_all;
     auto p = device_program(deny_all);
-    CHECK(p.size() == 8);  // 6 prologue + mov + exit
-    CHECK(p[6].imm == 0);
+    CHECK(p.size() == 9);  // 6 prologue + "none matched" + its opposite + exit
+    CHECK(only_exit_jumps(p));
     DeviceState allow_all;
     allow_all.default_allow = true;
-    CHECK(device_program(allow_all)[6].imm == 1);
+    CHECK(device_program(allow_all).size() == 8);  // the default verdict as is
 
-    // c 1:3 rwm: type, major, minor tests + mov + exit = 5; with partial
+    // c 1:3 rwm: three terms (2 + 3 + 3) + 3 to fold it in; with partial
     // access, 3 more.
     auto st = DeviceState::from(device_rules({dc(true, "c", 1, 3, "rwm")}));
-    CHECK(device_program(st).size() == 8 + 5);
+    CHECK(device_program(st).size() == 9 + 11);
     st = DeviceState::from(device_rules({dc(true, "c", 1, 3, "rw")}));
-    CHECK(device_program(st).size() == 8 + 8);
+    CHECK(device_program(st).size() == 9 + 14);
     st = DeviceState::from(device_rules({dc(true, "c", std::nullopt, std::nullopt, "m")}));
-    CHECK(device_program(st).size() == 8 + 6);
+    CHECK(device_program(st).size() == 9 + 8);
+    st = DeviceState::from(device_rules(default_device_rules()));
+    CHECK(only_exit_jumps(device_program(st)));
+}
+
+TEST_CASE("device rules: a major or minor past 32 bits is refused, not cut to another device") {
+    CHECK_THROWS_WITH_AS(device_rules({dc(true, "c", (int64_t{1} << 32) + 1, 3, "rw")}),
+                         doctest::Contains("devices[0].major: 4294967297 is out of range"), ucrun::Error);
+    CHECK_THROWS_WITH_AS(device_rules({dc(true, "c", 1, int64_t{1} << 32, "rw")}),
+                         doctest::Contains("devices[0].minor"), ucrun::Error);
+    CHECK(device_rules({dc(true, "c", 0xffffffffLL, 0xffffffffLL, "rw")}).size() == 1);
 }
 
 TEST_CASE("eBPF program: decisions") {
@@ -163,4 +189,57 @@ TEST_CASE("eBPF program: decisions") {
     CHECK(run(bl, 'c', kAccWrite, 1, 3) == 0);
     CHECK(run(bl, 'c', kAccRead | kAccWrite, 1, 3) == 0);  // partial overlap denies (v1 kernel)
     CHECK(run(bl, 'b', kAccWrite, 8, 0) == 1);
+}
+
+namespace {
+
+// What the program must decide (cgroup v1's devcgroup_legacy_check_permission
+// on `st`): an exception whose type, major and minor fit gives its verdict,
+// an allow exception only when it covers the whole request, a deny
+// exception on any overlap.
+int reference(const DeviceState& st, char type, unsigned access, uint32_t major, uint32_t minor) {
+    for (const auto& [key, a] : st.exceptions) {
+        auto [t, ma, mi] = key;
+        if ((t != 'a' && t != type) || (ma >= 0 && ma != major) || (mi >= 0 && mi != minor)) continue;
+        if (!st.default_allow && (access & ~a & kAccAll) == 0) return 1;
+        if (st.default_allow && (access & a) != 0) return 0;
+    }
+    return st.default_allow ? 1 : 0;
+}
+
+}  // namespace
+
+TEST_CASE("eBPF program: the same decisions as the v1 semantics, for 300 random rule lists") {
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    auto next = [&](unsigned n) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        return static_cast<unsigned>(seed % n);
+    };
+    const char* types[] = {"a", "c", "b"};
+    const char* accesses[] = {"r", "w", "m", "rw", "rm", "wm", "rwm"};
+    for (int round = 0; round < 300; ++round) {
+        std::vector<oci::DeviceCgroup> cfg;
+        const unsigned n = 1 + next(6);
+        for (unsigned i = 0; i < n; ++i) {
+            std::optional<int64_t> major, minor;
+            if (next(3)) major = next(4);
+            if (next(3)) minor = next(4);
+            cfg.push_back(dc(next(2) == 0, types[next(3)], major, minor, accesses[next(7)]));
+        }
+        const DeviceState st = DeviceState::from(device_rules(cfg));
+        const auto p = device_program(st);
+        for (char type : {'c', 'b'})
+            for (unsigned access = 1; access <= kAccAll; ++access)
+                for (uint32_t major = 0; major < 5; ++major)
+                    for (uint32_t minor = 0; minor < 5; ++minor) {
+                        CAPTURE(round);
+                        CAPTURE(type);
+                        CAPTURE(access);
+                        CAPTURE(major);
+                        CAPTURE(minor);
+                        REQUIRE(run(p, type, access, major, minor) == reference(st, type, access, major, minor));
+                    }
+    }
 }
