@@ -91,7 +91,9 @@ public:
     // Records the directories create() is going to make (nothing is made),
     // so that to_json() names them before any exists: a create killed
     // midway leaves a record from which destroy() removes what was made.
-    virtual void plan() {}
+    // Returns true when the container's own directories are all among them:
+    // nothing of the cgroup exists yet, so exists() need not be asked.
+    virtual bool plan() { return false; }
     // mkdir -p in every hierarchy (remembers the dirs it made, for destroy).
     // v1: cpuset.cpus/mems of new dirs are copied from the parent when empty.
     // v2: every controller of each ancestor is enabled in its

@@ -85,29 +85,39 @@ public:
             if (std::find(created_.begin(), created_.end(), d) == created_.end()) created_.push_back(d);
     }
 
-    void plan() override {
-        for (const auto& h : hier_) remember(missing_dirs(h.dir));
-        if (!unified_.empty()) remember(missing_dirs(unified_));
+    bool plan() override {
+        bool absent = true;
+        auto one = [&](const std::string& dir) {
+            auto missing = missing_dirs(dir);  // empty: `dir` exists
+            absent = absent && !missing.empty();
+            remember(missing);
+        };
+        for (const auto& h : hier_) one(h.dir);
+        if (!unified_.empty()) one(unified_);
+        return absent;
     }
 
     void create() override {
         for (const auto& h : hier_) {
-            remember(mkdir_p(h.dir));
-            if (find("cpuset") == &h) init_cpuset(h);
+            const auto made = mkdir_p(h.dir);
+            remember(made);
+            if (find("cpuset") == &h) init_cpuset(h, made);
         }
         if (!unified_.empty()) remember(mkdir_p(unified_));
     }
 
     // A new v1 cpuset has empty cpus/mems and then takes no tasks: copy the
-    // parent's, from the hierarchy root down (runc cpusetEnsureParent).
-    static void init_cpuset(const H& h) {
+    // parent's, from the hierarchy root down (runc cpusetEnsureParent). A
+    // directory in `made` was just made, so empty: not read first.
+    static void init_cpuset(const H& h, const std::vector<std::string>& made) {
         if (h.dir.size() <= h.mount_dir.size()) return;
         std::string cur = h.mount_dir;
         for (const auto& part : split(h.dir.substr(h.mount_dir.size() + 1), '/')) {
             std::string parent = cur;
             cur += "/" + part;
+            const bool fresh = std::find(made.begin(), made.end(), cur) != made.end();
             for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-                if (!trim(read_file(cur + "/" + f)).empty()) continue;
+                if (!fresh && !trim(read_file(cur + "/" + f)).empty()) continue;
                 write_file(cur + "/" + f, trim(read_file(parent + "/" + f)));
             }
         }

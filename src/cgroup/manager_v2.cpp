@@ -43,9 +43,11 @@ public:
         for (const auto& c : fields(*avail)) write_file_errno(dir + "/cgroup.subtree_control", "+" + c);
     }
 
-    void plan() override {
-        for (const auto& d : missing_dirs(dir_))
+    bool plan() override {
+        const auto missing = missing_dirs(dir_);  // empty: dir_ exists
+        for (const auto& d : missing)
             if (std::find(created_.begin(), created_.end(), d) == created_.end()) created_.push_back(d);
+        return !missing.empty();
     }
 
     void create() override {

@@ -25,10 +25,14 @@ void devices(const oci::Resources& r, const Probe& probe, bool initial, Out& out
     auto target = DeviceState::from(device_rules(r.devices));
     DeviceState current;
     bool full = initial;
-    if (auto list = probe.read("devices", "devices.list"))
-        current = DeviceState::from_v1_list(*list);
-    else
-        full = true;
+    // At create the whole list is written whatever the cgroup inherited
+    // (transition_from ignores `current` then): no read of devices.list.
+    if (!initial) {
+        if (auto list = probe.read("devices", "devices.list"))
+            current = DeviceState::from_v1_list(*list);
+        else
+            full = true;
+    }
     for (const auto& rule : target.transition_from(current, full))
         out.push_back({"devices", rule.allow ? "devices.allow" : "devices.deny", rule.v1_string()});
 }

@@ -79,12 +79,15 @@ CgroupPlan plan_cgroup(const Context& ctx, const std::string& id, const oci::Con
         p.on_planned(*cg);
         return p;
     }
+    // What create() will make; when that is all of it, nothing of the
+    // cgroup exists to be asked about below.
+    const bool absent = cg->plan();
     // A cgroup shared with other processes (another container of the same
     // id under another --root gets the same default path, or a cgroupsPath
     // naming a service's cgroup) would let kill --all, pause and the
     // delete --force of a failed create reach them: refused, as runc 1.2
     // does (1.1 only warned).
-    if (cg->exists()) {
+    if (!absent && cg->exists()) {
         if (auto n = cg->pids().size())
             throw oci::SpecError("config.json", "linux.cgroupsPath",
                                  "container's cgroup is not empty: " + std::to_string(n) + " process(es) found in " +
@@ -116,7 +119,6 @@ CgroupPlan plan_cgroup(const Context& ctx, const std::string& id, const oci::Con
     // them too).
     p.unprivileged = rootless(ctx);
     if (p.unprivileged) res.devices.clear();
-    cg->plan();
     p.on_planned(*cg);
     return p;
 }
