@@ -46,7 +46,9 @@ int32_t imm32(uint64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(v)
 // computes in R6 a value that is zero exactly when it matches (the XOR of
 // each tested field with the rule's value, ORed together), turns it into
 // "R6 != 0" as the top bit of its 64-bit negation, and ANDs that into R0,
-// "no exception matched so far"; the verdict is R0 or its opposite.
+// "no exception matched so far"; the verdict is R0 or its opposite. R6's
+// XORs leave it a value the verifier does not know, which is all it needs:
+// what reaches R0 is a shift by 63 (0 or 1).
 std::vector<bpf_insn> device_program(const DeviceState& state) {
     std::vector<bpf_insn> p;
     // Prologue: R2 = device type, R3 = requested access, R4 = major, R5 = minor.
@@ -105,8 +107,14 @@ std::vector<bpf_insn> device_program(const DeviceState& state) {
         p.push_back(alu64_x(BPF_AND, R0, R6));
     }
     // R0 = 1 when no exception matched: the default's verdict, which for a
-    // deny-by-default state is the opposite of an exception's.
-    if (!state.default_allow) p.push_back(alu32_k(BPF_XOR, R0, 1));
+    // deny-by-default state is the opposite of an exception's: 1 - R0, as
+    // the top bit of R0 - 1. Not an XOR: the verifier's range tracking of
+    // XOR is Linux 5.10, and without it the exit's check that R0 is 0 or 1
+    // (CGROUP_DEVICE) fails; ADD, AND and RSH it tracks since before 5.8.
+    if (!state.default_allow) {
+        p.push_back(alu64_k(BPF_ADD, R0, -1));
+        p.push_back(alu64_k(BPF_RSH, R0, 63));
+    }
     p.push_back(exit_insn());
     return p;
 }

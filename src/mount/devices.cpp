@@ -37,6 +37,17 @@ bool gives_its_group(const sys::Kernel& k, int fd) {
     return k.fstat(fd, &st) < 0 || (st.st_mode & S_ISGID);
 }
 
+// Whether the container's /dev is a file system config.json mounts there
+// (the last mount at "/dev", not a bind): a fresh one, whose root has no
+// default ACL (acl(5): it masks the mode of what is made, umask or not).
+// Else it is the image's directory, which may have one.
+bool dev_is_fresh(const oci::Config& cfg) {
+    bool fresh = false;
+    for (const auto& m : cfg.mounts)
+        if (m.destination == "/dev") fresh = !is_bind(m);
+    return fresh;
+}
+
 // Creates one device node at `path` inside the root (config-linux.md
 // "Devices"): mknod with exactly the fileMode, uid and gid given (runc
 // creates them under umask 0, as setup_dev makes them). In a user
@@ -45,11 +56,11 @@ bool gives_its_group(const sys::Kernel& k, int fd) {
 // planted symlink to a host file) is removed, never followed; something
 // mounted there by config.json's mounts is left in place: that mount wins.
 // `devfd` is the rootfs's /dev, already open: a node directly in it (all
-// the default ones) needs no walk of its own; `dev_gives_group` is
-// gives_its_group of it; `root_makes` whether we make files as 0:0 (the
-// init's effective ids: without a user namespace they are the caller's,
-// whose group need not be 0).
-void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int devfd, bool dev_gives_group,
+// the default ones) needs no walk of its own; `dev_exact` says that what
+// is made there comes out as asked (a fresh /dev, not set-gid); `root_makes`
+// whether we make files as 0:0 (the init's effective ids: without a user
+// namespace they are the caller's, whose group need not be 0).
+void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int devfd, bool dev_exact,
                  bool root_makes, const std::string& path, mode_t type, unsigned major, unsigned minor, mode_t perm,
                  uid_t uid, gid_t gid) {
     const std::string display = spec.rootfs + path;
@@ -78,25 +89,28 @@ void make_device(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, int d
             made = k.mknodat(dirfd, name.c_str(), type | perm, makedev(major, minor));
         }
         if (made < 0) throw_errno("mknod " + display);
-        // Just made, with the mode as given (umask 0). Owned by 0:0 already
-        // when made as 0:0 outside a set-gid directory; else a chown.
-        const bool takes_dir_group = own_dir ? gives_its_group(k, own_dir.get()) : dev_gives_group;
-        if (uid == 0 && gid == 0 && root_makes && !takes_dir_group) return;
-        // The name is not ours to trust: without a /dev tmpfs the directory
-        // is the image's, and another container sharing that rootfs can
-        // swap a symlink to a host file in for the node between mknod and
-        // here (chmod follows links, and our root is still the host's). So
-        // the owner and mode go onto the inode itself, through an O_PATH
-        // fd opened without following, checked to be the node we made.
+        // Just made, under umask 0: in a fresh /dev, not set-gid, by 0:0, it
+        // is exactly as asked when 0:0 is asked (every default device).
+        if (uid == 0 && gid == 0 && root_makes && dev_exact && !own_dir) return;
+        // Else it is looked at. The name is not ours to trust: without a
+        // /dev tmpfs the directory is the image's, and another container
+        // sharing that rootfs can swap a symlink to a host file in for the
+        // node between mknod and here (chmod follows links, and our root is
+        // still the host's). So the node is opened without following, as
+        // an O_PATH fd checked to be the node we made, and its owner and
+        // mode are set on that inode.
         Fd node(k.openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
         struct stat st;
         if (!node || k.fstat(node.get(), &st) < 0) throw_errno("open " + display);
         if ((st.st_mode & S_IFMT) != type || (type != S_IFIFO && st.st_rdev != makedev(major, minor)))
             throw Error("device " + display + ": replaced while it was being made");
-        if (k.fchownat(node.get(), "", uid, gid, AT_EMPTY_PATH) < 0) throw_errno("chown " + display);
-        // chown clears the set-id bits (chown(2)): only those need the mode
-        // again.
-        if ((perm & (S_ISUID | S_ISGID)) && k.chmod_opath(node.get(), perm) < 0) throw_errno("chmod " + display);
+        const bool chown = st.st_uid != uid || st.st_gid != gid;  // the maker's ids, or a set-gid dir's group
+        if (chown && k.fchownat(node.get(), "", uid, gid, AT_EMPTY_PATH) < 0) throw_errno("chown " + display);
+        // The mode again where a default ACL of the directory masked it, or
+        // the chown cleared its set-id bits (chown(2)).
+        if (((st.st_mode & 07777) != perm || (chown && (perm & (S_ISUID | S_ISGID)))) &&
+            k.chmod_opath(node.get(), perm) < 0)
+            throw_errno("chmod " + display);
         return;
     }
     if (!clear_the_way()) return;
@@ -143,20 +157,20 @@ void setup_dev(const sys::Kernel& k, const RootfsSpec& spec, int rootfd) {
         // Nodes get their mode from mknod itself: no chmod after each
         // (tests/bench/PERFORMANCE.md, "eighth pass").
         const UmaskFor exact(k, 0);
-        const bool dev_gives_group = gives_its_group(k, dev.get());
+        const bool dev_exact = dev_is_fresh(cfg) && !gives_its_group(k, dev.get());
         const bool root_makes = k.geteuid() == 0 && k.getegid() == 0;
         for (const auto& d : kDefaults) {
             bool listed = false;
             if (cfg.linux)
                 for (const auto& c : cfg.linux->devices) listed |= c.path == d.path;
             if (!listed)
-                make_device(k, spec, rootfd, dev.get(), dev_gives_group, root_makes, d.path, S_IFCHR, d.major,
+                make_device(k, spec, rootfd, dev.get(), dev_exact, root_makes, d.path, S_IFCHR, d.major,
                             d.minor, 0666, 0, 0);
         }
         if (cfg.linux) {
             for (const auto& d : cfg.linux->devices) {
                 // devices outside /dev are bound from their own host path only in a userns.
-                make_device(k, spec, rootfd, dev.get(), dev_gives_group, root_makes, d.path, type_bits(d.type),
+                make_device(k, spec, rootfd, dev.get(), dev_exact, root_makes, d.path, type_bits(d.type),
                             static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
                             d.fileMode.value_or(0666) & 07777, d.uid.value_or(0), d.gid.value_or(0));
             }

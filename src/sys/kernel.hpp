@@ -73,9 +73,9 @@ public:
     virtual int fchmodat(int dirfd, const char* path, mode_t mode, int flags) const = 0;
     virtual int fchmod(int fd, mode_t mode) const = 0;
     // chmod of the inode an O_PATH fd holds (fchmod refuses O_PATH with
-    // EBADF): fchmodat2(fd, "", mode, AT_EMPTY_PATH), Linux 6.6; before
-    // that through the fd's /proc/self/fd magic link, which names the same
-    // inode whatever has become of its path since.
+    // EBADF): fchmodat2(fd, "", mode, AT_EMPTY_PATH), Linux 6.6; where
+    // that fails, through the fd's /proc/self/fd magic link, which names the
+    // same inode whatever has become of its path since.
     virtual int chmod_opath(int fd, mode_t mode) const = 0;
     // ioctl(2) of a request without argument (NS_GET_NSTYPE).
     virtual int ioctl(int fd, unsigned long request) const = 0;

@@ -278,6 +278,34 @@ def test_dev_symlink_to_host_dir_no_tmpfs(ucrun, bundle, root, decoys):
     assert os.listdir(root) == []
 
 
+def default_acl(mode):
+    """The system.posix_acl_default value (acl(5)) of a minimal ACL:
+    owner, group and other entries of `mode` (its low nine bits)."""
+    import struct
+    entries = [(0x01, (mode >> 6) & 7), (0x04, (mode >> 3) & 7), (0x20, mode & 7)]  # USER_OBJ, GROUP_OBJ, OTHER
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perm, 0xFFFFFFFF) for tag, perm in entries)
+
+
+def test_devices_in_an_image_dev_with_a_default_acl(ucrun, bundle):
+    """No /dev tmpfs, and the image's /dev has a default ACL (rw-r-----):
+    that, not the umask, masks the mode of what is made there (acl(5)).
+    The devices still come out with the mode config.json asks for, the
+    default ones (0:0) and a linux.devices one with another owner."""
+    b = bundle()
+    for m in ("/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"):
+        b.drop_mount(m)
+    dev = b.rootfs / "dev"
+    try:
+        os.setxattr(dev, "system.posix_acl_default", default_acl(0o640))
+    except OSError as e:
+        pytest.skip(f"no POSIX ACLs on the bundle's file system: {e}")
+    b.linux["devices"] = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229,
+                           "fileMode": 0o666, "uid": 1000, "gid": 1000}]
+    b.sh("stat -c '%n %a %u:%g' /dev/null /dev/zero /dev/fuse")
+    out = ucrun("run", "-b", b, "c1").stdout.splitlines()
+    assert out == ["/dev/null 666 0:0", "/dev/zero 666 0:0", "/dev/fuse 666 1000:1000"]
+
+
 @U
 def test_device_swapped_by_a_container_sharing_the_rootfs(ucrun, bundle, tmp_base, decoys):
     """Two containers on one rootfs without a /dev tmpfs (CVE-2025-52565

@@ -52,6 +52,8 @@ public:
         long fs_magic = 0;       // statfs f_type; 0 = some disk file system
         int nstype = 0;          // a namespace file: its CLONE_NEW* (NS_GET_NSTYPE)
         std::string owner = {};  // and the user namespace owning it (NS_GET_USERNS)
+        uid_t uid = 0;           // made by the fake's euid; the group of a set-gid
+        gid_t gid = 0;           // parent, else the fake's egid
     };
 
     // The file system.
@@ -69,6 +71,11 @@ public:
     // on target): a rootfs's "/x -> /" under RESOLVE_IN_ROOT, say.
     void add_link(const std::string& p, const std::string& target) { links_[p] = target; }
     void chmod_node(const std::string& p, mode_t perm) { nodes_.at(p).mode = (nodes_.at(p).mode & S_IFMT) | perm; }
+    void chown_node(const std::string& p, uid_t uid, gid_t gid) {
+        nodes_.at(p).uid = uid;
+        nodes_.at(p).gid = gid;
+    }
+    const Node& node_at(const std::string& p) const { return nodes_.at(p); }
     // The file system type under `p` (statfs f_type), e.g. PROC_SUPER_MAGIC.
     void set_magic(const std::string& p, long magic) { nodes_.at(p).fs_magic = magic; }
     bool exists(const std::string& p) const { return nodes_.count(p) != 0; }
@@ -253,15 +260,25 @@ public:
         return nodes_.erase(resolve(dirfd, path)) ? 0 : err(ENOENT);
     }
     int fchownat(int dirfd, const char* path, uid_t uid, gid_t gid, int) const override {
-        return done("fchownat(" + name(dirfd) + (*path ? std::string(", ") + path : "") + ", " + std::to_string(uid) + ":" +
-                    std::to_string(gid) + ")");
+        int r = done("fchownat(" + name(dirfd) + (*path ? std::string(", ") + path : "") + ", " +
+                     std::to_string(uid) + ":" + std::to_string(gid) + ")");
+        if (r == 0)
+            if (auto it = nodes_.find(*path ? resolve(dirfd, path) : path_of(dirfd)); it != nodes_.end()) {
+                it->second.uid = uid;
+                it->second.gid = gid;
+            }
+        return r;
     }
     int fchmodat(int dirfd, const char* path, mode_t mode, int) const override {
         return done("fchmodat(" + name(dirfd) + ", " + path + ", " + octal(mode) + ")");
     }
     int fchmod(int fd, mode_t mode) const override { return done("fchmod(" + name(fd) + ", " + octal(mode) + ")"); }
     int chmod_opath(int fd, mode_t mode) const override {
-        return done("chmod_opath(" + name(fd) + ", " + octal(mode) + ")");
+        int r = done("chmod_opath(" + name(fd) + ", " + octal(mode) + ")");
+        if (r == 0)
+            if (auto it = nodes_.find(path_of(fd)); it != nodes_.end())
+                it->second.mode = (it->second.mode & S_IFMT) | (mode & 07777);
+        return r;
     }
     int ioctl(int fd, unsigned long request) const override {
         if (int r = fails("ioctl(" + name(fd) + ", " +
@@ -455,6 +472,8 @@ private:
         if (it == nodes_.end() && !is_handle_path(p) && p.rfind("fs:", 0) != 0) return err(ENOENT);
         st->st_mode = it != nodes_.end() ? it->second.mode : S_IFDIR | 0755;
         st->st_rdev = it != nodes_.end() ? it->second.rdev : 0;
+        st->st_uid = it != nodes_.end() ? it->second.uid : 0;
+        st->st_gid = it != nodes_.end() ? it->second.gid : 0;
         st->st_dev = 1;
         st->st_ino = std::hash<std::string>{}(p);
         return 0;
@@ -463,6 +482,10 @@ private:
         if (int r = fails(rec)) return r;
         const std::string p = resolve(dirfd, path);
         if (exists(p)) return err(EEXIST);
+        n.uid = geteuid();
+        n.gid = getegid();
+        if (auto parent = nodes_.find(p.substr(0, p.rfind('/'))); parent != nodes_.end() && (parent->second.mode & S_ISGID))
+            n.gid = parent->second.gid;
         nodes_[p] = n;
         if (on_made) on_made(p);
         return 0;

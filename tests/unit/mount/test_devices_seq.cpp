@@ -56,7 +56,7 @@ TEST_CASE("the default devices are made with mknod, owner and mode, after the mo
     CHECK(index_of(all, "umask(0000)") < index_of(all, "mknodat(/b/rootfs/dev, null, c 1:3, 0666)"));
     CHECK(index_of(all, "mknodat(/b/rootfs/dev, tty, c 5:0, 0666)") <
           index_of(all, "umask(0022)", index_of(all, "umask(0000)")));
-    CHECK(f.k.calls_of({"fchownat(", "fchmodat("}).empty());
+    CHECK(f.k.calls_of({"fchownat(", "fchmodat(", "chmod_opath(", "openat(/b/rootfs/dev, "}).empty());
     CHECK(f.k.calls_of({"symlinkat("}) == Calls{
                                               "symlinkat(/proc/self/fd, /b/rootfs/dev, fd)",
                                               "symlinkat(/proc/self/fd/0, /b/rootfs/dev, stdin)",
@@ -129,10 +129,11 @@ TEST_CASE("a device over a planted file is removed first; a mount of config.json
     CHECK(index_of(all, "mknodat(/b/rootfs/dev, zero, c 1:5, 0666)", zero + 1) == all.size());
 }
 
-TEST_CASE("a set-gid /dev of the image gives its group: the default devices are chowned to 0:0, then chmodded") {
+TEST_CASE("a set-gid /dev of the image gives its group: the default devices are chowned to 0:0") {
     test::RootfsFixture f;
     f.k.add_dir("/b/rootfs/dev");
     f.k.set_mode("/b/rootfs/dev", S_IFDIR | 02755);
+    f.k.chown_node("/b/rootfs/dev", 0, 5);
     f.cfg.mounts.erase(f.cfg.mounts.begin() + 1);  // no /dev tmpfs: the image's /dev
     f.reset_spec();
     mount::prepare_rootfs(f.k, f.spec);
@@ -171,4 +172,24 @@ TEST_CASE("a node swapped for something else between mknod and chown is refused,
     CHECK_THROWS_WITH(mount::prepare_rootfs(f.k, f.spec), doctest::Contains("replaced while it was being made"));
     INFO(f.k.dump());
     CHECK(f.k.calls_of({"fchownat(", "fchmodat(", "chmod_opath("}).empty());
+}
+
+TEST_CASE("in the image's /dev a default ACL may mask the mode: it is set again, on the node made") {
+    // acl(5): a directory's default ACL, not the umask, then decides the
+    // mode of what is made in it. The fake plays it by masking the mode.
+    test::RootfsFixture f;
+    f.k.add_dir("/b/rootfs/dev");
+    f.cfg.mounts.erase(f.cfg.mounts.begin() + 1);  // no /dev tmpfs: the image's /dev
+    f.reset_spec();
+    f.k.on_made = [&](const std::string& p) {
+        if (p == "/b/rootfs/dev/null") f.k.chmod_node(p, 0640);
+    };
+    mount::prepare_rootfs(f.k, f.spec);
+    INFO(f.k.dump());
+    check_in_order(f.k.calls(), {"mknodat(/b/rootfs/dev, null, c 1:3, 0666)",
+                                 "openat(/b/rootfs/dev, null, O_PATH|O_NOFOLLOW)", "fstat(/b/rootfs/dev/null)",
+                                 "chmod_opath(/b/rootfs/dev/null, 0666)"});
+    CHECK((f.k.node_at("/b/rootfs/dev/null").mode & 07777) == 0666);
+    // Already 0:0 and as asked: no chown, and zero needs no chmod.
+    CHECK(f.k.calls_of({"fchownat(", "chmod_opath(/b/rootfs/dev/zero"}).empty());
 }
