@@ -145,7 +145,8 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     std::optional<security::Program> seccomp;
     Fd listener;
     if (cfg.linux->seccomp) {
-        seccomp = security::compile(*cfg.linux->seccomp);
+        // Shared by the containers of this root (container/seccomp_cache.hpp).
+        seccomp = compile_shared(store, doc["linux"]["seccomp"], *cfg.linux->seccomp);
         // config-linux.md "listenerPath": ignored unless SCMP_ACT_NOTIFY is used.
         if (cfg.linux->seccomp->listenerPath && seccomp->uses_notify)
             listener = sys::connect_unix(*cfg.linux->seccomp->listenerPath, SOCK_STREAM);

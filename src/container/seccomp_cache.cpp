@@ -1,11 +1,96 @@
 #include "container/seccomp_cache.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "sys/dir.hpp"
 #include "sys/error.hpp"
+#include "sys/fd.hpp"
+#include "sys/io.hpp"
 
 namespace ucrun::container {
 
 namespace {
 constexpr const char* kFile = "seccomp.bpf";
+
+constexpr const char* kSharedDir = "@seccomp";
+// Entries at most; a new one past that empties the directory first (the
+// profiles in use come back at their next create).
+constexpr size_t kMaxEntries = 64;
+// An entry: "USCC", the key's length (4 bytes), the key, Program::to_bytes.
+constexpr char kEntryMagic[4] = {'U', 'S', 'C', 'C'};
+constexpr size_t kMaxKey = 1 << 20;
+
+std::string entry_name(const std::string& key) {
+    uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: a file name, not a proof (the key is compared whole)
+    for (unsigned char c : key) h = (h ^ c) * 0x100000001b3ULL;
+    char name[17];
+    std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(h));
+    return name;
+}
+
+std::optional<security::Program> read_entry(int dir, const std::string& name, const std::string& key) {
+    Fd fd(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    struct stat st;
+    if (!fd || ::fstat(fd.get(), &st) < 0) return std::nullopt;
+    const size_t most = sizeof kEntryMagic + 4 + key.size() + security::Program::kMaxBytes;
+    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0 ||
+        static_cast<uint64_t>(st.st_size) > most)
+        return std::nullopt;
+    std::string data(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < data.size()) {
+        ssize_t n = ::read(fd.get(), data.data() + got, data.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return std::nullopt;
+        got += static_cast<size_t>(n);
+    }
+    const size_t head = sizeof kEntryMagic + 4;
+    if (data.size() < head || data.compare(0, sizeof kEntryMagic, kEntryMagic, sizeof kEntryMagic) != 0)
+        return std::nullopt;
+    uint32_t len;
+    std::memcpy(&len, data.data() + sizeof kEntryMagic, 4);
+    if (len != key.size() || data.size() < head + len || data.compare(head, len, key) != 0) return std::nullopt;
+    try {
+        return security::Program::from_bytes(std::string_view(data).substr(head + len));
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+void keep_entry(const state::Store& store, const std::string& name, const std::string& key,
+                const security::Program& p) {
+    Fd dir = store.own_dir(kSharedDir, true);
+    if (!dir) return;
+    {
+        // Bounded: past kMaxEntries, the entries go (and files of ours
+        // left half-written by a killed create with them).
+        std::vector<std::string> names;
+        Fd own(::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        sys::Dir d{own ? ::fdopendir(own.get()) : nullptr};
+        if (!d) return;
+        own.release();
+        while (struct dirent* e = ::readdir(d.get()))
+            if (e->d_name[0] != '.') names.emplace_back(e->d_name);
+        if (names.size() >= kMaxEntries)
+            for (const auto& n : names) ::unlinkat(dir.get(), n.c_str(), 0);
+    }
+    std::string data(kEntryMagic, sizeof kEntryMagic);
+    const uint32_t len = static_cast<uint32_t>(key.size());
+    data.append(reinterpret_cast<const char*>(&len), 4);
+    data += key;
+    data += p.to_bytes();
+    try {
+        sys::write_file_atomic_at(dir.get(), name, data, 0600);
+    } catch (const Error&) {
+    }
+}
+
 }  // namespace
 
 void save_seccomp(const state::Store& store, const std::string& id, const security::Program& p) {
@@ -29,6 +114,18 @@ security::Program load_seccomp(const state::Store& store, const std::string& id,
     } catch (const Error& e) {
         throw Error(store.dir(id) + "/" + kFile + ": " + e.what());
     }
+}
+
+security::Program compile_shared(const state::Store& store, const nlohmann::json& section, const oci::Seccomp& s) {
+    std::string key = "ucrun seccomp 1\nlibseccomp " + security::libseccomp_version() + "\nflags " +
+                      std::to_string(security::kernel_filter_flags()) + "\n" + section.dump();
+    if (key.size() > kMaxKey) return security::compile(s);
+    const std::string name = entry_name(key);
+    if (Fd dir = store.own_dir(kSharedDir, false))
+        if (auto p = read_entry(dir.get(), name, key)) return std::move(*p);
+    security::Program p = security::compile(s);  // throws on a bad profile: nothing is kept
+    keep_entry(store, name, key, p);
+    return p;
 }
 
 }  // namespace ucrun::container

@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "oci/config.hpp"
 #include "security/seccomp.hpp"
 #include "state/store.hpp"
@@ -30,5 +32,20 @@ void save_seccomp(const state::Store& store, const std::string& id, const securi
 // is not one we wrote (owner, mode, size, format) is an error, not a reason
 // to recompile: it would mean someone else wrote in root's state directory.
 security::Program load_seccomp(const state::Store& store, const std::string& id, const oci::Seccomp& s);
+
+// At create: the program of `s` as compiled for an earlier container of
+// this root, else compiled now and kept for the next ones, in
+// <root>/@seccomp/ ('@' is in no container id: no id names it, `list`
+// skips it). libseccomp's compile is most of a `create` with an engine's
+// profile (Docker's default: ~14 ms, against ~5 ms for the rest of a
+// `run`), and engines give nearly every container the same one; crun keeps
+// such a cache too. An entry is keyed by the exact text of `section`
+// (config.json's linux.seccomp as parsed, its keys sorted), libseccomp's
+// version and the kernel's filter flags, and is used only when the key it
+// holds is that text byte for byte; then from_bytes checks the program's
+// layout. Trust as for the state directory (load_seccomp): a file there
+// that is not ours (owner, mode, type) is not used. The cache is an
+// optimisation only: any failure to read or keep an entry just compiles.
+security::Program compile_shared(const state::Store& store, const nlohmann::json& section, const oci::Seccomp& s);
 
 }  // namespace ucrun::container

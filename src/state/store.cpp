@@ -293,6 +293,22 @@ bool Store::has_file(const std::string& id, const char* name) const {
     return root >= 0 && ::fstatat(root, (checked_id(id) + "/" + name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+Fd Store::own_dir(const std::string& name, bool create) const {
+    if (oci::container_id_problem(name).empty()) throw Error("own_dir: \"" + name + "\" could be a container id");
+    int root;
+    try {
+        root = root_fd(create);
+    } catch (const SysError&) {
+        return Fd();
+    }
+    if (root < 0) return Fd();
+    if (create && ::mkdirat(root, name.c_str(), 0700) < 0 && errno != EEXIST) return Fd();
+    Fd d(::openat(root, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st;
+    if (!d || ::fstat(d.get(), &st) < 0 || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0) return Fd();
+    return d;
+}
+
 std::vector<std::string> Store::list_ids() const {
     std::vector<std::string> ids;
     int root = root_fd();

@@ -107,6 +107,12 @@ public:
     // read-only root), absent already is fine.
     void remove(const std::string& id) const;
     std::vector<std::string> list_ids() const;
+    // <root>/<name>, a directory of the runtime's own beside the containers'
+    // (`name` must hold a character no id has, '@': no id names it and
+    // list_ids skips it), made 0700 when `create`. Only when it is ours: a
+    // directory owned by the effective uid that no one else may write in;
+    // else (absent, or not ours) empty, with no error.
+    Fd own_dir(const std::string& name, bool create) const;
     // Whether <root>/<id>/<name> exists (not following a final symlink):
     // one fstatat relative to the root fd, no path from / (issue 17).
     bool has_file(const std::string& id, const char* name) const;

@@ -52,6 +52,14 @@ sys.path.insert(0, str(REPO / "tests" / "helpers"))
 from runc_spec import runc_spec  # noqa: E402  (tests/helpers, shared with the benchmark)
 
 BASE_PREFIX = "ucrun-it-"
+# In a --root, beside the containers: the compiled seccomp filters ucrun
+# keeps for the root's next containers (src/container/seccomp_cache.hpp).
+SECCOMP_CACHE = "@seccomp"
+
+
+def state_left(root):
+    """What a --root holds but the seccomp cache: the containers' state."""
+    return sorted(n for n in os.listdir(root) if n != SECCOMP_CACHE)
 
 APPLETS = [
     "sh", "true", "false", "echo", "id", "cat", "ls", "touch", "mkdir",

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from support import REPO
+from support import REPO, state_left
 
 EXIT_OK, EXIT_HIGH, EXIT_ERROR = 0, 1, 2
 
@@ -69,7 +69,7 @@ def test_hardened_bundle_passes_and_runs(ucrun, root, bundle):
     assert text.splitlines()[-1] == doc["summary"]["text"]
     # It is a real bundle, not only one that satisfies the audit.
     ucrun("run", "--bundle", b, "hardened-ok")
-    assert os.listdir(root) == []
+    assert state_left(root) == []
 
 
 def test_no_user_namespace_is_high(ucrun, root, bundle):
@@ -198,7 +198,7 @@ def test_invalid_config_is_the_create_error(ucrun, root, bundle):
     assert "linux.uidMappings[0].size" in cp.stderr and cp.stdout == ""
     create = ucrun("create", "--bundle", b, "never", check=False)
     assert create.returncode != 0 and "linux.uidMappings[0].size" in create.stderr
-    assert os.listdir(root) == []
+    assert state_left(root) == []
 
 
 @pytest.mark.parametrize("args", [["--format", "yaml"], ["--no-such-flag"], ["extra-arg"]])

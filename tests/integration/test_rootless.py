@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from consock import ConsoleSocket
-from support import IS_RUNC, UCRUN_BIN, Bundle, proc_alive
+from support import IS_RUNC, UCRUN_BIN, Bundle, proc_alive, state_left
 
 pytestmark = pytest.mark.skipif(IS_RUNC, reason="ucrun's rootless mode")
 
@@ -95,7 +95,7 @@ def rl(user, tmp_base):
     run.user = user
     yield run
     state = xdg / "ucrun"
-    left = [n for n in os.listdir(state)] if state.exists() else []
+    left = state_left(state) if state.exists() else []
     for n in left:
         run("delete", "--force", n, check=False)
     assert not left, f"left in {state}: {left}"
@@ -123,7 +123,7 @@ def refused(rl, b, cid):
     b.args("true")
     cp = rl("run", "-b", b, cid, check=False)
     assert cp.returncode != 0, cp.stdout
-    assert not os.listdir(rl.xdg / "ucrun")
+    assert not state_left(rl.xdg / "ucrun")
     return cp.stderr
 
 
@@ -409,7 +409,7 @@ def test_rootless_podman_run_exit_codes_and_missing_command(rootless_podman):
     cp = p(*RUN, p.image, "/no/such", check=False)
     assert cp.returncode == 127, cp.stderr  # podman maps runc's wording to 127
     # ucrun kept its state in the user's runtime dir, and left none of it
-    assert (p.xdg / "ucrun").is_dir() and not os.listdir(p.xdg / "ucrun")
+    assert (p.xdg / "ucrun").is_dir() and not state_left(p.xdg / "ucrun")
 
 
 def test_rootless_podman_exec_tty_stop(rootless_podman):

@@ -11,6 +11,7 @@ import errno
 import fcntl
 import json
 import os
+import stat
 import select
 import signal
 import socket
@@ -19,7 +20,7 @@ import threading
 
 import pytest
 
-from support import REPO
+from support import REPO, SECCOMP_CACHE, state_left
 
 DOCKER_DEFAULT = REPO / "tests" / "unit" / "security" / "fixtures" / "docker-default-amd64.json"
 
@@ -191,7 +192,7 @@ def test_unknown_action_fails_create(ucrun, bundle, root):
     b.args("true")
     cp = ucrun.fail("create", "-b", b, "c1")
     assert "SCMP_ACT_NOPE" in cp.stderr or "seccomp" in cp.stderr.lower()
-    assert os.listdir(root) == []
+    assert state_left(root) == []
 
 
 @pytest.mark.parametrize("detach", [False, True])
@@ -216,7 +217,7 @@ def test_filter_denying_execveat_fails_run_cleanly(ucrun, bundle, root, detach):
         assert cp.returncode == 126, cp
         assert "through the exec trampoline: Operation not permitted" in cp.stderr, cp.stderr
         assert "deny execveat" in cp.stderr, cp.stderr  # the hint (proc/trampoline.hpp)
-    assert os.listdir(root) == []
+    assert state_left(root) == []
 
 
 def test_unknown_syscall_ignored(ucrun, bundle):
@@ -452,7 +453,7 @@ def test_notify_listener_missing_fails_create(ucrun, bundle, tmp_base, root):
     b.args("true")
     cp = ucrun.fail("create", "-b", b, "c1")
     assert "nobody-listens.sock" in cp.stderr
-    assert os.listdir(root) == []
+    assert state_left(root) == []
 
 
 def test_listener_path_ignored_without_notify(ucrun, bundle, tmp_base):
@@ -471,4 +472,66 @@ def test_notify_default_action_refused(ucrun, bundle, tmp_base, root):
     b.args("true")
     cp = ucrun.fail("create", "-b", b, "c1")
     assert "linux.seccomp.defaultAction" in cp.stderr
-    assert os.listdir(root) == []
+    assert state_left(root) == []
+
+
+# ---------------------------------------------------------------------------
+# the compiled filters a root keeps for its next containers (@seccomp)
+
+
+def cache_entries(root):
+    d = root / SECCOMP_CACHE
+    return sorted(p for p in d.iterdir()) if d.is_dir() else []
+
+
+@pytest.mark.ucrun_specific
+def test_compiled_filter_is_kept_private_and_used_by_the_next_container(ucrun, bundle, root):
+    """A create compiles linux.seccomp once for the root: the program is
+    kept in <root>/@seccomp (0700, entries 0600), one entry per profile,
+    and the next container of the same profile takes it from there. Shown
+    by swapping the program of profile A's entry for profile B's (same
+    layout, A's key kept): A's next container then runs under B's filter.
+    A profile that does not compile keeps nothing."""
+    deny = [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EPERM}]
+    a = writable_tmp(bundle())
+    seccomp(a, syscalls=deny)
+    a.sh("mkdir /tmp/x && echo made || echo refused")
+    assert ucrun("run", "-b", a, "a1").stdout.split() == ["refused"]
+    entries = cache_entries(root)
+    assert len(entries) == 1
+    assert stat.S_IMODE(os.stat(root / SECCOMP_CACHE).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(entries[0]).st_mode) == 0o600
+    assert ucrun("run", "-b", a, "a2").stdout.split() == ["refused"]
+    assert cache_entries(root) == entries  # taken, not made again
+
+    b = writable_tmp(bundle())
+    seccomp(b, syscalls=[{"names": ["getpid"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EPERM}])
+    b.sh("mkdir /tmp/x && echo made || echo refused")
+    assert ucrun("run", "-b", b, "b1").stdout.split() == ["made"]
+    (entry_b,) = [e for e in cache_entries(root) if e not in entries]
+
+    def split(data):
+        klen = int.from_bytes(data[4:8], "little")
+        return data[:8 + klen], data[8 + klen:]
+    head_a, _ = split(entries[0].read_bytes())
+    _, prog_b = split(entry_b.read_bytes())
+    entries[0].write_bytes(head_a + prog_b)
+    os.chmod(entries[0], 0o600)
+    assert ucrun("run", "-b", a, "a3").stdout.split() == ["made"]
+
+    # An entry that is not one of ours is not used: compiled again.
+    os.chmod(entries[0], 0o644)
+    assert ucrun("run", "-b", a, "a4").stdout.split() == ["refused"]
+    # Nor one whose key differs from the profile's text.
+    data = bytearray(entries[0].read_bytes())
+    data[20] ^= 1
+    entries[0].write_bytes(bytes(data))
+    os.chmod(entries[0], 0o600)
+    assert ucrun("run", "-b", a, "a5").stdout.split() == ["refused"]
+
+    bad = bundle()
+    seccomp(bad, syscalls=[{"names": ["mkdir"], "action": "SCMP_ACT_NOPE"}])
+    bad.args("true")
+    before = cache_entries(root)
+    ucrun.fail("run", "-b", bad, "bad")
+    assert cache_entries(root) == before
