@@ -56,6 +56,9 @@ struct CompileOptions {
     std::vector<std::string> notify_forbidden{"write", "sendmsg", "close"};
     // Check the requested flags against the running kernel (probe below).
     bool check_kernel_flags = true;
+    // The syscall numbers as a binary tree where there are rules enough
+    // (compile says why); false: libseccomp's chain of tests (for tests).
+    bool binary_tree = true;
 };
 
 struct Program {

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -16,6 +18,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <vector>
 
 #include "helpers.hpp"
@@ -522,4 +525,92 @@ TEST_CASE("seccomp: SCMP_ACT_NOTIFY end to end (listener fd sent to the agent, a
     CHECK(WEXITSTATUS(status) == 0);
     ::unlink(path.c_str());
     ::rmdir(dir);
+}
+
+namespace {
+
+// A classic-BPF interpreter for what libseccomp emits (loads of
+// seccomp_data words, jumps against constants, AND, returns), run on one
+// seccomp_data: the filter's verdict without loading it.
+uint32_t run_filter(const std::vector<struct sock_filter>& p, const struct seccomp_data& d) {
+    uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {};
+    for (size_t pc = 0, steps = 0; steps < 100000; ++steps) {
+        REQUIRE(pc < p.size());
+        const struct sock_filter& i = p[pc++];
+        switch (i.code) {
+            case BPF_LD | BPF_W | BPF_ABS:
+                REQUIRE(i.k + 4 <= sizeof d);
+                std::memcpy(&a, reinterpret_cast<const char*>(&d) + i.k, 4);
+                break;
+            case BPF_LD | BPF_MEM: a = mem[i.k % BPF_MEMWORDS]; break;
+            case BPF_LDX | BPF_MEM: x = mem[i.k % BPF_MEMWORDS]; break;
+            case BPF_ST: mem[i.k % BPF_MEMWORDS] = a; break;
+            case BPF_STX: mem[i.k % BPF_MEMWORDS] = x; break;
+            case BPF_ALU | BPF_AND | BPF_K: a &= i.k; break;
+            case BPF_MISC | BPF_TAX: x = a; break;
+            case BPF_MISC | BPF_TXA: a = x; break;
+            case BPF_JMP | BPF_JA: pc += i.k; break;
+            case BPF_JMP | BPF_JEQ | BPF_K: pc += a == i.k ? i.jt : i.jf; break;
+            case BPF_JMP | BPF_JGT | BPF_K: pc += a > i.k ? i.jt : i.jf; break;
+            case BPF_JMP | BPF_JGE | BPF_K: pc += a >= i.k ? i.jt : i.jf; break;
+            case BPF_JMP | BPF_JSET | BPF_K: pc += (a & i.k) ? i.jt : i.jf; break;
+            case BPF_RET | BPF_K: return i.k;
+            case BPF_RET | BPF_A: return a;
+            default: FAIL("unexpected cBPF opcode " << i.code); return 0;
+        }
+    }
+    FAIL("no return");
+    return 0;
+}
+
+bool same_insns(const std::vector<struct sock_filter>& a, const std::vector<struct sock_filter>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(struct sock_filter)) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("seccomp: the binary tree decides as libseccomp's chain, for Docker's profile and every syscall") {
+    // compile() makes a tree of the syscall numbers where there are rules
+    // enough; the chain is libseccomp's default. Same verdict for every
+    // number of each architecture (x86-64, x32, i386), with arguments that
+    // the profile's conditions tell apart (clone flags, personality,
+    // socket family).
+    auto s = parse_seccomp(test::fixture("docker-default-amd64.json"));
+    CompileOptions tree_opts, chain_opts;
+    chain_opts.binary_tree = false;
+    const Program tree = compile(s, tree_opts), chain = compile(s, chain_opts);
+    MESSAGE("docker profile: tree " << tree.insns.size() << ", chain " << chain.insns.size() << " instructions");
+    REQUIRE_FALSE(same_insns(tree.insns, chain.insns));
+    const uint64_t args[] = {0, 1, 8, 40, 0xffffffffULL, CLONE_NEWUSER, CLONE_NEWNS | CLONE_VM, 0x20008ULL,
+                             0x7e020000ULL, 0x100000000ULL};
+    size_t checked = 0;
+    std::set<uint32_t> verdicts;
+    for (uint32_t arch : {uint32_t{AUDIT_ARCH_X86_64}, uint32_t{AUDIT_ARCH_I386}})
+        for (uint32_t base : {0u, 0x40000000u}) {
+            if (arch == AUDIT_ARCH_I386 && base) continue;
+            for (uint32_t nr = 0; nr < 600; ++nr)
+                for (uint64_t v : args) {
+                    struct seccomp_data d {};
+                    d.nr = static_cast<int>(base + nr);
+                    d.arch = arch;
+                    for (auto& a : d.args) a = v;
+                    const uint32_t verdict = run_filter(tree.insns, d);
+                    if (verdict != run_filter(chain.insns, d)) {
+                        CAPTURE(arch);
+                        CAPTURE(d.nr);
+                        CAPTURE(v);
+                        FAIL("the tree and the chain differ");
+                    }
+                    verdicts.insert(verdict);
+                    ++checked;
+                }
+        }
+    CHECK(checked == 3 * 600 * std::size(args));
+    // The inputs reach the profile's different verdicts.
+    CHECK(verdicts.count(SECCOMP_RET_ALLOW));
+    CHECK(verdicts.count(SECCOMP_RET_ERRNO | 1));
+    CHECK(verdicts.count(SECCOMP_RET_ERRNO | 38));
+    // A filter of a few rules stays a chain.
+    oci::Seccomp few = umask_rule({});
+    CHECK(same_insns(compile(few, tree_opts).insns, compile(few, chain_opts).insns));
 }
