@@ -1,7 +1,9 @@
 #include "container/seccomp_cache.hpp"
 
 #include <dirent.h>
+#include <elf.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +26,49 @@ constexpr const char* kSharedDir = "@seccomp";
 constexpr size_t kMaxEntries = 64;
 // An entry: "USCC", the key's length (4 bytes), the key, Program::to_bytes.
 constexpr char kEntryMagic[4] = {'U', 'S', 'C', 'C'};
-constexpr size_t kMaxKey = 1 << 20;
+// Docker's default profile is ~12 KiB as dumped: room for any real one,
+// and with kMaxEntries a bound on what a config author can make us keep
+// in /run (~10 MiB).
+constexpr size_t kMaxKey = 128 << 10;
+
+// The GNU build id of this binary (lld and ld write one): what it was
+// built from, libseccomp and its syscall tables included (linked in, a
+// static binary). A distribution's libseccomp learns new syscalls under
+// the same version string, and compile() may change: an entry made by
+// another build is not ours to trust. Empty without one: then no cache.
+std::string own_build_id() {
+    std::string id;
+    ::dl_iterate_phdr(
+        [](struct dl_phdr_info* info, size_t, void* out) -> int {
+            auto& hex = *static_cast<std::string*>(out);
+            for (int i = 0; i < info->dlpi_phnum; ++i) {
+                const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+                if (ph.p_type != PT_NOTE) continue;
+                const char* p = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
+                const char* end = p + ph.p_memsz;
+                while (p + sizeof(ElfW(Nhdr)) <= end) {
+                    const auto* n = reinterpret_cast<const ElfW(Nhdr)*>(p);
+                    const char* name = p + sizeof *n;
+                    const char* desc = name + ((n->n_namesz + 3) & ~3u);
+                    const char* next = desc + ((n->n_descsz + 3) & ~3u);
+                    if (next > end) break;
+                    if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0 &&
+                        n->n_descsz > 0) {
+                        for (unsigned j = 0; j < n->n_descsz; ++j) {
+                            char b[3];
+                            std::snprintf(b, sizeof b, "%02x", static_cast<unsigned char>(desc[j]));
+                            hex += b;
+                        }
+                        return 1;
+                    }
+                    p = next;
+                }
+            }
+            return 1;  // the first object is the program itself
+        },
+        &id);
+    return id;
+}
 
 std::string entry_name(const std::string& key) {
     uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: a file name, not a proof (the key is compared whole)
@@ -85,10 +129,16 @@ void keep_entry(const state::Store& store, const std::string& name, const std::s
     data.append(reinterpret_cast<const char*>(&len), 4);
     data += key;
     data += p.to_bytes();
-    try {
-        sys::write_file_atomic_at(dir.get(), name, data, 0600);
-    } catch (const Error&) {
-    }
+    // A file of its own, made new (O_EXCL): another create keeping an entry
+    // of the same name (the same key, or another whose hash collides) then
+    // never writes into this one; the rename replaces whole files only.
+    const std::string tmp = name + ".tmp." + std::to_string(::getpid());
+    Fd out(::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!out) return;
+    const bool written = sys::write_all(out.get(), data);
+    out.reset();
+    if (!written || ::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) < 0)
+        ::unlinkat(dir.get(), tmp.c_str(), 0);
 }
 
 }  // namespace
@@ -117,8 +167,10 @@ security::Program load_seccomp(const state::Store& store, const std::string& id,
 }
 
 security::Program compile_shared(const state::Store& store, const nlohmann::json& section, const oci::Seccomp& s) {
-    std::string key = "ucrun seccomp 1\nlibseccomp " + security::libseccomp_version() + "\nflags " +
-                      std::to_string(security::kernel_filter_flags()) + "\n" + section.dump();
+    const std::string build = own_build_id();
+    if (build.empty()) return security::compile(s);
+    std::string key = "ucrun seccomp 1\nbuild " + build + "\nlibseccomp " + security::libseccomp_version() +
+                      "\nflags " + std::to_string(security::kernel_filter_flags()) + "\n" + section.dump();
     if (key.size() > kMaxKey) return security::compile(s);
     const std::string name = entry_name(key);
     if (Fd dir = store.own_dir(kSharedDir, false))

@@ -369,10 +369,13 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
     // takes longer to make a tree (~14 ms -> ~20 ms for that profile), once
     // per root: the compiled program is shared (container/seccomp_cache.hpp)
     // (tests/bench/PERFORMANCE.md, "ninth pass"). Not for a few rules (no
-    // gain), nor none at all: libseccomp before 2.5.4 then lost the default
-    // action (libseccomp#370). A tree over the kernel's instruction limit
+    // gain), nor with libseccomp before 2.5.4: an architecture of the
+    // filter without a rule of its own lost its default action there
+    // (libseccomp#370). A tree over the kernel's instruction limit
     // (it is larger than the chain) falls back to the chain.
-    if (opts.binary_tree && rules >= 8) {
+    const struct scmp_version* v = seccomp_version();
+    const bool tree_ok = v && (v->major > 2 || (v->major == 2 && (v->minor > 5 || (v->minor == 5 && v->micro >= 4))));
+    if (opts.binary_tree && tree_ok && rules >= 8) {
         seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
         prog.insns = export_bpf(ctx.get());
         if (prog.insns.size() > BPF_MAXINSNS) {

@@ -11,6 +11,8 @@ import errno
 import fcntl
 import json
 import os
+import subprocess
+import re
 import stat
 import select
 import signal
@@ -20,7 +22,7 @@ import threading
 
 import pytest
 
-from support import REPO, SECCOMP_CACHE, state_left
+from support import REPO, SECCOMP_CACHE, UCRUN_BIN, state_left
 
 DOCKER_DEFAULT = REPO / "tests" / "unit" / "security" / "fixtures" / "docker-default-amd64.json"
 
@@ -503,6 +505,13 @@ def test_compiled_filter_is_kept_private_and_used_by_the_next_container(ucrun, b
     assert stat.S_IMODE(os.stat(entries[0]).st_mode) == 0o600
     assert ucrun("run", "-b", a, "a2").stdout.split() == ["refused"]
     assert cache_entries(root) == entries  # taken, not made again
+    # Keyed by this build of ucrun among the rest: another build (another
+    # libseccomp's syscall tables) does not take it.
+    notes = subprocess.run(["readelf", "-n", UCRUN_BIN], capture_output=True, text=True).stdout
+    build_id = re.search(r"Build ID: ([0-9a-f]+)", notes).group(1)
+    data = entries[0].read_bytes()
+    key = data[8:8 + int.from_bytes(data[4:8], "little")].decode()
+    assert f"\nbuild {build_id}\n" in key, key[:200]
 
     b = writable_tmp(bundle())
     seccomp(b, syscalls=[{"names": ["getpid"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EPERM}])

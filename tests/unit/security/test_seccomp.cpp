@@ -588,12 +588,15 @@ TEST_CASE("seccomp: the binary tree decides as libseccomp's chain, for Docker's 
     for (uint32_t arch : {uint32_t{AUDIT_ARCH_X86_64}, uint32_t{AUDIT_ARCH_I386}})
         for (uint32_t base : {0u, 0x40000000u}) {
             if (arch == AUDIT_ARCH_I386 && base) continue;
-            for (uint32_t nr = 0; nr < 600; ++nr)
-                for (uint64_t v : args) {
+            for (uint32_t nr = 0; nr < 1024; ++nr)
+                for (uint64_t v : args)
+                for (int mix : {0, 1}) {
                     struct seccomp_data d {};
                     d.nr = static_cast<int>(base + nr);
                     d.arch = arch;
-                    for (auto& a : d.args) a = v;
+                    // The same value in every argument, or one per index
+                    // with other high halves.
+                    for (unsigned i = 0; i < 6; ++i) d.args[i] = mix ? v ^ (uint64_t{i} << 33) ^ i : v;
                     const uint32_t verdict = run_filter(tree.insns, d);
                     if (verdict != run_filter(chain.insns, d)) {
                         CAPTURE(arch);
@@ -605,7 +608,7 @@ TEST_CASE("seccomp: the binary tree decides as libseccomp's chain, for Docker's 
                     ++checked;
                 }
         }
-    CHECK(checked == 3 * 600 * std::size(args));
+    CHECK(checked == 3 * 1024 * std::size(args) * 2);
     // The inputs reach the profile's different verdicts.
     CHECK(verdicts.count(SECCOMP_RET_ALLOW));
     CHECK(verdicts.count(SECCOMP_RET_ERRNO | 1));
