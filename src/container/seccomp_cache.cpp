@@ -79,20 +79,14 @@ std::string entry_name(const std::string& key) {
 }
 
 std::optional<security::Program> read_entry(int dir, const std::string& name, const std::string& key) {
-    Fd fd(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-    struct stat st;
-    if (!fd || ::fstat(fd.get(), &st) < 0) return std::nullopt;
-    const size_t most = sizeof kEntryMagic + 4 + key.size() + security::Program::kMaxBytes;
-    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0 ||
-        static_cast<uint64_t>(st.st_size) > most)
-        return std::nullopt;
-    std::string data(static_cast<size_t>(st.st_size), '\0');
-    size_t got = 0;
-    while (got < data.size()) {
-        ssize_t n = ::read(fd.get(), data.data() + got, data.size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return std::nullopt;
-        got += static_cast<size_t>(n);
+    std::string data;
+    try {
+        auto text = state::read_private_at(dir, name, sizeof kEntryMagic + 4 + key.size() + security::Program::kMaxBytes,
+                                           std::string(kSharedDir) + "/" + name);
+        if (!text) return std::nullopt;
+        data = std::move(*text);
+    } catch (const std::exception&) {  // Error or SysError
+        return std::nullopt;  // not ours, or not readable: compiled instead
     }
     const size_t head = sizeof kEntryMagic + 4;
     if (data.size() < head || data.compare(0, sizeof kEntryMagic, kEntryMagic, sizeof kEntryMagic) != 0)

@@ -175,6 +175,28 @@ bool read_at_most(int fd, const std::string& path, size_t max, size_t size, std:
 
 }  // namespace
 
+std::optional<std::string> read_private_at(int dirfd, const std::string& name, size_t max_bytes,
+                                           const std::string& path) {
+    // O_NONBLOCK: a FIFO put in its place must not block the open.
+    Fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("open " + path);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) throw_errno("stat " + path);
+    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
+        throw Error(path + ": not a private file of this runtime (a regular file owned by uid " +
+                    std::to_string(::geteuid()) + ", mode 0600)");
+    if (static_cast<uint64_t>(st.st_size) > max_bytes)
+        throw Error(path + ": " + std::to_string(st.st_size) + " bytes, at most " + std::to_string(max_bytes) +
+                    " expected");
+    std::string text;
+    if (!read_at_most(fd.get(), path, max_bytes, static_cast<size_t>(st.st_size), text))
+        throw Error(path + ": grew past " + std::to_string(max_bytes) + " bytes");
+    return text;
+}
+
 Record Store::load(const std::string& id) const {
     checked_id(id);
     const std::string path = dir(id) + "/" + kStateFile;
@@ -259,25 +281,7 @@ void Store::save_private(const std::string& id, const std::string& name, std::st
 std::optional<std::string> Store::load_private(const std::string& id, const std::string& name,
                                                size_t max_bytes) const {
     Fd d = open_dir(id);
-    const std::string path = dir(id) + "/" + name;
-    // O_NONBLOCK: a FIFO put in its place must not block the open.
-    Fd fd(::openat(d.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-    if (!fd) {
-        if (errno == ENOENT) return std::nullopt;
-        throw_errno("open " + path);
-    }
-    struct stat st {};
-    if (::fstat(fd.get(), &st) < 0) throw_errno("stat " + path);
-    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
-        throw Error(path + ": not a private file of this runtime (a regular file owned by uid " +
-                    std::to_string(::geteuid()) + ", mode 0600)");
-    if (static_cast<uint64_t>(st.st_size) > max_bytes)
-        throw Error(path + ": " + std::to_string(st.st_size) + " bytes, at most " + std::to_string(max_bytes) +
-                    " expected");
-    std::string text;
-    if (!read_at_most(fd.get(), path, max_bytes, static_cast<size_t>(st.st_size), text))
-        throw Error(path + ": grew past " + std::to_string(max_bytes) + " bytes");
-    return text;
+    return read_private_at(d.get(), name, max_bytes, dir(id) + "/" + name);
 }
 
 void Store::remove(const std::string& id) const {

@@ -145,6 +145,12 @@ std::string own_exe_id();
 std::string fd_file_id(int fd);  // "dev:ino" of an open file, "" on failure
 std::string exe_id(pid_t pid);
 
+// <dirfd>/<name> as load_private reads it (`path` names it in errors):
+// nullopt when absent; Error when it is not a regular file of ours with no
+// group or other bits, or is over `max_bytes`.
+std::optional<std::string> read_private_at(int dirfd, const std::string& name, size_t max_bytes,
+                                           const std::string& path);
+
 // /proc/<pid>/stat starttime, 0 if the process is gone.
 uint64_t process_start_time(pid_t pid);
 
