@@ -13,7 +13,6 @@ duration in 2 ms steps."""
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import time
@@ -58,7 +57,7 @@ def delays(duration):
 
 def kill_at(proc, delay):
     time.sleep(delay)
-    proc.popen.send_signal(signal.SIGKILL)
+    proc.kill9()
     done = proc.wait()
     proc.close()
     return done.returncode == 0
