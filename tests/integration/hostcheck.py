@@ -12,7 +12,7 @@ import signal
 import time
 from pathlib import Path
 
-from support import BASE_PREFIX, descendants, proc_state
+from support import BASE_PREFIX, REAPER, descendants, proc_state
 
 CG = Path("/sys/fs/cgroup")
 VALID_STATUS = {"creating", "created", "running", "stopped", "paused"}
@@ -101,7 +101,15 @@ class HostSnapshot:
         self.marker = marker
         self.shm = set(os.listdir("/dev/shm"))
         self.tmp = set(os.listdir("/tmp"))
-        self.fds = set(os.listdir("/proc/self/fd"))
+        self.fds = self._fds()
+
+    @staticmethod
+    def _fds():
+        # Under the orphan reaper's lock: its thread opens /proc/<us>/task/
+        # <tid>/children for a moment every 20 ms (support._Reaper), an fd
+        # of ours that is no leak.
+        with REAPER.lock:
+            return set(os.listdir("/proc/self/fd"))
 
     def problems(self):
         out = []
@@ -121,9 +129,10 @@ class HostSnapshot:
                 tmp.append(name)
         if tmp:
             out.append(f"new /tmp entries: {sorted(tmp)}")
-        fds = set(os.listdir("/proc/self/fd")) - self.fds
-        # a listdir fd itself may show up once; more is a leak in the harness
-        fds = [f for f in fds if os.path.exists(f"/proc/self/fd/{f}")]
+        with REAPER.lock:
+            fds = set(os.listdir("/proc/self/fd")) - self.fds
+            # a listdir fd itself may show up once; more is a leak in the harness
+            fds = [f for f in fds if os.path.exists(f"/proc/self/fd/{f}")]
         if fds:
             out.append("new fds in the test process: "
                        + ", ".join(f"{f}->{os.readlink(f'/proc/self/fd/{f}')}" for f in fds
