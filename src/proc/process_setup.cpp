@@ -83,6 +83,16 @@ void switch_user(const sys::Kernel& k, const oci::Process& p, const security::Ca
         throw_errno("setresgid process.user.gid " + std::to_string(p.user.gid));
     if (k.setresuid(p.user.uid, p.user.uid, p.user.uid) < 0)
         throw_errno("setresuid process.user.uid " + std::to_string(p.user.uid));
+    // Until its execve this process runs ucrun's image (/proc/<pid>/exe is
+    // our binary: CVE-2019-5736) and has no seccomp filter yet when
+    // noNewPrivileges loads it below. A change of uid or gid makes it
+    // dumpable again at fs.suid_dumpable=1 (prctl(2) PR_SET_DUMPABLE), to
+    // a ptrace by any process of that uid whose capabilities hold ours.
+    // Every caller is non-dumpable here (init_main, container/exec.cpp):
+    // made so again now, while KEEPCAPS still holds the whole permitted
+    // set, so that no process of the container's capabilities could attach
+    // in between. execve sets it as for any program.
+    if (k.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
     if (k.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_KEEPCAPS");
     security::apply(k, caps);
     if (p.user.umask) k.umask(static_cast<mode_t>(*p.user.umask));

@@ -692,3 +692,61 @@ def test_created_init_holds_no_way_into_the_host(ucrun, bundle, tmp_base, path):
     # test_borrowed_init.py checks that a plain create borrows.)
     if path == "copy":
         assert "init: on ucrun's memory" not in cp.stderr
+
+
+# fs.suid_dumpable=1: a change of uid makes a process dumpable again
+# (prctl(2)). A created container's init waits for `start` as process.user,
+# still running ucrun's image (the trampoline waits in its place only on the
+# paths of container/create_plan.hpp), its exec FIFO, sync socket and
+# trampoline open. A host process of that uid (or one of the container's, in
+# a shared pid namespace) whose capabilities hold the init's could then
+# ptrace it: read and write its memory, take its descriptors, open
+# /proc/<pid>/exe, our binary. The init is made non-dumpable again right
+# after its setresuid (proc/process_setup.cpp switch_user).
+# Checked against the previous build (and runc 1.1.5): both opens succeeded.
+PROBE = r"""
+import os, sys
+pid = sys.argv[1]
+for what, flags in (("mem", os.O_RDONLY), ("exe", os.O_RDONLY)):
+    try:
+        os.close(os.open(f"/proc/{pid}/{what}", flags))
+        print(what, "opened")
+    except OSError as e:
+        print(what, "refused", e.errno)
+"""
+
+
+@pytest.mark.skipif(IS_RUNC, reason="runc 1.1.5's init waiting for start is dumpable there: both opens succeed")
+def test_an_init_waiting_for_start_as_another_user_is_not_dumpable(ucrun, bundle, tmp_base):
+    dumpable = "/proc/sys/fs/suid_dumpable"
+    saved = open(dumpable).read().strip()
+    b = bundle()
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    # No capabilities: a process of uid 1000 with none may ptrace it, as far
+    # as capabilities go (the permitted set must be a subset of the tracer's).
+    b.process["capabilities"] = {k: [] for k in ("bounding", "effective", "permitted", "ambient")}
+    b.sh("echo ran as $(id -u)")
+    out = tmp_base / "out"
+    probe = tmp_base / "probe.py"
+    probe.write_text(PROBE)
+    os.chmod(tmp_base, 0o755)
+    try:
+        with open(dumpable, "w") as f:
+            f.write("1")
+        ucrun("create", "-b", b, "c1", stdout=out)
+        pid = ucrun.state("c1")["pid"]
+        st = os.stat(f"/proc/{pid}")
+        assert (st.st_uid, st.st_gid) == (1000, 1000), "the init has not taken process.user yet"
+        cp = subprocess.run(["setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups",
+                             "/usr/bin/python3", str(probe), str(pid)],
+                            capture_output=True, text=True, timeout=30)
+        assert cp.returncode == 0, cp.stderr
+        assert cp.stdout.split("\n")[:2] == ["mem refused 13", "exe refused 13"], cp.stdout
+        # and the container runs as before once started
+        ucrun("start", "c1")
+        ucrun.wait_status("c1", "stopped")
+        wait_file_contains(out, "ran as 1000")
+    finally:
+        with open(dumpable, "w") as f:
+            f.write(saved)
+        ucrun("delete", "--force", "c1", check=False)

@@ -45,6 +45,7 @@ TEST_CASE("the init's setup: hostnames, sysctl, rlimits, cwd, ids, caps, no_new_
         "setgroups(10,20)",
         "setresgid(100,100,100)",
         "setresuid(1000,1000,1000)",
+        "prctl(PR_SET_DUMPABLE, 0)",
         "prctl(PR_SET_KEEPCAPS, 0)",
         "capset(effective 1)",
         "prctl(PR_CAP_AMBIENT, " + std::to_string(PR_CAP_AMBIENT_CLEAR_ALL) + ")",
@@ -75,6 +76,10 @@ TEST_CASE("the ids change after the capabilities are kept and before they are se
     CHECK(pos(s, "setgroups(10,20)") < pos(s, "setresgid(100"));
     CHECK(pos(s, "setresgid(100") < pos(s, "setresuid(1000"));
     CHECK(pos(s, "setresuid(1000") < pos(s, "capset("));
+    // Not dumpable again (fs.suid_dumpable=1) before KEEPCAPS goes and the
+    // permitted set shrinks to the container's.
+    CHECK(pos(s, "setresuid(1000") < pos(s, "prctl(PR_SET_DUMPABLE, 0)"));
+    CHECK(pos(s, "prctl(PR_SET_DUMPABLE, 0)") < pos(s, "prctl(PR_SET_KEEPCAPS, 0)"));
     CHECK(pos(s, "capset(") < pos(s, "prctl(PR_SET_NO_NEW_PRIVS"));
     CHECK(s.back() == "prctl(PR_SET_NO_NEW_PRIVS, 1)");
 }
