@@ -1,15 +1,21 @@
 // See seccomp.hpp. Spec: config-linux.md "Seccomp" and "The Container Process State".
 #include "security/seccomp.hpp"
 
+#include <fcntl.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -126,11 +132,79 @@ uint32_t checked_errno(const std::optional<uint32_t>& v, const std::string& path
     return *v;
 }
 
-std::vector<struct sock_filter> export_bpf(void* ctx) {
+using Deadline = std::chrono::steady_clock::time_point;
+
+// Equality conditions in all (names x args) past which the export is
+// bounded too: 1020 of them took 1 s to a program near the kernel's limit,
+// 1200 went past it (3.6 s, the tree and then the chain); 256 take ~0.1 s.
+constexpr size_t kManyConditions = 256;
+
+// seccomp_export_bpf in a child of ours, killed at `deadline`. libseccomp's
+// BPF generation (gen_bpf_generate) is quadratic or worse in the size of its
+// decision tree, and conditions other than equalities (SCMP_CMP_GT, _GE,
+// _LT, _LE, _NE) on several arguments of several rules of one syscall grow
+// that tree exponentially. On this project's test host: 5 rules of one
+// syscall with 6 SCMP_CMP_GT conditions each, more than a minute; 64 rules
+// with 2 SCMP_CMP_NE, 15 s to 4400 instructions (more than the kernel
+// takes); 24 rules of 6 SCMP_CMP_GT over 12 syscalls, 11.7 s. Nothing
+// cheaper than the generation itself tells the size in advance (libseccomp
+// shares equal blocks of the program), so the time is what is bounded.
+// The child writes the program to `mem` and its result, one byte, to a
+// pipe: no wait status is needed (a caller may leave SIGCHLD ignored). It
+// dies with us (PR_SET_PDEATHSIG), and its _exit runs none of our exit
+// handlers.
+void export_bounded(void* ctx, int mem, Deadline deadline, unsigned budget_ms) {
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) < 0) throw_errno("seccomp: pipe for the BPF export");
+    Fd result(ends[0]), child_end(ends[1]);
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) throw_errno("seccomp: fork for the BPF export");
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (::getppid() != parent) ::_exit(1);
+        const int rc = seccomp_export_bpf(ctx, mem);
+        const unsigned char err = static_cast<unsigned char>(rc < 0 ? std::min(-rc, 255) : 0);
+        ::_exit(::write(child_end.get(), &err, 1) == 1 ? 0 : 1);
+    }
+    child_end.reset();
+    struct pollfd pfd{result.get(), POLLIN, 0};
+    int n;
+    do {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        n = ::poll(&pfd, 1, static_cast<int>(std::max<long long>(0, left.count())));
+    } while (n < 0 && errno == EINTR);
+    unsigned char err = 0;
+    ssize_t got = 0;
+    if (n > 0) {
+        do got = ::read(result.get(), &err, 1);
+        while (got < 0 && errno == EINTR);
+    } else {
+        ::kill(pid, SIGKILL);
+    }
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (n == 0)
+        throw oci::SpecError(kDoc, "linux.seccomp.syscalls",
+                             "libseccomp did not make the filter within " + std::to_string(budget_ms) +
+                                 " ms: conditions other than equalities (above all ranges: SCMP_CMP_GT, _GE, "
+                                 "_LT, _LE) on several arguments of several rules of one syscall grow its program "
+                                 "exponentially, past the kernel's 4096 instructions");
+    if (n < 0) throw_errno("seccomp: wait for the BPF export");
+    if (got != 1) throw Error("seccomp: the process exporting the BPF program died");
+    if (err != 0) throw SysError("seccomp: export the BPF program", err);
+}
+
+// `bounded`: in a child of ours, within the budget (export_bounded); else
+// here (a fork costs ~0.7 ms, a third of a small profile's `create`).
+std::vector<struct sock_filter> export_bpf(void* ctx, bool bounded, Deadline deadline, unsigned budget_ms) {
     Fd mem(static_cast<int>(::syscall(SYS_memfd_create, "ucrun-seccomp-bpf", MFD_CLOEXEC)));
     if (!mem) throw_errno("seccomp: memfd_create for the BPF export");
-    int rc = seccomp_export_bpf(ctx, mem.get());
-    if (rc < 0) throw SysError("seccomp: export the BPF program", -rc);
+    if (bounded) {
+        export_bounded(ctx, mem.get(), deadline, budget_ms);
+    } else if (int rc = seccomp_export_bpf(ctx, mem.get()); rc < 0) {
+        throw SysError("seccomp: export the BPF program", -rc);
+    }
     off_t size = ::lseek(mem.get(), 0, SEEK_END);
     if (size < 0) throw_errno("seccomp: lseek on the BPF export");
     if (size % sizeof(struct sock_filter) != 0)
@@ -284,6 +358,15 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
 
     // syscalls
     size_t rules = 0;
+    // Whether libseccomp's export may take long (export_bounded): a rule
+    // with several conditions of which one is not an equality (EQ,
+    // MASKED_EQ take one path through the tree; the others branch on the
+    // two halves of a 64-bit argument, and the branches multiply over the
+    // rule's conditions and its syscall's rules), or many conditions. No
+    // engine's default profile is either (Docker's: 7 conditions, one per
+    // rule; containers-common's: 10, at most 2 equalities in a rule).
+    size_t conditions = 0;
+    bool branching = false;
     for (size_t i = 0; i < s.syscalls.size(); ++i) {
         const auto& sc = s.syscalls[i];
         const std::string path = idx(base + ".syscalls", i);
@@ -321,6 +404,11 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
             conds.push_back(scmp_arg_cmp{a.index, static_cast<scmp_compare>(*op), a.value, a.valueTwo.value_or(0)});
         }
         const bool same_index = std::any_of(per_index.begin(), per_index.end(), [](unsigned c) { return c > 1; });
+        const bool equalities = std::all_of(conds.begin(), conds.end(), [](const scmp_arg_cmp& c) {
+            return c.op == SCMP_CMP_EQ || c.op == SCMP_CMP_MASKED_EQ;
+        });
+        if (!same_index && conds.size() > 1 && !equalities) branching = true;
+        conditions += conds.size() * sc.names.size();
 
         for (const auto& name : sc.names) {
             int nr = seccomp_syscall_resolve_name(name.c_str());
@@ -373,17 +461,20 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
     // filter without a rule of its own lost its default action there
     // (libseccomp#370). A tree over the kernel's instruction limit
     // (it is larger than the chain) falls back to the chain.
+    const bool slow = branching || conditions > kManyConditions;
+    // One budget for the whole export (tree, then the chain if need be).
+    const Deadline deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.export_budget_ms);
     const struct scmp_version* v = seccomp_version();
     const bool tree_ok = v && (v->major > 2 || (v->major == 2 && (v->minor > 5 || (v->minor == 5 && v->micro >= 4))));
     if (opts.binary_tree && tree_ok && rules >= 8) {
         seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
-        prog.insns = export_bpf(ctx.get());
+        prog.insns = export_bpf(ctx.get(), slow, deadline, opts.export_budget_ms);
         if (prog.insns.size() > BPF_MAXINSNS) {
             seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 1);
-            prog.insns = export_bpf(ctx.get());
+            prog.insns = export_bpf(ctx.get(), slow, deadline, opts.export_budget_ms);
         }
     } else {
-        prog.insns = export_bpf(ctx.get());
+        prog.insns = export_bpf(ctx.get(), slow, deadline, opts.export_budget_ms);
     }
     if (prog.insns.empty() || prog.insns.size() > BPF_MAXINSNS)
         throw Error("seccomp: the filter has " + std::to_string(prog.insns.size()) + " instructions; the kernel takes 1 to " +

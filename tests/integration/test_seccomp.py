@@ -544,3 +544,34 @@ def test_compiled_filter_is_kept_private_and_used_by_the_next_container(ucrun, b
     before = cache_entries(root)
     ucrun.fail("run", "-b", bad, "bad")
     assert cache_entries(root) == before
+
+
+# ---------------------------------------------------------------------------
+# a profile libseccomp takes too long to compile
+
+
+def test_a_profile_libseccomp_cannot_make_in_time_is_refused_naming_the_field(ucrun, bundle, root):
+    """Ranges on several arguments of several rules of one syscall grow
+    libseccomp's program exponentially (5 such rules: more than a minute,
+    unbounded; security/seccomp.cpp export_bounded): refused after the
+    budget with the field named, and nothing left (no state, no process:
+    the exporting child is killed and reaped, the conftest checks the
+    rest). A rule with a range and an equality that fits compiles (in the bounded
+    child) and decides as before."""
+    b = bundle()
+    rules = [{"names": ["getpriority"], "action": "SCMP_ACT_ERRNO",
+              "args": [{"index": j, "value": (1 << 33) | (i * 7 + j * 13 + 1), "op": "SCMP_CMP_GT"}
+                       for j in range(6)]} for i in range(5)]
+    seccomp(b, syscalls=rules)
+    b.args("true")
+    cp = ucrun.fail("create", "-b", b, "c1", timeout=60)
+    assert "config.json: linux.seccomp.syscalls: libseccomp did not make the filter within" in cp.stderr, cp.stderr
+    assert state_left(root) == []
+
+    ok = bundle()
+    seccomp(ok, syscalls=[{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EPERM,
+                           "args": [{"index": 0, "value": 12345, "op": "SCMP_CMP_NE"},
+                                    {"index": 1, "value": signal.SIGUSR1, "op": "SCMP_CMP_EQ"}]}])
+    ok.sh("kill -0 $$ && echo zero-ok; kill -USR1 $$ || echo usr1-denied")
+    cp = ucrun("run", "-b", ok, "c2")
+    assert cp.stdout.split() == ["zero-ok", "usr1-denied"]

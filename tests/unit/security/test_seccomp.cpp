@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -61,17 +62,20 @@ long umask_result(unsigned long v) {
     return r < 0 ? errno : 0;
 }
 
-oci::Seccomp umask_rule(std::vector<oci::SeccompArg> args) {
+// Everything allowed but `name` with `args`, which fails with errno 99.
+oci::Seccomp errno99_rule(const char* name, std::vector<oci::SeccompArg> args) {
     oci::Seccomp s;
     s.defaultAction = "SCMP_ACT_ALLOW";
     oci::SeccompSyscall sc;
-    sc.names = {"umask"};
+    sc.names = {name};
     sc.action = "SCMP_ACT_ERRNO";
     sc.errnoRet = 99;
     sc.args = std::move(args);
     s.syscalls.push_back(sc);
     return s;
 }
+
+oci::Seccomp umask_rule(std::vector<oci::SeccompArg> args) { return errno99_rule("umask", std::move(args)); }
 
 oci::SeccompArg arg(uint32_t index, const char* op, uint64_t value, std::optional<uint64_t> two = std::nullopt) {
     oci::SeccompArg a;
@@ -182,15 +186,7 @@ TEST_CASE("seccomp compile: args on the same index are OR'ed (separate rules), e
               return 0;
           }) == 0);
 
-    oci::Seccomp s;
-    s.defaultAction = "SCMP_ACT_ALLOW";
-    oci::SeccompSyscall sc;
-    sc.names = {"getpriority"};
-    sc.action = "SCMP_ACT_ERRNO";
-    sc.errnoRet = 99;
-    sc.args = {arg(0, "SCMP_CMP_EQ", PRIO_PROCESS), arg(1, "SCMP_CMP_EQ", 77777)};
-    s.syscalls.push_back(sc);
-    Program both = compile(s);
+    Program both = compile(errno99_rule("getpriority", {arg(0, "SCMP_CMP_EQ", PRIO_PROCESS), arg(1, "SCMP_CMP_EQ", 77777)}));
     CHECK(load_in_child(both, [] {
               errno = 0;
               if (::syscall(SYS_getpriority, PRIO_PROCESS, 77777) != -1 || errno != 99) return 1;
@@ -616,4 +612,62 @@ TEST_CASE("seccomp: the binary tree decides as libseccomp's chain, for Docker's 
     // A filter of a few rules stays a chain.
     oci::Seccomp few = umask_rule({});
     CHECK(same_insns(compile(few, tree_opts).insns, compile(few, chain_opts).insns));
+}
+
+namespace {
+
+// `rules` rules of one syscall, each with `args` conditions of `op`.
+oci::Seccomp many_conditions(int rules, int args, const char* op) {
+    oci::Seccomp s;
+    s.defaultAction = "SCMP_ACT_ERRNO";
+    for (int i = 0; i < rules; ++i) {
+        oci::SeccompSyscall sc;
+        sc.names = {"getpriority"};
+        sc.action = "SCMP_ACT_ALLOW";
+        for (int j = 0; j < args; ++j)
+            sc.args.push_back(arg(static_cast<uint32_t>(j), op, (uint64_t{1} << 33) | static_cast<uint64_t>(i * 7 + j * 13 + 1)));
+        s.syscalls.push_back(sc);
+    }
+    return s;
+}
+
+bool no_child_left() {
+    siginfo_t si{};
+    return ::waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 && errno == ECHILD;
+}
+
+}  // namespace
+
+TEST_CASE("seccomp compile: a filter libseccomp takes too long to make is refused, naming linux.seccomp.syscalls") {
+    // 5 rules of 6 ranges on one syscall: more than a minute unbounded.
+    CompileOptions opts;
+    opts.export_budget_ms = 300;
+    bool refused = false;
+    try {
+        compile(many_conditions(5, 6, "SCMP_CMP_GT"), opts);
+    } catch (const oci::SpecError& e) {
+        refused = true;
+        CHECK(std::string(e.what()).find("linux.seccomp.syscalls") != std::string::npos);
+        CHECK(std::string(e.what()).find("within 300 ms") != std::string::npos);
+    }
+    CHECK(refused);
+    CHECK(no_child_left());  // the exporting child was killed and reaped
+}
+
+TEST_CASE("seccomp compile: a bounded export that ends in time gives the same filter") {
+    // Two ranges in a rule: exported in a child (export_bounded); the filter
+    // decides as the conditions say.
+    Program p = compile(errno99_rule("getpriority", {arg(0, "SCMP_CMP_NE", PRIO_PGRP), arg(1, "SCMP_CMP_GT", 77777)}));
+    CHECK(no_child_left());
+    CHECK(load_in_child(p, [] {
+              errno = 0;
+              if (::syscall(SYS_getpriority, PRIO_PROCESS, 77778) != -1 || errno != 99) return 1;
+              if (::syscall(SYS_getpriority, PRIO_PROCESS, 0) < 0) return 2;       // not > 77777
+              if (::syscall(SYS_getpriority, PRIO_PGRP, 77778) == -1 && errno == 99) return 3;  // == PRIO_PGRP
+              return 0;
+          }) == 0);
+    // Many equalities (over kManyConditions) are bounded too, and fit.
+    Program eq = compile(many_conditions(60, 6, "SCMP_CMP_EQ"));
+    CHECK(!eq.insns.empty());
+    CHECK(no_child_left());
 }
