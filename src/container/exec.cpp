@@ -256,6 +256,8 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     // (ptrace(2)), the caller's, where the container has no capability.
     if (unprivileged_user) {
         if (k.setns(init.get(), CLONE_NEWUSER) < 0) throw_errno("join the user namespace of container " + o.id);
+        // New credentials: dumpable again at fs.suid_dumpable=1 (commit_creds).
+        if (k.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
         args.ns_flags &= ~static_cast<unsigned long>(CLONE_NEWUSER);
     }
     // The pid and time namespaces apply to children: enter them here, so

@@ -42,6 +42,11 @@ namespace {
     // entered at clone3 (they apply to children only).
     if (a.ns_flags && kernel.setns(a.init_pidfd, static_cast<int>(a.ns_flags)) < 0)
         throw_errno("join the namespaces of the container's init");
+    // Joining a user namespace changes our credentials, which makes us
+    // dumpable again at fs.suid_dumpable=1 unless the new capabilities are
+    // a subset of the old (commit_creds): not dumpable again at once.
+    if ((a.ns_flags & CLONE_NEWUSER) && kernel.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        throw_errno("prctl PR_SET_DUMPABLE");
     std::string process_state;
     if (a.seccomp_listener >= 0) process_state = wait_for<State>(a.sync).json;
 

@@ -5,6 +5,7 @@
 #include <linux/magic.h>
 #include <sched.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -60,6 +61,11 @@ void apply_personality(const sys::Kernel& k, const oci::Config& cfg) {
 void become_ns_root(const sys::Kernel& k, bool set_groups) {
     if (k.setresgid(0, 0, 0) < 0 && errno != EINVAL) throw_errno("setresgid 0");
     if (k.setresuid(0, 0, 0) < 0 && errno != EINVAL) throw_errno("setresuid 0");
+    // The new ids (root of the user namespace, another host uid) make us
+    // dumpable again at fs.suid_dumpable=1 (prctl(2)), through the hooks'
+    // wait and the rootfs setup to switch_user: not dumpable again at once,
+    // as there (proc/process_setup.cpp).
+    if (k.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl PR_SET_DUMPABLE");
     if (set_groups && k.setgroups(0, nullptr) < 0 && errno != EPERM) throw_errno("setgroups");
 }
 

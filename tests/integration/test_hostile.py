@@ -7,6 +7,7 @@ runs with everything inside its rootfs or is refused with a clear error,
 leaving nothing behind (the fixtures check mounts and processes)."""
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +15,8 @@ import subprocess
 import pytest
 
 from consock import ConsoleSocket
-from support import BUSYBOX, IS_RUNC, UCRUN_BIN, USERNS_HOST_ID, install_helper, mount_points, wait_file_contains
+from support import (BUSYBOX, IS_RUNC, UCRUN_BIN, USERNS_HOST_ID, install_helper, mount_points, wait_file_contains,
+                     wait_for)
 from isolation import bundle  # noqa: F401  (a cgroup per bundle)
 
 U = pytest.mark.ucrun_specific
@@ -749,4 +751,55 @@ def test_an_init_waiting_for_start_as_another_user_is_not_dumpable(ucrun, bundle
     finally:
         with open(dumpable, "w") as f:
             f.write(saved)
+        ucrun("delete", "--force", "c1", check=False)
+
+
+# The same sysctl, earlier: in a new user namespace the init becomes its
+# root (another host uid), which makes it dumpable again, and it then waits
+# for the createRuntime hooks and sets up the rootfs in ucrun's image with
+# every capability there. A process that is root in that user namespace (a
+# sibling container sharing it) could open its memory. From the review of
+# the previous fix; checked against it: opened.
+NS_PROBE = r"""
+import os, sys
+try:
+    os.close(os.open(f"/proc/{sys.argv[1]}/mem", os.O_RDONLY))
+    print("mem opened")
+except OSError as e:
+    print("mem refused", e.errno)
+"""
+
+
+@pytest.mark.skipif(IS_RUNC, reason="runc 1.1.5's init is dumpable there too")
+def test_an_init_becoming_root_of_its_user_namespace_is_not_dumpable(ucrun, bundle, tmp_base):
+    dumpable = "/proc/sys/fs/suid_dumpable"
+    saved = open(dumpable).read().strip()
+    b = bundle(userns=True)
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    state, waiting, done = tmp_base / "state.json", tmp_base / "waiting", tmp_base / "done"
+    b.config["hooks"] = {"createRuntime": [{"path": "/bin/sh", "args": [
+        "sh", "-c", f"cat > {state}; touch {waiting}; i=0; "
+                    f"while [ ! -e {done} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done"]}]}
+    b.args("true")
+    probe = tmp_base / "probe.py"
+    probe.write_text(NS_PROBE)
+    os.chmod(tmp_base, 0o755)
+    proc = None
+    try:
+        with open(dumpable, "w") as f:
+            f.write("1")
+        proc = ucrun.popen("create", "-b", b, "c1")
+        wait_for(waiting.exists, timeout=20, what="the createRuntime hook")
+        pid = json.loads(state.read_text())["pid"]
+        # Root of the container's user namespace, with all its capabilities.
+        cp = subprocess.run(["nsenter", "-t", str(pid), "-U", "/usr/bin/python3", str(probe), str(pid)],
+                            capture_output=True, text=True, timeout=30)
+        assert cp.stdout.strip() == "mem refused 13", (cp.stdout, cp.stderr)
+    finally:
+        with open(dumpable, "w") as f:
+            f.write(saved)
+        done.touch()
+        if proc is not None:
+            proc.wait()
+            proc.close()
         ucrun("delete", "--force", "c1", check=False)

@@ -239,8 +239,10 @@ __attribute__((used, noreturn)) void dmz_main(long* sp) {
     }
     if (on_start) {
         /* Not readable by the container (the memfd is mode 0111,
-         * src/proc/trampoline.cpp), the kernel made us non-dumpable at the
-         * exec already; this covers a root that may read it anyway. */
+         * src/proc/trampoline.cpp): the exec of an unreadable file sets
+         * dumpable to fs.suid_dumpable, non-dumpable unless that is 1 or 2.
+         * This first act covers those values and a root that may read it
+         * anyway: a few instructions after the exec. */
         if (sys3(__NR_prctl, DMZ_PR_SET_DUMPABLE, 0, 0) != 0) {
             say("ucrun-dmz: prctl(PR_SET_DUMPABLE): refused (a seccomp filter?): not starting the process\n");
             sys3(__NR_exit, 126, 0, 0);

@@ -28,6 +28,7 @@ TEST_CASE("the init's setup: hostnames, sysctl, rlimits, cwd, ids, caps, no_new_
         // root of the user namespace: gid first, uid then, groups emptied
         "setresgid(0,0,0)",
         "setresuid(0,0,0)",
+        "prctl(PR_SET_DUMPABLE, 0)",  // dumpable again after new ids (suid_dumpable=1)
         "setgroups()",
         // the container's own namespaces
         "sethostname(box)",
