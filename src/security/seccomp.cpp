@@ -132,40 +132,97 @@ uint32_t checked_errno(const std::optional<uint32_t>& v, const std::string& path
     return *v;
 }
 
-using Deadline = std::chrono::steady_clock::time_point;
+// What compile() validated and resolved, for libseccomp to build
+// (build_filter): nothing of it can fail as config.json's fault any more.
+struct PlannedRule {
+    uint32_t action = 0;
+    int nr = 0;
+    std::vector<scmp_arg_cmp> conds;  // empty: the whole syscall
+    bool split = false;               // one rule per condition (the same index twice: runc)
+    std::string name, path;           // for errors
+};
+struct Plan {
+    uint32_t def = 0;
+    std::vector<std::pair<uint32_t, std::string>> arches;
+    std::vector<PlannedRule> rules;
+    bool tree = false;
+};
 
-// Equality conditions in all (names x args) past which the export is
-// bounded too: 1020 of them took 1 s to a program near the kernel's limit,
-// 1200 went past it (3.6 s, the tree and then the chain); 256 take ~0.1 s.
-constexpr size_t kManyConditions = 256;
+// Where build_filter stopped: the stage, the index in it, the errno.
+enum : uint32_t { kBuilt, kInitFailed, kArchFailed, kRuleFailed, kExportFailed };
+struct BuildResult {
+    uint32_t stage = kBuilt, index = 0;
+    int32_t err = 0;
+};
 
-// seccomp_export_bpf in a child of ours, killed at `deadline`. libseccomp's
-// BPF generation (gen_bpf_generate) is quadratic or worse in the size of its
-// decision tree, and conditions other than equalities (SCMP_CMP_GT, _GE,
-// _LT, _LE, _NE) on several arguments of several rules of one syscall grow
-// that tree exponentially. On this project's test host: 5 rules of one
-// syscall with 6 SCMP_CMP_GT conditions each, more than a minute; 64 rules
-// with 2 SCMP_CMP_NE, 15 s to 4400 instructions (more than the kernel
-// takes); 24 rules of 6 SCMP_CMP_GT over 12 syscalls, 11.7 s. Nothing
-// cheaper than the generation itself tells the size in advance (libseccomp
-// shares equal blocks of the program), so the time is what is bounded.
-// The child writes the program to `mem` and its result, one byte, to a
-// pipe: no wait status is needed (a caller may leave SIGCHLD ignored). It
+// libseccomp's part, from seccomp_init to the BPF written to `mem`: the
+// tree, or the chain when the tree is over the kernel's limit (compile()
+// says why). Allocates; no exception leaves it.
+BuildResult build_filter(const Plan& plan, int mem) {
+    Ctx ctx(seccomp_init(plan.def));
+    if (!ctx) return {kInitFailed, 0, 0};
+    // We set NNP ourselves (process.noNewPrivileges); the attribute only
+    // matters for seccomp_load, which we do not use, but keep it honest.
+    seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
+    // The native architecture is in every new filter; the others are added.
+    for (size_t i = 0; i < plan.arches.size(); ++i) {
+        int rc = seccomp_arch_add(ctx.get(), plan.arches[i].first);
+        if (rc < 0 && rc != -EEXIST) return {kArchFailed, static_cast<uint32_t>(i), -rc};
+    }
+    for (size_t i = 0; i < plan.rules.size(); ++i) {
+        const PlannedRule& r = plan.rules[i];
+        int rc = 0;
+        if (r.conds.empty()) {
+            rc = seccomp_rule_add_array(ctx.get(), r.action, r.nr, 0, nullptr);
+        } else if (r.split) {
+            for (const auto& c : r.conds)
+                if ((rc = seccomp_rule_add_array(ctx.get(), r.action, r.nr, 1, &c)) < 0) break;
+        } else {
+            rc = seccomp_rule_add_array(ctx.get(), r.action, r.nr, static_cast<unsigned>(r.conds.size()),
+                                        r.conds.data());
+        }
+        if (rc < 0) return {kRuleFailed, static_cast<uint32_t>(i), -rc};
+    }
+    auto export_as = [&](int optimize) -> int {
+        if (optimize) seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, optimize);
+        if (::ftruncate(mem, 0) < 0 || ::lseek(mem, 0, SEEK_SET) < 0) return -errno;
+        return seccomp_export_bpf(ctx.get(), mem);
+    };
+    int rc = export_as(plan.tree ? 2 : 0);
+    if (rc == 0 && plan.tree && ::lseek(mem, 0, SEEK_END) > static_cast<off_t>(BPF_MAXINSNS * sizeof(struct sock_filter)))
+        rc = export_as(1);
+    if (rc < 0) return {kExportFailed, 0, -rc};
+    return {};
+}
+
+// build_filter in a child of ours, killed after `budget_ms`. libseccomp's
+// work is exponential for some profiles, in seccomp_rule_add (its decision
+// tree) and in the BPF generation (gen_bpf_generate): conditions other than
+// equalities branch on the two halves of a 64-bit argument, and the
+// branches multiply over a rule's conditions and its syscall's rules;
+// masked equalities with varied masks do too (from the review of a first
+// fix that bounded the export only). On this project's test host: 5 rules
+// of one syscall with 6 SCMP_CMP_GT conditions, more than a minute; 36
+// rules of SCMP_CMP_MASKED_EQ on ioctl, 118 conditions, more than 30 s.
+// Nothing cheaper than the work itself tells its size, so the time is what
+// is bounded. The child writes the program to `mem` and its BuildResult to
+// a pipe (no wait status needed: a caller may leave SIGCHLD ignored); it
 // dies with us (PR_SET_PDEATHSIG), and its _exit runs none of our exit
-// handlers.
-void export_bounded(void* ctx, int mem, Deadline deadline, unsigned budget_ms) {
+// handlers. A fork refused (a pids limit) builds here, unbounded, rather
+// than failing a profile that builds in milliseconds.
+BuildResult build_bounded(const Plan& plan, int mem, unsigned budget_ms) {
     int ends[2];
-    if (::pipe2(ends, O_CLOEXEC) < 0) throw_errno("seccomp: pipe for the BPF export");
+    if (::pipe2(ends, O_CLOEXEC) < 0) throw_errno("seccomp: pipe for the filter's build");
     Fd result(ends[0]), child_end(ends[1]);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(budget_ms);
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
-    if (pid < 0) throw_errno("seccomp: fork for the BPF export");
+    if (pid < 0) return build_filter(plan, mem);
     if (pid == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (::getppid() != parent) ::_exit(1);
-        const int rc = seccomp_export_bpf(ctx, mem);
-        const unsigned char err = static_cast<unsigned char>(rc < 0 ? std::min(-rc, 255) : 0);
-        ::_exit(::write(child_end.get(), &err, 1) == 1 ? 0 : 1);
+        const BuildResult r = build_filter(plan, mem);
+        ::_exit(::write(child_end.get(), &r, sizeof r) == static_cast<ssize_t>(sizeof r) ? 0 : 1);
     }
     child_end.reset();
     struct pollfd pfd{result.get(), POLLIN, 0};
@@ -174,10 +231,10 @@ void export_bounded(void* ctx, int mem, Deadline deadline, unsigned budget_ms) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         n = ::poll(&pfd, 1, static_cast<int>(std::max<long long>(0, left.count())));
     } while (n < 0 && errno == EINTR);
-    unsigned char err = 0;
+    BuildResult r;
     ssize_t got = 0;
     if (n > 0) {
-        do got = ::read(result.get(), &err, 1);
+        do got = ::read(result.get(), &r, sizeof r);
         while (got < 0 && errno == EINTR);
     } else {
         ::kill(pid, SIGKILL);
@@ -187,25 +244,17 @@ void export_bounded(void* ctx, int mem, Deadline deadline, unsigned budget_ms) {
     if (n == 0)
         throw oci::SpecError(kDoc, "linux.seccomp.syscalls",
                              "libseccomp did not make the filter within " + std::to_string(budget_ms) +
-                                 " ms: conditions other than equalities (above all ranges: SCMP_CMP_GT, _GE, "
-                                 "_LT, _LE) on several arguments of several rules of one syscall grow its program "
-                                 "exponentially, past the kernel's 4096 instructions");
-    if (n < 0) throw_errno("seccomp: wait for the BPF export");
-    if (got != 1) throw Error("seccomp: the process exporting the BPF program died");
-    if (err != 0) throw SysError("seccomp: export the BPF program", err);
+                                 " ms: argument conditions on several arguments of several rules of one syscall "
+                                 "(above all ranges, SCMP_CMP_GT, _GE, _LT, _LE, and masks) grow its work "
+                                 "exponentially, and its program past the kernel's 4096 instructions");
+    if (n < 0) throw_errno("seccomp: wait for the filter's build");
+    if (got != static_cast<ssize_t>(sizeof r)) throw Error("seccomp: the process building the filter died");
+    return r;
 }
 
-// `bounded`: in a child of ours, within the budget (export_bounded); else
-// here (a fork costs ~0.7 ms, a third of a small profile's `create`).
-std::vector<struct sock_filter> export_bpf(void* ctx, bool bounded, Deadline deadline, unsigned budget_ms) {
-    Fd mem(static_cast<int>(::syscall(SYS_memfd_create, "ucrun-seccomp-bpf", MFD_CLOEXEC)));
-    if (!mem) throw_errno("seccomp: memfd_create for the BPF export");
-    if (bounded) {
-        export_bounded(ctx, mem.get(), deadline, budget_ms);
-    } else if (int rc = seccomp_export_bpf(ctx, mem.get()); rc < 0) {
-        throw SysError("seccomp: export the BPF program", -rc);
-    }
-    off_t size = ::lseek(mem.get(), 0, SEEK_END);
+// The program build_filter wrote to `mem`.
+std::vector<struct sock_filter> read_program(int mem) {
+    off_t size = ::lseek(mem, 0, SEEK_END);
     if (size < 0) throw_errno("seccomp: lseek on the BPF export");
     if (size % sizeof(struct sock_filter) != 0)
         throw Error("seccomp: exported BPF has a size (" + std::to_string(size) + ") that is not a whole number of instructions");
@@ -213,7 +262,7 @@ std::vector<struct sock_filter> export_bpf(void* ctx, bool bounded, Deadline dea
     auto* p = reinterpret_cast<char*>(insns.data());
     size_t done = 0, want = static_cast<size_t>(size);
     while (done < want) {
-        ssize_t n = ::pread(mem.get(), p + done, want - done, static_cast<off_t>(done));
+        ssize_t n = ::pread(mem, p + done, want - done, static_cast<off_t>(done));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw_errno("seccomp: read back the BPF export");
         if (n == 0) throw Error("seccomp: short read of the BPF export");
@@ -324,24 +373,15 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
     auto def = action_from_name(s.defaultAction, def_errno);
     if (!def) throw oci::SpecError(kDoc, base + ".defaultAction", "unknown action \"" + s.defaultAction + "\"");
 
-    Ctx ctx(seccomp_init(*def));
-    if (!ctx)
-        throw Error("seccomp: cannot create a filter with default action " + s.defaultAction +
-                    " (not supported by this kernel or libseccomp?)");
-    // We set NNP ourselves (process.noNewPrivileges); the attribute only
-    // matters for seccomp_load, which we do not use, but keep it honest.
-    seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
-
-    // architectures: the native one is in every new filter; add the others.
+    Plan plan;
+    plan.def = *def;
     for (size_t i = 0; i < s.architectures.size(); ++i) {
         auto arch = arch_from_name(s.architectures[i]);
         if (!arch)
             throw oci::SpecError(kDoc, idx(base + ".architectures", i),
                                  "unknown or unsupported architecture \"" + s.architectures[i] + "\" (libseccomp " +
                                      libseccomp_version() + ")");
-        int rc = seccomp_arch_add(ctx.get(), *arch);
-        if (rc < 0 && rc != -EEXIST)
-            throw SysError("seccomp: add architecture " + s.architectures[i], -rc);
+        plan.arches.emplace_back(*arch, s.architectures[i]);
     }
 
     // flags
@@ -357,16 +397,8 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
     }
 
     // syscalls
-    size_t rules = 0;
-    // Whether libseccomp's export may take long (export_bounded): a rule
-    // with several conditions of which one is not an equality (EQ,
-    // MASKED_EQ take one path through the tree; the others branch on the
-    // two halves of a 64-bit argument, and the branches multiply over the
-    // rule's conditions and its syscall's rules), or many conditions. No
-    // engine's default profile is either (Docker's: 7 conditions, one per
-    // rule; containers-common's: 10, at most 2 equalities in a rule).
-    size_t conditions = 0;
-    bool branching = false;
+    size_t rules = 0;          // seccomp_rule_add calls
+    bool conditions = false;   // some rule has argument conditions
     for (size_t i = 0; i < s.syscalls.size(); ++i) {
         const auto& sc = s.syscalls[i];
         const std::string path = idx(base + ".syscalls", i);
@@ -404,11 +436,6 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
             conds.push_back(scmp_arg_cmp{a.index, static_cast<scmp_compare>(*op), a.value, a.valueTwo.value_or(0)});
         }
         const bool same_index = std::any_of(per_index.begin(), per_index.end(), [](unsigned c) { return c > 1; });
-        const bool equalities = std::all_of(conds.begin(), conds.end(), [](const scmp_arg_cmp& c) {
-            return c.op == SCMP_CMP_EQ || c.op == SCMP_CMP_MASKED_EQ;
-        });
-        if (!same_index && conds.size() > 1 && !equalities) branching = true;
-        conditions += conds.size() * sc.names.size();
 
         for (const auto& name : sc.names) {
             int nr = seccomp_syscall_resolve_name(name.c_str());
@@ -418,20 +445,12 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
                 if (opts.debug) opts.debug("unknown seccomp syscall " + oci::excerpt(name) + " ignored");
                 continue;
             }
-            auto add = [&](unsigned n, const scmp_arg_cmp* c) {
-                int rc = seccomp_rule_add_array(ctx.get(), *act, nr, n, c);
-                if (rc < 0)
-                    throw SysError("seccomp: add rule for syscall \"" + name + "\" (" + path + ")", -rc);
-                ++rules;
-            };
-            if (conds.empty())
-                add(0, nullptr);
-            else if (same_index)
-                // runc: "If two or more arguments have the same condition,
-                // revert to old behavior, adding each condition as a separate rule"
-                for (const auto& c : conds) add(1, &c);
-            else
-                add(static_cast<unsigned>(conds.size()), conds.data());
+            // runc: "If two or more arguments have the same condition,
+            // revert to old behavior, adding each condition as a separate
+            // rule" (split); else one rule with all of them.
+            plan.rules.push_back(PlannedRule{*act, nr, conds, same_index, name, path});
+            rules += same_index ? conds.size() : 1;
+            conditions |= !conds.empty();
             if (notify) prog.uses_notify = true;
         }
     }
@@ -461,21 +480,29 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
     // filter without a rule of its own lost its default action there
     // (libseccomp#370). A tree over the kernel's instruction limit
     // (it is larger than the chain) falls back to the chain.
-    const bool slow = branching || conditions > kManyConditions;
-    // One budget for the whole export (tree, then the chain if need be).
-    const Deadline deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.export_budget_ms);
     const struct scmp_version* v = seccomp_version();
     const bool tree_ok = v && (v->major > 2 || (v->major == 2 && (v->minor > 5 || (v->minor == 5 && v->micro >= 4))));
-    if (opts.binary_tree && tree_ok && rules >= 8) {
-        seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
-        prog.insns = export_bpf(ctx.get(), slow, deadline, opts.export_budget_ms);
-        if (prog.insns.size() > BPF_MAXINSNS) {
-            seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 1);
-            prog.insns = export_bpf(ctx.get(), slow, deadline, opts.export_budget_ms);
-        }
-    } else {
-        prog.insns = export_bpf(ctx.get(), slow, deadline, opts.export_budget_ms);
+    plan.tree = opts.binary_tree && tree_ok && rules >= 8;
+
+    // A profile with argument conditions is built in a child given a time
+    // budget (build_bounded says why); one without any, here: its rules
+    // are one test each, and a fork would cost ~0.7 ms.
+    Fd mem(static_cast<int>(::syscall(SYS_memfd_create, "ucrun-seccomp-bpf", MFD_CLOEXEC)));
+    if (!mem) throw_errno("seccomp: memfd_create for the BPF export");
+    const BuildResult r = conditions ? build_bounded(plan, mem.get(), opts.export_budget_ms) : build_filter(plan, mem.get());
+    switch (r.stage) {
+    case kBuilt: break;
+    case kInitFailed:
+        throw Error("seccomp: cannot create a filter with default action " + s.defaultAction +
+                    " (not supported by this kernel or libseccomp?)");
+    case kArchFailed: throw SysError("seccomp: add architecture " + plan.arches.at(r.index).second, r.err);
+    case kRuleFailed: {
+        const PlannedRule& pr = plan.rules.at(r.index);
+        throw SysError("seccomp: add rule for syscall \"" + pr.name + "\" (" + pr.path + ")", r.err);
     }
+    default: throw SysError("seccomp: export the BPF program", r.err);
+    }
+    prog.insns = read_program(mem.get());
     if (prog.insns.empty() || prog.insns.size() > BPF_MAXINSNS)
         throw Error("seccomp: the filter has " + std::to_string(prog.insns.size()) + " instructions; the kernel takes 1 to " +
                     std::to_string(BPF_MAXINSNS));

@@ -59,9 +59,10 @@ struct CompileOptions {
     // The syscall numbers as a binary tree where there are rules enough
     // (compile says why); false: libseccomp's chain of tests (for tests).
     bool binary_tree = true;
-    // How long libseccomp may take to make the BPF program (export_bounded
-    // in seccomp.cpp says why there is a bound): then linux.seccomp.syscalls
-    // is refused. Docker's default profile takes ~20 ms.
+    // How long libseccomp may take to build a filter with argument
+    // conditions (build_bounded in seccomp.cpp says why): then
+    // linux.seccomp.syscalls is refused. Docker's default profile takes
+    // ~20 ms.
     unsigned export_budget_ms = 10000;
 };
 
