@@ -123,16 +123,13 @@ void keep_entry(const state::Store& store, const std::string& name, const std::s
     data.append(reinterpret_cast<const char*>(&len), 4);
     data += key;
     data += p.to_bytes();
-    // A file of its own, made new (O_EXCL): another create keeping an entry
-    // of the same name (the same key, or another whose hash collides) then
-    // never writes into this one; the rename replaces whole files only.
-    const std::string tmp = name + ".tmp." + std::to_string(::getpid());
-    Fd out(::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!out) return;
-    const bool written = sys::write_all(out.get(), data);
-    out.reset();
-    if (!written || ::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) < 0)
-        ::unlinkat(dir.get(), tmp.c_str(), 0);
+    // Another create keeping an entry of the same name (the same key, or
+    // another whose hash collides) never writes into this one's file
+    // (write_file_atomic_at makes its own, O_EXCL, and renames it whole).
+    try {
+        sys::write_file_atomic_at(dir.get(), name, data, 0600);
+    } catch (const std::exception&) {  // not kept: the next create compiles
+    }
 }
 
 }  // namespace

@@ -103,8 +103,15 @@ void write_file_at(int dirfd, const std::string& path, std::string_view data) {
 void write_file(const std::string& path, std::string_view data) { write_file_at(AT_FDCWD, path, data); }
 
 void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, unsigned mode) {
-    std::string tmp = name + ".tmp";
-    Fd fd(::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+    // A file of its own, made new (O_EXCL): a link or a file someone put
+    // at the temporary name is never written through or truncated, and two
+    // writers of `name` never share one; the rename replaces whole files
+    // only. The name holds our pid: one left by a killed process of the
+    // same pid, long gone, is replaced once.
+    const std::string tmp = name + ".tmp." + std::to_string(::getpid());
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
+    Fd fd(::openat(dirfd, tmp.c_str(), flags, mode));
+    if (!fd && errno == EEXIST && ::unlinkat(dirfd, tmp.c_str(), 0) == 0) fd.reset(::openat(dirfd, tmp.c_str(), flags, mode));
     if (!fd) throw_errno("create " + tmp);
     if (!write_all(fd.get(), data)) {
         int err = errno;

@@ -24,7 +24,8 @@ void write_file_at(int dirfd, const std::string& path, std::string_view data);
 // Atomically replaces `path` with `data` (write to a temp file in the same
 // directory, then rename).
 void write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644);
-// The same for `name` relative to `dirfd` (the temp file is `name`.tmp there).
+// The same for `name` relative to `dirfd` (the temp file, `name`.tmp.<pid>,
+// is made new there: O_EXCL).
 void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, unsigned mode = 0644);
 bool write_all(int fd, std::string_view data);  // false with errno on failure
 // The same through a sys::Kernel (sys/kernel.hpp), for the code behind the
