@@ -18,7 +18,7 @@ public:
     std::string path() const override { return ""; }
     std::map<std::string, std::string> dirs() const override { return {}; }
     void create() override {}
-    int v2_dir_fd() const override { return -1; }
+    int clone_fd() const override { return -1; }
     void apply(const oci::Resources&, bool) override {}
     void add_pid(pid_t) override {}
     void freeze() override { throw Error("cannot pause: the cgroup manager is disabled"); }

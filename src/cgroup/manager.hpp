@@ -99,25 +99,44 @@ public:
     // v2: every controller of each ancestor is enabled in its
     // cgroup.subtree_control (as runc fs2 CreateCgroupPath).
     virtual void create() = 0;
-    // O_PATH|O_DIRECTORY fd of the cgroup2 leaf for clone3(CLONE_INTO_CGROUP);
-    // -1 unless the layout is V2. Owned by the manager (O_CLOEXEC).
-    virtual int v2_dir_fd() const = 0;
+    // How a new process of the container joins its cgroup (create's init,
+    // exec's process): it is cloned into the cgroup2 directory of
+    // clone_fd(), and writes "0" to each file of open_tasks() itself, first
+    // of all. Not runc's way (the parent writes the pid to each
+    // cgroup.procs): a write that moves a given pid, or a whole thread
+    // group, takes the kernel's global cgroup_threadgroup_rwsem for writing
+    // (cgroup_procs_write_start), and after a moment with no such write
+    // that waits for an RCU grace period (percpu_down_write ->
+    // rcu_sync_enter): 6-14 ms on this host, paid by every container start
+    // and every exec that follows a pause (tests/bench/PERFORMANCE.md,
+    // eleventh pass). A thread that moves itself ("0" to a v1 `tasks`
+    // file) needs no thread-group stability and takes no such lock, nor
+    // does clone3(CLONE_INTO_CGROUP) (its read side only). ucrun's
+    // processes are single-threaded: the thread is the whole process.
+    //
+    // O_PATH|O_DIRECTORY fd of the cgroup2 directory for
+    // clone3(CLONE_INTO_CGROUP): V2's leaf, Hybrid's unified leaf; -1 for
+    // V1. Owned by the manager (O_CLOEXEC); create() makes the directory.
+    virtual int clone_fd() const = 0;
     // Writes linux.resources. `initial` is true at create: v1 device rules
     // are then written unconditionally; on update, changes only.
     // Errors name the file and the value:
     //   write /sys/fs/cgroup/memory/x/memory.limit_in_bytes = 10: Invalid argument
     virtual void apply(const oci::Resources&, bool initial) = 0;
-    virtual void add_pid(pid_t) = 0;  // cgroup.procs in every hierarchy
-    // The cgroup.procs that add_pid writes, opened for writing (O_CLOEXEC),
-    // with their paths (for errors): a process writing "0" to each places
-    // itself (an init on ucrun's memory, which ucrun cannot place while
-    // suspended: container/create.cpp). None where the clone places it (v2)
-    // or without a cgroup.
+    // Places another process by pid, in cgroup.procs of every hierarchy:
+    // with the global lock above. Not for ucrun's own processes.
+    virtual void add_pid(pid_t) = 0;
+    // The v1 hierarchies' `tasks` files (cgroup-v1/cgroups.rst), opened for
+    // writing (O_CLOEXEC), with their paths (for errors), for a process to
+    // place itself by writing "0" to each (see clone_fd). None on V2 or
+    // without a cgroup. Opened as the caller: the kernel checks a write
+    // against the credentials of the open (__cgroup1_procs_write), so the
+    // process may have changed its own since.
     struct ProcsFile {
         std::string path;
         Fd fd;
     };
-    virtual std::vector<ProcsFile> open_procs() const { return {}; }
+    virtual std::vector<ProcsFile> open_tasks() const { return {}; }
 
     virtual void freeze() = 0;  // returns once frozen (v1 FROZEN, v2 cgroup.events frozen 1)
     virtual void thaw() = 0;

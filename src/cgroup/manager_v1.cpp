@@ -54,6 +54,7 @@ public:
     std::string unified_mount_, unified_;  // Hybrid only
     bool leaves_removed_ = false;          // remove_if_empty removed every leaf: destroy() skips them
     std::vector<std::string> created_;
+    mutable Fd unified_fd_;  // clone_fd(), opened once the directory exists
 
     Layout layout() const override { return layout_; }
     std::string path() const override { return path_; }
@@ -123,7 +124,16 @@ public:
         }
     }
 
-    int v2_dir_fd() const override { return -1; }
+    // Hybrid: the unified leaf, which clone3 places the process in
+    // (Manager::clone_fd); its v1 hierarchies it places itself in.
+    int clone_fd() const override {
+        if (unified_.empty()) return -1;
+        if (!unified_fd_) {
+            unified_fd_.reset(::open(unified_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+            if (!unified_fd_) throw_errno("open " + unified_);
+        }
+        return unified_fd_.get();
+    }
 
     void apply(const oci::Resources& r, bool initial) override {
         FileProbe probe(dir_fn());
@@ -135,16 +145,14 @@ public:
         if (!unified_.empty()) write_procs(unified_, pid);
     }
 
-    std::vector<ProcsFile> open_procs() const override {
+    std::vector<ProcsFile> open_tasks() const override {
         std::vector<ProcsFile> fds;
-        auto open_one = [&](const std::string& dir) {
-            std::string f = dir + "/cgroup.procs";
+        for (const auto& h : hier_) {
+            std::string f = h.dir + "/tasks";
             Fd fd(::open(f.c_str(), O_WRONLY | O_CLOEXEC));
             if (!fd) throw_errno("open " + f);
             fds.push_back({std::move(f), std::move(fd)});
-        };
-        for (const auto& h : hier_) open_one(h.dir);
-        if (!unified_.empty()) open_one(unified_);
+        }
         return fds;
     }
 
@@ -188,8 +196,9 @@ public:
     }
 
     std::vector<pid_t> pids() const override {
-        // Every hierarchy: add_pid writes one hierarchy after the other, so
-        // a create killed midway leaves its init in only some of them.
+        // Every hierarchy: a process places itself in one hierarchy after
+        // the other (Manager::open_tasks), so a create killed midway leaves
+        // its init in only some of them.
         std::vector<pid_t> all = pids_recursive(pid_dir());
         auto add = [&](const std::string& dir) {
             for (pid_t p : pids_recursive(dir))

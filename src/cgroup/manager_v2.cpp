@@ -60,11 +60,14 @@ public:
                 if (std::find(created_.begin(), created_.end(), d) == created_.end()) created_.push_back(d);
         }
         fd_.reset();
-        v2_dir_fd();
+        clone_fd();
     }
 
-    int v2_dir_fd() const override {
-        if (!fd_) fd_.reset(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    int clone_fd() const override {
+        if (!fd_) {
+            fd_.reset(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+            if (!fd_) throw_errno("open " + dir_);
+        }
         return fd_.get();
     }
 

@@ -62,10 +62,6 @@ bool permission_error(int e) { return e == EACCES || e == EPERM || e == EROFS; }
 
 }  // namespace
 
-bool CgroupPlan::may_follow_clone() const {
-    return cg->enabled() && cg->layout() != cgroup::Layout::V2 && !unprivileged;
-}
-
 CgroupPlan plan_cgroup(const Context& ctx, const std::string& id, const oci::Config& cfg,
                        std::function<void(const cgroup::Manager&)> on_planned) {
     CgroupPlan p;

@@ -13,21 +13,13 @@
 
 namespace ucrun::container {
 
-// The container's cgroup, in two steps: planned (before the init's clone),
-// then made (before or after it: CgroupPlan::may_follow_clone).
+// The container's cgroup, in two steps: planned, then made (both before
+// the init's clone: cgroup::Manager::clone_fd).
 struct CgroupPlan {
     std::unique_ptr<cgroup::Manager> cg;  // a disabled one when the container has no cgroup
     oci::Resources res;                   // what make_cgroup applies
     bool unprivileged = false;            // rootless: a cgroup it may not write is done without
     std::function<void(const cgroup::Manager&)> on_planned;
-
-    // As root on v1 (and Hybrid) the init is placed by cgroup.procs after
-    // its clone anyway: the directories and limits can be made while it
-    // sets itself up (container/spawn.hpp), ~0.5 ms of mkdir and writes off
-    // the start path. Not on v2, whose clone places the init
-    // (CLONE_INTO_CGROUP: the directory must exist), nor rootless, where a
-    // cgroup that cannot be made changes what the init mounts.
-    bool may_follow_clone() const;
 };
 
 // Refuses a cgroup that holds processes (another's), adds runc's default

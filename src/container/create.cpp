@@ -205,8 +205,9 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     rec.init_exe = state::own_exe_id();
     // The cgroup exists, with its limits, before the init is placed there,
     // and that before anything of the container runs (runtime.md "create":
-    // resources are applied before the user program runs): before the
-    // clone, or while the init sets up (CgroupPlan::may_follow_clone).
+    // resources are applied before the user program runs): made before the
+    // clone, which places the init in its cgroup2 part; the init places
+    // itself in the v1 hierarchies first of all (cgroup::Manager::clone_fd).
     cgp = plan_cgroup(ctx, o.id, cfg, [&](const cgroup::Manager& planned) {
         rec.cgroup = planned.to_json();
         // Without a cgroup there is nothing to name before the pid: a
@@ -215,32 +216,21 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
         if (planned.enabled()) store.save(rec);
     });
     rollback.add("cgroup", [&cg] { cg->destroy(); });
-    // The init on our memory (container/create_plan.hpp borrows_memory): we
-    // are suspended from the clone until it has executed, so its cgroup is
-    // made before, and on v1 it places itself (InitArgs::place_self).
-    bool borrow = sys::kCanBorrowMemory && borrows_memory(plan, cfg, static_cast<bool>(listener));
-    const bool make_later = cgp.may_follow_clone() && !borrow;
-    if (!make_later) make_cgroup(cfg, o.id, cgp);
+    make_cgroup(cfg, o.id, cgp);
     // A "cgroup" mount shows the container's cgroups: the init, in its own
     // namespaces, cannot find them any more.
     args.rootfs.cgroup_mounts = cg->mounts();
-    const int cg_fd = cg->enabled() ? cg->v2_dir_fd() : -1;
-    const bool after_clone = placed_late(plan, cg->enabled(), cg_fd);
-    std::vector<cgroup::Manager::ProcsFile> procs;  // open until the init has placed itself
-    if (borrow && after_clone) {
-        procs = cg->open_procs();
-        // A manager with nothing to open would leave the init unplaced
-        // (and without its late cgroup namespace): then we place it.
-        if (procs.empty()) borrow = false;
-        for (const auto& f : procs) args.place_self.emplace_back(f.fd.get(), &f.path);
-    }
-    args.placed_late = after_clone && !borrow;
+    const int cg_fd = cg->clone_fd();
+    const std::vector<cgroup::Manager::ProcsFile> tasks = cg->open_tasks();  // open until the init has written them
+    for (const auto& f : tasks) args.place_self.emplace_back(f.fd.get(), &f.path);
+    // The init on our memory (container/create_plan.hpp borrows_memory).
+    const bool borrow = sys::kCanBorrowMemory && borrows_memory(plan, cfg, static_cast<bool>(listener));
     // A create on our memory: its init may not wait for the record before
     // its exec, so the trampoline waits (proc/init.hpp), and it is what
     // runs as the init until `start` (state::live_status).
     args.detach_in_trampoline = borrow && plan.exec_fifo;
     if (args.detach_in_trampoline) rec.init_exe = state::fd_file_id(trampoline.get());
-    args.late_cgroupns = late_cgroupns(plan, after_clone);
+    args.late_cgroupns = late_cgroupns(plan, !tasks.empty());
 
     // Room 2: the init, until it is ready (container/spawn.hpp).
     SpawnRequest req;
@@ -251,9 +241,8 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     req.bundle = bundle;
     req.rootfs = rootfs;
     req.args = &args;
-    req.cg = cg.get();
     req.cg_fd = cg_fd;
-    if (make_later) req.make_cgroup = [&] { make_cgroup(cfg, o.id, cgp); };
+    if (cg_fd >= 0) req.cg_dir = cg->dirs()[""];
     req.seccomp_listener = static_cast<bool>(listener);
     req.borrow_memory = borrow;
     if (borrow) ctx.log.debug("init: on ucrun's memory until the trampoline's exec (clone3 CLONE_VM|CLONE_VFORK)");

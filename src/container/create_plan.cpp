@@ -63,12 +63,8 @@ CreatePlan plan_create(const oci::Config& cfg, const CreateOptions& o, bool fore
     return p;
 }
 
-bool placed_late(const CreatePlan& p, bool cgroup_enabled, int cg_fd) {
-    return p.fast_path && cgroup_enabled && cg_fd < 0;
-}
-
-bool late_cgroupns(const CreatePlan& p, bool placed_late) {
-    return placed_late && (p.ns.new_flags & CLONE_NEWCGROUP);
+bool late_cgroupns(const CreatePlan& p, bool places_itself) {
+    return p.fast_path && places_itself && (p.ns.new_flags & CLONE_NEWCGROUP);
 }
 
 bool nothing_between_release_and_program(const oci::Config& cfg) {

@@ -63,16 +63,13 @@ struct CreatePlan {
 // ucrun::Error for a terminal that would have nowhere to go.
 CreatePlan plan_create(const oci::Config& cfg, const CreateOptions& o, bool foreground, const HostFacts& host);
 
-// Whether the parent places the init in its cgroups after the clone (and
-// says so with Placed, proc/init.hpp): on the fast path, a cgroup that
-// clone3(CLONE_INTO_CGROUP) cannot place it in (`cg_fd` < 0: v1, Hybrid).
-bool placed_late(const CreatePlan& p, bool cgroup_enabled, int cg_fd);
-
 // With a cgroup namespace, the init must sit in its cgroup before the
 // namespace is made, so that the namespace is rooted there
 // (cgroup_namespaces(7)). On pure v2 clone3(CLONE_INTO_CGROUP) does both at
-// once; when the init is placed late, it unshares the namespace once placed.
-bool late_cgroupns(const CreatePlan& p, bool placed_late);
+// once; where the init places itself in v1 hierarchies (`places_itself`:
+// cgroup::Manager::open_tasks), it unshares the namespace once placed. Off
+// the fast path the init makes its namespaces itself, after that, anyway.
+bool late_cgroupns(const CreatePlan& p, bool places_itself);
 
 // Whether the init runs on ucrun's own memory until its first exec (the
 // trampoline's) instead of on a copy (sys/borrowing_clone.hpp): a `run`
@@ -90,9 +87,7 @@ bool late_cgroupns(const CreatePlan& p, bool placed_late);
 // and the program: nothing_between_release_and_program); no
 // hooks (prestart and createRuntime wait for HooksDone, createContainer
 // forks), no seccomp listener (State); not unprivileged (a rootless parent
-// writes our maps through /proc). A v1 cgroup, which the parent would
-// place the init in after the clone, it places itself in
-// (proc/init.hpp InitArgs::place_self).
+// writes our maps through /proc).
 bool borrows_memory(const CreatePlan& p, const oci::Config& cfg, bool seccomp_listener);
 
 // The CLONE_NEW* flags of the init's clone3.

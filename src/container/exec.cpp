@@ -234,7 +234,11 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
         cg = restore_cgroup(r);
         if (!cg->enabled()) cg.reset();
     }
-    const int cg_fd = cg ? cg->v2_dir_fd() : -1;
+    // The process joins the cgroup as the init did (cgroup::Manager::clone_fd).
+    const int cg_fd = cg ? cg->clone_fd() : -1;
+    std::vector<cgroup::Manager::ProcsFile> tasks;  // open until the child has written them
+    if (cg) tasks = cg->open_tasks();
+    for (const auto& f : tasks) args.place_self.emplace_back(f.fd.get(), &f.path);
 
     // Signals are blocked (to be forwarded) before the process exists, so
     // that none is lost; the child unblocks them.
@@ -284,7 +288,7 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     int pidfd = -1;
     struct clone_args ca = sys::pidfd_clone_args(0, cg_fd, &pidfd);
     pid_t pid = k.clone3(&ca, sizeof ca);
-    if (pid < 0) throw_errno("clone3 exec process");
+    if (pid < 0) throw_errno("clone3 exec process" + (cg_fd >= 0 ? " (into cgroup " + cg->dirs()[""] + ")" : ""));
     if (pid == 0) {
         parent_end.reset();
         proc::exec_main(args);  // never returns
@@ -294,7 +298,6 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     Fd child_pidfd(pidfd);
     ChildGuard guard{k, pid, pidfd};
 
-    if (cg && cg_fd < 0) cg->add_pid(pid);
     affinity.apply_final(pid);
     if (!proc::send(parent_end.get(), proc::Start{})) throw_errno("start exec process");
     if (listener) {

@@ -34,17 +34,11 @@ class Talk {
 public:
     Talk(const sys::Kernel& k, const SpawnRequest& r, Created& out, Fd& sync) : k_(k), r_(r), out_(out), sync_(sync) {}
 
-    void run(bool maps_at_clone, bool placed_late) {
+    void run(bool maps_at_clone) {
         const CreatePlan& plan = *r_.plan;
-        // The maps first: with them the init goes on with its mounts while
-        // we make its v1 cgroups and place it there; it waits for Placed
-        // only where that matters (proc/init.cpp).
+        // The maps first: with them the init goes on with its mounts. It
+        // is in its cgroup already (the clone, InitArgs::place_self).
         if (maps_at_clone) maps_done();
-        if (r_.make_cgroup) r_.make_cgroup();
-        // Not an init on our memory that placed itself (InitArgs::place_self).
-        if (r_.cg->enabled() && r_.cg_fd < 0 && r_.args->place_self.empty()) r_.cg->add_pid(out_.pid);
-        // An init gone meanwhile is reported by the recv below (its Error).
-        if (placed_late) proc::send(sync_.get(), proc::Placed{});
         // The record gets the pid once the init is on its way: an init that
         // waits for its cgroup or maps waits no longer for the record's
         // write (0.2-0.5 ms on a disk /run). It dies with us until it is
@@ -206,7 +200,9 @@ void spawn_init(const sys::Kernel& k, const SpawnRequest& r, Rollback& rollback,
             }
         }
     }
-    if (pid < 0) throw_errno("clone3 container init");
+    // A cgroup2 directory may refuse the init (EBUSY: it has controllers
+    // enabled for children, cgroup-v2.rst "no internal processes").
+    if (pid < 0) throw_errno("clone3 container init" + (r.cg_fd >= 0 ? " (into cgroup " + r.cg_dir + ")" : ""));
     children_in.leave();
     child_end.reset();
     out.pidfd.reset(pidfd);
@@ -218,7 +214,7 @@ void spawn_init(const sys::Kernel& k, const SpawnRequest& r, Rollback& rollback,
         k.waitpid(out.pid, nullptr, __WALL);
     });
 
-    Talk(k, r, out, parent_end).run(plan.fast_path && plan.write_maps, args.placed_late);
+    Talk(k, r, out, parent_end).run(plan.fast_path && plan.write_maps);
     out.sync = std::move(parent_end);
 }
 

@@ -12,7 +12,6 @@
 #include <functional>
 #include <string>
 
-#include "cgroup/manager.hpp"
 #include "container/context.hpp"
 #include "container/create.hpp"
 #include "container/create_plan.hpp"
@@ -29,20 +28,15 @@ struct SpawnRequest {
     const CreatePlan* plan = nullptr;
     std::string id, bundle, rootfs;
     proc::InitArgs* args = nullptr;  // all but sync, set here
-    cgroup::Manager* cg = nullptr;
-    int cg_fd = -1;                  // CLONE_INTO_CGROUP, -1: placed with add_pid
-    // Makes the cgroup's directories and limits after the clone, before the
-    // init is placed there (container/cgroups.hpp may_follow_clone); empty:
-    // made before.
-    std::function<void()> make_cgroup;
+    int cg_fd = -1;                  // CLONE_INTO_CGROUP (cgroup::Manager::clone_fd), -1: none
+    std::string cg_dir;              // its path, for an error
     bool seccomp_listener = false;   // send the container process state (State)
     // The init runs on our memory until the trampoline's exec (container/
     // create_plan.hpp borrows_memory): the clone returns once it is there.
     bool borrow_memory = false;
     // The init's pid, whenever it becomes known (clone, then InitPid on the
-    // join path): recorded right after the init is placed in its cgroup and
-    // given its maps (it waits for those, not for the record), before
-    // anything else.
+    // join path): recorded right after the init is given its maps (it
+    // waits for those, not for the record), before anything else.
     std::function<void(pid_t)> on_pid;
 };
 

@@ -216,7 +216,6 @@ void mount_one(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, size_t 
     const std::string display = spec.rootfs + m.destination;
     Options o = parse_options(m, path);
     std::string type = m.type.value_or(o.bind ? "bind" : "");
-    if ((type == "cgroup" || type == "cgroup2") && spec.before_cgroups) spec.before_cgroups();
 
     auto pre = spec.premade.find(idx);
     if (pre != spec.premade.end() && o.bind) {
@@ -371,7 +370,6 @@ void prepare_rootfs(const sys::Kernel& k, const RootfsSpec& spec) {
     for (size_t i = 0; i < cfg.mounts.size(); ++i)
         with_config_path("mounts[" + std::to_string(i) + "]", [&] { mount_one(k, spec, rootfd.get(), i); });
 
-    if (spec.before_cgroups) spec.before_cgroups();
     setup_dev(k, spec, rootfd.get());
 }
 

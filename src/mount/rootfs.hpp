@@ -41,12 +41,6 @@ struct RootfsSpec {
     // Where what the runtime chose instead of what was asked goes (the
     // init passes it to the parent's debug log); may be empty.
     std::function<void(const std::string&)> debug;
-    // Called before a mount of type "cgroup" or "cgroup2" (what it shows
-    // depends on the cgroup namespace) and before /dev's nodes are made
-    // (mknod is the v1 devices controller's to allow): the init waits there
-    // for the parent to have placed it in its cgroups (proc/init.cpp). May
-    // be empty; may be called more than once.
-    std::function<void()> before_cgroups;
 };
 
 // Before pivot_root: propagation, rootfs bind, mounts, devices.

@@ -17,6 +17,7 @@
 #include "security/lsm.hpp"
 #include "security/seccomp.hpp"
 #include "sys/error.hpp"
+#include "sys/io.hpp"
 #include "sys/kernel.hpp"
 #include "sys/socket.hpp"
 
@@ -34,7 +35,8 @@ namespace {
     // Until execve we die with `ucrun exec` (as the init does with create:
     // proc/init.cpp); a parent already gone is the hang-up of the socket.
     die_with_parent(a.sync);
-    // The parent has put us in the container's cgroup.
+    for (const auto& [fd, path] : a.place_self)
+        if (!sys::write_all(kernel, fd, "0")) throw_errno("write " + *path + " = 0 (the exec process itself)");
     wait_for<Start>(a.sync);
     // One atomic step into every namespace of the init that is not already
     // ours (setns(2) with a pidfd, Linux 5.8); the user namespace first

@@ -1,13 +1,16 @@
 // A process joining a running container (`ucrun exec`): the child side.
 // ucrun has entered the container's pid (and time) namespaces for its
-// children and clone3()d this process into them (and into the container's
-// cgroup on cgroup v2); here it joins the other namespaces of the
+// children and clone3()d this process into them; here it joins the other namespaces of the
 // container's init in one setns(pidfd, ...) and finishes like the init does
-// (proc/process_setup.hpp), then execve(2)s. Returns only by exec or _exit;
+// (proc/process_setup.hpp), then execve(2)s. Its cgroup it joins as the
+// init does: the clone places it in the cgroup2 part, it places itself in
+// the v1 hierarchies (cgroup::Manager::clone_fd). Returns only by exec or _exit;
 // failures go to the parent as an Error message (proc/messages.hpp) on `sync`.
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "oci/config.hpp"
 #include "security/capabilities.hpp"
@@ -28,6 +31,9 @@ struct ExecArgs {
     security::CapSets caps;                 // resolved by the parent
     const security::Program* seccomp = nullptr;  // the container's linux.seccomp
     int seccomp_listener = -1;              // connected linux.seccomp.listenerPath
+    // "0" to each of these v1 `tasks` files (fd, path for an error), first
+    // of all: cgroup::Manager::open_tasks.
+    std::vector<std::pair<int, const std::string*>> place_self;
 };
 
 [[noreturn]] void exec_main(const ExecArgs& a);

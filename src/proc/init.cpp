@@ -198,26 +198,15 @@ void exit_on_termination_signals() {
     bool set_groups = true;
     Fd idroot;  // a remapped container's idmapped rootfs, made by the parent with our user namespace
 
-    // On v1 the parent makes our cgroups and places us there after the
-    // clone (InitArgs::placed_late): 0.5-1 ms of mkdir and writes (the
-    // first cgroup.procs write waits for an RCU grace period:
-    // cgroup_threadgroup_rwsem). We make the mounts that do not depend on
-    // it meanwhile and wait for Placed where one does
-    // (RootfsSpec::before_cgroups), at the latest before /dev's nodes;
-    // then a late cgroup namespace is made. Nothing of the container runs
-    // before: the user's program, the hooks, /dev are all after it.
-    if (!a.place_self.empty()) {
-        for (const auto& [fd, path] : a.place_self)
-            if (!sys::write_all(kernel, fd, "0")) throw_errno("write " + *path + " = 0 (the container init itself)");
-        if (a.late_cgroupns && kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
-    }
-    bool placed = !a.placed_late;
-    auto be_placed = [&] {
-        if (placed) return;
-        wait_for<Placed>(a.sync);
-        if (a.late_cgroupns && kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
-        placed = true;
-    };
+    // Our cgroup: the clone placed us in its cgroup2 part; we place
+    // ourselves in its v1 hierarchies, first of all (cgroup::Manager::
+    // clone_fd says why not the parent), before anything of the container
+    // runs or is mounted (a "cgroup" mount shows our cgroups, mknod is the
+    // v1 devices controller's to allow). Then a late cgroup namespace,
+    // rooted there.
+    for (const auto& [fd, path] : a.place_self)
+        if (!sys::write_all(kernel, fd, "0")) throw_errno("write " + *path + " = 0 (the container init itself)");
+    if (a.late_cgroupns && kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
 
     if (a.fast_path) {
         if (plan.new_user()) idroot = wait_maps(a.sync);
@@ -258,10 +247,7 @@ void exit_on_termination_signals() {
     // The parent sends the container process state when a seccomp listener
     // wants it (it knows our host pid).
     std::string process_state;
-    if (a.seccomp_listener >= 0) {
-        be_placed();  // the parent sends State after Placed
-        process_state = wait_for<State>(a.sync).json;
-    }
+    if (a.seccomp_listener >= 0) process_state = wait_for<State>(a.sync).json;
 
     // Hostnames, keyring, sysctl (proc/init_steps.hpp).
     Fd procfd = settle_namespaces(kernel, a);
@@ -271,9 +257,7 @@ void exit_on_termination_signals() {
     mount::RootfsSpec rootfs = a.rootfs;
     if (idroot) rootfs.rootfs_premade = idroot.get();
     rootfs.debug = [&](const std::string& line) { send(a.sync, Debug{line}); };
-    rootfs.before_cgroups = be_placed;
     mount::prepare_rootfs(kernel, rootfs);
-    be_placed();  // prepare_rootfs called it; this says so here too
     // config.md "Prestart", "CreateRuntime", "CreateContainer": after the
     // namespaces and the mounts are made, before pivot_root. The parent runs
     // the first two (runtime namespace), then createContainer runs here, in

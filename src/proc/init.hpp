@@ -45,18 +45,13 @@ struct InitArgs {
     // Every namespace is new and made by clone3 itself (ns::Plan without
     // joins); else the init joins and unshares them (proc/init.cpp).
     bool fast_path = true;
-    // The parent places us in our cgroups after the clone (v1: no
-    // CLONE_INTO_CGROUP), on the fast path, and says so with Placed: we wait
-    // for it where it first matters (run_init), before a cgroup mount,
-    // /dev's nodes, hooks and the user's program.
-    bool placed_late = false;
-    // Or, on ucrun's memory (container/spawn.hpp borrow_memory), we place
-    // ourselves, first of all: "0" to each of these cgroup.procs (fd, path
-    // for an error), opened by the parent (cgroup::Manager::open_procs).
-    // Ours to write, not to close.
+    // The v1 hierarchies of our cgroup, where we place ourselves first of
+    // all: "0" to each of these `tasks` files (fd, path for an error),
+    // opened by the parent (cgroup::Manager::open_tasks; the clone placed us
+    // in the cgroup2 part). Ours to write, not to close.
     std::vector<std::pair<int, const std::string*>> place_self;
-    // A new cgroup namespace that clone3 could not make (placed_late or
-    // place_self): the init unshares it once placed, so that the namespace
+    // A new cgroup namespace that clone3 could not make (place_self on the
+    // fast path): the init unshares it once placed, so that the namespace
     // is rooted there.
     bool late_cgroupns = false;
     int last_cap = 40;

@@ -28,7 +28,6 @@ constexpr std::array<char, std::variant_size_v<Message>> kTypeByte = {
     'R',  // Recorded
     'd',  // Detached
     'D',  // Debug
-    'g',  // Placed (in its cgroups)
 };
 // The trampoline reads Start itself when the init executes it before its
 // release (proc/dmz/dmz.c): one byte, this one.
@@ -38,7 +37,7 @@ static_assert(std::is_same_v<std::variant_alternative_t<10, Message>, Recorded> 
 static_assert(std::is_same_v<std::variant_alternative_t<11, Message>, Detached> && kTypeByte[11] == UCRUN_DMZ_DETACHED);
 constexpr std::array<std::string_view, std::variant_size_v<Message>> kName = {
     "NeedMaps", "MapsDone", "InitPid", "Ready",    "Start",    "Error", "State",
-    "Hooks",    "HooksDone", "Console", "Recorded", "Detached", "Debug", "Placed",
+    "Hooks",    "HooksDone", "Console", "Recorded", "Detached", "Debug",
 };
 
 // The empty Message alternative of index I, for decode.

@@ -5,7 +5,7 @@
 //
 // Wire format, one datagram per message: a type byte, then the payload of
 // that type, nothing else (trailing bytes are refused):
-//   empty      NeedMaps Ready Start Hooks HooksDone Recorded Detached Placed
+//   empty      NeedMaps Ready Start Hooks HooksDone Recorded Detached
 //   MapsDone   empty; an fd may be attached (the idmapped rootfs)
 //   InitPid    the pid in decimal, > 0, no sign, no leading zero
 //   Error      the ErrorRecord encoding (proc/error_msg.hpp)
@@ -67,14 +67,10 @@ struct Detached {};   // init -> parent: no longer dies with ucrun (ucrun may ex
 struct Debug {        // init -> parent: a line for the debug log (the init has no logger)
     std::string line;
 };
-// parent -> init: placed in every cgroup hierarchy the clone could not
-// place it in (v1): a late cgroup namespace can be made now. Sent after
-// MapsDone, the init takes it when it first needs it (proc/init.cpp).
-struct Placed {};
 
 // The order is the wire's type bytes' table (messages.cpp).
 using Message = std::variant<NeedMaps, MapsDone, InitPid, Ready, Start, ErrorMsg, State, Hooks, HooksDone, Console,
-                             Recorded, Detached, Debug, Placed>;
+                             Recorded, Detached, Debug>;
 
 // The name of a message's type, for errors ("expected MapsDone, got Ready").
 std::string_view name_of(const Message& m);

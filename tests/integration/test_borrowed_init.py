@@ -212,9 +212,10 @@ def test_pure_v2_the_clone_places_the_init(root, tmp_base, bundle):
 @pytest.mark.skipif(not os.path.isdir("/sys/fs/cgroup/pids"), reason="no v1 pids hierarchy")
 @pytest.mark.parametrize("cgroupns", [False, True])
 def test_v1_the_init_places_itself_before_anything_runs(ucrun, bundle, cgroupns):
-    # On v1 ucrun opens the cgroup.procs, the init writes "0" to each, first
-    # of all (then makes its late cgroup namespace): every hierarchy has it,
-    # the limits hold, and the cgroup goes with the container.
+    # On v1 ucrun opens each hierarchy's `tasks`, the init writes "0" to
+    # each, first of all (then makes its late cgroup namespace): every
+    # hierarchy has it, the limits hold, and the cgroup goes with the
+    # container.
     b = bundle()
     b.linux["cgroupsPath"] = "/ucrun-borrow-v1"
     b.linux["resources"] = {"pids": {"limit": 42}}
@@ -345,11 +346,11 @@ UNIFIED = "/sys/fs/cgroup/unified"
 @pytest.mark.skipif(not os.path.isfile(f"{UNIFIED}/cgroup.controllers")
                     or not open(f"{UNIFIED}/cgroup.controllers").read().split(),
                     reason="no hybrid cgroup2 mount with a controller to enable")
-def test_v1_a_failed_self_placement_is_the_inits_error_and_leaves_nothing(ucrun, bundle, root):
+def test_hybrid_a_cgroup_that_refuses_the_init_is_named_and_leaves_nothing(ucrun, bundle, root):
     # A unified cgroup with a controller enabled for its children takes no
-    # process ("no internal processes": EBUSY). The init's own write fails;
-    # its error names the file, and ucrun does not place it a second time
-    # (which would have reported its own write instead).
+    # process ("no internal processes": EBUSY). The clone into it fails
+    # (CLONE_INTO_CGROUP, cgroup::Manager::clone_fd); the error names the
+    # cgroup, and nothing is left.
     name = f"ucrun-borrow-busy-{os.getpid()}"
     d = f"{UNIFIED}/{name}"
     os.mkdir(d)
@@ -363,8 +364,7 @@ def test_v1_a_failed_self_placement_is_the_inits_error_and_leaves_nothing(ucrun,
         cp = ucrun("run", "-b", b, "c1", global_args=["--debug"], check=False)
         assert cp.returncode != 0
         assert BORROW in cp.stderr
-        assert f"write {d}/cgroup.procs = 0 (the container init itself): Device or resource busy" in cp.stderr, \
-            cp.stderr
+        assert f"clone3 container init (into cgroup {d}): Device or resource busy" in cp.stderr, cp.stderr
         assert os.listdir(root) == []
         assert not os.path.exists(f"/sys/fs/cgroup/pids/{name}")
     finally:

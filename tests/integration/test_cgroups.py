@@ -157,6 +157,45 @@ def test_every_hierarchy_and_removed_after_kill9(ucrun, bundle, cid):
     assert [d for d in dirs.values() if os.path.exists(d)] == []
 
 
+# Every way an init is started places it in every hierarchy: it places
+# itself in the v1 ones (cgroup::Manager::open_tasks) and is cloned into
+# the unified one. On ucrun's memory (root, no user namespace), a copy
+# (another process.user; a new user namespace: its maps come after the
+# placement), and the join path (a namespace given by path: the init joins
+# it, and with a user namespace forks the real init).
+@pytest.mark.parametrize("kind", ["borrowed", "user", "userns", "join", "join-userns"])
+def test_every_init_path_places_the_init_in_every_hierarchy(ucrun, bundle, cid, kind):
+    b = bundle(userns=kind in ("userns", "join-userns"))
+    if kind == "user":
+        b.process["user"] = {"uid": 1000, "gid": 1000}
+    if kind.startswith("join"):
+        b.set_ns("network", f"/proc/{os.getpid()}/ns/net")
+    b.set_ns("cgroup")
+    b.sh("cat /proc/self/cgroup; exec sleep 1000")
+    out = b.path.parent / "inside.out"
+    ucrun("run", "-d", "-b", b, cid, stdout=out)
+    pid = ucrun.state(cid)["pid"]
+    dirs = host_cgroups(pid)
+    mine = host_cgroups(os.getpid())
+    assert set(dirs) == set(mine)
+    for key, d in dirs.items():
+        assert d == os.path.join(mine[key], cid), key
+        assert procs(d) == [pid], d
+    # Its cgroup namespace was made once it was placed: rooted there in
+    # every hierarchy.
+    wait_file_contains(out, "\n")
+    for _ in range(100):
+        lines = out.read_text().split()
+        if len(lines) >= len(dirs):
+            break
+        time.sleep(0.02)
+    assert lines and all(line.endswith(":/") for line in lines), lines
+    ucrun("kill", cid, "KILL")
+    ucrun.wait_status(cid, "stopped")
+    ucrun("delete", cid)
+    assert [d for d in dirs.values() if os.path.exists(d)] == []
+
+
 def test_delete_kills_processes_left_without_pid_namespace(ucrun, bundle, cid):
     b = bundle()
     b.drop_ns("pid")

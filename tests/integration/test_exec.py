@@ -72,13 +72,19 @@ def test_exec_joins_user_namespace(ucrun, bundle, running, tmp_base):
     assert ucrun("exec", "c1", "id", "-u").stdout.strip() == "0"
 
 
-def test_exec_joins_cgroup(ucrun, running, tmp_base):
-    pid = running()
+@pytest.mark.parametrize("userns", [False, True])
+def test_exec_joins_cgroup(ucrun, bundle, running, tmp_base, userns):
+    # Cloned into the cgroup2 part, placing itself in the v1 hierarchies
+    # (cgroup::Manager::clone_fd): every hierarchy, as the init.
+    pid = running(bundle(userns=userns))
     pf = tmp_base / "exec.pid"
     ucrun("exec", "-d", "--pid-file", pf, "c1", "sleep", "100")
     epid = int(pf.read_text())
     with open(f"/proc/{pid}/cgroup") as a, open(f"/proc/{epid}/cgroup") as b:
-        assert a.read() == b.read()
+        init = a.read()
+        assert init == b.read()
+    with open("/proc/self/cgroup") as own:
+        assert init != own.read()  # the container's own cgroup, not ours
 
 
 def test_exec_user_env_cwd(ucrun, running):

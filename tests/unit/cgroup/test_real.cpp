@@ -2,8 +2,15 @@
 // Skipped unless root and UCRUN_CGROUP_REAL=1.
 #include <doctest/doctest.h>
 
+#include <linux/sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
+#include <cstring>
+#include <set>
 
 #include "cgroup/devices.hpp"
 #include "cgroup/fsio.hpp"
@@ -40,7 +47,8 @@ TEST_CASE("real v1/hybrid: create, limit, join, freeze, kill, destroy" * doctest
     CHECK(!m->exists());
     m->create();
     CHECK(m->exists());
-    CHECK(m->v2_dir_fd() == -1);
+    if (layout == Layout::V1) CHECK(m->clone_fd() == -1);
+    else CHECK(m->clone_fd() >= 0);  // Hybrid: the unified leaf
 
     oci::Resources r;
     r.memory = oci::Memory{};
@@ -158,6 +166,65 @@ TEST_CASE("real v1/hybrid: default relative path and signals" * doctest::skip(!c
     m->add_pid(child.pid);
     m->kill_all(SIGTERM);  // freeze, signal, thaw
     CHECK(child.reap() == SIGTERM);
+    m->destroy();
+    CHECK(!m->exists());
+}
+
+// How ucrun's init and exec processes join the cgroup (Manager::clone_fd):
+// cloned into its cgroup2 part (Hybrid), "0" to each v1 `tasks` file from
+// the process itself. Every hierarchy must then hold the whole process.
+TEST_CASE("real v1/hybrid: a process places itself: clone_fd, then open_tasks" *
+          doctest::skip(!cgtest::real_enabled())) {
+    Layout layout = detect();
+    if (layout == Layout::V2) return;
+    std::string id = "cgtest-self-" + std::to_string(::getpid());
+    auto m = Manager::make(Options{}, id, "/ucrun-cgtest/" + id);
+    m->create();
+    const auto tasks = m->open_tasks();
+    std::set<std::string> v1_dirs;  // one per hierarchy (co-mounted controllers share it)
+    for (const auto& [k, d] : m->dirs())
+        if (!k.empty()) v1_dirs.insert(d);
+    CHECK(tasks.size() == v1_dirs.size());
+    for (const auto& t : tasks) CHECK(t.path.size() > 6);
+    for (const auto& t : tasks) CHECK(t.path.substr(t.path.size() - 6) == "/tasks");
+    int go[2];
+    REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
+    clone_args args;
+    std::memset(&args, 0, sizeof args);
+    args.exit_signal = SIGCHLD;
+    if (m->clone_fd() >= 0) {
+        args.flags = CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(m->clone_fd());
+    }
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::close(go[1]);
+        for (const auto& t : tasks)
+            if (::write(t.fd.get(), "0", 1) != 1) ::_exit(2);
+        char c;
+        ::_exit(::read(go[0], &c, 1) == 0 ? 0 : 3);  // EOF: the parent is done
+    }
+    ::close(go[0]);
+    // Every hierarchy holds it once it has written: the unified one from the
+    // clone, the others from its writes (wait for them, briefly).
+    const std::string want = std::to_string(pid) + "\n";
+    std::map<std::string, std::string> dirs = m->dirs();
+    for (int i = 0; i < 200; ++i) {
+        bool all = true;
+        for (const auto& [k, d] : dirs) all = all && read_file(d + "/cgroup.procs") == want;
+        if (all) break;
+        ::usleep(5000);
+    }
+    for (const auto& [k, d] : dirs) {
+        CAPTURE(d);
+        CHECK(read_file(d + "/cgroup.procs") == want);
+    }
+    ::close(go[1]);
+    int st = 0;
+    ::waitpid(static_cast<pid_t>(pid), &st, 0);
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 0);
     m->destroy();
     CHECK(!m->exists());
 }

@@ -79,7 +79,7 @@ TEST_CASE("real v2: create, devices (eBPF), clone3, freeze, kill, destroy" * doc
     CHECK(m->layout() == Layout::V2);
     CHECK(m->dirs() == std::map<std::string, std::string>{{"", dir}});
     m->create();
-    REQUIRE(m->v2_dir_fd() >= 0);
+    REQUIRE(m->clone_fd() >= 0);
     auto root_ctrls = fields(read_file("/sys/fs/cgroup/cgroup.controllers"));
     auto sub_ctrls = fields(read_file("/sys/fs/cgroup/ucrun-cgtest/cgroup.subtree_control"));
     CHECK(sub_ctrls == root_ctrls);  // every available controller enabled on the way down
@@ -108,7 +108,7 @@ TEST_CASE("real v2: create, devices (eBPF), clone3, freeze, kill, destroy" * doc
                          "): No such file or directory");
     }
 
-    CHECK(clone_into(m->v2_dir_fd(), "/ucrun-cgtest/" + id) == 0);
+    CHECK(clone_into(m->clone_fd(), "/ucrun-cgtest/" + id) == 0);
 
     cgtest::Child child;
     m->add_pid(child.pid);

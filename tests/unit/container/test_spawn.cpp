@@ -17,7 +17,6 @@
 #include <sstream>
 
 #include "caught.hpp"
-#include "cgroup/manager.hpp"
 #include "container/create_plan.hpp"
 #include "container/spawn.hpp"
 #include "fake_kernel.hpp"
@@ -50,10 +49,8 @@ struct Spawn {
     CreatePlan plan;
     Context ctx;
     proc::InitArgs args;
-    std::unique_ptr<cgroup::Manager> cg = cgroup::Manager::from_json(nullptr);  // disabled
     std::vector<pid_t> on_pid;
     std::vector<bool> released_at_record;  // for each on_pid: a message to the init was waiting for it
-    std::function<void()> make_cgroup;      // SpawnRequest::make_cgroup
     bool borrow_memory = false;             // SpawnRequest::borrow_memory
     Created out;
 
@@ -80,9 +77,7 @@ struct Spawn {
         r.bundle = "/b";
         r.rootfs = "/b/rootfs";
         r.args = &args;
-        r.cg = cg.get();
         r.cg_fd = cg_fd;
-        r.make_cgroup = make_cgroup;
         r.borrow_memory = borrow_memory;
         r.on_pid = [this](pid_t p) {
             on_pid.push_back(p);
@@ -192,72 +187,13 @@ TEST_CASE("spawn: the join path: InitPid replaces the intermediate (reaped), who
           Calls{"waitpid(" + first + ")", "pidfd_open(4242)", "kill(4242, SIGKILL)", "waitpid(4242, __WALL)"});
 }
 
-TEST_CASE("spawn: an init that waits for its cgroup and maps is released before the record is written") {
+TEST_CASE("spawn: an init that places itself in its cgroups gets its maps before the record is written, nothing else") {
     Spawn s;
-    // No CLONE_INTO_CGROUP (cgroup v1): the init unshares its cgroup
-    // namespace only after Placed; no maps to write, no MapsDone.
-    s.args.placed_late = s.args.late_cgroupns = true;
-    REQUIRE(s.plan.fast_path);
-    s.script(proc::Ready{});
-    Rollback rb;
-    s.run(rb);
-    rb.commit();
-    CHECK(s.on_pid == std::vector<pid_t>{kPid});
-    CHECK(s.released_at_record == std::vector<bool>{true});  // Placed was on its way
-    CHECK(s.sent() == std::vector<std::string>{"Placed"});
-}
-
-// A v1 manager that only records, at add_pid, which of the parent's
-// messages the init had been sent by then.
-struct JoinRecorder final : cgroup::Manager {
-    const test::FakeKernel* k = nullptr;  // its peer() exists once spawn made the socketpair
-    std::vector<std::string> sent_at_join;
-    void add_pid(pid_t) override {
-        // Drains the peer: what was sent before the join is read here.
-        pollfd p{k->peer(), POLLIN, 0};
-        while (::poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
-            std::optional<proc::Message> m = proc::recv(k->peer());
-            if (!m) break;
-            sent_at_join.emplace_back(proc::name_of(*m));
-        }
-    }
-    cgroup::Layout layout() const override { return cgroup::Layout::V1; }
-    std::string path() const override { return "/c1"; }
-    std::map<std::string, std::string> dirs() const override { return {}; }
-    void create() override {}
-    int v2_dir_fd() const override { return -1; }
-    void apply(const oci::Resources&, bool) override {}
-    void freeze() override {}
-    void thaw() override {}
-    bool frozen() const override { return false; }
-    std::vector<pid_t> pids() const override { return {}; }
-    void kill_all(int) override {}
-    nlohmann::json stats() const override { return {}; }
-    uint64_t oom_kill_count() const override { return 0; }
-    void destroy() override {}
-    bool exists() const override { return true; }
-    void chown(uid_t, gid_t) override {}
-    std::vector<cgroup::MountSpec> mounts() const override { return {}; }
-    nlohmann::json to_json() const override { return nullptr; }
-};
-
-TEST_CASE("spawn: with a new user namespace on v1, MapsDone comes before the cgroups are joined, then Placed") {
-    Spawn s;
-    auto rec = std::make_unique<JoinRecorder>();
-    JoinRecorder* joins = rec.get();
-    joins->k = &s.k;
-    s.cg = std::move(rec);
-    s.args.placed_late = s.args.late_cgroupns = true;
+    // cgroup v1: the init writes its `tasks` files itself and unshares its
+    // cgroup namespace after (proc/init.cpp); the parent sends nothing
+    // about the cgroup. Its maps go first, before the record.
+    s.args.late_cgroupns = true;
     s.plan.write_maps = true;
-    // The cgroup made after the clone (v1 as root): after MapsDone, before
-    // the init is placed.
-    bool made = false, maps_sent_before = false, placed_before = true;
-    s.make_cgroup = [&] {
-        made = true;
-        pollfd q{s.k.peer(), POLLIN, 0};
-        maps_sent_before = ::poll(&q, 1, 0) == 1 && (q.revents & POLLIN);
-        placed_before = !joins->sent_at_join.empty();  // add_pid drains what was sent
-    };
     const std::string proc = "/proc/" + std::to_string(kPid) + "/";
     s.k.add_file(proc + "uid_map");
     s.k.add_file(proc + "gid_map");
@@ -266,18 +202,13 @@ TEST_CASE("spawn: with a new user namespace on v1, MapsDone comes before the cgr
     Rollback rb;
     s.run(rb);
     rb.commit();
-    // The init goes on with its maps while its cgroup is made and it is
-    // placed; Placed follows.
-    CHECK(made);
-    CHECK(maps_sent_before);
-    CHECK_FALSE(placed_before);
-    CHECK(joins->sent_at_join == std::vector<std::string>{"MapsDone"});
-    CHECK(s.sent() == std::vector<std::string>{"Placed"});
+    CHECK(s.on_pid == std::vector<pid_t>{kPid});
+    CHECK(s.released_at_record == std::vector<bool>{true});  // MapsDone was on its way
+    CHECK(s.sent() == std::vector<std::string>{"MapsDone"});
 }
 
-TEST_CASE("spawn: no late cgroup namespace (pure v2 clone, or none asked): no Placed") {
+TEST_CASE("spawn: no maps to write: the parent sends nothing before Ready") {
     Spawn s;
-    REQUIRE_FALSE(s.args.late_cgroupns);
     s.script(proc::Ready{});
     Rollback rb;
     s.run(rb);

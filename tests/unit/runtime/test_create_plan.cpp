@@ -37,11 +37,8 @@ TEST_CASE("create plan: all namespaces new: clone3 makes them, the state goes at
     CHECK(p.state_at == StateAt::Clone);
     CHECK(p.exec_fifo);  // create, not run: the init waits on exec.fifo
     CHECK(clone_flags(p, false) == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWCGROUP));
-    // No CLONE_INTO_CGROUP: placed after the clone, the init unshares its
-    // cgroup namespace once placed.
-    CHECK(placed_late(p, true, -1));
-    CHECK_FALSE(placed_late(p, true, 7));
-    CHECK_FALSE(placed_late(p, false, -1));
+    // v1 hierarchies the init places itself in: it unshares its cgroup
+    // namespace once placed.
     CHECK(late_cgroupns(p, true));
     CHECK_FALSE(late_cgroupns(p, false));
     CHECK(clone_flags(p, true) == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS));
@@ -70,12 +67,16 @@ TEST_CASE("create plan: the join path") {
     // A joined network namespace, no user namespace: clone3 makes the pid
     // namespace, the init joins and unshares the rest; the state after its
     // maps handshake, once.
-    oci::Config net = make_config(R"({"type":"pid"},{"type":"mount"},{"type":"network","path":"/run/netns/x"})");
+    oci::Config net = make_config(
+        R"({"type":"pid"},{"type":"mount"},{"type":"cgroup"},{"type":"network","path":"/run/netns/x"})");
     CreatePlan p = plan_create(net, {}, false, {});
     CHECK_FALSE(p.fast_path);
     CHECK_FALSE(p.init_forks);
     CHECK(p.state_at == StateAt::Maps);
     CHECK(clone_flags(p, false) == CLONE_NEWPID);
+    // The init unshares its cgroup namespace with the others, after it has
+    // placed itself: never a second time.
+    CHECK_FALSE(late_cgroupns(p, true));
 
     // A joined user namespace with a new pid namespace: the pid namespace
     // must be owned by it: the init makes it and forks the real init.
