@@ -954,14 +954,20 @@ class Bench:
     def start_sleeper(self, rt, cid):
         self.sp.run(rt.cmd("run", "--detach", "--bundle", self.b_sleep, cid))
 
-    def bench_exec(self):
+    def bench_exec(self, idle=0.0):
         """exec of /bin/true into one running sleep container per runtime,
         and, into the subject's container (ucrun's), the floor (floor -e PID:
         setns into its ipc, uts, net, pid and mount namespaces, fork, execve)
         and nsenter -t PID -i -u -n -p -m. Each sample also measures the peak
-        RSS of one more such exec (rss-exec, /usr/bin/time)."""
-        target = self.cid("exec")
-        rts = self.containers()
+        RSS of one more such exec (rss-exec, /usr/bin/time).
+        idle > 0 (exec-cold): the containers have cgroups (v1 namespace, as
+        engines run them), and each sample comes after `idle` seconds
+        without any command; no RSS. The floor and nsenter join no cgroup."""
+        metric = "exec-cold" if idle else "exec"
+
+        def target(rt):  # with cgroups, one of its own per runtime (the default path is the id)
+            return self.cid(metric, rt.name) if idle else self.cid(metric)
+        rts = [rt for rt in self.cg_runtimes("v1") if not rt.is_floor] if idle else self.containers()
         subj = next((rt for rt in rts if rt.name == self.subject()), rts[0] if rts else None)
         if subj is None:
             return
@@ -973,14 +979,14 @@ class Bench:
             if nsenter:
                 rts.append(Runtime("nsenter", nsenter))
         pids = {}
-        timer = os.access("/usr/bin/time", os.X_OK)
+        timer = os.access("/usr/bin/time", os.X_OK) and not idle
         rss_out = self.tmp / "time-exec.out"
 
         def setup(rt):
             if rt.has_containers:
-                self.start_sleeper(rt, target)
+                self.start_sleeper(rt, target(rt))
             if rt is subj:
-                pids["target"] = json.loads(self.sp.run(rt.cmd("state", target), capture=True))["pid"]
+                pids["target"] = json.loads(self.sp.run(rt.cmd("state", target(rt)), capture=True))["pid"]
 
         def argv(rt):
             pid = str(pids["target"])
@@ -988,18 +994,21 @@ class Bench:
                 return [rt.path, "-e", pid, "/bin/true"]
             if rt.name == "nsenter":
                 return [rt.path, "-t", pid, "-i", "-u", "-n", "-p", "-m", "/bin/true"]
-            return rt.cmd("exec", target, "/bin/true")
+            return rt.cmd("exec", target(rt), "/bin/true")
 
         def sample(rt, i):
-            out = {"exec": self.sp.timed(argv(rt))[0] * 1e3}
+            if idle:
+                time.sleep(idle)
+            out = {metric: self.sp.timed(argv(rt))[0] * 1e3}
             if timer:
                 self.sp.run(Cmd(["/usr/bin/time", "-f", "%M", "-o", str(rss_out), *argv(rt)],
                                 getattr(argv(rt), "env", None)))
                 out["rss-exec"] = int(rss_out.read_text().split()[-1])
             return out
         names = ", ".join(rt.name for rt in rts[-2:] if not rt.has_containers)
-        self.interleave(f"exec (and its peak RSS){'; ' + names + ' into ' + subj.name + chr(39) + 's container' if names else ''}",
-                        ["exec", "rss-exec"] if timer else ["exec"], "ms", sample, rts,
+        what = f"exec after {idle * 1e3:.0f} ms idle, cgroups on (v1)" if idle else "exec (and its peak RSS)"
+        self.interleave(f"{what}{'; ' + names + ' into ' + subj.name + chr(39) + 's container' if names else ''}",
+                        [metric, "rss-exec"] if timer else [metric], "ms", sample, rts,
                         self.opts.samples, setup=setup)
         if "rss-exec" in self.results:
             self.results["rss-exec"]["unit"] = "KiB"
@@ -1024,11 +1033,15 @@ class Bench:
             out.append(Runtime(rt.name, rt.path, root, flags, note, variant=layout, env=env, ns=layout))
         return out
 
-    def bench_run_cg(self, layout):
+    def bench_run_cg(self, layout, idle=0.0):
         """run of /bin/true with cgroups on, as engines run it: a cgroupsPath
         of its own per container and limits (cgroup_resources()), in the v1 or
-        v2 namespace; the floor makes the same cgroup (floor -c ... -w ...)."""
-        metric = f"run-cg{layout}"
+        v2 namespace; the floor makes the same cgroup (floor -c ... -w ...).
+        idle > 0 (run-cg<layout>-cold): each sample after `idle` seconds
+        without any command, as containers mostly start on a real host: the
+        kernel's locks and caches are not warm from the previous run (a write
+        of a pid to cgroup.procs waits for an RCU grace period then)."""
+        metric = f"run-cg{layout}" + ("-cold" if idle else "")
         if layout not in self.ns.fds:
             print(f"bench: {metric} skipped: no cgroup {layout} on this host", file=sys.stderr)
             return
@@ -1075,10 +1088,13 @@ class Bench:
             else:
                 write_config(cid, ["/bin/true"])
                 argv = rt.cmd("run", "--bundle", bundle, cid)
+            if idle:
+                time.sleep(idle)
             t = self.sp.timed(argv)[0]
             self.delete_leftovers(rt)
             return {metric: t * 1e3}
-        self.interleave(f"{metric} (cgroups on, cgroup {layout})", [metric], "ms", sample,
+        self.interleave(f"{metric} (cgroups on, cgroup {layout}{f', after {idle * 1e3:.0f} ms idle' if idle else ''})",
+                        [metric], "ms", sample,
                         self.cg_runtimes(layout), self.opts.samples, setup=setup)
 
     def bench_seq(self):
@@ -1429,7 +1445,8 @@ def fmt_ratio(r):
 
 # --------------------------------------------------------------------------
 
-ALL = ["run", "run-userns", "run-cg", "run-remap", "run-rootless", "lifecycle", "exec", "seq", "par", "rss", "size", "scale"]
+ALL = ["run", "run-userns", "run-cg", "run-remap", "run-rootless", "lifecycle", "exec", "cold", "seq", "par", "rss",
+       "size", "scale"]
 
 
 def parse_args():
@@ -1461,6 +1478,8 @@ def parse_args():
     p.add_argument("--cgroups", action="store_true",
                    help="every benchmark with cgroups on (--cgroup-manager=cgroupfs) where "
                    "supported, on the cgroup2 mount; run-cgv1/run-cgv2 have them on anyway")
+    p.add_argument("--idle", type=float, default=0.25,
+                   help="cold: seconds without any command before each sample (default 0.25)")
     p.add_argument("--no-device-rules", action="store_true",
                    help="leave linux.resources.devices out of the bundles")
     p.add_argument("--large-files", type=int,
@@ -1488,7 +1507,7 @@ def parse_args():
         opts.large_files = LARGE_FILES // 10 if opts.quick else LARGE_FILES
     aliases = {m: "lifecycle" for m in ("create", "start", "state", "kill", "delete")}
     aliases.update({"run-cgv1": "run-cg", "run-cgv2": "run-cg", "cgroups": "run-cg",
-                    "rss-exec": "exec"})
+                    "rss-exec": "exec", "run-cgv1-cold": "cold", "exec-cold": "cold"})
     aliases.update({"userns": "run-userns", "seq100": "seq", "par4": "par", "list": "scale",
                     "remap": "run-remap", "rootless": "run-rootless", "run-remap-large": "run-remap", "run-remap-ref": "run-remap"})
     opts.only = [aliases.get(n, n) for n in opts.only.split(",")] if opts.only else ALL
@@ -1543,7 +1562,7 @@ def main():
         subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "ucrun-bench", str(tmp)],
                        check=True)
         ns = MountNamespaces()
-        if "run-cg" in opts.only:
+        if "run-cg" in opts.only or "cold" in opts.only:
             ns.make("v1", prepare_cgroup_v1)
             ns.make("v2", prepare_cgroup_v2)
         mount_cgroup2(writable)
@@ -1559,7 +1578,8 @@ def main():
                  "lifecycle": bench.bench_lifecycle, "exec": bench.bench_exec,
                  "seq": bench.bench_seq, "par": bench.bench_par, "rss": bench.bench_rss,
                  "size": bench.bench_size, "scale": bench.bench_scale,
-                 "run-cg": lambda: (bench.bench_run_cg("v1"), bench.bench_run_cg("v2"))}
+                 "run-cg": lambda: (bench.bench_run_cg("v1"), bench.bench_run_cg("v2")),
+                 "cold": lambda: (bench.bench_run_cg("v1", idle=opts.idle), bench.bench_exec(idle=opts.idle))}
         for name in ALL:
             if name in opts.only:
                 steps[name]()
@@ -1582,7 +1602,7 @@ def main():
               if layout in ns.notes],
             *([f"crun with cgroups on: LD_PRELOAD={shim} (tests/bench/memlock_shim.c): "
                "setrlimit(RLIMIT_MEMLOCK) is a no-op success (root here lacks CAP_SYS_RESOURCE)"]
-              if shim and ("run-cg" in opts.only or opts.cgroups) else []),
+              if shim and ("run-cg" in opts.only or "cold" in opts.only or opts.cgroups) else []),
             *([f"at scale: {opts.scale} running containers per runtime (run --detach, "
                f"cgroups off), one runtime after the other"] if opts.scale else []),
             f"harness overhead (spawn+wait of the host's /bin/true): {overhead:.2f} ms",

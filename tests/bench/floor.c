@@ -14,9 +14,11 @@
  * -c DIR: a cgroup for the child, as a runtime with cgroups on makes one:
  * mkdir DIR, write each following -w FILE=VALUE into DIR/FILE (the limits),
  * put the child into it before it does anything (cgroup2, one DIR:
- * CLONE_INTO_CGROUP, what ucrun does; otherwise the parent writes the pid
- * into each DIR/cgroup.procs while the child waits), and rmdir DIR once the
- * child is gone. Repeat -c for the v1 hierarchies (memory, pids, ...).
+ * CLONE_INTO_CGROUP; v1: the child writes "0" to each DIR/tasks, opened by
+ * the parent, then makes its cgroup namespace -- ucrun's way, which spares
+ * the kernel's global cgroup_threadgroup_rwsem a write of a pid to
+ * cgroup.procs takes), and rmdir DIR once the child is gone. Repeat -c for
+ * the v1 hierarchies (memory, pids, ...).
  * -d (cgroup2): attach a deny-all device program (BPF_PROG_TYPE_CGROUP_DEVICE,
  * "return 0") to DIR, the least a runtime does for a device rule on cgroup2.
  *
@@ -67,7 +69,8 @@
 struct child_args {
 	const char *rootfs;
 	char **argv;
-	int wait_parent; /* wait for EOF on sync_rd: id maps, cgroup.procs */
+	int wait_parent; /* wait for EOF on sync_rd: id maps */
+	int tasks[MAX_CGROUPS], ntasks; /* v1: "0" to each, then a cgroup namespace */
 	int userns;
 	int spec; /* -s */
 	int sync_rd, sync_wr; /* the parent closes sync_wr once it is done */
@@ -194,7 +197,13 @@ static void spec_finish(void)
 static void child_main(struct child_args *a)
 {
 	char path[4096];
+	int i;
 
+	for (i = 0; i < a->ntasks; i++)
+		if (write(a->tasks[i], "0", 1) != 1)
+			die("write tasks");
+	if (a->ntasks > 0 && unshare(CLONE_NEWCGROUP) < 0)
+		die("unshare cgroup namespace");
 	if (a->wait_parent) {
 		char c;
 		close(a->sync_wr);
@@ -377,7 +386,18 @@ int main(int argc, char **argv)
 			ca.cgroup = (uint64_t)cgfd;
 		}
 	}
-	a.wait_parent = a.userns || (ncg > 0 && cgfd < 0);
+	if (ncg > 0 && cgfd < 0) {
+		for (i = 0; i < ncg; i++) {
+			char path[4096];
+			snprintf(path, sizeof path, "%s/tasks", cgroups[i]);
+			a.tasks[i] = open(path, O_WRONLY | O_CLOEXEC);
+			if (a.tasks[i] < 0)
+				die(path);
+		}
+		a.ntasks = ncg;
+		ca.flags &= ~(uint64_t)CLONE_NEWCGROUP; /* made once placed */
+	}
+	a.wait_parent = a.userns;
 	if (a.wait_parent) {
 		if (pipe2(sync, O_CLOEXEC) < 0)
 			die("pipe");
@@ -393,13 +413,10 @@ int main(int argc, char **argv)
 		child_main(&a);
 	if (cgfd >= 0)
 		close(cgfd);
+	for (i = 0; i < a.ntasks; i++)
+		close(a.tasks[i]);
 	if (a.wait_parent) {
-		char num[32];
 		close(sync[0]);
-		snprintf(num, sizeof num, "%d\n", pid);
-		if (ncg > 0 && cgfd < 0)
-			for (i = 0; i < ncg; i++)
-				write_in(cgroups[i], "cgroup.procs", num);
 		if (a.userns) {
 			char path[64];
 			snprintf(path, sizeof path, "/proc/%d/uid_map", pid);
