@@ -20,7 +20,6 @@ public:
     void create() override {}
     int clone_fd() const override { return -1; }
     void apply(const oci::Resources&, bool) override {}
-    void add_pid(pid_t) override {}
     void freeze() override { throw Error("cannot pause: the cgroup manager is disabled"); }
     void thaw() override { throw Error("cannot resume: the cgroup manager is disabled"); }
     bool frozen() const override { return false; }

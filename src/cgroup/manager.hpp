@@ -123,9 +123,6 @@ public:
     // Errors name the file and the value:
     //   write /sys/fs/cgroup/memory/x/memory.limit_in_bytes = 10: Invalid argument
     virtual void apply(const oci::Resources&, bool initial) = 0;
-    // Places another process by pid, in cgroup.procs of every hierarchy:
-    // with the global lock above. Not for ucrun's own processes.
-    virtual void add_pid(pid_t) = 0;
     // The v1 hierarchies' `tasks` files (cgroup-v1/cgroups.rst), opened for
     // writing (O_CLOEXEC), with their paths (for errors), for a process to
     // place itself by writing "0" to each (see clone_fd). None on V2 or

@@ -31,19 +31,6 @@ std::string joined(const std::vector<std::string>& v) {
 
 std::string under(const std::string& mount, const std::string& rel) { return rel == "/" ? mount : mount + rel; }
 
-// cgroup.procs; EINVAL may mean the task is still TASK_NEW: retry (runc
-// WriteCgroupProc).
-void write_procs(const std::string& dir, pid_t pid) {
-    std::string v = std::to_string(pid);
-    int err = 0;
-    for (int i = 0; i < 5; ++i) {
-        err = write_file_errno(dir + "/cgroup.procs", v);
-        if (err != EINVAL) break;
-        wait_until([] { return false; }, 30);
-    }
-    if (err) throw SysError("write " + dir + "/cgroup.procs = " + v, err);
-}
-
 }  // namespace
 
 class V1Manager final : public Manager {
@@ -138,11 +125,6 @@ public:
     void apply(const oci::Resources& r, bool initial) override {
         FileProbe probe(dir_fn());
         apply_writes(translate_v1(r, probe, initial), dir_fn(), false);
-    }
-
-    void add_pid(pid_t pid) override {
-        for (const auto& h : hier_) write_procs(h.dir, pid);
-        if (!unified_.empty()) write_procs(unified_, pid);
     }
 
     std::vector<ProcsFile> open_tasks() const override {

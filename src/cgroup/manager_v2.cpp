@@ -86,17 +86,6 @@ public:
         apply_writes(translate_v2(r, probe), dir_fn(), true);
     }
 
-    void add_pid(pid_t pid) override {
-        std::string v = std::to_string(pid);
-        int err = 0;
-        for (int i = 0; i < 5; ++i) {  // EINVAL: task still TASK_NEW (runc)
-            err = write_file_errno(dir_ + "/cgroup.procs", v);
-            if (err != EINVAL) break;
-            wait_until([] { return false; }, 30);
-        }
-        if (err) throw SysError("write " + dir_ + "/cgroup.procs = " + v, err);
-    }
-
     bool events_frozen() const {
         auto ev = try_read(dir_ + "/cgroup.events");
         if (!ev) return false;

@@ -1055,7 +1055,7 @@ class Bench:
             floor_spec = [(h, {f: v for f, v in files.items() if not f.startswith("devices.")}, False)
                           for h, files, _ in floor_spec if h != "devices"]
         cfg["linux"]["resources"].update(res)
-        bundle = self.tmp / "bundles" / f"cg{layout}"
+        bundle = self.tmp / "bundles" / metric
         make_rootfs(bundle / "rootfs", self.opts.busybox)
         limits = ", ".join(f"{k}={json.dumps(v)}" for k, v in res.items()) or "none"
         self.cg_notes[layout] = f"limits {limits}"

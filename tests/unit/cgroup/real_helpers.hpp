@@ -16,6 +16,15 @@ inline bool real_enabled() {
     return e && std::string(e) == "1" && ::geteuid() == 0;
 }
 
+// Puts a test's child into `dir` (a pid to cgroup.procs: ucrun's own
+// processes place themselves instead, cgroup::Manager::clone_fd).
+inline void place(const std::string& dir, pid_t pid) {
+    const std::string f = dir + "/cgroup.procs", v = std::to_string(pid);
+    int fd = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::write(fd, v.data(), v.size()) != static_cast<ssize_t>(v.size())) std::abort();
+    ::close(fd);
+}
+
 // A child that waits for a byte on `go`, then reports on `out` whether it
 // could open /dev/null (rw) and /dev/zero (r) as two chars '1'/'0', then
 // sleeps until killed.

@@ -94,7 +94,7 @@ TEST_CASE("real v1/hybrid: create, limit, join, freeze, kill, destroy" * doctest
     CHECK_THROWS_WITH(m->apply(uni, false), "linux.resources.unified: requires cgroup v2");
 
     cgtest::Child child;
-    m->add_pid(child.pid);
+    for (const auto& [k, d] : m->dirs()) cgtest::place(d, child.pid);
     for (const auto& [k, d] : dirs) CHECK(read_file(d + "/cgroup.procs") == std::to_string(child.pid) + "\n");
     CHECK(child.probe() == "10");  // /dev/null yes, /dev/zero no
     auto pids = m->pids();
@@ -163,7 +163,7 @@ TEST_CASE("real v1/hybrid: default relative path and signals" * doctest::skip(!c
     }
     m->create();
     cgtest::Child child;
-    m->add_pid(child.pid);
+    for (const auto& [k, d] : m->dirs()) cgtest::place(d, child.pid);
     m->kill_all(SIGTERM);  // freeze, signal, thaw
     CHECK(child.reap() == SIGTERM);
     m->destroy();
@@ -236,7 +236,6 @@ TEST_CASE("disabled manager") {
     CHECK(!m->enabled());
     m->create();
     m->apply(oci::Resources{}, true);
-    m->add_pid(1);
     CHECK(m->pids().empty());
     CHECK(m->to_json().is_null());
     CHECK(!Manager::from_json(nullptr)->enabled());

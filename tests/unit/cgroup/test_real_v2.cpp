@@ -111,7 +111,7 @@ TEST_CASE("real v2: create, devices (eBPF), clone3, freeze, kill, destroy" * doc
     CHECK(clone_into(m->clone_fd(), "/ucrun-cgtest/" + id) == 0);
 
     cgtest::Child child;
-    m->add_pid(child.pid);
+    cgtest::place(dir, child.pid);
     CHECK(m->pids() == std::vector<pid_t>{child.pid});
     CHECK(child.probe() == "10");  // the eBPF filter: /dev/null rw, /dev/zero denied
 
@@ -125,7 +125,7 @@ TEST_CASE("real v2: create, devices (eBPF), clone3, freeze, kill, destroy" * doc
         CHECK(attached_device_programs(d.get(), dir).size() == 1);
     }
     cgtest::Child child2;
-    m->add_pid(child2.pid);
+    cgtest::place(dir, child2.pid);
     CHECK(child2.probe() == "11");
 
     m->freeze();
