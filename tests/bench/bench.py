@@ -1507,7 +1507,8 @@ def parse_args():
         opts.large_files = LARGE_FILES // 10 if opts.quick else LARGE_FILES
     aliases = {m: "lifecycle" for m in ("create", "start", "state", "kill", "delete")}
     aliases.update({"run-cgv1": "run-cg", "run-cgv2": "run-cg", "cgroups": "run-cg",
-                    "rss-exec": "exec", "run-cgv1-cold": "cold", "exec-cold": "cold"})
+                    "rss-exec": "exec", "run-cgv1-cold": "cold", "run-cgv2-cold": "cold",
+                    "exec-cold": "cold"})
     aliases.update({"userns": "run-userns", "seq100": "seq", "par4": "par", "list": "scale",
                     "remap": "run-remap", "rootless": "run-rootless", "run-remap-large": "run-remap", "run-remap-ref": "run-remap"})
     opts.only = [aliases.get(n, n) for n in opts.only.split(",")] if opts.only else ALL
@@ -1579,7 +1580,8 @@ def main():
                  "seq": bench.bench_seq, "par": bench.bench_par, "rss": bench.bench_rss,
                  "size": bench.bench_size, "scale": bench.bench_scale,
                  "run-cg": lambda: (bench.bench_run_cg("v1"), bench.bench_run_cg("v2")),
-                 "cold": lambda: (bench.bench_run_cg("v1", idle=opts.idle), bench.bench_exec(idle=opts.idle))}
+                 "cold": lambda: (bench.bench_run_cg("v1", idle=opts.idle), bench.bench_run_cg("v2", idle=opts.idle),
+                                  bench.bench_exec(idle=opts.idle))}
         for name in ALL:
             if name in opts.only:
                 steps[name]()
