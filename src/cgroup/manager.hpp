@@ -128,12 +128,17 @@ public:
     // place itself by writing "0" to each (see clone_fd). None on V2 or
     // without a cgroup. Opened as the caller: the kernel checks a write
     // against the credentials of the open (__cgroup1_procs_write), so the
-    // process may have changed its own since.
-    struct ProcsFile {
+    // process may have changed its own since. A hierarchy whose `tasks` the
+    // caller may not open (a rootless delegation that gave the user
+    // cgroup.procs only) gets its cgroup.procs: "0" there moves the process
+    // as well, with the lock. The freezer hierarchy comes last: a process
+    // that joins a FROZEN cgroup (exec --ignore-paused) stops there, in
+    // every other hierarchy already.
+    struct TasksFile {
         std::string path;
         Fd fd;
     };
-    virtual std::vector<ProcsFile> open_tasks() const { return {}; }
+    virtual std::vector<TasksFile> open_tasks() const { return {}; }
 
     virtual void freeze() = 0;  // returns once frozen (v1 FROZEN, v2 cgroup.events frozen 1)
     virtual void thaw() = 0;

@@ -127,14 +127,25 @@ public:
         apply_writes(translate_v1(r, probe, initial), dir_fn(), false);
     }
 
-    std::vector<ProcsFile> open_tasks() const override {
-        std::vector<ProcsFile> fds;
-        for (const auto& h : hier_) {
+    std::vector<TasksFile> open_tasks() const override {
+        std::vector<TasksFile> fds;
+        auto open_one = [&](const H& h) {
             std::string f = h.dir + "/tasks";
             Fd fd(::open(f.c_str(), O_WRONLY | O_CLOEXEC));
+            if (!fd && (errno == EACCES || errno == EPERM)) {
+                const int err = errno;
+                std::string procs = h.dir + "/cgroup.procs";
+                fd.reset(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+                if (fd) f = std::move(procs);
+                else errno = err;
+            }
             if (!fd) throw_errno("open " + f);
             fds.push_back({std::move(f), std::move(fd)});
-        }
+        };
+        const H* freezer = find("freezer");
+        for (const auto& h : hier_)
+            if (&h != freezer) open_one(h);
+        if (freezer) open_one(*freezer);
         return fds;
     }
 

@@ -221,8 +221,9 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // namespaces, cannot find them any more.
     args.rootfs.cgroup_mounts = cg->mounts();
     const int cg_fd = cg->clone_fd();
-    const std::vector<cgroup::Manager::ProcsFile> tasks = cg->open_tasks();  // open until the init has written them
+    const std::vector<cgroup::Manager::TasksFile> tasks = cg->open_tasks();  // open until the init has written them
     for (const auto& f : tasks) args.place_self.emplace_back(f.fd.get(), &f.path);
+    args.cgroup_dir = cg_fd;
     // The init on our memory (container/create_plan.hpp borrows_memory).
     const bool borrow = sys::kCanBorrowMemory && borrows_memory(plan, cfg, static_cast<bool>(listener));
     // A create on our memory: its init may not wait for the record before

@@ -236,9 +236,10 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     }
     // The process joins the cgroup as the init did (cgroup::Manager::clone_fd).
     const int cg_fd = cg ? cg->clone_fd() : -1;
-    std::vector<cgroup::Manager::ProcsFile> tasks;  // open until the child has written them
+    std::vector<cgroup::Manager::TasksFile> tasks;  // open until the child has written them
     if (cg) tasks = cg->open_tasks();
     for (const auto& f : tasks) args.place_self.emplace_back(f.fd.get(), &f.path);
+    args.cgroup_dir = cg_fd;
 
     // Signals are blocked (to be forwarded) before the process exists, so
     // that none is lost; the child unblocks them.
@@ -284,6 +285,7 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
 
     // config.md "execCPUAffinity" (proc/cpu_affinity.hpp).
     proc::ExecAffinity affinity = proc::exec_affinity(p, cfg.process ? &*cfg.process : nullptr, o.process_file);
+    args.affinity = &affinity;
     affinity.enter_initial();
     int pidfd = -1;
     struct clone_args ca = sys::pidfd_clone_args(0, cg_fd, &pidfd);
@@ -298,8 +300,14 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     Fd child_pidfd(pidfd);
     ChildGuard guard{k, pid, pidfd};
 
-    affinity.apply_final(pid);
-    if (!proc::send(parent_end.get(), proc::Start{})) throw_errno("start exec process");
+    // The child may have failed and gone already (its place_self, its
+    // affinity): its Error, queued, says why, not our EPIPE.
+    if (!proc::send(parent_end.get(), proc::Start{})) {
+        const int err = errno;
+        while (std::optional<proc::Message> m = proc::recv(parent_end.get()))
+            if (auto* e = std::get_if<proc::ErrorMsg>(&*m)) proc::throw_error(e->error, "unable to start container process: ");
+        throw SysError("start exec process", err);
+    }
     if (listener) {
         nlohmann::json st = oci::to_json(r.state);
         proc::send(parent_end.get(),

@@ -40,8 +40,8 @@ public:
         // is in its cgroup already (the clone, InitArgs::place_self).
         if (maps_at_clone) maps_done();
         // The record gets the pid once the init is on its way: an init that
-        // waits for its cgroup or maps waits no longer for the record's
-        // write (0.2-0.5 ms on a disk /run). It dies with us until it is
+        // waits for its maps waits no longer for the record's write
+        // (0.2-0.5 ms on a disk /run). It dies with us until it is
         // recorded (die_with_parent, before any of its work), and the
         // rollback kills it by out_.pid.
         r_.on_pid(out_.pid);

@@ -4,8 +4,9 @@
 //     container's cgroup. ucrun runs on them around the clone, the child
 //     inherits them; on cgroup v2 the child is born in the cgroup
 //     (CLONE_INTO_CGROUP), so the kernel then decides, as the spec allows.
-//   final: set by ucrun on the child once it is in the cgroup, before it
-//     goes on (runc 1.3 does the same from its parent). "" or absent: the
+//   final: set by the child on itself once it has placed itself in the
+//     cgroup (cgroup::Manager::clone_fd), before it goes on (runc 1.3 sets
+//     it from its parent once it has placed the child). "" or absent: the
 //     affinity is left to the kernel.
 #pragma once
 
@@ -33,7 +34,8 @@ public:
     // second in the parent only, after the clone.
     void enter_initial();
     void leave_initial();
-    // `final` for the child, once it is in the container's cgroup.
+    // `final` for the process `child` (0: the caller), once it is in the
+    // container's cgroup.
     void apply_final(pid_t child) const;
 
 private:

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "oci/config.hpp"
+#include "proc/cpu_affinity.hpp"
 #include "security/capabilities.hpp"
 #include "security/seccomp.hpp"
 
@@ -32,8 +33,13 @@ struct ExecArgs {
     const security::Program* seccomp = nullptr;  // the container's linux.seccomp
     int seccomp_listener = -1;              // connected linux.seccomp.listenerPath
     // "0" to each of these v1 `tasks` files (fd, path for an error), first
-    // of all: cgroup::Manager::open_tasks.
+    // of all, then closed with the clone's cgroup2 directory (as
+    // proc/init.hpp InitArgs::place_self).
     std::vector<std::pair<int, const std::string*>> place_self;
+    int cgroup_dir = -1;
+    // config.md "execCPUAffinity" final: set by the process on itself once
+    // it is in its cgroup (a v1 cpuset's attach resets the affinity).
+    const ExecAffinity* affinity = nullptr;
 };
 
 [[noreturn]] void exec_main(const ExecArgs& a);

@@ -204,8 +204,11 @@ void exit_on_termination_signals() {
     // runs or is mounted (a "cgroup" mount shows our cgroups, mknod is the
     // v1 devices controller's to allow). Then a late cgroup namespace,
     // rooted there.
-    for (const auto& [fd, path] : a.place_self)
+    for (const auto& [fd, path] : a.place_self) {
         if (!sys::write_all(kernel, fd, "0")) throw_errno("write " + *path + " = 0 (the container init itself)");
+        ::close(fd);
+    }
+    if (a.cgroup_dir >= 0) ::close(a.cgroup_dir);
     if (a.late_cgroupns && kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
 
     if (a.fast_path) {
@@ -216,7 +219,7 @@ void exit_on_termination_signals() {
         join_namespaces(kernel, plan);
         unsigned long flags = plan.new_flags & ~static_cast<unsigned long>(CLONE_NEWPID | CLONE_NEWTIME);
         // One handshake: the parent writes our maps (new user namespace)
-        // and places us in the cgroup before we make the other namespaces.
+        // before we make the other namespaces.
         if ((flags & CLONE_NEWUSER) && kernel.unshare(CLONE_NEWUSER) < 0) throw_errno("unshare user namespace");
         send(a.sync, NeedMaps{});
         idroot = wait_maps(a.sync);

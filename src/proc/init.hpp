@@ -48,8 +48,12 @@ struct InitArgs {
     // The v1 hierarchies of our cgroup, where we place ourselves first of
     // all: "0" to each of these `tasks` files (fd, path for an error),
     // opened by the parent (cgroup::Manager::open_tasks; the clone placed us
-    // in the cgroup2 part). Ours to write, not to close.
+    // in the cgroup2 part, `cgroup_dir`). Closed once written: a
+    // root-opened `tasks` moves any task it names, and the directory leads
+    // up the host's tree (our fd table is our own, also on ucrun's memory:
+    // no CLONE_FILES).
     std::vector<std::pair<int, const std::string*>> place_self;
+    int cgroup_dir = -1;
     // A new cgroup namespace that clone3 could not make (place_self on the
     // fast path): the init unshares it once placed, so that the namespace
     // is rooted there.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support import (GLOBAL_ARGS, IS_RUNC, install_helper, proc_alive, pure_v2_runner,
+from support import (GLOBAL_ARGS, IS_RUNC, children, install_helper, proc_alive, pure_v2_runner,
                      wait_file_contains, wait_for)
 
 CG = Path("/sys/fs/cgroup")
@@ -194,6 +194,53 @@ def test_every_init_path_places_the_init_in_every_hierarchy(ucrun, bundle, cid, 
     ucrun.wait_status(cid, "stopped")
     ucrun("delete", cid)
     assert [d for d in dirs.values() if os.path.exists(d)] == []
+
+
+def test_exec_into_a_paused_container_is_in_every_hierarchy_while_frozen(ucrun, bundle, cid):
+    # exec --ignore-paused: the process joins the FROZEN freezer cgroup and
+    # stops there. It places itself in the freezer hierarchy last
+    # (cgroup::Manager::open_tasks), so while frozen it is in every other
+    # one already (counted by pids, limited by memory); it runs on resume.
+    b = bundle()
+    pid = start_sleeper(ucrun, b, cid)
+    ucrun("pause", cid)
+    p = ucrun.popen("exec", "--ignore-paused", cid, "true")
+    try:
+        kids = wait_for(lambda: children(p.pid), what="the exec process")
+        freezer = host_cgroups(pid)["freezer"]
+        wait_for(lambda: kids[0] in procs(freezer), what="the exec process in the freezer cgroup")
+        time.sleep(0.2)  # frozen: nothing moves any more
+        assert host_cgroups(kids[0]) == host_cgroups(pid)
+        ucrun("resume", cid)
+        cp = p.wait(timeout=30)
+        assert cp.returncode == 0, cp.stderr
+    finally:
+        if p.popen.poll() is None:
+            p.kill()
+            p.wait()
+    ucrun("kill", cid, "KILL")
+    ucrun.wait_status(cid, "stopped")
+    ucrun("delete", cid)
+
+
+def test_the_init_keeps_no_descriptor_of_its_cgroup(ucrun, bundle, tmp_base, cid):
+    # The init places itself through descriptors ucrun opened (v1 `tasks`,
+    # root-opened, move any task they name; the cgroup2 directory leads up
+    # the host's tree) and closes them once written: a createRuntime hook
+    # (run while the init waits) sees none among its descriptors.
+    out = tmp_base / "init-fds"
+    hook = tmp_base / "fds-hook.sh"
+    hook.write_text("#!/bin/sh\n"
+                    "pid=$(sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p')\n"
+                    f"for f in /proc/$pid/fd/*; do readlink \"$f\"; done > {out}\n")
+    os.chmod(hook, 0o755)
+    b = bundle(userns=True)
+    b.config["hooks"] = {"createRuntime": [{"path": str(hook)}]}
+    b.args("true")
+    ucrun("run", "-b", b, cid)
+    links = out.read_text().split()
+    assert links, "the hook saw no descriptor of the init"
+    assert [link for link in links if link.startswith("/sys/fs/cgroup")] == [], links
 
 
 def test_delete_kills_processes_left_without_pid_namespace(ucrun, bundle, cid):

@@ -489,6 +489,26 @@ def test_exec_cpu_affinity_final(ucrun, running, tmp_base):
 
 
 @needs_two_cpus
+@pytest.mark.skipif(not os.path.isdir("/sys/fs/cgroup/cpuset"), reason="no v1 cpuset hierarchy")
+def test_exec_cpu_affinity_final_comes_after_the_cpuset(ucrun, bundle, running, tmp_base):
+    """final applies once the process is in the container's cgroup: joining
+    a v1 cpuset resets the affinity, so a final within the cpuset holds,
+    and one outside it is refused (the kernel: no CPU of it allowed), never
+    silently replaced by the cpuset's. The process places itself
+    (cgroup::Manager::clone_fd) and sets final after that."""
+    b = bundle()
+    b.linux.setdefault("resources", {})["cpu"] = {"cpus": str(CPUS[0])}
+    running(b)
+    for _ in range(10):
+        f = _affinity_process(tmp_base, {"final": str(CPUS[0])})
+        assert ucrun("exec", "--process", f, "c1").stdout.split() == ["Cpus_allowed_list:", str(CPUS[0])]
+        f = _affinity_process(tmp_base, {"final": str(CPUS[1])})
+        cp = ucrun.fail("exec", "--process", f, "c1")
+        if not IS_RUNC:
+            assert "execCPUAffinity.final" in cp.stderr, cp.stderr
+
+
+@needs_two_cpus
 def test_exec_cpu_affinity_initial_is_not_kept_by_ucrun(ucrun, running, tmp_base):
     """initial is for the runtime around the clone: the `ucrun exec` that
     stays to wait for the process is back on its own CPUs."""
