@@ -962,7 +962,8 @@ class Bench:
         RSS of one more such exec (rss-exec, /usr/bin/time).
         idle > 0 (exec-cold): the containers have cgroups (v1 namespace, as
         engines run them), and each sample comes after `idle` seconds
-        without any command; no RSS. The floor and nsenter join no cgroup."""
+        without any command; no RSS. The floor joins the container's
+        cgroups as ucrun does (floor.c -e); nsenter joins none."""
         metric = "exec-cold" if idle else "exec"
 
         def target(rt):  # with cgroups, one of its own per runtime (the default path is the id)

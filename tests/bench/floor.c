@@ -34,8 +34,10 @@
  * that config; still no parsing, no state, no second exec.
  *
  * -e PID: exec: enter the ipc, uts, net, pid and mount namespaces of PID
- * (setns, as `nsenter -t PID -i -u -n -p -m`), fork (a new pid namespace
- * applies to children only), exec CMD in the child and wait for it.
+ * (setns, as `nsenter -t PID -i -u -n -p -m`), clone (a new pid namespace
+ * applies to children only) into PID's cgroups where they are not ours (as
+ * ucrun's exec: CLONE_INTO_CGROUP for cgroup2, "0" to each v1 hierarchy's
+ * tasks by the child), exec CMD in the child and wait for it.
  *
  * No config parsing, no /dev, no capabilities, no seccomp, no state: this is a
  * lower bound, not a runtime. Build: cc -O2 -static -o floor floor.c
@@ -299,13 +301,103 @@ static void deny_devices(const char *dir)
 }
 
 /* floor -e PID CMD...: the floor of `exec`. */
+/* The mount point of the hierarchy named by a /proc/PID/cgroup line's
+ * controllers field ("" for cgroup2; "cpu,cpuacct", "name=systemd"), of a
+ * mount of its root, in `out`; 0 if there is none. */
+static int hierarchy_mount(const char *controllers, char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	int found = 0;
+
+	if (!f)
+		die("/proc/self/mountinfo");
+	while (!found && fgets(line, sizeof line, f)) {
+		char root[1024], mnt[1024], fstype[64], opts[1024], want[256], *sep, *c, *save;
+		if (sscanf(line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2 || strcmp(root, "/") != 0)
+			continue;
+		sep = strstr(line, " - ");
+		if (!sep || sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2)
+			continue;
+		if (!*controllers) {
+			found = strcmp(fstype, "cgroup2") == 0;
+		} else if (strcmp(fstype, "cgroup") == 0) {
+			found = 1;
+			snprintf(want, sizeof want, "%s", controllers);
+			for (c = strtok_r(want, ",", &save); c && found; c = strtok_r(NULL, ",", &save)) {
+				char key[300];
+				snprintf(key, sizeof key, ",%s,", c);
+				char all[1100];
+				snprintf(all, sizeof all, ",%s,", opts);
+				found = strstr(all, key) != NULL;
+			}
+		}
+		if (found)
+			snprintf(out, size, "%s", mnt);
+	}
+	fclose(f);
+	return found;
+}
+
+/* Opens what the exec'd child needs to join PID's cgroups where they are
+ * not ours: the cgroup2 directory (*cg2, -1: none) and each v1 hierarchy's
+ * tasks file (tasks[], returns how many). */
+static int open_target_cgroups(const char *target, int *cg2, int *tasks)
+{
+	char path[4096], theirs[4096], ours[8192], mnt[1024];
+	FILE *f;
+	int n = 0;
+
+	*cg2 = -1;
+	snprintf(path, sizeof path, "/proc/%s/cgroup", target);
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		die("/proc/self/cgroup");
+	ours[0] = '\0';
+	while (fgets(theirs, sizeof theirs, f) && strlen(ours) + strlen(theirs) < sizeof ours)
+		strcat(ours, theirs);
+	fclose(f);
+	f = fopen(path, "re");
+	if (!f)
+		die(path);
+	while (fgets(theirs, sizeof theirs, f)) {
+		char *ctrl = strchr(theirs, ':'), *rel;
+		if (!ctrl || !(rel = strchr(ctrl + 1, ':')))
+			continue;
+		if (strstr(ours, theirs)) /* the same line: the same cgroup */
+			continue;
+		*rel++ = '\0';
+		ctrl++;
+		rel[strcspn(rel, "\n")] = '\0';
+		if (!hierarchy_mount(ctrl, mnt, sizeof mnt))
+			continue;
+		if (!*ctrl) {
+			snprintf(path, sizeof path, "%s%s", mnt, rel);
+			*cg2 = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (*cg2 < 0)
+				die(path);
+		} else if (n < MAX_CGROUPS) {
+			snprintf(path, sizeof path, "%s%s/tasks", mnt, rel);
+			tasks[n] = open(path, O_WRONLY | O_CLOEXEC);
+			if (tasks[n] < 0)
+				die(path);
+			n++;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
 static int exec_main(const char *target, char **argv)
 {
 	static const char *const names[] = {"ipc", "uts", "net", "pid", "mnt"};
-	int fds[5];
+	struct clone_args ca = {0};
+	int fds[5], tasks[MAX_CGROUPS], ntasks, cg2, j;
 	char path[64];
 	pid_t pid;
 	size_t i;
+
+	ntasks = open_target_cgroups(target, &cg2, tasks);
 
 	/* Open every namespace before entering any: after the mount
 	 * namespace, /proc may no longer be the host's. */
@@ -320,13 +412,25 @@ static int exec_main(const char *target, char **argv)
 			die(names[i]);
 		close(fds[i]);
 	}
-	pid = fork();
+	ca.exit_signal = SIGCHLD;
+	if (cg2 >= 0) {
+		ca.flags = CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cg2;
+	}
+	pid = syscall(SYS_clone3, &ca, sizeof ca);
 	if (pid < 0)
-		die("fork");
+		die("clone3");
 	if (pid == 0) {
+		for (j = 0; j < ntasks; j++)
+			if (write(tasks[j], "0", 1) != 1)
+				die("write tasks");
 		execvp(argv[0], argv);
 		die(argv[0]);
 	}
+	for (j = 0; j < ntasks; j++)
+		close(tasks[j]);
+	if (cg2 >= 0)
+		close(cg2);
 	return wait_status(pid);
 }
 
