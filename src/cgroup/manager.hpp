@@ -101,7 +101,7 @@ public:
     virtual void create() = 0;
     // How a new process of the container joins its cgroup (create's init,
     // exec's process): it is cloned into the cgroup2 directory of
-    // clone_fd(), and writes "0" to each file of open_tasks() itself, first
+    // clone_fd(), and writes "0" to each file of open_join_files() itself, first
     // of all. Not runc's way (the parent writes the pid to each
     // cgroup.procs): a write that moves a given pid, or a whole thread
     // group, takes the kernel's global cgroup_threadgroup_rwsem for writing
@@ -134,11 +134,11 @@ public:
     // as well, with the lock. The freezer hierarchy comes last: a process
     // that joins a FROZEN cgroup (exec --ignore-paused) stops there, in
     // every other hierarchy already.
-    struct TasksFile {
+    struct JoinFile {
         std::string path;
         Fd fd;
     };
-    virtual std::vector<TasksFile> open_tasks() const { return {}; }
+    virtual std::vector<JoinFile> open_join_files() const { return {}; }
 
     virtual void freeze() = 0;  // returns once frozen (v1 FROZEN, v2 cgroup.events frozen 1)
     virtual void thaw() = 0;

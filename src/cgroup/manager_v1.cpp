@@ -127,8 +127,8 @@ public:
         apply_writes(translate_v1(r, probe, initial), dir_fn(), false);
     }
 
-    std::vector<TasksFile> open_tasks() const override {
-        std::vector<TasksFile> fds;
+    std::vector<JoinFile> open_join_files() const override {
+        std::vector<JoinFile> fds;
         auto open_one = [&](const H& h) {
             std::string f = h.dir + "/tasks";
             Fd fd(::open(f.c_str(), O_WRONLY | O_CLOEXEC));
@@ -190,7 +190,7 @@ public:
 
     std::vector<pid_t> pids() const override {
         // Every hierarchy: a process places itself in one hierarchy after
-        // the other (Manager::open_tasks), so a create killed midway leaves
+        // the other (Manager::open_join_files), so a create killed midway leaves
         // its init in only some of them.
         std::vector<pid_t> all = pids_recursive(pid_dir());
         auto add = [&](const std::string& dir) {

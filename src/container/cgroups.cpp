@@ -163,6 +163,24 @@ void make_cgroup(const oci::Config& cfg, const std::string& id, CgroupPlan& p) {
     }
 }
 
+proc::CgroupJoin CgroupEntry::join() const {
+    proc::CgroupJoin j;
+    j.clone_dir = clone_fd;
+    for (const auto& f : files) j.files.emplace_back(f.fd.get(), &f.path);
+    return j;
+}
+
+CgroupEntry cgroup_entry(const cgroup::Manager* cg) {
+    CgroupEntry e;
+    if (!cg) return e;
+    e.clone_fd = cg->clone_fd();
+    if (e.clone_fd >= 0) e.clone_dir = cg->dirs()[""];
+    e.files = cg->open_join_files();
+    return e;
+}
+
+std::string into_cgroup(const CgroupEntry& e) { return e.clone_fd >= 0 ? " (into cgroup " + e.clone_dir + ")" : ""; }
+
 std::unique_ptr<cgroup::Manager> restore_cgroup(const state::Record& r) {
     return cgroup::Manager::from_json(r.cgroup);
 }

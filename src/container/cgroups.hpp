@@ -5,10 +5,13 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "cgroup/manager.hpp"
 #include "container/context.hpp"
 #include "oci/config.hpp"
+#include "proc/cgroup_join.hpp"
 #include "state/store.hpp"
 
 namespace ucrun::container {
@@ -35,6 +38,21 @@ CgroupPlan plan_cgroup(const Context& ctx, const std::string& id, const oci::Con
 // p.cg becomes a disabled manager (on_planned again) unless limits were
 // asked for.
 void make_cgroup(const oci::Config& cfg, const std::string& id, CgroupPlan& p);
+
+// What a new process of the container (create's init, exec's process)
+// needs to enter its cgroup itself (cgroup::Manager::clone_fd), held open
+// by the parent until the process has.
+struct CgroupEntry {
+    int clone_fd = -1;      // clone3(CLONE_INTO_CGROUP); -1: none (owned by the manager)
+    std::string clone_dir;  // its path, for the clone's error
+    std::vector<cgroup::Manager::JoinFile> files;
+    // The child's side (proc/cgroup_join.hpp); points into this entry.
+    proc::CgroupJoin join() const;
+};
+// Nothing to enter for nullptr or a disabled manager.
+CgroupEntry cgroup_entry(const cgroup::Manager* cg);
+// " (into cgroup DIR)" for a clone's error, "" without a cgroup2 directory.
+std::string into_cgroup(const CgroupEntry& e);
 
 std::unique_ptr<cgroup::Manager> restore_cgroup(const state::Record& r);
 bool cgroup_frozen(const state::Record& r);

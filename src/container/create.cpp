@@ -220,10 +220,8 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // A "cgroup" mount shows the container's cgroups: the init, in its own
     // namespaces, cannot find them any more.
     args.rootfs.cgroup_mounts = cg->mounts();
-    const int cg_fd = cg->clone_fd();
-    const std::vector<cgroup::Manager::TasksFile> tasks = cg->open_tasks();  // open until the init has written them
-    for (const auto& f : tasks) args.place_self.emplace_back(f.fd.get(), &f.path);
-    args.cgroup_dir = cg_fd;
+    const CgroupEntry cg_entry = cgroup_entry(cg.get());  // open until the init has entered
+    args.cgroup = cg_entry.join();
     // The init on our memory (container/create_plan.hpp borrows_memory).
     const bool borrow = sys::kCanBorrowMemory && borrows_memory(plan, cfg, static_cast<bool>(listener));
     // A create on our memory: its init may not wait for the record before
@@ -231,7 +229,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // runs as the init until `start` (state::live_status).
     args.detach_in_trampoline = borrow && plan.exec_fifo;
     if (args.detach_in_trampoline) rec.init_exe = state::fd_file_id(trampoline.get());
-    args.late_cgroupns = late_cgroupns(plan, !tasks.empty());
+    args.late_cgroupns = late_cgroupns(plan, !cg_entry.files.empty());
 
     // Room 2: the init, until it is ready (container/spawn.hpp).
     SpawnRequest req;
@@ -242,8 +240,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     req.bundle = bundle;
     req.rootfs = rootfs;
     req.args = &args;
-    req.cg_fd = cg_fd;
-    if (cg_fd >= 0) req.cg_dir = cg->dirs()[""];
+    req.cgroup = &cg_entry;
     req.seccomp_listener = static_cast<bool>(listener);
     req.borrow_memory = borrow;
     if (borrow) ctx.log.debug("init: on ucrun's memory until the trampoline's exec (clone3 CLONE_VM|CLONE_VFORK)");

@@ -67,7 +67,7 @@ CreatePlan plan_create(const oci::Config& cfg, const CreateOptions& o, bool fore
 // namespace is made, so that the namespace is rooted there
 // (cgroup_namespaces(7)). On pure v2 clone3(CLONE_INTO_CGROUP) does both at
 // once; where the init places itself in v1 hierarchies (`places_itself`:
-// cgroup::Manager::open_tasks), it unshares the namespace once placed. Off
+// cgroup::Manager::open_join_files), it unshares the namespace once placed. Off
 // the fast path the init makes its namespaces itself, after that, anyway.
 bool late_cgroupns(const CreatePlan& p, bool places_itself);
 

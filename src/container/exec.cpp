@@ -235,11 +235,8 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
         if (!cg->enabled()) cg.reset();
     }
     // The process joins the cgroup as the init did (cgroup::Manager::clone_fd).
-    const int cg_fd = cg ? cg->clone_fd() : -1;
-    std::vector<cgroup::Manager::TasksFile> tasks;  // open until the child has written them
-    if (cg) tasks = cg->open_tasks();
-    for (const auto& f : tasks) args.place_self.emplace_back(f.fd.get(), &f.path);
-    args.cgroup_dir = cg_fd;
+    const CgroupEntry cg_entry = cgroup_entry(cg.get());  // open until the child has entered
+    args.cgroup = cg_entry.join();
 
     // Signals are blocked (to be forwarded) before the process exists, so
     // that none is lost; the child unblocks them.
@@ -288,9 +285,9 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     args.affinity = &affinity;
     affinity.enter_initial();
     int pidfd = -1;
-    struct clone_args ca = sys::pidfd_clone_args(0, cg_fd, &pidfd);
+    struct clone_args ca = sys::pidfd_clone_args(0, cg_entry.clone_fd, &pidfd);
     pid_t pid = k.clone3(&ca, sizeof ca);
-    if (pid < 0) throw_errno("clone3 exec process" + (cg_fd >= 0 ? " (into cgroup " + cg->dirs()[""] + ")" : ""));
+    if (pid < 0) throw_errno("clone3 exec process" + into_cgroup(cg_entry));
     if (pid == 0) {
         parent_end.reset();
         proc::exec_main(args);  // never returns
@@ -300,7 +297,7 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     Fd child_pidfd(pidfd);
     ChildGuard guard{k, pid, pidfd};
 
-    // The child may have failed and gone already (its place_self, its
+    // The child may have failed and gone already (its cgroup entry, its
     // affinity): its Error, queued, says why, not our EPIPE.
     if (!proc::send(parent_end.get(), proc::Start{})) {
         const int err = errno;

@@ -37,7 +37,7 @@ public:
     void run(bool maps_at_clone) {
         const CreatePlan& plan = *r_.plan;
         // The maps first: with them the init goes on with its mounts. It
-        // is in its cgroup already (the clone, InitArgs::place_self).
+        // is in its cgroup already (the clone, InitArgs::cgroup).
         if (maps_at_clone) maps_done();
         // The record gets the pid once the init is on its way: an init that
         // waits for its maps waits no longer for the record's write
@@ -185,7 +185,7 @@ void spawn_init(const sys::Kernel& k, const SpawnRequest& r, Rollback& rollback,
         // rootfs_at_cwd); ours is back right after the clone.
         std::optional<sys::WorkingDir> at_rootfs;
         if (args.rootfs.rootfs_at_cwd) at_rootfs.emplace(r.rootfs);
-        struct clone_args ca = sys::pidfd_clone_args(clone_flags(plan, args.late_cgroupns), r.cg_fd, &pidfd);
+        struct clone_args ca = sys::pidfd_clone_args(clone_flags(plan, args.late_cgroupns), r.cgroup ? r.cgroup->clone_fd : -1, &pidfd);
         if (r.borrow_memory) {
             // Returns once the init has executed the trampoline (or failed:
             // its Error is waiting on the socket).
@@ -202,7 +202,7 @@ void spawn_init(const sys::Kernel& k, const SpawnRequest& r, Rollback& rollback,
     }
     // A cgroup2 directory may refuse the init (EBUSY: it has controllers
     // enabled for children, cgroup-v2.rst "no internal processes").
-    if (pid < 0) throw_errno("clone3 container init" + (r.cg_fd >= 0 ? " (into cgroup " + r.cg_dir + ")" : ""));
+    if (pid < 0) throw_errno("clone3 container init" + (r.cgroup ? into_cgroup(*r.cgroup) : ""));
     children_in.leave();
     child_end.reset();
     out.pidfd.reset(pidfd);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "container/cgroups.hpp"
 #include "container/context.hpp"
 #include "container/create.hpp"
 #include "container/create_plan.hpp"
@@ -28,8 +29,7 @@ struct SpawnRequest {
     const CreatePlan* plan = nullptr;
     std::string id, bundle, rootfs;
     proc::InitArgs* args = nullptr;  // all but sync, set here
-    int cg_fd = -1;                  // CLONE_INTO_CGROUP (cgroup::Manager::clone_fd), -1: none
-    std::string cg_dir;              // its path, for an error
+    const CgroupEntry* cgroup = nullptr;  // its clone_fd for CLONE_INTO_CGROUP (container/cgroups.hpp); null: none
     bool seccomp_listener = false;   // send the container process state (State)
     // The init runs on our memory until the trampoline's exec (container/
     // create_plan.hpp borrows_memory): the clone returns once it is there.

@@ -35,11 +35,7 @@ namespace {
     // Until execve we die with `ucrun exec` (as the init does with create:
     // proc/init.cpp); a parent already gone is the hang-up of the socket.
     die_with_parent(a.sync);
-    for (const auto& [fd, path] : a.place_self) {
-        if (!sys::write_all(kernel, fd, "0")) throw_errno("write " + *path + " = 0 (the exec process itself)");
-        ::close(fd);
-    }
-    if (a.cgroup_dir >= 0) ::close(a.cgroup_dir);
+    join_own_cgroup(kernel, a.cgroup, "the exec process itself");
     if (a.affinity) a.affinity->apply_final(0);
     wait_for<Start>(a.sync);
     // One atomic step into every namespace of the init that is not already

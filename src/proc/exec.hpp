@@ -8,11 +8,8 @@
 // failures go to the parent as an Error message (proc/messages.hpp) on `sync`.
 #pragma once
 
-#include <string>
-#include <utility>
-#include <vector>
-
 #include "oci/config.hpp"
+#include "proc/cgroup_join.hpp"
 #include "proc/cpu_affinity.hpp"
 #include "security/capabilities.hpp"
 #include "security/seccomp.hpp"
@@ -32,11 +29,9 @@ struct ExecArgs {
     security::CapSets caps;                 // resolved by the parent
     const security::Program* seccomp = nullptr;  // the container's linux.seccomp
     int seccomp_listener = -1;              // connected linux.seccomp.listenerPath
-    // "0" to each of these v1 `tasks` files (fd, path for an error), first
-    // of all, then closed with the clone's cgroup2 directory (as
-    // proc/init.hpp InitArgs::place_self).
-    std::vector<std::pair<int, const std::string*>> place_self;
-    int cgroup_dir = -1;
+    // The container's cgroup, which the process enters first of all
+    // (proc/cgroup_join.hpp).
+    CgroupJoin cgroup;
     // config.md "execCPUAffinity" final: set by the process on itself once
     // it is in its cgroup (a v1 cpuset's attach resets the affinity).
     const ExecAffinity* affinity = nullptr;

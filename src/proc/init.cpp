@@ -204,11 +204,7 @@ void exit_on_termination_signals() {
     // runs or is mounted (a "cgroup" mount shows our cgroups, mknod is the
     // v1 devices controller's to allow). Then a late cgroup namespace,
     // rooted there.
-    for (const auto& [fd, path] : a.place_self) {
-        if (!sys::write_all(kernel, fd, "0")) throw_errno("write " + *path + " = 0 (the container init itself)");
-        ::close(fd);
-    }
-    if (a.cgroup_dir >= 0) ::close(a.cgroup_dir);
+    join_own_cgroup(kernel, a.cgroup, "the container init itself");
     if (a.late_cgroupns && kernel.unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare cgroup namespace");
 
     if (a.fast_path) {

@@ -12,6 +12,7 @@
 
 #include "mount/rootfs.hpp"
 #include "ns/namespaces.hpp"
+#include "proc/cgroup_join.hpp"
 #include "oci/config.hpp"
 #include "security/capabilities.hpp"
 #include "security/seccomp.hpp"
@@ -45,18 +46,11 @@ struct InitArgs {
     // Every namespace is new and made by clone3 itself (ns::Plan without
     // joins); else the init joins and unshares them (proc/init.cpp).
     bool fast_path = true;
-    // The v1 hierarchies of our cgroup, where we place ourselves first of
-    // all: "0" to each of these `tasks` files (fd, path for an error),
-    // opened by the parent (cgroup::Manager::open_tasks; the clone placed us
-    // in the cgroup2 part, `cgroup_dir`). Closed once written: a
-    // root-opened `tasks` moves any task it names, and the directory leads
-    // up the host's tree (our fd table is our own, also on ucrun's memory:
-    // no CLONE_FILES).
-    std::vector<std::pair<int, const std::string*>> place_self;
-    int cgroup_dir = -1;
-    // A new cgroup namespace that clone3 could not make (place_self on the
-    // fast path): the init unshares it once placed, so that the namespace
-    // is rooted there.
+    // Our cgroup, which we enter first of all (proc/cgroup_join.hpp).
+    CgroupJoin cgroup;
+    // A new cgroup namespace that clone3 could not make (the init joins v1
+    // hierarchies itself on the fast path): the init unshares it once
+    // placed, so that the namespace is rooted there.
     bool late_cgroupns = false;
     int last_cap = 40;
     const security::CapSets* caps = nullptr;  // process.capabilities, resolved by the parent

@@ -160,6 +160,7 @@ public:
     int close_range(unsigned first, unsigned last, unsigned flags) const override {
         return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
     }
+    int close(int fd) const override { return ::close(fd); }
 
     pid_t clone3(struct clone_args* args, size_t size) const override {
         return static_cast<pid_t>(::syscall(SYS_clone3, args, size));

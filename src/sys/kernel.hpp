@@ -112,6 +112,8 @@ public:
     // faccessat2(2), Linux 5.8 (AT_EACCESS: the effective ids, as execve checks).
     virtual int faccessat2(int dirfd, const char* path, int mode, int flags) const = 0;
     virtual int close_range(unsigned first, unsigned last, unsigned flags) const = 0;
+    // close(2) of an fd the process must not keep (proc/cgroup_join.hpp).
+    virtual int close(int fd) const = 0;
 
     // The parent's side of create and exec (container/, mount/idmap*,
     // mount/rootfs_idmap, mount/host_binds): processes (clone3(2) with the

@@ -158,7 +158,7 @@ def test_every_hierarchy_and_removed_after_kill9(ucrun, bundle, cid):
 
 
 # Every way an init is started places it in every hierarchy: it places
-# itself in the v1 ones (cgroup::Manager::open_tasks) and is cloned into
+# itself in the v1 ones (cgroup::Manager::open_join_files) and is cloned into
 # the unified one. On ucrun's memory (root, no user namespace), a copy
 # (another process.user; a new user namespace: its maps come after the
 # placement), and the join path (a namespace given by path: the init joins
@@ -199,7 +199,7 @@ def test_every_init_path_places_the_init_in_every_hierarchy(ucrun, bundle, cid, 
 def test_exec_into_a_paused_container_is_in_every_hierarchy_while_frozen(ucrun, bundle, cid):
     # exec --ignore-paused: the process joins the FROZEN freezer cgroup and
     # stops there. It places itself in the freezer hierarchy last
-    # (cgroup::Manager::open_tasks), so while frozen it is in every other
+    # (cgroup::Manager::open_join_files), so while frozen it is in every other
     # one already (counted by pids, limited by memory); it runs on resume.
     b = bundle()
     pid = start_sleeper(ucrun, b, cid)

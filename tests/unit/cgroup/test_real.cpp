@@ -173,14 +173,14 @@ TEST_CASE("real v1/hybrid: default relative path and signals" * doctest::skip(!c
 // How ucrun's init and exec processes join the cgroup (Manager::clone_fd):
 // cloned into its cgroup2 part (Hybrid), "0" to each v1 `tasks` file from
 // the process itself. Every hierarchy must then hold the whole process.
-TEST_CASE("real v1/hybrid: a process places itself: clone_fd, then open_tasks" *
+TEST_CASE("real v1/hybrid: a process places itself: clone_fd, then open_join_files" *
           doctest::skip(!cgtest::real_enabled())) {
     Layout layout = detect();
     if (layout == Layout::V2) return;
     std::string id = "cgtest-self-" + std::to_string(::getpid());
     auto m = Manager::make(Options{}, id, "/ucrun-cgtest/" + id);
     m->create();
-    const auto tasks = m->open_tasks();
+    const auto tasks = m->open_join_files();
     std::set<std::string> v1_dirs;  // one per hierarchy (co-mounted controllers share it)
     for (const auto& [k, d] : m->dirs())
         if (!k.empty()) v1_dirs.insert(d);

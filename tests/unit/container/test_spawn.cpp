@@ -77,7 +77,10 @@ struct Spawn {
         r.bundle = "/b";
         r.rootfs = "/b/rootfs";
         r.args = &args;
-        r.cg_fd = cg_fd;
+        CgroupEntry cg;
+        cg.clone_fd = cg_fd;
+        cg.clone_dir = "/sys/fs/cgroup/c1";
+        r.cgroup = &cg;
         r.borrow_memory = borrow_memory;
         r.on_pid = [this](pid_t p) {
             on_pid.push_back(p);

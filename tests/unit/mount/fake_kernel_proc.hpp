@@ -127,6 +127,7 @@ public:
         return record("close_range(" + std::to_string(first) + ", " +
                       (last == ~0U ? std::string("~0") : std::to_string(last)) + ", " + std::to_string(flags) + ")");
     }
+    int close(int fd) const override { return record("close(" + fd_name(fd) + ")"); }
     long keyctl(int op, unsigned long, unsigned long, unsigned long, unsigned long) const override {
         return record("keyctl(" + std::to_string(op) + ")");
     }
