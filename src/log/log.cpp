@@ -65,11 +65,36 @@ std::string rfc3339(const struct timespec& ts) {
     const int64_t day = doy - (153 * mp + 2) / 5 + 1;
     const int64_t month = mp < 10 ? mp + 3 : mp - 9;
     const int64_t year = yoe + era * 400 + (month <= 2);
-    char buf[80];
-    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", static_cast<long long>(year),
-                  static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(rem / 3600),
-                  static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60), ts.tv_nsec);
-    return buf;
+    // Digits by hand, not snprintf: nothing else on the start path formats
+    // with printf, whose code would be paged in for this stamp alone
+    // (tests/bench/PERFORMANCE.md, twelfth pass). Years outside 0..9999
+    // (or nanoseconds out of range: no clock here gives either) take snprintf.
+    if (year < 0 || year > 9999 || ts.tv_nsec < 0 || ts.tv_nsec > 999999999) {
+        char buf[80];
+        std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", static_cast<long long>(year),
+                      static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(rem / 3600),
+                      static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60), ts.tv_nsec);
+        return buf;
+    }
+    std::string out(30, '0');  // YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ
+    auto put = [&out](size_t end, int64_t v, size_t width) {
+        for (size_t i = 0; i < width; ++i, v /= 10) out[end - i] = static_cast<char>('0' + v % 10);
+    };
+    put(3, year, 4);
+    out[4] = '-';
+    put(6, month, 2);
+    out[7] = '-';
+    put(9, day, 2);
+    out[10] = 'T';
+    put(12, rem / 3600, 2);
+    out[13] = ':';
+    put(15, rem / 60 % 60, 2);
+    out[16] = ':';
+    put(18, rem % 60, 2);
+    out[19] = '.';
+    put(28, ts.tv_nsec, 9);
+    out[29] = 'Z';
+    return out;
 }
 
 std::string rfc3339_now() {

@@ -42,3 +42,9 @@ TEST_CASE("rfc3339_now: today, in the format") {
     CHECK(now.back() == 'Z');
     CHECK(now.substr(0, 2) == "20");
 }
+
+TEST_CASE("rfc3339: the last four-digit year, and past it") {
+    CHECK(rfc3339({253402300799, 999999999}) == "9999-12-31T23:59:59.999999999Z");
+    CHECK(rfc3339({253402300800, 7}) == reference(253402300800, 7));  // 10000-01-01
+    CHECK(rfc3339({253402300800, 7}) == "10000-01-01T00:00:00.000000007Z");
+}
