@@ -386,7 +386,7 @@ Program compile(const oci::Seccomp& s, const CompileOptions& opts) {
 
     // flags
     unsigned wanted = 0;
-    unsigned kernel = opts.check_kernel_flags ? kernel_filter_flags() : ~0u;
+    const unsigned kernel = !opts.check_kernel_flags ? ~0u : opts.kernel_flags ? *opts.kernel_flags : kernel_filter_flags();
     for (size_t i = 0; i < s.flags.size(); ++i) {
         auto f = filter_flag_from_name(s.flags[i]);
         if (!f) throw oci::SpecError(kDoc, idx(base + ".flags", i), "unknown seccomp flag \"" + s.flags[i] + "\"");

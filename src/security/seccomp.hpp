@@ -56,6 +56,9 @@ struct CompileOptions {
     std::vector<std::string> notify_forbidden{"write", "sendmsg", "close"};
     // Check the requested flags against the running kernel (probe below).
     bool check_kernel_flags = true;
+    // What kernel_filter_flags() answered, when the caller has asked it
+    // already (container/seccomp_cache.cpp keys on it): not probed again.
+    std::optional<unsigned> kernel_flags;
     // The syscall numbers as a binary tree where there are rules enough
     // (compile says why); false: libseccomp's chain of tests (for tests).
     bool binary_tree = true;

@@ -218,6 +218,17 @@ TEST_CASE("seccomp compile: unknown syscall names are skipped and reported") {
     CHECK_NOTHROW(compile(s));
 }
 
+TEST_CASE("seccomp compile: flags are checked against kernel_flags when the caller probed already") {
+    oci::Seccomp s;
+    s.defaultAction = "SCMP_ACT_ALLOW";
+    s.flags = {"SECCOMP_FILTER_FLAG_LOG"};
+    CompileOptions o;
+    o.kernel_flags = SECCOMP_FILTER_FLAG_LOG;
+    CHECK_NOTHROW(compile(s, o));
+    o.kernel_flags = 0;  // as if this kernel knew no flag: the given answer, not a new probe, decides
+    CHECK_THROWS_WITH(compile(s, o), doctest::Contains("SECCOMP_FILTER_FLAG_LOG is not supported by this kernel"));
+}
+
 TEST_CASE("seccomp compile: rules with the default action are skipped (runc)") {
     oci::Seccomp s;
     s.defaultAction = "SCMP_ACT_ERRNO";
