@@ -22,6 +22,9 @@ pkgs+=(python3-grpcio python3-protobuf protobuf-compiler)
 # sanitizer and libFuzzer runtimes (libclang_rt.fuzzer is in
 # libclang-rt-14-dev; libfuzzer-14-dev is the standalone libFuzzer).
 pkgs+=(clang-14 libclang-rt-14-dev libfuzzer-14-dev)
+# strace's fault injection (inject=...:delay_enter) makes a race of the
+# exec path deterministic (tests/integration/test_exec.py).
+pkgs+=(strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,6 +5,7 @@ unknown container)."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -548,6 +549,36 @@ def test_exec_cpu_affinity_unusable_cpu(ucrun, running, tmp_base, key):
     cp = ucrun.fail("exec", "--process", f, "c1")
     if not IS_RUNC:
         assert f"execCPUAffinity.{key}" in cp.stderr and "4095" in cp.stderr, cp.stderr
+    ps = ucrun("exec", "c1", "ps", "-o", "comm").stdout.split()[1:]
+    assert sorted(ps) == ["ps", "sleep"]
+
+
+@pytest.mark.ucrun_specific
+def test_exec_child_gone_before_start_reports_its_own_error(ucrun, running, tmp_base):
+    """The exec'd process fails before Start reaches it (a final affinity
+    with no online CPU) and is gone by the time ucrun sends Start: ucrun
+    reports the child's queued Error, not its own EPIPE (container/exec.cpp).
+    Without help the child seldom wins that race, so strace (no -f: ucrun
+    only, not its child) holds each of ucrun's sendmsg calls 0.3 s: the
+    child has always failed and exited first."""
+    strace = shutil.which("strace")
+    if not strace:
+        pytest.skip("no strace (Debian package strace)")
+    running()
+    f = _affinity_process(tmp_base, {"final": "4095"})
+    out, err = tmp_base / "strace.out", tmp_base / "strace.err"
+    with open(err, "w+") as e:
+        cp = subprocess.run([strace, "-qq", "-o", str(out), "-e", "trace=sendmsg",
+                             "-e", "inject=sendmsg:delay_enter=300000",
+                             *ucrun.argv(["exec", "--process", f, "c1"])],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=e, timeout=60)
+        e.seek(0)
+        stderr = e.read()
+    assert cp.returncode != 0, stderr
+    # The delayed Start did meet a closed socket: the race went the way under test.
+    assert "EPIPE" in out.read_text() or "ECONNRESET" in out.read_text(), out.read_text()
+    assert "execCPUAffinity.final" in stderr and "4095" in stderr, stderr
+    assert "Broken pipe" not in stderr and "start exec process" not in stderr, stderr
     ps = ucrun("exec", "c1", "ps", "-o", "comm").stdout.split()[1:]
     assert sorted(ps) == ["ps", "sleep"]
 
