@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where a `run` goes, phase by phase, against the floor (tests/bench/floor.c).
 
-Run as root:  python3 tests/bench/phases.py [--rounds 80] [--userns]
+Run as root:  python3 tests/bench/phases.py [--rounds 80] [--userns] [--exec]
 
 bench.py says how much longer ucrun's `run` is than the floor's; this says
 in which part of the container's life the difference is. It reads the
@@ -24,7 +24,9 @@ each round of each command into:
   teardown  CMD's exit to the runtime's exit: the kernel's teardown of the
             container's namespaces, the runtime's removal of its state
 
-and prints the medians over interleaved rounds. Not a pass/fail test and
+and prints the medians over interleaved rounds. --exec: `ucrun exec` into a
+running container against `floor -e`, the same phases (setup: the child's
+joining, up to its first exec). Not a pass/fail test and
 not in the CI: a tool for the profile in PERFORMANCE.md. Needs tracefs at
 /sys/kernel/tracing (it is left as found: events off, buffer emptied).
 
@@ -34,6 +36,7 @@ on a tmpfs.
 """
 import argparse
 import importlib.util
+import json
 import os
 import random
 import re
@@ -111,7 +114,7 @@ def split(lines, runtime_path):
                 cur["cmd"] = t
         elif event == "sys_read" and pid == cur.get("child") and "tramp" in cur and "read" not in cur:
             cur["read"] = t
-        elif event == "sys_execve" and pid == cur.get("child") and "read" in cur and "execve" not in cur:
+        elif event == "sys_execve" and pid == cur.get("child") and "tramp" in cur and "execve" not in cur:
             cur["execve"] = t
         elif event == "sched_process_exit" and pid == cur.get("child") and "exit" not in cur:
             cur["exit"] = t
@@ -124,8 +127,9 @@ def split(lines, runtime_path):
         first_exec = r.get("tramp", r["cmd"])
         d = {"start": r["fork"] - r["start"], "setup": first_exec - r["fork"],
              "program": r["exit"] - r["cmd"], "teardown": r["end"] - r["exit"], "total": r["end"] - r["start"]}
-        if "tramp" in r and "read" in r and "execve" in r:
-            d["release"] = r["execve"] - r["read"]
+        if "tramp" in r and "execve" in r:
+            if "read" in r and r["read"] < r["execve"]:  # run: the trampoline waits for Start
+                d["release"] = r["execve"] - r["read"]
             d["exec2"] = r["cmd"] - r["execve"]
         out.append(d)
     return out
@@ -136,6 +140,8 @@ def main():
     p.add_argument("--rounds", type=int, default=80)
     p.add_argument("--ucrun", default=os.environ.get("UCRUN", str(HERE.parent.parent / "build/src/cli/ucrun")))
     p.add_argument("--userns", action="store_true", help="the bundle with a user namespace (run-userns)")
+    p.add_argument("--exec", action="store_true",
+                   help="`ucrun exec` into a running container against `floor -e`, instead of run")
     p.add_argument("--busybox", default="/bin/busybox")
     p.add_argument("--build-dir", default=str(HERE.parent.parent / "build-bench"))
     o = p.parse_args()
@@ -158,31 +164,50 @@ def main():
         (tmp / "state").mkdir()
         rootfs = str(bundle / "rootfs")
         userns = ["-U"] if o.userns else []
-        cmds = {
-            "ucrun": lambda i: [ucrun, "--root", str(tmp / "state"), "--cgroup-manager=disabled", "run",
-                                "--bundle", str(bundle), f"p{i}"],
-            "floor-spec": lambda i: [floor, "-s", *userns, rootfs, "/bin/true"],
-            "floor": lambda i: [floor, *userns, rootfs, "/bin/true"],
-        }
+        state = [ucrun, "--root", str(tmp / "state"), "--cgroup-manager=disabled"]
+        if o.exec:
+            # A sleeping container to exec into (floor -e enters the namespaces of its pid).
+            sleeper = bench.make_bundle(tmp / "sleeper", o.busybox, ["/bin/sleep", "100000"], userns=o.userns)
+            subprocess.run([*state, "run", "-d", "--bundle", str(sleeper), "sleeper"], check=True,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            init = json.loads(subprocess.run([*state, "state", "sleeper"], check=True, capture_output=True,
+                                             text=True).stdout)["pid"]
+            cmds = {
+                "ucrun": lambda i: [*state, "exec", "sleeper", "/bin/true"],
+                "floor": lambda i: [floor, "-e", str(init), "/bin/true"],
+            }
+        else:
+            cmds = {
+                "ucrun": lambda i: [*state, "run", "--bundle", str(bundle), f"p{i}"],
+                "floor-spec": lambda i: [floor, "-s", *userns, rootfs, "/bin/true"],
+                "floor": lambda i: [floor, *userns, rootfs, "/bin/true"],
+            }
         order = []
         for i in range(o.rounds):
             names = list(cmds)
             random.shuffle(names)
             order += [cmds[n](i) for n in names]
         lines = trace(order)
-        results = {"ucrun": split(lines, ucrun), "floor-spec": split(lines, floor), "floor": []}
-        # Both floors are one binary: -s tells them apart in the order they ran.
-        floors = results["floor-spec"]
-        kinds = [c for c in order if c[0] == floor]
-        results["floor-spec"] = [d for d, c in zip(floors, kinds) if "-s" in c]
-        results["floor"] = [d for d, c in zip(floors, kinds) if "-s" not in c]
+        if o.exec:
+            subprocess.run([*state, "delete", "--force", "sleeper"], stderr=subprocess.DEVNULL)
+            results = {"ucrun": split(lines, ucrun), "floor": split(lines, floor)}
+        else:
+            results = {"ucrun": split(lines, ucrun), "floor-spec": split(lines, floor), "floor": []}
+            # Both floors are one binary: -s tells them apart in the order they ran.
+            floors = results["floor-spec"]
+            kinds = [c for c in order if c[0] == floor]
+            results["floor-spec"] = [d for d, c in zip(floors, kinds) if "-s" in c]
+            results["floor"] = [d for d, c in zip(floors, kinds) if "-s" not in c]
     finally:
+        if o.exec:
+            subprocess.run([ucrun, "--root", str(tmp / "state"), "delete", "--force", "sleeper"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         subprocess.run(["umount", "--lazy", str(tmp)], stderr=subprocess.DEVNULL)
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"phases of `run` /bin/true{' (user namespace)' if o.userns else ''}, median µs over "
+    print(f"phases of `{'exec' if o.exec else 'run'}` /bin/true{' (user namespace)' if o.userns else ''}, median µs over "
           f"{o.rounds} interleaved rounds (tracefs process events)")
     names = list(results)
-    print(f"{'phase':10s}" + "".join(f"{n:>12s}" for n in names) + f"{'over-spec':>12s}")
+    print(f"{'phase':10s}" + "".join(f"{n:>12s}" for n in names) + f"{'over ' + names[1]:>16s}")
     for ph in PHASES:
         row = []
         for n in names:
@@ -190,7 +215,7 @@ def main():
             row.append(statistics.median(v) if v else None)
         diff = row[0] - (row[1] or 0) if row[0] is not None and ph not in ("release", "exec2") else None
         print(f"{ph:10s}" + "".join(f"{x:12.0f}" if x is not None else f"{'-':>12s}" for x in row) +
-              (f"{diff:+12.0f}" if diff is not None else f"{'':>12s}"))
+              (f"{diff:+16.0f}" if diff is not None else f"{'':>16s}"))
     print("runs parsed: " + ", ".join(f"{n} {len(results[n])}" for n in names))
 
 
