@@ -177,15 +177,25 @@ std::string no_range(const std::string& kind, const std::string& who, const std:
 
 }  // namespace
 
+IdFiles read_id_files(const HostFiles& files) {
+    return IdFiles{read_subid(files.subuid()), read_subid(files.subgid()), read_id_db(files.passwd()),
+                   read_id_db(files.group())};
+}
+
 Ranges ranges_for(const std::string& user, const std::string& group, const HostFiles& files) {
+    if (user.empty()) throw Error("remap user is empty");
+    return ranges_in(user, group, files, read_id_files(files));
+}
+
+Ranges ranges_in(const std::string& user, const std::string& group, const HostFiles& files, const IdFiles& read) {
     if (user.empty()) throw Error("remap user is empty");
     Ranges r;
     r.subuid = files.subuid();
     r.subgid = files.subgid();
-    SubidFile su = read_subid(r.subuid);
-    SubidFile sg = read_subid(r.subgid);
-    auto passwd = read_id_db(files.passwd());
-    auto groups = read_id_db(files.group());
+    const SubidFile& su = read.subuid;
+    const SubidFile& sg = read.subgid;
+    const auto& passwd = read.passwd;
+    const auto& groups = read.group;
     auto u = owned(su, passwd, user, r.user);
     // Without a group, subgid entries belong to the user, numeric ones by
     // uid, as shadow's newgidmap reads them; with one, to that group

@@ -99,4 +99,13 @@ struct Ranges {
 // user would give the container that user's files.
 Ranges ranges_for(const std::string& user, const std::string& group = {}, const HostFiles& files = {});
 
+// The four files ranges_for reads, read once by a caller that needs them
+// too (userns/default_user.cpp), and ranges_for's answer from them.
+struct IdFiles {
+    SubidFile subuid, subgid;
+    std::vector<DbEntry> passwd, group;
+};
+IdFiles read_id_files(const HostFiles& files);
+Ranges ranges_in(const std::string& user, const std::string& group, const HostFiles& files, const IdFiles& read);
+
 }  // namespace ucrun::userns
