@@ -19,7 +19,6 @@ struct CgroupJoin {
     // O_PATH fd of the cgroup2 directory clone3(CLONE_INTO_CGROUP) placed
     // the process in; -1: none.
     int clone_dir = -1;
-    bool empty() const { return files.empty() && clone_dir < 0; }
 };
 
 // Writes "0" to each join file, in order (the freezer's last), closing each

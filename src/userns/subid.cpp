@@ -183,7 +183,7 @@ IdFiles read_id_files(const HostFiles& files) {
 }
 
 Ranges ranges_for(const std::string& user, const std::string& group, const HostFiles& files) {
-    if (user.empty()) throw Error("remap user is empty");
+    if (user.empty()) throw Error("remap user is empty");  // before reading /etc
     return ranges_in(user, group, files, read_id_files(files));
 }
 
