@@ -125,6 +125,10 @@ class Probes:
         os.close(fd)
 
     def __enter__(self):
+        # Nothing is recorded while tracing is off (another tool may have
+        # left it so); it is put back as found.
+        self.was_on = (TRACEFS / "tracing_on").read_text().strip()
+        (TRACEFS / "tracing_on").write_text("1")
         (TRACEFS / "trace").write_text("")
         (TRACEFS / "buffer_size_kb").write_text("65536")
         (TRACEFS / "events" / GROUP / "enable").write_text("1")
@@ -132,6 +136,7 @@ class Probes:
 
     def __exit__(self, *exc):
         self.clear()
+        (TRACEFS / "tracing_on").write_text(self.was_on)
 
     def clear(self):
         """Removes this tool's probes (a left-over group too), no one else's."""
@@ -246,6 +251,8 @@ def main():
             workload(binary, tmp)
             hits = probes.hits()
         child, rest = order(hits, probes.names)
+        if not child or not rest:
+            sys.exit(f"order: the trace saw {len(child)} + {len(rest)} functions; {opts.out} left as it was")
         ifuncs = ifunc_targets(binary)
     with open(opts.out, "w") as f:
         f.write("# The start path's functions, in the order lld places them first in .text\n"

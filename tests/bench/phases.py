@@ -68,7 +68,9 @@ def tracefs_write(name, text):
 
 def trace(commands):
     """Runs each command once, with the process tracepoints on; returns the
-    trace's lines."""
+    trace's lines. tracing_on is left as it was found (order.py's uprobes
+    record nothing while it is 0)."""
+    was_on = (TRACE / "tracing_on").read_text().strip()
     tracefs_write("tracing_on", "0")
     tracefs_write("trace", "")
     tracefs_write("set_event", "")
@@ -86,9 +88,9 @@ def trace(commands):
         tracefs_write("tracing_on", "0")
         return (TRACE / "trace").read_text().splitlines()
     finally:
-        tracefs_write("tracing_on", "0")
         tracefs_write("set_event", "")
         tracefs_write("trace", "")
+        tracefs_write("tracing_on", was_on)
 
 
 def split(lines, runtime_path):
