@@ -1,10 +1,13 @@
 // Internal to oci/: typed reading of JSON values with SpecError paths.
 // Not part of the public API.
 //
-// Every value is read by an overload of `read(Reader&, const json&, path, T&)`
+// Every value is read by an overload of `read(Reader&, const J&, path, T&)`
 // in namespace oci::detail; the templates below (optional, vector, map) find
 // the struct overloads of the parse_*.cpp files by argument-dependent lookup
-// on Reader. Paths are dotted with [i] for array indices and ["key"] for map
+// on Reader. J is the document's DOM: `json` (oci/dom.hpp, what a start
+// reads: config.json, a process.json) or nlohmann::json (state.json, which
+// the state store keeps as nlohmann's); the accessors below are the only
+// places the two differ. Paths are dotted with [i] for array indices and ["key"] for map
 // keys: `linux.uidMappings[1].size`, `linux.sysctl["net.ipv4.ip_forward"]`.
 //
 // JSON null is a wrong type like any other, refused naming the field ("must
@@ -23,6 +26,7 @@
 // limits::string_bytes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -33,12 +37,47 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci/dom.hpp"
 #include "oci/error.hpp"
 #include "oci/limits.hpp"
 
 namespace oci::detail {
 
-using json = nlohmann::json;
+using json = dom::Value;
+
+// What the readers ask of a DOM value, for each of the two.
+inline std::string_view string_of(const json& v) { return v.string(); }
+inline std::string_view string_of(const nlohmann::json& v) { return v.get_ref<const std::string&>(); }
+inline bool boolean_of(const json& v) { return v.boolean(); }
+inline bool boolean_of(const nlohmann::json& v) { return v.get<bool>(); }
+inline uint64_t unsigned_of(const json& v) { return v.unsigned_integer(); }
+inline uint64_t unsigned_of(const nlohmann::json& v) { return v.get<uint64_t>(); }
+inline int64_t integer_of(const json& v) { return v.integer(); }
+inline int64_t integer_of(const nlohmann::json& v) { return v.get<int64_t>(); }
+// The member `key` of object `o` (null included; the last of repeated
+// keys in both), or nullptr when absent.
+inline const json* member_of(const json& o, const char* key) { return o.find(key); }
+inline const nlohmann::json* member_of(const nlohmann::json& o, const char* key) {
+    auto it = o.find(key);
+    return it == o.end() ? nullptr : &*it;
+}
+// f(key, value) for each distinct key of object `o`, with its last value,
+// in the keys' byte order: what nlohmann's DOM holds of it (a std::map, in
+// which the last of a repeated key wins). An earlier value of a repeated key
+// is never read, and the first bad entry of a map is the same one on either
+// DOM, however the text orders its keys.
+template <class F>
+void for_each_member(const json& o, F&& f) {
+    std::vector<size_t> order(o.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return o.key(a) < o.key(b); });
+    for (size_t k = 0; k < order.size(); ++k)
+        if (k + 1 == order.size() || o.key(order[k + 1]) != o.key(order[k])) f(o.key(order[k]), o.value(order[k]));
+}
+template <class F>
+void for_each_member(const nlohmann::json& o, F&& f) {
+    for (auto it = o.begin(); it != o.end(); ++it) f(std::string_view(it.key()), it.value());
+}
 
 // Where a value is in the document, kept as a chain of stack frames and
 // spelled out (`str()`) only for an error: a config reads a few hundred
@@ -53,14 +92,14 @@ public:
     Path(const char* root) = delete;                 // likewise
     Path(const Path& parent, const char* key) : parent_(&parent), key_(key) {}
     Path(const Path& parent, size_t index) : parent_(&parent), index_(index) {}
-    Path(const Path& parent, const std::string& map_key) : parent_(&parent), map_key_(&map_key) {}
+    Path(const Path& parent, std::string_view map_key) : parent_(&parent), map_key_(map_key), is_map_key_(true) {}
     Path(const Path& parent, std::string&& map_key) = delete;  // would dangle
 
     std::string str() const {
         if (root_) return *root_;
         std::string s = parent_->str();
         if (key_) return s.empty() ? std::string(key_) : s + "." + key_;
-        if (map_key_) return s + "[" + excerpt(*map_key_) + "]";
+        if (is_map_key_) return s + "[" + excerpt(std::string(map_key_)) + "]";
         return s + "[" + std::to_string(index_) + "]";
     }
 
@@ -68,7 +107,8 @@ private:
     const std::string* root_ = nullptr;
     const Path* parent_ = nullptr;
     const char* key_ = nullptr;
-    const std::string* map_key_ = nullptr;
+    std::string_view map_key_;
+    bool is_map_key_ = false;
     size_t index_ = 0;
 };
 
@@ -92,31 +132,27 @@ public:
 
     // `v` is not of the type `expected` describes ("must be a string"); a
     // null says so, since a null that is refused surprises its author.
-    [[noreturn]] void wrong_type(const Path& path, const json& v, const std::string& expected) const {
+    template <class J>
+    [[noreturn]] void wrong_type(const Path& path, const J& v, const std::string& expected) const {
         fail(path, v.is_null() ? expected + ", not null" : expected);
     }
 
-    const json& object(const json& v, const Path& path, const char* expected = "must be an object") const {
+    template <class J>
+    const J& object(const J& v, const Path& path, const char* expected = "must be an object") const {
         if (!v.is_object()) wrong_type(path, v, expected);
         return v;
     }
 
-    // The member `key` of object `o` (null included), or nullptr when absent.
-    static const json* find(const json& o, const char* key) {
-        auto it = o.find(key);
-        return it == o.end() ? nullptr : &*it;
-    }
-
     // Optional member: left untouched when absent.
-    template <class T>
-    void opt(const json& o, const Path& path, const char* key, T& out) {
-        if (const json* v = find(o, key)) read(*this, *v, Path(path, key), out);
+    template <class J, class T>
+    void opt(const J& o, const Path& path, const char* key, T& out) {
+        if (const J* v = member_of(o, key)) read(*this, *v, Path(path, key), out);
     }
 
     // REQUIRED member: "is required" when absent.
-    template <class T>
-    void req(const json& o, const Path& path, const char* key, T& out) {
-        const json* v = find(o, key);
+    template <class J, class T>
+    void req(const J& o, const Path& path, const char* key, T& out) {
+        const J* v = member_of(o, key);
         if (!v) fail(Path(path, key), "is required");
         read(*this, *v, Path(path, key), out);
     }
@@ -126,35 +162,37 @@ private:
 };
 
 // The rules of every string value and object key (see the top of the file).
-inline void check_string(const Reader& r, const std::string& s, const Path& path, const char* what) {
+inline void check_string(const Reader& r, std::string_view s, const Path& path, const char* what) {
     if (s.find('\0') != std::string::npos) r.fail(path, std::string(what) + "must not contain a NUL byte");
     if (s.size() > limits::string_bytes)
         r.fail(path, std::string(what) + "must be at most " + std::to_string(limits::string_bytes) + " bytes");
 }
 
-inline void read(Reader& r, const json& v, const Path& path, std::string& out) {
+template <class J>
+void read(Reader& r, const J& v, const Path& path, std::string& out) {
     if (!v.is_string()) r.wrong_type(path, v, "must be a string");
-    check_string(r, v.get_ref<const std::string&>(), path, "");
-    out = v.get_ref<const std::string&>();
+    check_string(r, string_of(v), path, "");
+    out = string_of(v);
 }
 
-inline void read(Reader& r, const json& v, const Path& path, bool& out) {
+template <class J>
+void read(Reader& r, const J& v, const Path& path, bool& out) {
     if (!v.is_boolean()) r.wrong_type(path, v, "must be a boolean");
-    out = v.get<bool>();
+    out = boolean_of(v);
 }
 
 // Integers: JSON floats (1.5, 1e3, values beyond uint64) are refused, as are
 // values outside the width of the field.
-template <class T>
+template <class J, class T>
     requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-void read(Reader& r, const json& v, const Path& path, T& out) {
+void read(Reader& r, const J& v, const Path& path, T& out) {
     using L = std::numeric_limits<T>;
     if (v.is_number_unsigned()) {
-        auto u = v.get<uint64_t>();
+        auto u = unsigned_of(v);
         if (u > static_cast<uint64_t>(L::max())) r.fail(path, integer_kind<T>());
         out = static_cast<T>(u);
     } else if (v.is_number_integer()) {
-        auto i = v.get<int64_t>();
+        auto i = integer_of(v);
         if (i < static_cast<int64_t>(L::min()) || (i > 0 && static_cast<uint64_t>(i) > static_cast<uint64_t>(L::max())))
             r.fail(path, integer_kind<T>());
         out = static_cast<T>(i);
@@ -163,18 +201,18 @@ void read(Reader& r, const json& v, const Path& path, T& out) {
     }
 }
 
-template <class T>
-void read(Reader& r, const json& v, const Path& path, std::optional<T>& out) {
+template <class J, class T>
+void read(Reader& r, const J& v, const Path& path, std::optional<T>& out) {
     T value{};
     read(r, v, path, value);
     out = std::move(value);
 }
 
-template <class T>
-void read(Reader& r, const json& v, const Path& path, std::vector<T>& out) {
+template <class J, class T>
+void read(Reader& r, const J& v, const Path& path, std::vector<T>& out) {
     if (!v.is_array()) r.wrong_type(path, v, "must be an array");
     out.clear();
-    out.reserve(v.size());
+    out.reserve(std::min<size_t>(v.size(), 1024));  // not 2 M elements for a hostile array of zeros
     for (size_t i = 0; i < v.size(); ++i) {
         T item{};
         read(r, v[i], Path(path, i), item);
@@ -182,17 +220,18 @@ void read(Reader& r, const json& v, const Path& path, std::vector<T>& out) {
     }
 }
 
-template <class T>
-void read(Reader& r, const json& v, const Path& path, std::map<std::string, T>& out) {
+// A repeated key: the last wins, as in nlohmann's parse.
+template <class J, class T>
+void read(Reader& r, const J& v, const Path& path, std::map<std::string, T>& out) {
     r.object(v, path);
     out.clear();
-    for (auto it = v.begin(); it != v.end(); ++it) {
-        const Path at(path, it.key());
-        check_string(r, it.key(), at, "key ");
+    for_each_member(v, [&](std::string_view key, const J& value) {
+        const Path at(path, key);
+        check_string(r, key, at, "key ");
         T item{};
-        read(r, it.value(), at, item);
-        out.emplace(it.key(), std::move(item));
-    }
+        read(r, value, at, item);
+        out.insert_or_assign(std::string(key), std::move(item));
+    });
 }
 
 }  // namespace oci::detail

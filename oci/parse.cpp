@@ -189,15 +189,53 @@ bool deeper_than(std::string_view text, size_t limit) {
     return false;
 }
 
-}  // namespace
+std::string too_deep_reason() {
+    return "invalid JSON: nested deeper than the limit of " + std::to_string(limits::json_depth) + " levels";
+}
 
-nlohmann::json parse_document(std::string_view text, const std::string& document) {
+// The guards of nlohmann's parse: blank text, and nesting counted on the
+// text before any DOM is built.
+void check_text(std::string_view text, const std::string& document) {
     bool blank = std::all_of(text.begin(), text.end(),
                              [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
     if (blank) throw SpecError(document, "", "is empty");
-    if (deeper_than(text, limits::json_depth))
-        throw SpecError(document, "", "invalid JSON: nested deeper than the limit of " +
-                                          std::to_string(limits::json_depth) + " levels");
+    if (deeper_than(text, limits::json_depth)) throw SpecError(document, "", too_deep_reason());
+}
+
+// nlohmann quotes what it read last ("last read: '...'"): a bounded prefix
+// of a parser's message is enough.
+[[noreturn]] void invalid_json(const std::string& document, std::string what) {
+    constexpr size_t max = 256;
+    if (what.size() > max) what = what.substr(0, max) + "...";
+    throw SpecError(document, "", "invalid JSON: " + what);
+}
+
+// A DOM of nlohmann's as text, for parse_dom.
+std::string text_of(const nlohmann::json& j, const std::string& document) {
+    try {
+        return j.dump();
+    } catch (const nlohmann::json::exception& e) {  // a string that is not UTF-8 (type_error 316)
+        invalid_json(document, e.what());
+    }
+}
+
+}  // namespace
+
+dom::Document parse_dom(std::string text, const std::string& document) {
+    // As parse_document's guards, worded alike; the dom bounds nesting
+    // itself, with its own stack (counting the depth on the text first was
+    // a fifth of the parse).
+    if (text.find_first_not_of(" \t\n\r") == std::string::npos) throw SpecError(document, "", "is empty");
+    try {
+        return dom::Document(std::move(text), limits::json_depth);
+    } catch (const dom::ParseError& e) {
+        if (e.too_deep()) throw SpecError(document, "", too_deep_reason());
+        invalid_json(document, e.what());
+    }
+}
+
+nlohmann::json parse_document(std::string_view text, const std::string& document) {
+    check_text(text, document);
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text.begin(), text.end());
@@ -205,12 +243,7 @@ nlohmann::json parse_document(std::string_view text, const std::string& document
         // parse_error, and out_of_range 406 for a number beyond a double
         // ("1E400"), which escaped as a foreign exception (state.json: not
         // reported as corrupt, so not salvaged; found by tests/fuzz).
-        // nlohmann quotes what it read last ("last read: '...'"): a bounded
-        // prefix of it is enough.
-        std::string what = e.what();
-        constexpr size_t max = 256;
-        if (what.size() > max) what = what.substr(0, max) + "...";
-        throw SpecError(document, "", "invalid JSON: " + what);
+        invalid_json(document, e.what());
     }
     return j;
 }
@@ -223,8 +256,16 @@ nlohmann::json parse_document_or_discarded(std::string_view text) {
     }
 }
 
+Config parse_config(const dom::Document& d, const std::string& document) {
+    detail::Reader r(document);
+    Config cfg;
+    const std::string top;
+    read(r, d.root(), top, cfg);
+    return cfg;
+}
+
 Config parse_config(std::string_view text, const std::string& document) {
-    return parse_config(parse_document(text, document), document);
+    return parse_config(parse_dom(std::string(text), document), document);
 }
 
 Config parse_config(const std::string& text, const std::string& document) {
@@ -236,36 +277,38 @@ Config parse_config(const char* text, const std::string& document) {
 }
 
 Config parse_config(const nlohmann::json& j, const std::string& document) {
-    detail::Reader r(document);
-    Config cfg;
-    const std::string top;
-    read(r, j, top, cfg);
-    return cfg;
+    return parse_config(parse_dom(text_of(j, document), document), document);
 }
 
-Process parse_process(const nlohmann::json& j, const std::string& document) {
+Process parse_process(const dom::Document& d, const std::string& document) {
     detail::Reader r(document);
     Process p;
     const std::string top;
-    r.object(j, top, "must be a JSON object");
-    read(r, j, top, p);
+    r.object(d.root(), top, "must be a JSON object");
+    read(r, d.root(), top, p);
     return p;
 }
 
+Process parse_process(const nlohmann::json& j, const std::string& document) {
+    return parse_process(parse_dom(text_of(j, document), document), document);
+}
+
 Hooks parse_hooks(const nlohmann::json& j, const std::string& document) {
+    const dom::Document d = parse_dom(text_of(j, document), document);
     detail::Reader r(document);
     Hooks h;
     const std::string top = "hooks";
-    read(r, j, top, h);
+    read(r, d.root(), top, h);
     return h;
 }
 
 Resources parse_resources(const nlohmann::json& j, const std::string& document) {
+    const dom::Document d = parse_dom(text_of(j, document), document);
     detail::Reader r(document);
     Resources res;
     const std::string top;
-    r.object(j, top, "must be a JSON object");
-    read(r, j, top, res);
+    r.object(d.root(), top, "must be a JSON object");
+    read(r, d.root(), top, res);
     return res;
 }
 

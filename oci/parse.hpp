@@ -10,13 +10,19 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "oci/config.hpp"
+#include "oci/dom.hpp"
 #include "oci/error.hpp"
 
 namespace oci {
 
-// The JSON text alone: "is empty" / "invalid JSON: ..." errors.
-// Every JSON document from outside goes through it: nesting deeper than
-// limits::json_depth is refused before a DOM is built.
+// A document a start reads (config.json, a process.json), into oci/dom.hpp's
+// DOM: "is empty" / "invalid JSON: ..." errors, nesting deeper than
+// limits::json_depth included. The text is kept (Document::text).
+dom::Document parse_dom(std::string text, const std::string& document = "config.json");
+
+// The JSON text alone, into nlohmann's DOM, for the documents ucrun edits
+// or writes back (state.json, update's resources, a remapped config.json):
+// the same errors as parse_dom, which accepts the same texts.
 nlohmann::json parse_document(std::string_view text, const std::string& document = "config.json");
 // The same guard for callers that word the error themselves (the state
 // store): a discarded value (is_discarded()) instead of an exception.
@@ -24,7 +30,10 @@ nlohmann::json parse_document_or_discarded(std::string_view text);
 
 // Throws SpecError(document, path, reason). `document` names the file in
 // messages ("config.json").
+Config parse_config(const dom::Document& d, const std::string& document = "config.json");
 Config parse_config(std::string_view text, const std::string& document = "config.json");
+// A DOM of nlohmann's is read as its text (dump): for callers off the start
+// path that hold one (tests, update).
 Config parse_config(const nlohmann::json& j, const std::string& document = "config.json");
 // Exact matches for text, which would otherwise be ambiguous between the
 // string_view and the json overloads (json converts from strings).
@@ -33,6 +42,7 @@ Config parse_config(const char* text, const std::string& document = "config.json
 
 // A process object alone, as given to `exec --process FILE`
 // (path "" is the document root).
+Process parse_process(const dom::Document& d, const std::string& document = "process.json");
 Process parse_process(const nlohmann::json& j, const std::string& document = "process.json");
 
 // The hooks object alone (kept in the state record for poststart/poststop).

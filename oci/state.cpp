@@ -41,7 +41,12 @@ nlohmann::json to_json(const State& s) {
     return j;
 }
 
-State state_from_json(const nlohmann::json& j, const std::string& document, const std::string& p) {
+namespace {
+
+// Either DOM (json_read.hpp): the state store reads its records into
+// oci/dom.hpp's; tests and older callers hold nlohmann's.
+template <class J>
+State read_state(const J& j, const std::string& document, const std::string& p) {
     detail::Reader r(document);
     r.object(j, p, "must be a JSON object");
     State s;
@@ -64,6 +69,16 @@ State state_from_json(const nlohmann::json& j, const std::string& document, cons
     r.opt(j, p, "created", s.created);
     r.opt(j, p, "owner", s.owner);
     return s;
+}
+
+}  // namespace
+
+State state_from_json(const nlohmann::json& j, const std::string& document, const std::string& p) {
+    return read_state(j, document, p);
+}
+
+State state_from_json(const dom::Value& j, const std::string& document, const std::string& p) {
+    return read_state(j, document, p);
 }
 
 }  // namespace oci

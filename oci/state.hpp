@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci/dom.hpp"
+
 #include "oci/error.hpp"
 
 namespace oci {
@@ -35,6 +37,8 @@ nlohmann::json to_json(const State& s);
 // Throws SpecError(document, "<path>.<member>", ...); `path` is where the
 // state sits inside `document` ("" for a state document of its own).
 State state_from_json(const nlohmann::json& j, const std::string& document = "state.json",
+                      const std::string& path = "");
+State state_from_json(const dom::Value& j, const std::string& document = "state.json",
                       const std::string& path = "");
 
 }  // namespace oci

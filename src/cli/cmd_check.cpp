@@ -26,7 +26,7 @@ std::vector<Finding> audit_bundle(const Context& ctx, const std::string& dir) {
     const std::string text = read_config(bundle);
     // The same parser and validation as create: an invalid config is the
     // error create would give, naming the field.
-    oci::Config cfg = oci::parse_config(oci::parse_document(text));
+    oci::Config cfg = oci::parse_config(oci::parse_dom(text));
     oci::validate(cfg);
     std::vector<Finding> fs = oci::audit::audit(cfg, host_facts(cfg, bundle));
     // What the runtime's remap policy would make of it (container/remap.hpp).

@@ -64,10 +64,14 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     if (auto why = oci::container_id_problem(o.id); !why.empty())
         throw Error("invalid container id \"" + o.id + "\": " + why);
     const std::string bundle = absolute(o.bundle, "bundle");
-    std::string text = read_config(bundle);
-    // config.json is parsed once; its text is kept as given (state store).
-    nlohmann::json doc = oci::parse_document(text);
+    // config.json is parsed once, into the read-only DOM (oci/dom.hpp); its
+    // text is kept as given (state store).
+    oci::dom::Document doc = oci::parse_dom(read_config(bundle));
     oci::Config cfg = oci::parse_config(doc);
+    // A remapped container's config.json is written back with the user
+    // namespace it runs in (remap::inject): nlohmann's DOM, made for that
+    // only; it accepts the texts parse_dom does.
+    std::optional<nlohmann::json> remapped_doc;
     // The runtime's remap policy (container/remap.hpp): a user namespace
     // for a bundle without one, on a block of ids taken here (the one side
     // effect before the state directory: an id taken by a live container
@@ -81,7 +85,8 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
             remap::Decision::Inject) {
         state::Store(ctx.root).check_free(o.id);
         lease.emplace(ctx.root, o.id, policy);
-        remap::inject(cfg, doc, lease->block(), lease->user(), policy.allocation);
+        remapped_doc = oci::parse_document(doc.text());
+        remap::inject(cfg, *remapped_doc, lease->block(), lease->user(), policy.allocation);
     }
     // Declared before the rollback, which refers to them: they outlive it.
     state::Store store(ctx.root);
@@ -146,7 +151,8 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     Fd listener;
     if (cfg.linux->seccomp) {
         // Shared by the containers of this root (container/seccomp_cache.hpp).
-        seccomp = compile_shared(store, doc["linux"]["seccomp"], *cfg.linux->seccomp);
+        // parse_config read linux.seccomp, so it is there.
+        seccomp = compile_shared(store, doc.source(*doc.root().find("linux")->find("seccomp")), *cfg.linux->seccomp);
         // config-linux.md "listenerPath": ignored unless SCMP_ACT_NOTIFY is used.
         if (cfg.linux->seccomp->listenerPath && seccomp->uses_notify)
             listener = sys::connect_unix(*cfg.linux->seccomp->listenerPath, SOCK_STREAM);
@@ -264,7 +270,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
         if (!borrow) store.save(rec);
         if (!files_saved) {
             // A remapped container's config.json is the one that ran (remap::inject).
-            store.save_config(o.id, lease ? doc.dump() : text);
+            store.save_config(o.id, remapped_doc ? remapped_doc->dump() : doc.text());
             if (seccomp) save_seccomp(store, o.id, *seccomp);  // for exec (container/seccomp_cache.hpp)
             files_saved = true;
         }
@@ -295,16 +301,16 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // copied, so that nothing is freed now. Allocated before the commit:
     // after it, nothing may throw.
     struct Parsed {
-        std::string text;
-        nlohmann::json doc;
+        std::optional<oci::dom::Document> doc;
+        std::optional<nlohmann::json> remapped_doc;
         oci::Config cfg;
     };
     std::shared_ptr<Parsed> parsed = foreground ? std::make_shared<Parsed>() : nullptr;
     rollback.commit();
     if (lease) lease->keep();  // delete frees it (remap::release)
     if (parsed) {
-        parsed->text = std::move(text);
         parsed->doc = std::move(doc);
+        parsed->remapped_doc = std::move(remapped_doc);
         parsed->cfg = std::move(cfg);
         out.parsed = std::move(parsed);
     }

@@ -122,7 +122,7 @@ oci::Process exec_process(const oci::Config& cfg, const ExecOptions& o) {
     std::string document = "config.json", path = "process";
     if (!o.process_file.empty()) {
         std::string text = sys::read_file(o.process_file);
-        p = oci::parse_process(oci::parse_document(text, o.process_file), o.process_file);
+        p = oci::parse_process(oci::parse_dom(std::move(text), o.process_file), o.process_file);
         document = o.process_file;
         path = "";
         // runc (libcontainer newInitConfig): what the file leaves out comes
@@ -186,7 +186,7 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
         case oci::Status::Creating: throw Error("cannot exec in a container that is being created");
         default: break;
     }
-    oci::Config cfg = oci::parse_config(store.load_config(o.id));
+    oci::Config cfg = oci::parse_config(store.load_config_dom(o.id));
     oci::Process p = exec_process(cfg, o);
 
     Fd console;

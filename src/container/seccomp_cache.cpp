@@ -157,13 +157,14 @@ security::Program load_seccomp(const state::Store& store, const std::string& id,
     }
 }
 
-security::Program compile_shared(const state::Store& store, const nlohmann::json& section, const oci::Seccomp& s) {
+security::Program compile_shared(const state::Store& store, std::string_view section, const oci::Seccomp& s) {
     const std::string build = own_build_id();
     if (build.empty()) return security::compile(s);
     security::CompileOptions opts;
     opts.kernel_flags = security::kernel_filter_flags();  // probed once: the key's and the compile's
     std::string key = "ucrun seccomp 1\nbuild " + build + "\nlibseccomp " + security::libseccomp_version() +
-                      "\nflags " + std::to_string(*opts.kernel_flags) + "\n" + section.dump();
+                      "\nflags " + std::to_string(*opts.kernel_flags) + "\n";
+    key += section;
     if (key.size() > kMaxKey) return security::compile(s, opts);
     const std::string name = entry_name(key);
     if (Fd dir = store.own_dir(kSharedDir, false))

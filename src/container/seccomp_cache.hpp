@@ -14,8 +14,7 @@
 
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "oci/config.hpp"
 #include "security/seccomp.hpp"
@@ -40,13 +39,14 @@ security::Program load_seccomp(const state::Store& store, const std::string& id,
 // profile (Docker's default: ~14 ms, against ~5 ms for the rest of a
 // `run`), and engines give nearly every container the same one; crun keeps
 // such a cache too. An entry is keyed by the exact text of `section`
-// (config.json's linux.seccomp as parsed, its keys sorted), this binary's
+// (config.json's linux.seccomp as written: the same text parses to the
+// same profile; engines write one profile the same way each time), this binary's
 // build id (libseccomp is linked in), libseccomp's version and the
 // kernel's filter flags, and is used only when the key it holds is that
 // text byte for byte; then from_bytes checks the program's layout. A
 // profile of more than 128 KiB as text is compiled, not kept. Trust as for the state directory (load_seccomp): a file there
 // that is not ours (owner, mode, type) is not used. The cache is an
 // optimisation only: any failure to read or keep an entry just compiles.
-security::Program compile_shared(const state::Store& store, const nlohmann::json& section, const oci::Seccomp& s);
+security::Program compile_shared(const state::Store& store, std::string_view section, const oci::Seccomp& s);
 
 }  // namespace ucrun::container

@@ -273,6 +273,15 @@ nlohmann::json Store::load_config(const std::string& id) const {
     return j;
 }
 
+oci::dom::Document Store::load_config_dom(const std::string& id) const {
+    Fd d = open_dir(id);
+    try {
+        return oci::parse_dom(sys::read_file_at(d.get(), "config.json"));  // the guarded parse (depth limit)
+    } catch (const oci::SpecError&) {
+        throw Error(dir(id) + "/config.json: corrupt config");
+    }
+}
+
 void Store::save_private(const std::string& id, const std::string& name, std::string_view data) const {
     Fd d = open_dir(id);
     sys::write_file_atomic_at(d.get(), name, data, 0600);

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci/dom.hpp"
 #include "oci/state.hpp"
 #include "sys/fd.hpp"
 
@@ -94,7 +95,9 @@ public:
     void save_encoded(const std::string& id, std::string_view text) const;
     // The container's config.json (as given at create, with updates).
     void save_config(const std::string& id, std::string_view text) const;  // atomic
-    nlohmann::json load_config(const std::string& id) const;
+    nlohmann::json load_config(const std::string& id) const;  // to edit it (update)
+    // To read it (exec): the read-only DOM a start parses (oci/dom.hpp).
+    oci::dom::Document load_config_dom(const std::string& id) const;
     // A file private to the runtime in the container's directory (the
     // compiled seccomp program, container/seccomp_cache.hpp): written
     // atomically with mode 0600; read back only when it is a regular file

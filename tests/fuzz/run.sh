@@ -17,7 +17,7 @@ REPO=$PWD
 BUILD=${UCRUN_FUZZ_BUILD_DIR:-$REPO/build-fuzz}
 SECS=${1:-10}
 shift $(( $# > 0 ? 1 : 0 ))
-ALL=(config state yaml subid ids mount_options signals capabilities message args)
+ALL=(config json state yaml subid ids mount_options signals capabilities message args)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 

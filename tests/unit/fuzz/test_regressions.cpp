@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 
 #define DECLARE(name) extern "C" int ucrun_fuzz_##name(const uint8_t*, size_t);
 DECLARE(config)
+DECLARE(json)
 DECLARE(state)
 DECLARE(yaml)
 DECLARE(subid)
@@ -35,7 +36,8 @@ using Target = int (*)(const uint8_t*, size_t);
 
 const std::map<std::string, Target>& targets() {
     static const std::map<std::string, Target> t = {
-        {"config", ucrun_fuzz_config},   {"state", ucrun_fuzz_state},
+        {"config", ucrun_fuzz_config},   {"json", ucrun_fuzz_json},
+        {"state", ucrun_fuzz_state},
         {"yaml", ucrun_fuzz_yaml},       {"subid", ucrun_fuzz_subid},
         {"ids", ucrun_fuzz_ids},         {"mount_options", ucrun_fuzz_mount_options},
         {"signals", ucrun_fuzz_signals}, {"capabilities", ucrun_fuzz_capabilities},
