@@ -227,16 +227,24 @@ private:
         push(Value::Type::Float, start).v_.d = d;
     }
 
+    // A text that ends where more of a \u escape or of a UTF-8 sequence
+    // could follow is cut short, not malformed: the error is at its end
+    // (record_from_text tells a truncated record by that).
+    [[noreturn]] void fail_cut(const char* what) {
+        pos_ = n_;
+        fail(what);
+    }
+
+    static bool hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
     unsigned hex4() {
-        if (n_ - pos_ < 4) fail("invalid string: '\\u' must be followed by 4 hex digits");
         unsigned cp = 0;
         for (int i = 0; i < 4; ++i) {
-            char c = p_[pos_++];
-            cp <<= 4;
-            if (c >= '0' && c <= '9') cp |= static_cast<unsigned>(c - '0');
-            else if (c >= 'a' && c <= 'f') cp |= static_cast<unsigned>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') cp |= static_cast<unsigned>(c - 'A' + 10);
-            else fail("invalid string: '\\u' must be followed by 4 hex digits");
+            if (pos_ == n_) fail_cut("invalid string: '\\u' must be followed by 4 hex digits");
+            const char c = p_[pos_];
+            if (!hex(c)) fail("invalid string: '\\u' must be followed by 4 hex digits");
+            ++pos_;
+            cp = cp << 4 | static_cast<unsigned>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
         }
         return cp;
     }
@@ -244,18 +252,22 @@ private:
     // The length of the well-formed UTF-8 sequence at pos_ (a lead byte
     // >= 0x80), RFC 3629's table; fails otherwise.
     size_t utf8_sequence() {
-        auto at = [&](size_t k) -> unsigned { return pos_ + k < n_ ? static_cast<unsigned char>(p_[pos_ + k]) : 0; };
-        auto in = [](unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
-        const unsigned b0 = at(0);
+        const unsigned b0 = static_cast<unsigned char>(p_[pos_]);
         size_t len = 0;
-        if (in(b0, 0xC2, 0xDF)) len = in(at(1), 0x80, 0xBF) ? 2 : 0;
-        else if (b0 == 0xE0) len = in(at(1), 0xA0, 0xBF) && in(at(2), 0x80, 0xBF) ? 3 : 0;
-        else if (in(b0, 0xE1, 0xEC) || in(b0, 0xEE, 0xEF)) len = in(at(1), 0x80, 0xBF) && in(at(2), 0x80, 0xBF) ? 3 : 0;
-        else if (b0 == 0xED) len = in(at(1), 0x80, 0x9F) && in(at(2), 0x80, 0xBF) ? 3 : 0;
-        else if (b0 == 0xF0) len = in(at(1), 0x90, 0xBF) && in(at(2), 0x80, 0xBF) && in(at(3), 0x80, 0xBF) ? 4 : 0;
-        else if (in(b0, 0xF1, 0xF3)) len = in(at(1), 0x80, 0xBF) && in(at(2), 0x80, 0xBF) && in(at(3), 0x80, 0xBF) ? 4 : 0;
-        else if (b0 == 0xF4) len = in(at(1), 0x80, 0x8F) && in(at(2), 0x80, 0xBF) && in(at(3), 0x80, 0xBF) ? 4 : 0;
-        if (len == 0) fail("invalid string: ill-formed UTF-8 byte");
+        unsigned lo = 0x80, hi = 0xBF;  // the second byte's range; the others' is 80..BF
+        if (b0 >= 0xC2 && b0 <= 0xDF) len = 2;
+        else if (b0 == 0xE0) len = 3, lo = 0xA0;
+        else if ((b0 >= 0xE1 && b0 <= 0xEC) || b0 == 0xEE || b0 == 0xEF) len = 3;
+        else if (b0 == 0xED) len = 3, hi = 0x9F;
+        else if (b0 == 0xF0) len = 4, lo = 0x90;
+        else if (b0 >= 0xF1 && b0 <= 0xF3) len = 4;
+        else if (b0 == 0xF4) len = 4, hi = 0x8F;
+        else fail("invalid string: ill-formed UTF-8 byte");
+        for (size_t k = 1; k < len; ++k) {
+            if (pos_ + k >= n_) fail_cut("invalid string: ill-formed UTF-8 byte");
+            const unsigned b = static_cast<unsigned char>(p_[pos_ + k]);
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) fail("invalid string: ill-formed UTF-8 byte");
+        }
         return len;
     }
 
@@ -317,6 +329,8 @@ private:
                         if (cp >= 0xDC00 && cp <= 0xDFFF)
                             fail("invalid string: surrogate U+DC00..U+DFFF must follow U+D800..U+DBFF");
                         if (cp >= 0xD800 && cp <= 0xDBFF) {
+                            if (pos_ == n_ || (pos_ + 1 == n_ && p_[pos_] == '\\'))
+                                fail_cut("invalid string: surrogate U+D800..U+DBFF must be followed by U+DC00..U+DFFF");
                             if (n_ - pos_ < 2 || p_[pos_] != '\\' || p_[pos_ + 1] != 'u')
                                 fail("invalid string: surrogate U+D800..U+DBFF must be followed by U+DC00..U+DFFF");
                             pos_ += 2;

@@ -33,6 +33,14 @@ TEST_CASE("state record: corrupt files name the file and what is wrong") {
     CHECK(error_of("") == pre + "empty file");
     CHECK(error_of(R"({"state": {"ociVersion": "1.)") == pre + "truncated: the JSON text ends at byte 28");
     CHECK(error_of(R"({"state": x})") == pre + "not valid JSON at byte 11");
+    // Cut inside an escape or a UTF-8 sequence is cut short too; a bad
+    // byte there is not.
+    CHECK(error_of(R"({"state": "\u00)") == pre + "truncated: the JSON text ends at byte 15");
+    CHECK(error_of(R"({"state": "\ud83d)") == pre + "truncated: the JSON text ends at byte 17");
+    CHECK(error_of(R"({"state": "\ud83d\)") == pre + "truncated: the JSON text ends at byte 18");
+    CHECK(error_of("{\"state\": \"\xf0\x9f\x98") == pre + "truncated: the JSON text ends at byte 14");
+    CHECK(error_of(R"({"state": "\u00x0"})") == pre + "not valid JSON at byte 16");
+    CHECK(error_of("{\"state\": \"\xf0\x9fx\"}") == pre + "not valid JSON at byte 12");
     CHECK(error_of("[]") == pre + "not a JSON object");
     CHECK(error_of(R"({"init_pid": 7})") == pre + "missing \"state\"");
     CHECK(error_of(R"({"state": 3})") == pre + "state: must be a JSON object");
