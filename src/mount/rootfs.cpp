@@ -83,9 +83,10 @@ void parent_and_root(const std::string& path, MountPoint& parent, MountPoint& ro
 // proc, sysfs (and the cgroup file systems) go on a plain directory only,
 // never on a symlink planted in the rootfs, whatever it points to
 // (CVE-2019-19921, CVE-2025-52565); runc: "must be mounted on ordinary
-// directory".
-void require_plain_dir(const sys::Kernel& k, int rootfd, const std::string& dest, const std::string& type,
-                       const std::string& display) {
+// directory". Returns that directory: the mount goes on what was checked,
+// not on a second lookup that a rename in the rootfs could redirect.
+Fd require_plain_dir(const sys::Kernel& k, int rootfd, const std::string& dest, const std::string& type,
+                     const std::string& display) {
     Fd last = open_in_root(k, rootfd, dest, O_NOFOLLOW);
     if (!last && errno == ENOENT) {
         mkdir_in_root(k, rootfd, dest, false, display);
@@ -96,6 +97,7 @@ void require_plain_dir(const sys::Kernel& k, int rootfd, const std::string& dest
     if (!S_ISDIR(st.st_mode))
         throw Error("mount " + type + " on " + display + ": must be mounted on an ordinary directory" +
                     (S_ISLNK(st.st_mode) ? ", not a symlink" : ""));
+    return last;
 }
 
 // runc checkProcMount: nothing is mounted on top of procfs (a bind over
@@ -245,8 +247,11 @@ void mount_one(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, size_t 
         return;
     }
 
+    // The mount point: the directory checked and held (proc, sysfs,
+    // cgroup), the one a tmpfs takes its mode from, or one made.
+    Fd target;
     if (type == "proc" || type == "sysfs" || type == "cgroup" || type == "cgroup2")
-        require_plain_dir(k, rootfd, m.destination, type, display);
+        target = require_plain_dir(k, rootfd, m.destination, type, display);
     add_mount_label(*spec.cfg, type, o);  // config-linux.md "Mount Label"
     // runc: a tmpfs on a directory of the rootfs takes that directory's
     // permissions, unless a mode= says otherwise.
@@ -256,10 +261,12 @@ void mount_one(const sys::Kernel& k, const RootfsSpec& spec, int rootfd, size_t 
         for (const auto& d : o.data) has_mode |= d.rfind("mode=", 0) == 0;
         struct stat st;
         Fd before = has_mode ? Fd() : open_in_root(k, rootfd, m.destination);
-        if (before && k.fstat(before.get(), &st) == 0 && S_ISDIR(st.st_mode))
+        if (before && k.fstat(before.get(), &st) == 0 && S_ISDIR(st.st_mode)) {
             keep_mode = static_cast<int>(st.st_mode & 07777);
+            target = std::move(before);
+        }
     }
-    Fd target = mkdir_in_root(k, rootfd, m.destination, false, display);
+    if (!target) target = mkdir_in_root(k, rootfd, m.destination, false, display);
     check_target(k, rootfd, target.get(), m, path);
 
     if (type == "cgroup") {
