@@ -163,7 +163,8 @@ struct Hook {
 // (run's: container::release) and poststop by container::remove, through
 // container::run_hooks
 // (src/container/ops.cpp, src/container/hooks.cpp), from the hooks kept in
-// the state (container/record.cpp hooks_json).
+// the state record (state::Record::hooks; oci/parse.hpp hooks_to_json and
+// parse_hooks are its form there).
 struct Hooks {
     std::vector<Hook> prestart;
     std::vector<Hook> createRuntime;

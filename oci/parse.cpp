@@ -293,13 +293,35 @@ Process parse_process(const nlohmann::json& j, const std::string& document) {
     return parse_process(parse_dom(text_of(j, document), document), document);
 }
 
-Hooks parse_hooks(const nlohmann::json& j, const std::string& document) {
-    const dom::Document d = parse_dom(text_of(j, document), document);
+Hooks parse_hooks(const dom::Value& v, const std::string& document) {
     detail::Reader r(document);
     Hooks h;
     const std::string top = "hooks";
-    read(r, d.root(), top, h);
+    read(r, v, top, h);
     return h;
+}
+
+nlohmann::json hooks_to_json(const Hooks& hooks) {
+    nlohmann::json out = nlohmann::json::object();
+    auto list = [&](const char* name, const std::vector<Hook>& hs) {
+        if (hs.empty()) return;
+        nlohmann::json a = nlohmann::json::array();
+        for (const auto& h : hs) {
+            nlohmann::json j = {{"path", h.path}};
+            if (!h.args.empty()) j["args"] = h.args;
+            if (!h.env.empty()) j["env"] = h.env;
+            if (h.timeout) j["timeout"] = *h.timeout;
+            a.push_back(std::move(j));
+        }
+        out[name] = std::move(a);
+    };
+    list("prestart", hooks.prestart);
+    list("createRuntime", hooks.createRuntime);
+    list("createContainer", hooks.createContainer);
+    list("startContainer", hooks.startContainer);
+    list("poststart", hooks.poststart);
+    list("poststop", hooks.poststop);
+    return out.empty() ? nlohmann::json() : out;
 }
 
 Resources parse_resources(const nlohmann::json& j, const std::string& document) {

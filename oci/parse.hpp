@@ -45,8 +45,13 @@ Config parse_config(const char* text, const std::string& document = "config.json
 Process parse_process(const dom::Document& d, const std::string& document = "process.json");
 Process parse_process(const nlohmann::json& j, const std::string& document = "process.json");
 
-// The hooks object alone (kept in the state record for poststart/poststop).
-Hooks parse_hooks(const nlohmann::json& j, const std::string& document = "config.json");
+// The hooks object alone, as the state record keeps it (config.json's
+// form, written by hooks_to_json) for poststart and poststop. Paths in
+// errors start at "hooks".
+Hooks parse_hooks(const dom::Value& v, const std::string& document);
+// The inverse: config.json's form of `hooks`, without the empty lists
+// (null when every list is empty).
+nlohmann::json hooks_to_json(const Hooks& hooks);
 
 // linux.resources alone, as given to `update -r FILE`.
 Resources parse_resources(const nlohmann::json& j, const std::string& document = "resources.json");

@@ -207,7 +207,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // path). The hooks are kept as typed, never as config.json's object.
     state::Record rec = make_record(cfg, o.id, bundle, rootfs, 0);
     rec.state.status = oci::Status::Creating;
-    rec.hooks = hooks_json(cfg.hooks);
+    rec.hooks = cfg.hooks;
     rec.init_exe = state::own_exe_id();
     // The cgroup exists, with its limits, before the init is placed there,
     // and that before anything of the container runs (runtime.md "create":

@@ -261,9 +261,7 @@ void run_hook_list(const std::vector<oci::Hook>& hooks, HookKind kind, const nlo
 }
 
 void run_hooks(Context& ctx, const state::Record& r, HookKind kind) {
-    if (!r.hooks.is_object()) return;  // fast path: no hooks, no parsing
-    const oci::Hooks hooks = oci::parse_hooks(r.hooks);
-    const auto& list = hook_list(hooks, kind);
+    const auto& list = hook_list(r.hooks, kind);
     if (list.empty()) return;
     oci::State st = r.state;
     if (kind == HookKind::Poststop) {

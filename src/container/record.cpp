@@ -39,29 +39,6 @@ nlohmann::json initial_state_json(const oci::Config& cfg, const std::string& id,
     return oci::to_json(s);
 }
 
-nlohmann::json hooks_json(const oci::Hooks& hooks) {
-    nlohmann::json out = nlohmann::json::object();
-    auto list = [&](const char* name, const std::vector<oci::Hook>& hs) {
-        if (hs.empty()) return;
-        nlohmann::json a = nlohmann::json::array();
-        for (const auto& h : hs) {
-            nlohmann::json j = {{"path", h.path}};
-            if (!h.args.empty()) j["args"] = h.args;
-            if (!h.env.empty()) j["env"] = h.env;
-            if (h.timeout) j["timeout"] = *h.timeout;
-            a.push_back(std::move(j));
-        }
-        out[name] = std::move(a);
-    };
-    list("prestart", hooks.prestart);
-    list("createRuntime", hooks.createRuntime);
-    list("createContainer", hooks.createContainer);
-    list("startContainer", hooks.startContainer);
-    list("poststart", hooks.poststart);
-    list("poststop", hooks.poststop);
-    return out.empty() ? nlohmann::json() : out;
-}
-
 std::string absolute_pid_file(const std::string& p) {
     if (!p.empty() && p[0] == '/') return p;
     char buf[4096];

@@ -16,9 +16,6 @@ state::Record make_record(const oci::Config& cfg, const std::string& id, const s
                           const std::string& rootfs, pid_t pid);
 // The state document while creating (for hooks and the seccomp listener).
 nlohmann::json initial_state_json(const oci::Config& cfg, const std::string& id, const std::string& bundle, pid_t pid);
-// The hooks that start and delete run, as typed (only what the spec
-// defines is kept: config.json's own hooks object can hold anything).
-nlohmann::json hooks_json(const oci::Hooks& hooks);
 // --pid-file relative to the caller's cwd, made absolute.
 std::string absolute_pid_file(const std::string& p);
 

@@ -6,6 +6,7 @@
 #include "oci/dom.hpp"
 #include "oci/error.hpp"
 #include "oci/limits.hpp"
+#include "oci/parse.hpp"
 
 namespace ucrun::state {
 
@@ -90,7 +91,15 @@ Record checked_record(const Value& j, const std::string& file) {
     r.pid = static_cast<pid_t>(number(j, "init_pid", INT_MAX, file));
     r.pid_start_time = number(j, "init_start_time", UINT64_MAX, file);
     r.cgroup = object_or_null(j, "cgroup", file);
-    r.hooks = object_or_null(j, "hooks", file);
+    if (const Value* h = j.find("hooks"); h && !h->is_null()) {
+        if (!h->is_object()) throw Corrupt(file, "hooks: must be an object");
+        // config.json's form (oci::hooks_to_json), read by its own reader.
+        try {
+            r.hooks = oci::parse_hooks(*h, file);
+        } catch (const oci::SpecError& e) {
+            throw Corrupt(file, e.path() + ": " + e.reason());
+        }
+    }
     if (const Value* e = j.find("init_exe"); e && e->is_string()) r.init_exe = e->string();
     return r;
 }

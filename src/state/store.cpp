@@ -242,12 +242,14 @@ Record Store::load(const std::string& id) const {
 }
 
 std::string Store::encode(const Record& r) {
+    // Only what the spec defines of the hooks is kept (typed): config.json's
+    // own hooks object can hold anything.
     nlohmann::json j;
     j["state"] = oci::to_json(r.state);
     j["init_pid"] = r.pid;
     j["init_start_time"] = r.pid_start_time;
     if (!r.cgroup.is_null()) j["cgroup"] = r.cgroup;
-    if (!r.hooks.is_null()) j["hooks"] = r.hooks;
+    if (nlohmann::json h = oci::hooks_to_json(r.hooks); !h.is_null()) j["hooks"] = std::move(h);
     if (!r.init_exe.empty()) j["init_exe"] = r.init_exe;
     return j.dump();
 }

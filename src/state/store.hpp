@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci/config.hpp"
 #include "oci/dom.hpp"
 #include "oci/state.hpp"
 #include "sys/fd.hpp"
@@ -24,7 +25,7 @@ struct Record {
     pid_t pid = 0;               // host pid of the container's init, 0 once reaped/never started
     uint64_t pid_start_time = 0; // /proc/<pid>/stat field 22: guards against pid reuse
     nlohmann::json cgroup;       // serialized cgroup manager (null: none)
-    nlohmann::json hooks;        // the typed hooks (container/record.hpp hooks_json; null: none), for start and delete
+    oci::Hooks hooks;            // config.json's, for poststart (start, run) and poststop (delete)
     // "dev:ino" of the init's executable while it waits for `start`: ucrun's
     // (own_exe_id at create), or the trampoline's memfd where that waits
     // (proc/init.hpp detach_in_trampoline).

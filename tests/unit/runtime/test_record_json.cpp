@@ -3,6 +3,7 @@
 #include <string>
 
 #include "state/record_json.hpp"
+#include "state/store.hpp"
 
 using namespace ucrun;
 
@@ -25,7 +26,29 @@ TEST_CASE("state record: a good record reads back") {
     CHECK(r.pid == 7);
     CHECK(r.pid_start_time == 99);
     CHECK(r.cgroup.is_object());
-    CHECK(r.hooks.is_null());
+    CHECK(r.hooks.poststart.empty());
+    CHECK(r.hooks.poststop.empty());
+}
+
+TEST_CASE("state record: hooks are kept typed, in config.json's form") {
+    state::Record r = state::record_from_text(R"({"state":)" + kState + "}", "/r/c1/state.json");
+    r.hooks.poststart.push_back(oci::Hook{"/bin/a", {"a", "1"}, {"E=1"}, 5});
+    r.hooks.poststop.push_back(oci::Hook{"/bin/b", {}, {}, std::nullopt});
+    const std::string text = state::Store::encode(r);
+    CHECK(text.find(R"("hooks":{"poststart":[{"args":["a","1"],"env":["E=1"],"path":"/bin/a","timeout":5}],)"
+                    R"("poststop":[{"path":"/bin/b"}]})") != std::string::npos);
+    const state::Record back = state::record_from_text(text, "/r/c1/state.json");
+    REQUIRE(back.hooks.poststart.size() == 1);
+    CHECK(back.hooks.poststart[0].path == "/bin/a");
+    CHECK(back.hooks.poststart[0].args == std::vector<std::string>{"a", "1"});
+    CHECK(back.hooks.poststart[0].env == std::vector<std::string>{"E=1"});
+    CHECK(back.hooks.poststart[0].timeout == 5);
+    REQUIRE(back.hooks.poststop.size() == 1);
+    CHECK(!back.hooks.poststop[0].timeout);
+    CHECK(back.hooks.prestart.empty());
+    // None kept, none written.
+    r.hooks = {};
+    CHECK(state::Store::encode(r).find("hooks") == std::string::npos);
 }
 
 TEST_CASE("state record: corrupt files name the file and what is wrong") {
@@ -56,4 +79,9 @@ TEST_CASE("state record: corrupt files name the file and what is wrong") {
           pre + "init_start_time: must be an integer from 0 to 18446744073709551615");
     CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":"x"})") == pre + "cgroup: must be an object");
     CHECK(error_of(R"({"state":)" + kState + R"(,"hooks":[]})") == pre + "hooks: must be an object");
+    // A hook is checked when the record is read, not when it is to run.
+    CHECK(error_of(R"({"state":)" + kState + R"(,"hooks":{"poststop":[{"args":["x"]}]}})") ==
+          pre + "hooks.poststop[0].path: is required");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"hooks":{"poststart":[{"path":"/x","timeout":"5"}]}})") ==
+          pre + "hooks.poststart[0].timeout: must be a 32-bit integer");
 }
