@@ -48,7 +48,7 @@ bool wait_until(const std::function<bool()>& pred, int timeout_ms);
 
 std::unique_ptr<Manager> make_v1(Layout, const std::string& inner, const std::string& mountpoint);
 std::unique_ptr<Manager> make_v2(const std::string& inner, const std::string& mountpoint);
-std::unique_ptr<Manager> v1_from_json(const nlohmann::json&);
-std::unique_ptr<Manager> v2_from_json(const nlohmann::json&);
+std::unique_ptr<Manager> restore_v1(Layout, const Saved&);
+std::unique_ptr<Manager> restore_v2(const Saved&);
 
 }  // namespace ucrun::cgroup

@@ -31,7 +31,7 @@ public:
     void chown(uid_t, gid_t) override {}
     bool exists() const override { return false; }
     std::vector<MountSpec> mounts() const override { return {}; }
-    nlohmann::json to_json() const override { return nullptr; }
+    std::optional<Saved> save() const override { return std::nullopt; }
 };
 
 }  // namespace
@@ -48,14 +48,12 @@ std::unique_ptr<Manager> Manager::make(const Options& o, const std::string& id,
     return make_v1(layout, inner, o.mountpoint);
 }
 
-std::unique_ptr<Manager> Manager::from_json(const nlohmann::json& j) {
-    if (j.is_null()) return std::make_unique<NoopManager>();
-    try {
-        if (j.at("layout").get<std::string>() == "v2") return v2_from_json(j);
-        return v1_from_json(j);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(std::string("state.json: bad cgroup record: ") + e.what());
-    }
+std::unique_ptr<Manager> Manager::restore(const std::optional<Saved>& s) {
+    if (!s) return std::make_unique<NoopManager>();
+    if (s->layout == to_string(Layout::V2)) return restore_v2(*s);
+    if (s->layout == to_string(Layout::V1)) return restore_v1(Layout::V1, *s);
+    if (s->layout == to_string(Layout::Hybrid)) return restore_v1(Layout::Hybrid, *s);
+    throw Error("state.json: bad cgroup record: unknown layout \"" + s->layout + "\"");
 }
 
 }  // namespace ucrun::cgroup

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cgroup/saved.hpp"
 #include "oci/config.hpp"
 #include "sys/fd.hpp"
 
@@ -76,8 +77,9 @@ public:
     // Throws ucrun::Error on a malformed path.
     static std::unique_ptr<Manager> make(const Options&, const std::string& id,
                                          const std::optional<std::string>& cgroupsPath);
-    // Restores a manager saved with to_json(); null -> the disabled manager.
-    static std::unique_ptr<Manager> from_json(const nlohmann::json&);
+    // Restores a manager kept with save(); none: the disabled manager.
+    // Throws ucrun::Error on a layout it does not know.
+    static std::unique_ptr<Manager> restore(const std::optional<Saved>&);
 
     virtual Layout layout() const = 0;  // (the disabled manager says V2; check enabled())
     virtual bool enabled() const { return true; }
@@ -89,7 +91,7 @@ public:
     virtual std::map<std::string, std::string> dirs() const = 0;
 
     // Records the directories create() is going to make (nothing is made),
-    // so that to_json() names them before any exists: a create killed
+    // so that save() names them before any exists: a create killed
     // midway leaves a record from which destroy() removes what was made.
     // Returns true when the container's own directories are all among them:
     // nothing of the cgroup exists yet, so exists() need not be asked.
@@ -177,7 +179,9 @@ public:
     // What to mount for a "cgroup" mount inside the container.
     virtual std::vector<MountSpec> mounts() const = 0;
 
-    virtual nlohmann::json to_json() const = 0;
+    // What the container's record keeps of this manager (cgroup/saved.hpp);
+    // none for the disabled manager.
+    virtual std::optional<Saved> save() const = 0;
 };
 
 // cpu.shares (v1, 2..262144) -> cpu.weight (v2, 1..10000), runc's

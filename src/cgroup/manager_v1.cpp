@@ -302,11 +302,15 @@ public:
         return out;
     }
 
-    nlohmann::json to_json() const override {
-        nlohmann::json hs = nlohmann::json::array();
-        for (const auto& h : hier_) hs.push_back({{"controllers", h.controllers}, {"mount", h.mount_dir}, {"dir", h.dir}});
-        return {{"layout", to_string(layout_)}, {"path", path_},       {"hierarchies", hs},
-                {"unified_mount", unified_mount_}, {"unified", unified_}, {"created", created_}};
+    std::optional<Saved> save() const override {
+        Saved s;
+        s.layout = to_string(layout_);
+        s.path = path_;
+        for (const auto& h : hier_) s.hierarchies.push_back(SavedHierarchy{h.controllers, h.mount_dir, h.dir});
+        s.unified_mount = unified_mount_;
+        s.unified = unified_;
+        s.created = created_;
+        return s;
     }
 };
 
@@ -329,16 +333,14 @@ std::unique_ptr<Manager> make_v1(Layout layout, const std::string& inner, const 
     return m;
 }
 
-std::unique_ptr<Manager> v1_from_json(const nlohmann::json& j) {
+std::unique_ptr<Manager> restore_v1(Layout layout, const Saved& s) {
     auto m = std::make_unique<V1Manager>();
-    m->layout_ = j.at("layout").get<std::string>() == "hybrid" ? Layout::Hybrid : Layout::V1;
-    m->path_ = j.at("path").get<std::string>();
-    for (const auto& h : j.at("hierarchies"))
-        m->hier_.push_back(H{h.at("controllers").get<std::vector<std::string>>(), h.at("mount").get<std::string>(),
-                             h.at("dir").get<std::string>()});
-    m->unified_mount_ = j.value("unified_mount", "");
-    m->unified_ = j.value("unified", "");
-    m->created_ = j.value("created", std::vector<std::string>{});
+    m->layout_ = layout;
+    m->path_ = s.path;
+    for (const auto& h : s.hierarchies) m->hier_.push_back(H{h.controllers, h.mount, h.dir});
+    m->unified_mount_ = s.unified_mount;
+    m->unified_ = s.unified;
+    m->created_ = s.created;
     return m;
 }
 

@@ -169,8 +169,14 @@ public:
 
     std::vector<MountSpec> mounts() const override { return {MountSpec{"cgroup2", "", "", dir_, {}}}; }
 
-    nlohmann::json to_json() const override {
-        return {{"layout", "v2"}, {"path", path_}, {"mount", mount_}, {"dir", dir_}, {"created", created_}};
+    std::optional<Saved> save() const override {
+        Saved s;
+        s.layout = to_string(Layout::V2);
+        s.path = path_;
+        s.mount = mount_;
+        s.dir = dir_;
+        s.created = created_;
+        return s;
     }
 };
 
@@ -182,12 +188,12 @@ std::unique_ptr<Manager> make_v2(const std::string& inner, const std::string& mo
     return m;
 }
 
-std::unique_ptr<Manager> v2_from_json(const nlohmann::json& j) {
+std::unique_ptr<Manager> restore_v2(const Saved& s) {
     auto m = std::make_unique<V2Manager>();
-    m->mount_ = j.at("mount").get<std::string>();
-    m->dir_ = j.at("dir").get<std::string>();
-    m->path_ = j.at("path").get<std::string>();
-    m->created_ = j.value("created", std::vector<std::string>{});
+    m->mount_ = s.mount;
+    m->dir_ = s.dir;
+    m->path_ = s.path;
+    m->created_ = s.created;
     return m;
 }
 

@@ -182,11 +182,11 @@ CgroupEntry cgroup_entry(const cgroup::Manager* cg) {
 std::string into_cgroup(const CgroupEntry& e) { return e.clone_fd >= 0 ? " (into cgroup " + e.clone_dir + ")" : ""; }
 
 std::unique_ptr<cgroup::Manager> restore_cgroup(const state::Record& r) {
-    return cgroup::Manager::from_json(r.cgroup);
+    return cgroup::Manager::restore(r.cgroup);
 }
 
 bool cgroup_frozen(const state::Record& r) {
-    if (!r.cgroup.is_object()) return false;
+    if (!r.cgroup) return false;
     try {
         return restore_cgroup(r)->frozen();
     } catch (const std::exception&) {
@@ -195,7 +195,7 @@ bool cgroup_frozen(const state::Record& r) {
 }
 
 bool kill_cgroup(const state::Record& r, int sig) {
-    if (!r.cgroup.is_object()) return false;
+    if (!r.cgroup) return false;
     auto cg = restore_cgroup(r);
     if (!cg->enabled() || !cg->exists()) return false;
     cg->kill_all(sig);
@@ -203,7 +203,7 @@ bool kill_cgroup(const state::Record& r, int sig) {
 }
 
 void thaw_cgroup(const state::Record& r) {
-    if (!r.cgroup.is_object()) return;
+    if (!r.cgroup) return;
     auto cg = restore_cgroup(r);
     if (cg->enabled() && cg->exists() && cg->frozen()) cg->thaw();
 }
@@ -222,7 +222,7 @@ void kill_leftovers(cgroup::Manager& cg) {
 }  // namespace
 
 void remove_container_cgroup(const state::Record& r) {
-    if (!r.cgroup.is_object()) return;
+    if (!r.cgroup) return;
     auto cg = restore_cgroup(r);
     if (!cg->enabled()) return;
     if (!cg->remove_if_empty()) kill_leftovers(*cg);

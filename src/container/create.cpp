@@ -215,7 +215,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
     // clone, which places the init in its cgroup2 part; the init places
     // itself in the v1 hierarchies first of all (cgroup::Manager::clone_fd).
     cgp = plan_cgroup(ctx, o.id, cfg, [&](const cgroup::Manager& planned) {
-        rec.cgroup = planned.to_json();
+        rec.cgroup = planned.save();
         // Without a cgroup there is nothing to name before the pid: a
         // create killed before that leaves a directory without state.json,
         // which `delete --force` removes (container/ops.cpp remove).
@@ -275,7 +275,7 @@ Created create(const sys::Kernel& k, Context& ctx, const CreateOptions& o, bool 
             files_saved = true;
         }
         state::Record done = rec;
-        done.cgroup = cg->to_json();  // made by now (make_cgroup comes before the pid)
+        done.cgroup = cg->save();  // made by now (make_cgroup comes before the pid)
         done.state.status = oci::Status::Created;
         created_record = state::Store::encode(done);
     };

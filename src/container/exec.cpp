@@ -230,7 +230,7 @@ int exec(const sys::Kernel& k, Context& ctx, const ExecOptions& o) {
     }
 
     std::unique_ptr<cgroup::Manager> cg;
-    if (r.cgroup.is_object()) {
+    if (r.cgroup) {
         cg = restore_cgroup(r);
         if (!cg->enabled()) cg.reset();
     }

@@ -40,7 +40,7 @@ std::vector<pid_t> pid_ns_members(pid_t init) {
 std::vector<pid_t> container_pids(const state::Record& r) {
     std::vector<pid_t> pids;
     bool from_cgroup = false;
-    if (r.cgroup.is_object()) {
+    if (r.cgroup) {
         auto cg = restore_cgroup(r);
         if (cg->enabled() && cg->exists()) {
             pids = cg->pids();

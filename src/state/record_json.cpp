@@ -2,6 +2,8 @@
 
 #include <climits>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "oci/dom.hpp"
 #include "oci/error.hpp"
@@ -26,43 +28,63 @@ uint64_t number(const Value& j, const char* key, uint64_t max, const std::string
     return v->unsigned_integer();
 }
 
-// nlohmann's DOM of a dom value: the record's cgroup and hooks stay in it
-// for their owners (cgroup::Manager::from_json, oci::parse_hooks), which is
-// cheaper than nlohmann's own parse on the path of every command (only the
-// DOM's construction is paged in, not its lexer and parser).
-nlohmann::json to_nlohmann(const Value& v) {
-    using T = Value::Type;
-    switch (v.type()) {
-        case T::Null: return nullptr;
-        case T::Boolean: return v.boolean();
-        case T::Integer: return v.integer();
-        case T::Unsigned: return v.unsigned_integer();
-        case T::Float: return v.number();
-        case T::String: return std::string(v.string());
-        case T::Array: {
-            nlohmann::json a = nlohmann::json::array();
-            for (size_t i = 0; i < v.size(); ++i) a.push_back(to_nlohmann(v[i]));
-            return a;
-        }
-        case T::Object: {
-            nlohmann::json o = nlohmann::json::object();
-            for (size_t i = 0; i < v.size(); ++i) o[std::string(v.key(i))] = to_nlohmann(v.value(i));  // last wins
-            return o;
-        }
-    }
-    return nullptr;
+// A string member of the cgroup object `o` at `where`: "" when absent,
+// unless `required`.
+std::string text(const Value& o, const char* key, const std::string& where, bool required, const std::string& file) {
+    const Value* v = o.find(key);
+    if (!v && !required) return {};
+    if (!v) throw Corrupt(file, where + "." + key + ": is required");
+    if (!v->is_string()) throw Corrupt(file, where + "." + key + ": must be a string");
+    return std::string(v->string());
 }
 
-// cgroup and hooks: kept as JSON for their owners, but never of a type
-// those would trip over.
-nlohmann::json object_or_null(const Value& j, const char* key, const std::string& file) {
-    const Value* v = j.find(key);
-    if (!v || v->is_null()) return nullptr;
-    if (!v->is_object()) {
-        if (file.empty()) return nullptr;
-        throw Corrupt(file, std::string(key) + ": must be an object");
+std::vector<std::string> texts(const Value& o, const char* key, const std::string& where, bool required,
+                               const std::string& file) {
+    std::vector<std::string> out;
+    const Value* v = o.find(key);
+    if (!v && !required) return out;
+    if (!v) throw Corrupt(file, where + "." + key + ": is required");
+    if (!v->is_array()) throw Corrupt(file, where + "." + key + ": must be an array of strings");
+    for (size_t i = 0; i < v->size(); ++i) {
+        if (!(*v)[i].is_string()) throw Corrupt(file, where + "." + key + ": must be an array of strings");
+        out.emplace_back((*v)[i].string());
     }
-    return to_nlohmann(*v);
+    return out;
+}
+
+// "cgroup": what the cgroup manager of create kept (cgroup/saved.hpp,
+// written by Store::encode), every member checked, so that a damaged one
+// is reported here and never reaches the manager restored from it.
+std::optional<cgroup::Saved> saved_cgroup(const Value& j, const std::string& file) {
+    const Value* v = j.find("cgroup");
+    if (!v || v->is_null()) return std::nullopt;
+    if (!v->is_object()) throw Corrupt(file, "cgroup: must be an object");
+    const std::string w = "cgroup";
+    cgroup::Saved s;
+    s.layout = text(*v, "layout", w, true, file);
+    s.path = text(*v, "path", w, true, file);
+    s.created = texts(*v, "created", w, false, file);
+    if (s.layout == "v2") {
+        s.mount = text(*v, "mount", w, true, file);
+        s.dir = text(*v, "dir", w, true, file);
+    } else if (s.layout == "v1" || s.layout == "hybrid") {
+        const Value* hs = v->find("hierarchies");
+        if (!hs) throw Corrupt(file, "cgroup.hierarchies: is required");
+        if (!hs->is_array()) throw Corrupt(file, "cgroup.hierarchies: must be an array");
+        for (size_t i = 0; i < hs->size(); ++i) {
+            const Value& h = (*hs)[i];
+            const std::string hw = w + ".hierarchies[" + std::to_string(i) + "]";
+            if (!h.is_object()) throw Corrupt(file, hw + ": must be an object");
+            s.hierarchies.push_back(cgroup::SavedHierarchy{texts(h, "controllers", hw, true, file),
+                                                           text(h, "mount", hw, true, file),
+                                                           text(h, "dir", hw, true, file)});
+        }
+        s.unified_mount = text(*v, "unified_mount", w, false, file);
+        s.unified = text(*v, "unified", w, false, file);
+    } else {
+        throw Corrupt(file, "cgroup.layout: unknown layout " + oci::excerpt(s.layout));
+    }
+    return s;
 }
 
 // What `delete --force` can still use in a damaged record: the init (a
@@ -74,7 +96,11 @@ Record salvage(const Value& j) {
     if (!j.is_object()) return r;
     r.pid = static_cast<pid_t>(number(j, "init_pid", INT_MAX, {}));
     r.pid_start_time = number(j, "init_start_time", UINT64_MAX, {});
-    r.cgroup = object_or_null(j, "cgroup", {});
+    try {
+        r.cgroup = saved_cgroup(j, "salvage");
+    } catch (const Corrupt&) {
+        // A damaged cgroup salvages nothing: there is nothing safe to remove.
+    }
     return r;
 }
 
@@ -90,7 +116,7 @@ Record checked_record(const Value& j, const std::string& file) {
     }
     r.pid = static_cast<pid_t>(number(j, "init_pid", INT_MAX, file));
     r.pid_start_time = number(j, "init_start_time", UINT64_MAX, file);
-    r.cgroup = object_or_null(j, "cgroup", file);
+    r.cgroup = saved_cgroup(j, file);
     if (const Value* h = j.find("hooks"); h && !h->is_null()) {
         if (!h->is_object()) throw Corrupt(file, "hooks: must be an object");
         // config.json's form (oci::hooks_to_json), read by its own reader.

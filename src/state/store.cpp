@@ -248,7 +248,21 @@ std::string Store::encode(const Record& r) {
     j["state"] = oci::to_json(r.state);
     j["init_pid"] = r.pid;
     j["init_start_time"] = r.pid_start_time;
-    if (!r.cgroup.is_null()) j["cgroup"] = r.cgroup;
+    if (r.cgroup) {
+        const cgroup::Saved& c = *r.cgroup;
+        nlohmann::json hs = nlohmann::json::array();
+        for (const auto& h : c.hierarchies) hs.push_back({{"controllers", h.controllers}, {"mount", h.mount}, {"dir", h.dir}});
+        nlohmann::json& cj = j["cgroup"];
+        cj = {{"layout", c.layout}, {"path", c.path}, {"created", c.created}};
+        if (c.layout == "v2") {
+            cj["mount"] = c.mount;
+            cj["dir"] = c.dir;
+        } else {
+            cj["hierarchies"] = std::move(hs);
+            cj["unified_mount"] = c.unified_mount;
+            cj["unified"] = c.unified;
+        }
+    }
     if (nlohmann::json h = oci::hooks_to_json(r.hooks); !h.is_null()) j["hooks"] = std::move(h);
     if (!r.init_exe.empty()) j["init_exe"] = r.init_exe;
     return j.dump();

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cgroup/saved.hpp"
 #include "oci/config.hpp"
 #include "oci/dom.hpp"
 #include "oci/state.hpp"
@@ -24,7 +25,7 @@ struct Record {
     oci::State state;            // id, bundle, annotations, rootfs, created, owner; status as last written: only "creating" means anything (live_status)
     pid_t pid = 0;               // host pid of the container's init, 0 once reaped/never started
     uint64_t pid_start_time = 0; // /proc/<pid>/stat field 22: guards against pid reuse
-    nlohmann::json cgroup;       // serialized cgroup manager (null: none)
+    std::optional<cgroup::Saved> cgroup;  // the cgroup manager create made (none: disabled)
     oci::Hooks hooks;            // config.json's, for poststart (start, run) and poststop (delete)
     // "dev:ino" of the init's executable while it waits for `start`: ucrun's
     // (own_exe_id at create), or the trampoline's memfd where that waits

@@ -17,6 +17,7 @@
 #include "cgroup/manager.hpp"
 #include "sys/error.hpp"
 #include "real_helpers.hpp"
+#include "through_record.hpp"
 
 using namespace ucrun::cgroup;
 
@@ -127,7 +128,7 @@ TEST_CASE("real v1/hybrid: create, limit, join, freeze, kill, destroy" * doctest
     CHECK(m->oom_kill_count() == 0);
 
     // survives a round trip through state.json
-    auto m2 = Manager::from_json(nlohmann::json::parse(m->to_json().dump()));
+    auto m2 = through_record(*m);
     CHECK(m2->dirs() == m->dirs());
     CHECK(m2->pids() == pids);
 
@@ -237,8 +238,9 @@ TEST_CASE("disabled manager") {
     m->create();
     m->apply(oci::Resources{}, true);
     CHECK(m->pids().empty());
-    CHECK(m->to_json().is_null());
-    CHECK(!Manager::from_json(nullptr)->enabled());
+    CHECK(!m->save());
+    CHECK(!Manager::restore(std::nullopt)->enabled());
+    CHECK(!through_record(*m)->enabled());
     o.manager = "bogus";
     CHECK_THROWS_AS(Manager::make(o, "x", std::nullopt), ucrun::Error);
 }

@@ -20,6 +20,7 @@
 #include "cgroup/hier.hpp"
 #include "cgroup/manager.hpp"
 #include "real_helpers.hpp"
+#include "through_record.hpp"
 #include "sys/fd.hpp"
 
 using namespace ucrun::cgroup;
@@ -145,7 +146,9 @@ TEST_CASE("real v2: create, devices (eBPF), clone3, freeze, kill, destroy" * doc
     CHECK(st["cpu"]["usage"].contains("user"));
     if (has_hugetlb) CHECK(st["hugetlb"].contains("2MB"));
 
-    auto m2 = Manager::from_json(nlohmann::json::parse(m->to_json().dump()));
+    auto m2 = through_record(*m);
+    CHECK(m2->path() == m->path());
+    CHECK(m2->layout() == Layout::V2);
     CHECK(m2->dirs() == m->dirs());
     auto mounts = m2->mounts();
     REQUIRE(mounts.size() == 1);

@@ -20,14 +20,74 @@ const std::string kState = R"({"ociVersion":"1.3.0","id":"c1","status":"created"
 }  // namespace
 
 TEST_CASE("state record: a good record reads back") {
-    auto r = state::record_from_text(R"({"state":)" + kState + R"(,"init_pid":7,"init_start_time":99,"cgroup":{"a":1}})",
+    auto r = state::record_from_text(R"({"state":)" + kState + R"(,"init_pid":7,"init_start_time":99,)"
+                                     R"("cgroup":{"layout":"v2","path":"/c1","mount":"/sys/fs/cgroup",)"
+                                     R"("dir":"/sys/fs/cgroup/c1","created":["/sys/fs/cgroup/c1"]}})",
                                      "/r/c1/state.json");
     CHECK(r.state.id == "c1");
     CHECK(r.pid == 7);
     CHECK(r.pid_start_time == 99);
-    CHECK(r.cgroup.is_object());
+    REQUIRE(r.cgroup);
+    CHECK(r.cgroup->layout == "v2");
+    CHECK(r.cgroup->path == "/c1");
+    CHECK(r.cgroup->mount == "/sys/fs/cgroup");
+    CHECK(r.cgroup->dir == "/sys/fs/cgroup/c1");
+    CHECK(r.cgroup->created == std::vector<std::string>{"/sys/fs/cgroup/c1"});
     CHECK(r.hooks.poststart.empty());
     CHECK(r.hooks.poststop.empty());
+}
+
+TEST_CASE("state record: a v1 or hybrid cgroup reads back as it was kept") {
+    state::Record r = state::record_from_text(R"({"state":)" + kState + "}", "/r/c1/state.json");
+    CHECK(!r.cgroup);
+    cgroup::Saved s;
+    s.layout = "hybrid";
+    s.path = "/c1";
+    s.hierarchies = {{{"cpu", "cpuacct"}, "/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct/c1"},
+                     {{"name=systemd"}, "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/systemd/c1"}};
+    s.unified_mount = "/sys/fs/cgroup/unified";
+    s.unified = "/sys/fs/cgroup/unified/c1";
+    s.created = {"/sys/fs/cgroup/cpu,cpuacct/c1", "/sys/fs/cgroup/unified/c1"};
+    r.cgroup = s;
+    const state::Record back = state::record_from_text(state::Store::encode(r), "/r/c1/state.json");
+    REQUIRE(back.cgroup);
+    CHECK(back.cgroup->layout == "hybrid");
+    CHECK(back.cgroup->path == "/c1");
+    REQUIRE(back.cgroup->hierarchies.size() == 2);
+    CHECK(back.cgroup->hierarchies[0].controllers == std::vector<std::string>{"cpu", "cpuacct"});
+    CHECK(back.cgroup->hierarchies[0].mount == "/sys/fs/cgroup/cpu,cpuacct");
+    CHECK(back.cgroup->hierarchies[1].dir == "/sys/fs/cgroup/systemd/c1");
+    CHECK(back.cgroup->unified_mount == "/sys/fs/cgroup/unified");
+    CHECK(back.cgroup->unified == "/sys/fs/cgroup/unified/c1");
+    CHECK(back.cgroup->created == s.created);
+    // A v1 record of an earlier ucrun without the optional members.
+    const state::Record old = state::record_from_text(
+        R"({"state":)" + kState + R"(,"cgroup":{"layout":"v1","path":"/c1","hierarchies":[]}})", "/r/c1/state.json");
+    REQUIRE(old.cgroup);
+    CHECK(old.cgroup->hierarchies.empty());
+    CHECK(old.cgroup->unified.empty());
+    CHECK(old.cgroup->created.empty());
+}
+
+TEST_CASE("state record: a damaged cgroup is reported and salvages nothing") {
+    const std::string rec = R"({"state":)" + kState + R"(,"init_pid":7,"cgroup":{"layout":"v2","path":"/c1"}})";
+    try {
+        state::record_from_text(rec, "/r/c1/state.json");
+        FAIL("no error");
+    } catch (const state::Corrupt& e) {
+        CHECK(std::string(e.what()) == "/r/c1/state.json: corrupt state file: cgroup.mount: is required");
+        CHECK(e.salvaged().pid == 7);
+        CHECK(!e.salvaged().cgroup);
+    }
+    // A damaged record with a good cgroup salvages it, for delete --force.
+    try {
+        state::record_from_text(R"({"state":3,"cgroup":{"layout":"v2","path":"/c1","mount":"/m","dir":"/m/c1"}})",
+                                "/r/c1/state.json");
+        FAIL("no error");
+    } catch (const state::Corrupt& e) {
+        REQUIRE(e.salvaged().cgroup);
+        CHECK(e.salvaged().cgroup->dir == "/m/c1");
+    }
 }
 
 TEST_CASE("state record: hooks are kept typed, in config.json's form") {
@@ -78,6 +138,17 @@ TEST_CASE("state record: corrupt files name the file and what is wrong") {
     CHECK(error_of(R"({"state":)" + kState + R"(,"init_start_time":1.5})") ==
           pre + "init_start_time: must be an integer from 0 to 18446744073709551615");
     CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":"x"})") == pre + "cgroup: must be an object");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"path":"/c"}})") == pre + "cgroup.layout: is required");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v3","path":"/c"}})") ==
+          pre + "cgroup.layout: unknown layout \"v3\"");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v2","path":7}})") ==
+          pre + "cgroup.path: must be a string");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v1","path":"/c"}})") ==
+          pre + "cgroup.hierarchies: is required");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v1","path":"/c","hierarchies":[{"mount":"/m","dir":"/d"}]}})") ==
+          pre + "cgroup.hierarchies[0].controllers: is required");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v1","path":"/c","hierarchies":[],"created":[1]}})") ==
+          pre + "cgroup.created: must be an array of strings");
     CHECK(error_of(R"({"state":)" + kState + R"(,"hooks":[]})") == pre + "hooks: must be an object");
     // A hook is checked when the record is read, not when it is to run.
     CHECK(error_of(R"({"state":)" + kState + R"(,"hooks":{"poststop":[{"args":["x"]}]}})") ==
