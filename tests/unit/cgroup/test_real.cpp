@@ -217,7 +217,8 @@ TEST_CASE("real v1/hybrid: a process places itself: clone_fd, then open_join_fil
         if (all) break;
         ::usleep(5000);
     }
-    for (const auto& [k, d] : dirs) {
+    for (const auto& kd : dirs) {
+        const std::string& d = kd.second;  // not a structured binding: CAPTURE's lambda (clang-14)
         CAPTURE(d);
         CHECK(read_file(d + "/cgroup.procs") == want);
     }

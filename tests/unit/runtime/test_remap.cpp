@@ -85,9 +85,11 @@ TEST_CASE("remap: inject writes the config that runs and the one that is stored 
 }
 
 TEST_CASE("remap: dockerd's ping_group_range is cut to the gids that exist in the added namespace") {
-    for (auto [given, want] : std::vector<std::pair<std::string, std::string>>{
+    for (const auto& gw : std::vector<std::pair<std::string, std::string>>{
              {"0 2147483647", "0 65535"}, {"100 70000", "100 65535"}, {"1 0", "1 0"}, {"70000 80000", "1 0"},
              {"5 10", "5 10"}}) {
+        const std::string& given = gw.first;  // not structured bindings: CAPTURE's lambda (clang-14)
+        const std::string& want = gw.second;
         CAPTURE(given);
         nlohmann::json doc = oci::parse_document(kBase);
         doc["linux"]["sysctl"] = {{"net.ipv4.ping_group_range", given}};

@@ -45,10 +45,10 @@ TEST_CASE("features document: required keys and shapes (features-schema.json)") 
     // Only the properties the schema defines, at both levels.
     const std::set<std::string> top = {"ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "annotations",
                                        "potentiallyUnsafeConfigAnnotations", "linux"};
-    for (auto& [k, v] : f.items()) CHECK_MESSAGE(top.count(k), k);
+    for (auto& kv : f.items()) CHECK_MESSAGE(top.count(kv.key()), kv.key());
     const std::set<std::string> lin = {"namespaces", "capabilities", "cgroup", "seccomp", "apparmor", "selinux",
                                        "intelRdt", "mountExtensions", "netDevices", "memoryPolicy"};
-    for (auto& [k, v] : f["linux"].items()) CHECK_MESSAGE(lin.count(k), k);
+    for (auto& kv : f["linux"].items()) CHECK_MESSAGE(lin.count(kv.key()), kv.key());
 
     auto& mo = f["mountOptions"];
     for (const char* o : {"bind", "rbind", "ro", "rro", "nosymfollow", "tmpcopyup", "idmap", "ridmap"})
