@@ -220,7 +220,7 @@ void read(Reader& r, const J& v, const Path& path, std::vector<T>& out) {
     }
 }
 
-// A repeated key: the last wins, as in nlohmann's parse.
+// A repeated key is handed over once, with its last value (for_each_member).
 template <class J, class T>
 void read(Reader& r, const J& v, const Path& path, std::map<std::string, T>& out) {
     r.object(v, path);
@@ -230,7 +230,7 @@ void read(Reader& r, const J& v, const Path& path, std::map<std::string, T>& out
         check_string(r, key, at, "key ");
         T item{};
         read(r, value, at, item);
-        out.insert_or_assign(std::string(key), std::move(item));
+        out.emplace(std::string(key), std::move(item));
     });
 }
 

@@ -193,12 +193,16 @@ std::string too_deep_reason() {
     return "invalid JSON: nested deeper than the limit of " + std::to_string(limits::json_depth) + " levels";
 }
 
+// Nothing but JSON's white space (RFC 8259 "ws"): "is empty", for either
+// parser, rather than its own words for an end of input.
+void refuse_blank(std::string_view text, const std::string& document) {
+    if (text.find_first_not_of(" \t\n\r") == std::string_view::npos) throw SpecError(document, "", "is empty");
+}
+
 // The guards of nlohmann's parse: blank text, and nesting counted on the
 // text before any DOM is built.
 void check_text(std::string_view text, const std::string& document) {
-    bool blank = std::all_of(text.begin(), text.end(),
-                             [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
-    if (blank) throw SpecError(document, "", "is empty");
+    refuse_blank(text, document);
     if (deeper_than(text, limits::json_depth)) throw SpecError(document, "", too_deep_reason());
 }
 
@@ -225,7 +229,7 @@ dom::Document parse_dom(std::string text, const std::string& document) {
     // As parse_document's guards, worded alike; the dom bounds nesting
     // itself, with its own stack (counting the depth on the text first was
     // a fifth of the parse).
-    if (text.find_first_not_of(" \t\n\r") == std::string::npos) throw SpecError(document, "", "is empty");
+    refuse_blank(text, document);
     try {
         return dom::Document(std::move(text), limits::json_depth);
     } catch (const dom::ParseError& e) {
