@@ -252,14 +252,6 @@ nlohmann::json parse_document(std::string_view text, const std::string& document
     return j;
 }
 
-nlohmann::json parse_document_or_discarded(std::string_view text) {
-    try {
-        return parse_document(text);
-    } catch (const SpecError&) {
-        return nlohmann::json(nlohmann::json::value_t::discarded);
-    }
-}
-
 Config parse_config(const dom::Document& d, const std::string& document) {
     detail::Reader r(document);
     Config cfg;

@@ -24,9 +24,6 @@ dom::Document parse_dom(std::string text, const std::string& document = "config.
 // or writes back (state.json, update's resources, a remapped config.json):
 // the same errors as parse_dom, which accepts the same texts.
 nlohmann::json parse_document(std::string_view text, const std::string& document = "config.json");
-// The same guard for callers that word the error themselves (the state
-// store): a discarded value (is_discarded()) instead of an exception.
-nlohmann::json parse_document_or_discarded(std::string_view text);
 
 // Throws SpecError(document, path, reason). `document` names the file in
 // messages ("config.json").

@@ -282,10 +282,11 @@ void Store::save_config(const std::string& id, std::string_view text) const {
 }
 
 nlohmann::json Store::load_config(const std::string& id) const {
-    Fd d = open_dir(id);
-    std::string path = dir(id) + "/config.json";
-    auto j = oci::parse_document_or_discarded(sys::read_file_at(d.get(), "config.json"));  // the guarded parse (depth limit)
-    if (j.is_discarded() || !j.is_object()) throw Error(path + ": corrupt config");
+    // Read and checked as exec reads it; nlohmann's DOM of the same text,
+    // which accepts every text the dom does (oci/dom.hpp), to edit.
+    const oci::dom::Document d = load_config_dom(id);
+    nlohmann::json j = nlohmann::json::parse(d.text(), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw Error(dir(id) + "/config.json: corrupt config");
     return j;
 }
 

@@ -237,11 +237,18 @@ def _status_not_string(text):
     return json.dumps(j)
 
 
+def _hook_without_path(text):
+    j = json.loads(text)
+    j["hooks"] = {"poststop": [{"args": ["x"]}]}
+    return json.dumps(j)
+
+
 @U
 @pytest.mark.parametrize("edit,reason", [
     (_drop_state, 'corrupt state file: missing "state"'),
     (_status_not_string, "corrupt state file: state.status: must be a string"),
-], ids=["missing-state", "wrong-type"])
+    (_hook_without_path, "corrupt state file: hooks.poststop[0].path: is required"),
+], ids=["missing-state", "wrong-type", "hook-without-path"])
 def test_corrupt_state_running_container(ucrun, bundle, root, edit, reason):
     """A running container whose state.json is damaged: commands say which
     file and what is wrong; `delete --force` still kills and removes it (with
@@ -258,6 +265,26 @@ def test_corrupt_state_running_container(ucrun, bundle, root, edit, reason):
     assert proc_stat(pid), "the container must still run"
     cp = ucrun("delete", "--force", "c1")
     assert reason in cp.stderr  # the warning says what was wrong
+    assert os.listdir(root) == []
+    wait_for(lambda: not proc_alive(pid), what="the init killed")
+    REAPER.reap_once()
+
+
+@U
+def test_corrupt_stored_config_json(ucrun, bundle, root):
+    """The container's copy of config.json, damaged: exec and update name
+    the file and change nothing; delete still removes the container."""
+    b = bundle()
+    b.args("sleep", "1000")
+    ucrun("run", "-d", "-b", b, "c1")
+    pid = ucrun.state("c1")["pid"]
+    path = root / "c1" / "config.json"
+    path.write_text(path.read_text()[:40])
+    for cmd in (["exec", "c1", "true"], ["update", "--pids-limit", "10", "c1"]):
+        line = one_line(ucrun.fail(*cmd))
+        assert line.endswith(f"{path}: corrupt config"), line
+    assert proc_stat(pid), "the container must still run"
+    ucrun("delete", "--force", "c1")
     assert os.listdir(root) == []
     wait_for(lambda: not proc_alive(pid), what="the init killed")
     REAPER.reap_once()

@@ -108,10 +108,11 @@ TEST_CASE("limits: nesting deeper than 10000 is refused before parsing") {
     CHECK(text_error(j.dump()) == "");
 }
 
-TEST_CASE("limits: the state store's parse has the same guard") {
-    CHECK(oci::parse_document_or_discarded(std::string(10001, '[') + std::string(10001, ']')).is_discarded());
-    CHECK(oci::parse_document_or_discarded("{]").is_discarded());
-    CHECK(oci::parse_document_or_discarded(R"({"a": [[1]]})") == json{{"a", {{1}}}});
+TEST_CASE("limits: the state store's parse (the dom's) has the same guard") {
+    CHECK_THROWS_WITH_AS(oci::parse_dom(std::string(10001, '[') + std::string(10001, ']'), "state.json"),
+                         "state.json: invalid JSON: nested deeper than the limit of 10000 levels", oci::SpecError);
+    CHECK_THROWS_AS(oci::parse_dom("{]", "state.json"), oci::SpecError);
+    CHECK(oci::parse_dom(R"({"a": [[1]]})", "state.json").root().find("a")->size() == 1);
 }
 
 TEST_CASE("limits: invalid JSON messages are bounded") {
