@@ -193,14 +193,16 @@ std::string relative_to(const std::string& path, const std::string& dir) {
     return path.substr(dir == "/" ? 1 : dir.size() + 1);
 }
 
-Fd idmap_plain(const sys::Kernel& k, int rootfd, const std::string& rootfs, int userns_fd,
-               const std::vector<sys::MountInfo>& mi) {
+Fd idmap_plain(const sys::Kernel& k, int rootfd, const std::string& rootfs, int userns_fd) {
     Fd tree(k.open_tree(rootfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
     if (!tree) throw_errno("clone the mounts of root.path " + rootfs);
     struct mount_attr attr = idmap_attr(userns_fd);
     if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) == 0) return tree;
     int err = errno;
-    refuse(idmap_blocker(k, rootfd, rootfs, true, userns_fd, mi) + " (mount_setattr: " + std::strerror(err) + ")");
+    // The mount table only to say why (as mount/idmap.cpp): reading it is
+    // not free, and a remapped start that succeeds has no use for it.
+    refuse(idmap_blocker(k, rootfd, rootfs, true, userns_fd, read_mountinfo(k)) + " (mount_setattr: " +
+           std::strerror(err) + ")");
 }
 
 bool kernel_at_least(int major, int minor) {
@@ -344,12 +346,10 @@ Fd make_idmapped_rootfs(const sys::Kernel& k, const std::string& rootfs, int use
         throw Error("make_idmapped_rootfs: fd " + std::to_string(userns_fd) + " is not a user namespace");
     Fd root(k.open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open root.path " + rootfs);
-    const auto mi = read_mountinfo(k);
     struct statfs sf {};
     if (k.fstatfs(root.get(), &sf) < 0) throw_errno("statfs root.path " + rootfs);
-    if (static_cast<unsigned long>(sf.f_type) != kOverlayMagic)
-        return idmap_plain(k, root.get(), rootfs, userns_fd, mi);
-    return idmap_overlay(k, root.get(), where(k, root.get(), rootfs), rootfs, userns_fd, mi);
+    if (static_cast<unsigned long>(sf.f_type) != kOverlayMagic) return idmap_plain(k, root.get(), rootfs, userns_fd);
+    return idmap_overlay(k, root.get(), where(k, root.get(), rootfs), rootfs, userns_fd, read_mountinfo(k));
 }
 
 }  // namespace ucrun::mount
