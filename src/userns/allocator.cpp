@@ -9,10 +9,16 @@
 #include <climits>
 #include <cerrno>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "oci/dom.hpp"
+#include "oci/error.hpp"
+#include "oci/json_read.hpp"
+#include "oci/limits.hpp"
 #include "state/store.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
@@ -40,21 +46,31 @@ json range_json(const IdRange& r) { return json::array({r.start, r.count}); }
 // The registry is input like any file on disk: every value is checked, and
 // a file that does not parse is refused (dropping an entry could give its
 // ids to a second container).
-IdRange range_from(const json& j, const std::string& where) {
-    if (!j.is_array() || j.size() != 2 || !j[0].is_number_unsigned() || !j[1].is_number_unsigned())
+IdRange range_from(const oci::dom::Value* j, const std::string& where) {
+    if (!j || !j->is_array() || j->size() != 2 || !(*j)[0].is_number_unsigned() || !(*j)[1].is_number_unsigned())
         throw Error(where + ": expected [start, count]");
-    uint64_t s = j[0].get<uint64_t>(), c = j[1].get<uint64_t>();
+    uint64_t s = (*j)[0].unsigned_integer(), c = (*j)[1].unsigned_integer();
     if (c == 0 || s == 0 || s + c > kIdLimit) throw Error(where + ": range out of bounds");
     return {uint32_t(s), uint32_t(c)};
 }
 
-Registry parse(const std::string& text, const std::string& file) {
+// Read with the parser of every document a start reads (oci/dom.hpp), in
+// the language and with the key order nlohmann's DOM, which writes it
+// (dump), gives it: a repeated key's last value only, in key order.
+Registry parse(std::string text, const std::string& file) {
+    using oci::dom::Value;
     Registry reg;
     if (text.empty()) return reg;
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("allocations") || !j["allocations"].is_object())
+    std::optional<oci::dom::Document> doc;
+    try {
+        doc.emplace(std::move(text), oci::limits::json_depth);
+    } catch (const oci::dom::ParseError&) {
+    }
+    const Value* all = doc && doc->root().is_object() ? doc->root().find("allocations") : nullptr;
+    if (!all || !all->is_object())
         throw Error(file + ": corrupt userns allocation registry: expected {\"allocations\": {...}}");
-    for (const auto& [id, v] : j["allocations"].items()) {
+    oci::detail::for_each_member(*all, [&](std::string_view key, const Value& v) {
+        const std::string id(key);
         // A key is a container's state directory: absolute, ending in an id.
         std::string where = file + ": allocations[\"" + id + "\"]";
         const size_t slash = id.rfind('/');
@@ -67,18 +83,22 @@ Registry parse(const std::string& text, const std::string& file) {
         }
         if (!v.is_object()) throw Error(where + ": expected an object");
         Entry e;
-        e.block.uid = range_from(v.value("uid", json()), where + ".uid");
-        e.block.gid = range_from(v.value("gid", json()), where + ".gid");
-        std::string mode = v.value("mode", "");
-        if (mode != "shared" && mode != "per-container") throw Error(where + ".mode: expected shared or per-container");
-        e.mode = mode == "shared" ? Mode::Shared : Mode::PerContainer;
-        if (!v.contains("user") || !v["user"].is_string()) throw Error(where + ".user: expected a string");
-        e.user = v["user"].get<std::string>();
-        if (v.contains("pid") && v["pid"].is_number_unsigned()) e.pid = pid_t(v["pid"].get<uint32_t>());
-        if (v.contains("start_time") && v["start_time"].is_number_unsigned())
-            e.start_time = v["start_time"].get<uint64_t>();
+        e.block.uid = range_from(v.find("uid"), where + ".uid");
+        e.block.gid = range_from(v.find("gid"), where + ".gid");
+        const Value* mode = v.find("mode");
+        const std::string_view m = mode && mode->is_string() ? mode->string() : std::string_view();
+        if (m != "shared" && m != "per-container") throw Error(where + ".mode: expected shared or per-container");
+        e.mode = m == "shared" ? Mode::Shared : Mode::PerContainer;
+        const Value* user = v.find("user");
+        if (!user || !user->is_string()) throw Error(where + ".user: expected a string");
+        e.user = std::string(user->string());
+        // No pid (or none a process can have): the entry's container
+        // directory alone says whether it is reclaimable.
+        if (const Value* pid = v.find("pid"); pid && pid->is_number_unsigned() && pid->unsigned_integer() <= INT_MAX)
+            e.pid = static_cast<pid_t>(pid->unsigned_integer());
+        if (const Value* st = v.find("start_time"); st && st->is_number_unsigned()) e.start_time = st->unsigned_integer();
         reg[id] = e;
-    }
+    });
     return reg;
 }
 
@@ -97,7 +117,7 @@ Registry load(const std::string& file) {
     } catch (const SysError& e) {
         if (e.code() != ENOENT) throw;
     }
-    return parse(text, file);
+    return parse(std::move(text), file);
 }
 
 bool overlaps(const IdRange& a, const IdRange& b) { return a.start < b.end() && b.start < a.end(); }

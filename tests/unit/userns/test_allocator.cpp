@@ -145,12 +145,35 @@ TEST_CASE("allocator: a corrupt registry is refused, naming the file") {
                             R"({"allocations":{"s/a":{"uid":[1,1],"gid":[1,1],"mode":"shared","user":"u"}}})",
                             R"({"allocations":{"/s/a":{"uid":[0,10],"gid":[1,1],"mode":"shared","user":"u"}}})",
                             R"({"allocations":{"/s/a":{"uid":[4294967290,10],"gid":[1,1],"mode":"shared","user":"u"}}})",
-                            R"({"allocations":{"/s/a":{"uid":[1,1],"gid":[1,1],"mode":"other","user":"u"}}})"}) {
+                            R"({"allocations":{"/s/a":{"uid":[1,1],"gid":[1,1],"mode":"other","user":"u"}}})",
+                            R"({"allocations":{"/s/a":{"uid":[1,1],"gid":[1,1],"mode":"shared"}}})",
+                            R"({"allocations":{"/s/a":{"uid":[1,1],"gid":[1,1],"mode":"shared","user":"u"},)"
+                            R"("/s/a":{"uid":[1],"gid":[1,1],"mode":"shared","user":"u"}}})"}) {
         CAPTURE(bad);
         d.write(".userns/allocations.json", bad);
         CHECK_THROWS_WITH_AS(a.allocate("b", r, 10, Mode::PerContainer),
                              doctest::Contains((d.path + "/.userns/allocations.json").c_str()), Error);
     }
+    // Nesting beyond the parser's bound, and a NUL after the object: refused, not a crash.
+    for (const std::string& bad : {std::string(20000, '[') + std::string(20000, ']'),
+                                   std::string(R"({"allocations":{}})") + std::string(1, '\0')}) {
+        d.write(".userns/allocations.json", bad);
+        CHECK_THROWS_AS(a.allocate("b", r, 10, Mode::PerContainer), Error);
+    }
+}
+
+TEST_CASE("allocator: a repeated key in the registry is read as its last value, as nlohmann's DOM holds it") {
+    TmpDir d;
+    Allocator a(d.path);
+    auto r = ranges({{100000, 1000}}, {{100000, 1000}});
+    // The first entry is damaged; the last one (the one read) holds
+    // 100000-100009 for a container whose directory exists (d.path).
+    const std::string key = "\"" + d.path + "\"";
+    d.write(".userns/allocations.json",
+            R"({"allocations":{)" + key + R"(:{"uid":"x"},)" + key + R"(:{"uid":[100000,10],"gid":[100000,10],)"
+            R"("mode":"per-container","user":"u","pid":1,"start_time":1}}})");
+    const Block b = a.allocate("b", r, 10, Mode::PerContainer);
+    CHECK(b.uid.start == 100010);
 }
 
 TEST_CASE("allocator: one registry for several state roots keeps their blocks disjoint") {
