@@ -234,6 +234,24 @@ def test_proc_sys_symlink_refused(ucrun, bundle, root, decoys, where, target):
     assert not os.listdir(b.rootfs / "tmp") and (b.rootfs / "etc" / "passwd").exists()
 
 
+@pytest.mark.parametrize("spelled", ["/proc/", "/proc/.", "/proc//./"])
+def test_proc_symlink_refused_however_the_destination_is_spelled(ucrun, bundle, root, spelled):
+    """A trailing "/" or "/." makes the kernel follow the last symlink even
+    with O_NOFOLLOW: the check must look at the name "proc" itself, else
+    procfs lands on the directory the symlink names (here the rootfs's
+    /tmp)."""
+    b = bundle()
+    b.args("true")
+    for m in b.config["mounts"]:
+        if m["destination"] == "/proc":
+            m["destination"] = spelled
+    plant(b, "/proc", "/tmp")
+    cp = ucrun.fail("run", "-b", b, "c1")
+    assert "must be mounted on an ordinary directory, not a symlink" in cp.stderr, cp.stderr
+    assert os.listdir(root) == []
+    assert not os.listdir(b.rootfs / "tmp")
+
+
 @U
 @pytest.mark.parametrize("userns", [False, True], ids=["root", "userns"])
 def test_dev_null_symlink_replaced(ucrun, bundle, decoys, userns):
