@@ -53,7 +53,7 @@ std::unique_ptr<Manager> Manager::restore(const std::optional<Saved>& s) {
     if (s->layout == to_string(Layout::V2)) return restore_v2(*s);
     if (s->layout == to_string(Layout::V1)) return restore_v1(Layout::V1, *s);
     if (s->layout == to_string(Layout::Hybrid)) return restore_v1(Layout::Hybrid, *s);
-    throw Error("state.json: bad cgroup record: unknown layout \"" + s->layout + "\"");
+    throw Error("cgroup.layout: must be one of v1, hybrid, v2 (not \"" + s->layout + "\")");
 }
 
 }  // namespace ucrun::cgroup

@@ -183,7 +183,8 @@ void remove(Context& ctx, const std::string& id, bool force) {
         // with what can still be read of its record (init, cgroup: see
         // state/record_json.cpp), its status taken as unknown, i.e. killed.
         if (!force) throw;
-        ctx.log.warn(std::string(e.what()) + ": removing what is left of it");
+        ctx.log.warn(std::string(e.what()) + ": removing what is left of it" +
+                     (e.lost().empty() ? "" : "; " + e.lost()));
         r = e.salvaged();
         r.state.id = id;
         r.state.status = oci::Status::Running;

@@ -1,5 +1,6 @@
 #include "state/record_json.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include "oci/error.hpp"
 #include "oci/limits.hpp"
 #include "oci/parse.hpp"
+#include "sys/mountinfo.hpp"
 
 namespace ucrun::state {
 
@@ -44,12 +46,73 @@ std::vector<std::string> texts(const Value& o, const char* key, const std::strin
     const Value* v = o.find(key);
     if (!v && !required) return out;
     if (!v) throw Corrupt(file, where + "." + key + ": is required");
-    if (!v->is_array()) throw Corrupt(file, where + "." + key + ": must be an array of strings");
+    if (!v->is_array()) throw Corrupt(file, where + "." + key + ": must be an array");
     for (size_t i = 0; i < v->size(); ++i) {
-        if (!(*v)[i].is_string()) throw Corrupt(file, where + "." + key + ": must be an array of strings");
+        if (!(*v)[i].is_string())
+            throw Corrupt(file, where + "." + key + "[" + std::to_string(i) + "]: must be a string");
         out.emplace_back((*v)[i].string());
     }
     return out;
+}
+
+// An absolute path without "." or ".." components, empty ones ("//") or a
+// trailing "/": the form every path of the manager's has (mountinfo's,
+// joined with a cleaned cgroup path), and the only one whose place
+// is_under can tell from its text.
+bool clean_absolute(const std::string& p) {
+    if (p.empty() || p[0] != '/') return false;
+    if (p == "/") return true;
+    if (p.back() == '/') return false;
+    for (size_t i = 1; i <= p.size();) {
+        size_t j = p.find('/', i);
+        if (j == std::string::npos) j = p.size();
+        const std::string_view c(p.data() + i, j - i);
+        if (c.empty() || c == "." || c == "..") return false;
+        i = j + 1;
+    }
+    return true;
+}
+
+// The cgroup's paths are where kill_all signals, rmdir removes and
+// cgroup.kill writes: each must lie where the manager could have put it,
+// its directory in (or at) its hierarchy's mount, what create made strictly
+// below one of them. A record cannot name /etc (or a place of another
+// hierarchy's) for delete to remove.
+void check_cgroup_paths(const cgroup::Saved& s, const std::string& file) {
+    auto clean = [&](const std::string& p, const std::string& where) {
+        if (!clean_absolute(p))
+            throw Corrupt(file, where + ": must be a clean absolute path (not " + oci::excerpt(p) + ")");
+    };
+    auto at_or_under = [&](const std::string& dir, const std::string& mount, const std::string& where) {
+        clean(dir, where);
+        if (dir != mount && !sys::is_under(dir, mount))
+            throw Corrupt(file, where + ": " + oci::excerpt(dir) + " is not in the hierarchy mounted at " +
+                                    oci::excerpt(mount));
+    };
+    clean(s.path, "cgroup.path");
+    std::vector<std::string> mounts;
+    if (s.layout == "v2") {
+        clean(s.mount, "cgroup.mount");
+        at_or_under(s.dir, s.mount, "cgroup.dir");
+        mounts.push_back(s.mount);
+    }
+    for (size_t i = 0; i < s.hierarchies.size(); ++i) {
+        const std::string hw = "cgroup.hierarchies[" + std::to_string(i) + "]";
+        clean(s.hierarchies[i].mount, hw + ".mount");
+        at_or_under(s.hierarchies[i].dir, s.hierarchies[i].mount, hw + ".dir");
+        mounts.push_back(s.hierarchies[i].mount);
+    }
+    if (!s.unified_mount.empty() || !s.unified.empty()) {
+        clean(s.unified_mount, "cgroup.unified_mount");
+        at_or_under(s.unified, s.unified_mount, "cgroup.unified");
+        mounts.push_back(s.unified_mount);
+    }
+    for (size_t i = 0; i < s.created.size(); ++i) {
+        const std::string w = "cgroup.created[" + std::to_string(i) + "]";
+        clean(s.created[i], w);
+        if (std::none_of(mounts.begin(), mounts.end(), [&](const std::string& m) { return sys::is_under(s.created[i], m); }))
+            throw Corrupt(file, w + ": " + oci::excerpt(s.created[i]) + " is below none of the cgroup's hierarchies");
+    }
 }
 
 // "cgroup": what the cgroup manager of create kept (cgroup/saved.hpp,
@@ -82,24 +145,26 @@ std::optional<cgroup::Saved> saved_cgroup(const Value& j, const std::string& fil
         s.unified_mount = text(*v, "unified_mount", w, false, file);
         s.unified = text(*v, "unified", w, false, file);
     } else {
-        throw Corrupt(file, "cgroup.layout: unknown layout " + oci::excerpt(s.layout));
+        throw Corrupt(file, "cgroup.layout: must be one of v1, hybrid, v2 (not " + oci::excerpt(s.layout) + ")");
     }
+    check_cgroup_paths(s, file);
     return s;
 }
 
 // What `delete --force` can still use in a damaged record: the init (a
 // pid is only ever signalled when its start time matches, so a wrong one
 // is harmless) and the cgroup. Hooks are left out: nothing says they are
-// the container's.
-Record salvage(const Value& j) {
+// the container's. `lost` says why a cgroup the record names is not kept.
+Record salvage(const Value& j, std::string& lost) {
     Record r;
     if (!j.is_object()) return r;
     r.pid = static_cast<pid_t>(number(j, "init_pid", INT_MAX, {}));
     r.pid_start_time = number(j, "init_start_time", UINT64_MAX, {});
     try {
         r.cgroup = saved_cgroup(j, "salvage");
-    } catch (const Corrupt&) {
+    } catch (const Corrupt& e) {
         // A damaged cgroup salvages nothing: there is nothing safe to remove.
+        lost = "its cgroup is left as it is (" + e.reason() + ")";
     }
     return r;
 }
@@ -147,7 +212,9 @@ Record record_from_text(std::string_view text, const std::string& file) {
     try {
         return checked_record(doc->root(), file);
     } catch (const Corrupt& e) {
-        throw Corrupt(file, e.reason(), salvage(doc->root()));
+        std::string lost;
+        Record kept = salvage(doc->root(), lost);
+        throw Corrupt(file, e.reason(), std::move(kept), std::move(lost));
     }
 }
 

@@ -44,18 +44,21 @@ public:
 
 // A state file that cannot be read back: names the file and what is wrong
 // (state/record_json.hpp). `salvaged` holds what could still be read
-// (init pid and start time, cgroup), for `delete --force`.
+// (init pid and start time, cgroup), for `delete --force`; `lost`, what
+// the record names but could not be salvaged ("" when nothing).
 class Corrupt : public std::runtime_error {
 public:
-    Corrupt(const std::string& file, const std::string& reason, Record salvaged = {})
+    Corrupt(const std::string& file, const std::string& reason, Record salvaged = {}, std::string lost = {})
         : std::runtime_error(file + ": corrupt state file: " + reason), reason_(reason),
-          salvaged_(std::move(salvaged)) {}
+          salvaged_(std::move(salvaged)), lost_(std::move(lost)) {}
     const std::string& reason() const { return reason_; }
     const Record& salvaged() const { return salvaged_; }
+    const std::string& lost() const { return lost_; }
 
 private:
     std::string reason_;
     Record salvaged_;
+    std::string lost_;
 };
 
 // A container id is a name, never a path (runtime.md "State": the id is

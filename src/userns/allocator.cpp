@@ -50,7 +50,8 @@ IdRange range_from(const oci::dom::Value* j, const std::string& where) {
     if (!j || !j->is_array() || j->size() != 2 || !(*j)[0].is_number_unsigned() || !(*j)[1].is_number_unsigned())
         throw Error(where + ": expected [start, count]");
     uint64_t s = (*j)[0].unsigned_integer(), c = (*j)[1].unsigned_integer();
-    if (c == 0 || s == 0 || s + c > kIdLimit) throw Error(where + ": range out of bounds");
+    // Not s + c > kIdLimit: the sum of two 64-bit numbers wraps.
+    if (c == 0 || s == 0 || s > kIdLimit || c > kIdLimit - s) throw Error(where + ": range out of bounds");
     return {uint32_t(s), uint32_t(c)};
 }
 

@@ -78,6 +78,7 @@ TEST_CASE("state record: a damaged cgroup is reported and salvages nothing") {
         CHECK(std::string(e.what()) == "/r/c1/state.json: corrupt state file: cgroup.mount: is required");
         CHECK(e.salvaged().pid == 7);
         CHECK(!e.salvaged().cgroup);
+        CHECK(e.lost() == "its cgroup is left as it is (cgroup.mount: is required)");
     }
     // A damaged record with a good cgroup salvages it, for delete --force.
     try {
@@ -87,6 +88,7 @@ TEST_CASE("state record: a damaged cgroup is reported and salvages nothing") {
     } catch (const state::Corrupt& e) {
         REQUIRE(e.salvaged().cgroup);
         CHECK(e.salvaged().cgroup->dir == "/m/c1");
+        CHECK(e.lost().empty());
     }
 }
 
@@ -140,7 +142,7 @@ TEST_CASE("state record: corrupt files name the file and what is wrong") {
     CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":"x"})") == pre + "cgroup: must be an object");
     CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"path":"/c"}})") == pre + "cgroup.layout: is required");
     CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v3","path":"/c"}})") ==
-          pre + "cgroup.layout: unknown layout \"v3\"");
+          pre + "cgroup.layout: must be one of v1, hybrid, v2 (not \"v3\")");
     CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v2","path":7}})") ==
           pre + "cgroup.path: must be a string");
     CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v1","path":"/c"}})") ==
@@ -148,7 +150,26 @@ TEST_CASE("state record: corrupt files name the file and what is wrong") {
     CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v1","path":"/c","hierarchies":[{"mount":"/m","dir":"/d"}]}})") ==
           pre + "cgroup.hierarchies[0].controllers: is required");
     CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v1","path":"/c","hierarchies":[],"created":[1]}})") ==
-          pre + "cgroup.created: must be an array of strings");
+          pre + "cgroup.created[0]: must be a string");
+    // Where kill and delete act: each path where the manager could have put it.
+    const std::string h = R"("hierarchies":[{"controllers":["pids"],"mount":"/sys/fs/cgroup/pids","dir":"/sys/fs/cgroup/pids/c"}])";
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v1","path":"/c",)" + h + R"(,"created":["/etc"]}})") ==
+          pre + "cgroup.created[0]: \"/etc\" is below none of the cgroup's hierarchies");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v1","path":"/c",)" + h +
+                   R"(,"created":["/sys/fs/cgroup/pids/c/../../../etc"]}})") ==
+          pre + "cgroup.created[0]: must be a clean absolute path (not \"/sys/fs/cgroup/pids/c/../../../etc\")");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v1","path":"/c","hierarchies":)"
+                   R"([{"controllers":["pids"],"mount":"/sys/fs/cgroup/pids","dir":"/etc/c"}]}})") ==
+          pre + "cgroup.hierarchies[0].dir: \"/etc/c\" is not in the hierarchy mounted at \"/sys/fs/cgroup/pids\"");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v2","path":"/c","mount":"/sys/fs/cgroup",)"
+                   R"("dir":"/sys/fs/cgroup/c/"}})") ==
+          pre + "cgroup.dir: must be a clean absolute path (not \"/sys/fs/cgroup/c/\")");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"v2","path":"c","mount":"/sys/fs/cgroup",)"
+                   R"("dir":"/sys/fs/cgroup/c"}})") ==
+          pre + "cgroup.path: must be a clean absolute path (not \"c\")");
+    CHECK(error_of(R"({"state":)" + kState + R"(,"cgroup":{"layout":"hybrid","path":"/c",)" + h +
+                   R"(,"unified_mount":"/sys/fs/cgroup/unified","unified":"/sys/fs/cgroup/c"}})") ==
+          pre + "cgroup.unified: \"/sys/fs/cgroup/c\" is not in the hierarchy mounted at \"/sys/fs/cgroup/unified\"");
     CHECK(error_of(R"({"state":)" + kState + R"(,"hooks":[]})") == pre + "hooks: must be an object");
     // A hook is checked when the record is read, not when it is to run.
     CHECK(error_of(R"({"state":)" + kState + R"(,"hooks":{"poststop":[{"args":["x"]}]}})") ==

@@ -145,6 +145,8 @@ TEST_CASE("allocator: a corrupt registry is refused, naming the file") {
                             R"({"allocations":{"s/a":{"uid":[1,1],"gid":[1,1],"mode":"shared","user":"u"}}})",
                             R"({"allocations":{"/s/a":{"uid":[0,10],"gid":[1,1],"mode":"shared","user":"u"}}})",
                             R"({"allocations":{"/s/a":{"uid":[4294967290,10],"gid":[1,1],"mode":"shared","user":"u"}}})",
+                            // start + count wraps to 100010 in 64 bits
+                            R"({"allocations":{"/s/a":{"uid":[4295067296,18446744069414584330],"gid":[1,1],"mode":"shared","user":"u"}}})",
                             R"({"allocations":{"/s/a":{"uid":[1,1],"gid":[1,1],"mode":"other","user":"u"}}})",
                             R"({"allocations":{"/s/a":{"uid":[1,1],"gid":[1,1],"mode":"shared"}}})",
                             R"({"allocations":{"/s/a":{"uid":[1,1],"gid":[1,1],"mode":"shared","user":"u"},)"
