@@ -271,6 +271,34 @@ def test_corrupt_state_running_container(ucrun, bundle, root, edit, reason):
 
 
 @U
+def test_delete_force_says_a_damaged_cgroup_is_left(ucrun, bundle, root):
+    """A record whose cgroup cannot be read: delete --force kills the init
+    (pid and start time still read) and says the cgroup is left, and why;
+    it removes nothing the record names."""
+    b = bundle()
+    b.args("sleep", "1000")
+    ucrun("run", "-d", "-b", b, "c1")
+    pid = ucrun.state("c1")["pid"]
+    path = root / "c1" / "state.json"
+    rec = json.loads(path.read_text())
+    dirs = [h["dir"] for h in rec["cgroup"].get("hierarchies", [])] + \
+        [d for d in (rec["cgroup"].get("unified"), rec["cgroup"].get("dir")) if d]
+    assert dirs and all(os.path.isdir(d) for d in dirs)
+    rec["cgroup"]["created"] = "x"
+    path.write_text(json.dumps(rec))
+    line = one_line(ucrun.fail("state", "c1"))
+    assert line.endswith(f"{path}: corrupt state file: cgroup.created: must be an array"), line
+    cp = ucrun("delete", "--force", "c1")
+    assert "its cgroup is left as it is (cgroup.created: must be an array)" in cp.stderr, cp.stderr
+    assert os.listdir(root) == []
+    wait_for(lambda: not proc_alive(pid), what="the init killed")
+    REAPER.reap_once()
+    assert all(os.path.isdir(d) for d in dirs), "nothing the damaged record names is removed"
+    for d in dirs:  # the test's own cleanup: empty now
+        os.rmdir(d)
+
+
+@U
 def test_corrupt_stored_config_json(ucrun, bundle, root):
     """The container's copy of config.json, damaged: exec and update name
     the file and change nothing; delete still removes the container."""
