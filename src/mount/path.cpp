@@ -13,7 +13,17 @@ Fd open_in_root(const sys::Kernel& k, int rootfd, const std::string& path, int e
     how.flags = static_cast<uint64_t>(O_PATH | O_CLOEXEC | extra_flags);
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     size_t skip = path.find_first_not_of('/');
-    const std::string rel = skip == std::string::npos ? std::string(1, '.') : path.substr(skip);
+    std::string rel = skip == std::string::npos ? std::string(1, '.') : path.substr(skip);
+    if (extra_flags & O_NOFOLLOW) {
+        // The kernel follows a last symlink when the path ends in "/" or
+        // "/.", O_NOFOLLOW or not (path_resolution(7)): the flag is kept
+        // by opening the last name itself ("proc/" and "proc/." are "proc").
+        for (;;) {
+            if (rel.size() > 1 && rel.back() == '/') rel.pop_back();
+            else if (rel.size() > 2 && rel.compare(rel.size() - 2, 2, "/.") == 0) rel.erase(rel.size() - 2);
+            else break;
+        }
+    }
     int fd;
     do {
         fd = k.openat2(rootfd, rel.c_str(), &how);

@@ -12,7 +12,8 @@
 namespace ucrun::mount {
 
 // Opens `path` (absolute or relative, interpreted inside root) with
-// O_PATH|O_CLOEXEC plus `extra_flags`; -1 Fd and errno on failure.
+// O_PATH|O_CLOEXEC plus `extra_flags`; -1 Fd and errno on failure. With
+// O_NOFOLLOW a trailing "/" or "/." does not make the last symlink followed.
 Fd open_in_root(const sys::Kernel& k, int rootfd, const std::string& path, int extra_flags = 0);
 
 // Like open_in_root, but creates missing components as directories (mode

@@ -87,20 +87,11 @@ void parent_and_root(const std::string& path, MountPoint& parent, MountPoint& ro
 // not on a second lookup that a rename in the rootfs could redirect.
 Fd require_plain_dir(const sys::Kernel& k, int rootfd, const std::string& dest, const std::string& type,
                      const std::string& display) {
-    // The kernel follows a last symlink when the path ends in "/" or "/.",
-    // O_NOFOLLOW or not (path_resolution(7)): the check looks at the last
-    // name itself ("/proc/" and "/proc/." are "/proc").
-    std::string name = dest;
-    for (;;) {
-        if (name.size() > 1 && name.back() == '/') name.pop_back();
-        else if (name.size() >= 2 && name.compare(name.size() - 2, 2, "/.") == 0) name.erase(name.size() - 2);
-        else break;
-        if (name.empty()) name = "/";
-    }
-    Fd last = open_in_root(k, rootfd, name, O_NOFOLLOW);
+    // O_NOFOLLOW holds for "/proc/" and "/proc/." too (open_in_root).
+    Fd last = open_in_root(k, rootfd, dest, O_NOFOLLOW);
     if (!last && errno == ENOENT) {
-        mkdir_in_root(k, rootfd, name, false, display);
-        last = open_in_root(k, rootfd, name, O_NOFOLLOW);
+        mkdir_in_root(k, rootfd, dest, false, display);
+        last = open_in_root(k, rootfd, dest, O_NOFOLLOW);
     }
     struct stat st;
     if (!last || k.fstat(last.get(), &st) < 0) throw_errno("open " + display + " in rootfs");
