@@ -4,30 +4,13 @@
 
 #include "cgroup/fsio.hpp"
 #include "sys/error.hpp"
+#include "sys/path.hpp"
 
 namespace ucrun::cgroup {
 
 namespace {
 
-// Go's filepath.Clean for the cases we need.
-std::string lexical_clean(const std::string& p) {
-    bool abs = !p.empty() && p[0] == '/';
-    std::vector<std::string> out;
-    for (const auto& part : split(p, '/')) {
-        if (part.empty() || part == ".") continue;
-        if (part == "..") {
-            if (!out.empty() && out.back() != "..")
-                out.pop_back();
-            else if (!abs)
-                out.push_back("..");
-            continue;
-        }
-        out.push_back(part);
-    }
-    std::string r = abs ? "/" : "";
-    for (size_t i = 0; i < out.size(); ++i) r += (i ? "/" : "") + out[i];
-    return r.empty() ? "." : r;
-}
+using sys::lexical_clean;
 
 std::string join(const std::string& a, const std::string& b) { return lexical_clean(a + "/" + b); }
 

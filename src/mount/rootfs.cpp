@@ -24,6 +24,7 @@
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 #include "sys/mountinfo.hpp"
+#include "sys/path.hpp"
 
 namespace ucrun::mount {
 
@@ -110,23 +111,8 @@ constexpr const char* kProcAllowed[] = {
     "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
 };
 
-std::string clean_path(const std::string& p) {
-    std::string out;
-    size_t i = 0;
-    while (i < p.size()) {
-        size_t j = p.find('/', i);
-        if (j == std::string::npos) j = p.size();
-        std::string c = p.substr(i, j - i);
-        if (c == "..") {
-            auto k = out.rfind('/');
-            out.erase(k == std::string::npos ? 0 : k);
-        } else if (!c.empty() && c != ".") {
-            out += "/" + c;
-        }
-        i = j + 1;
-    }
-    return out.empty() ? "/" : out;
-}
+// A destination as runc compares it (filepath.Clean of an absolute path).
+std::string clean_path(const std::string& p) { return sys::lexical_clean("/" + p); }
 
 // Checks where a mount is about to land: never on the container's root
 // itself (a destination that is a symlink to "/" in the rootfs), never on

@@ -11,6 +11,7 @@
 #include "oci/limits.hpp"
 #include "oci/parse.hpp"
 #include "sys/mountinfo.hpp"
+#include "sys/path.hpp"
 
 namespace ucrun::state {
 
@@ -59,19 +60,7 @@ std::vector<std::string> texts(const Value& o, const char* key, const std::strin
 // trailing "/": the form every path of the manager's has (mountinfo's,
 // joined with a cleaned cgroup path), and the only one whose place
 // is_under can tell from its text.
-bool clean_absolute(const std::string& p) {
-    if (p.empty() || p[0] != '/') return false;
-    if (p == "/") return true;
-    if (p.back() == '/') return false;
-    for (size_t i = 1; i <= p.size();) {
-        size_t j = p.find('/', i);
-        if (j == std::string::npos) j = p.size();
-        const std::string_view c(p.data() + i, j - i);
-        if (c.empty() || c == "." || c == "..") return false;
-        i = j + 1;
-    }
-    return true;
-}
+bool clean_absolute(const std::string& p) { return !p.empty() && p[0] == '/' && sys::lexical_clean(p) == p; }
 
 // The cgroup's paths are where kill_all signals, rmdir removes and
 // cgroup.kill writes: each must lie where the manager could have put it,
