@@ -5,6 +5,7 @@
 
 #include "oci/audit_detail.hpp"
 #include "oci/error.hpp"
+#include "oci/path.hpp"
 
 namespace oci::audit {
 
@@ -18,24 +19,7 @@ const char* severity_name(Severity s) {
     return "info";
 }
 
-std::string fold_path(const std::string& path) {
-    std::vector<std::string> parts;
-    size_t i = 0;
-    while (i <= path.size()) {
-        size_t j = path.find('/', i);
-        if (j == std::string::npos) j = path.size();
-        std::string part = path.substr(i, j - i);
-        if (part == "..") {
-            if (!parts.empty()) parts.pop_back();
-        } else if (!part.empty() && part != ".") {
-            parts.push_back(part);
-        }
-        i = j + 1;
-    }
-    std::string out;
-    for (const auto& p : parts) out += "/" + p;
-    return out.empty() ? "/" : out;
-}
+std::string fold_path(const std::string& path) { return lexical_clean("/" + path); }
 
 namespace detail {
 

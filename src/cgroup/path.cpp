@@ -4,13 +4,13 @@
 
 #include "cgroup/fsio.hpp"
 #include "sys/error.hpp"
-#include "sys/path.hpp"
+#include "oci/path.hpp"
 
 namespace ucrun::cgroup {
 
 namespace {
 
-using sys::lexical_clean;
+using oci::lexical_clean;
 
 std::string join(const std::string& a, const std::string& b) { return lexical_clean(a + "/" + b); }
 

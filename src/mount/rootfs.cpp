@@ -24,7 +24,7 @@
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 #include "sys/mountinfo.hpp"
-#include "sys/path.hpp"
+#include "oci/path.hpp"
 
 namespace ucrun::mount {
 
@@ -112,7 +112,7 @@ constexpr const char* kProcAllowed[] = {
 };
 
 // A destination as runc compares it (filepath.Clean of an absolute path).
-std::string clean_path(const std::string& p) { return sys::lexical_clean("/" + p); }
+std::string clean_path(const std::string& p) { return oci::lexical_clean("/" + p); }
 
 // Checks where a mount is about to land: never on the container's root
 // itself (a destination that is a symlink to "/" in the rootfs), never on

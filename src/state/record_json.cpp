@@ -11,7 +11,7 @@
 #include "oci/limits.hpp"
 #include "oci/parse.hpp"
 #include "sys/mountinfo.hpp"
-#include "sys/path.hpp"
+#include "oci/path.hpp"
 
 namespace ucrun::state {
 
@@ -60,7 +60,7 @@ std::vector<std::string> texts(const Value& o, const char* key, const std::strin
 // trailing "/": the form every path of the manager's has (mountinfo's,
 // joined with a cleaned cgroup path), and the only one whose place
 // is_under can tell from its text.
-bool clean_absolute(const std::string& p) { return !p.empty() && p[0] == '/' && sys::lexical_clean(p) == p; }
+bool clean_absolute(const std::string& p) { return !p.empty() && p[0] == '/' && oci::lexical_clean(p) == p; }
 
 // The cgroup's paths are where kill_all signals, rmdir removes and
 // cgroup.kill writes: each must lie where the manager could have put it,

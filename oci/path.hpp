@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace ucrun::sys {
+namespace oci {
 
 // Go's filepath.Clean (runc cleans paths with it): "." and empty
 // components dropped, ".." taking the one before it (never above "/" in an
@@ -11,4 +11,4 @@ namespace ucrun::sys {
 // "" and what cleans to nothing give ".".
 std::string lexical_clean(const std::string& path);
 
-}  // namespace ucrun::sys
+}  // namespace oci

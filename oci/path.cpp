@@ -1,8 +1,8 @@
-#include "sys/path.hpp"
+#include "oci/path.hpp"
 
 #include <vector>
 
-namespace ucrun::sys {
+namespace oci {
 
 std::string lexical_clean(const std::string& p) {
     const bool abs = !p.empty() && p[0] == '/';
@@ -28,4 +28,4 @@ std::string lexical_clean(const std::string& p) {
     return r.empty() ? "." : r;
 }
 
-}  // namespace ucrun::sys
+}  // namespace oci
