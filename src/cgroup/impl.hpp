@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include <cerrno>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -42,6 +44,14 @@ nlohmann::json stats_v2(const std::string& dir);
 std::vector<std::string> hugepage_sizes();
 // "hugepages-2048kB" -> "2MB".
 std::string hugepage_size_name(const std::string& dirent);
+
+// cgroup.kill (Linux 5.14) cannot be used and the pids are signalled one by
+// one instead: the file is absent (ENOENT: an older kernel), or not ours to
+// write (EACCES, EPERM: a rootless caller in a cgroup someone else made;
+// /sys/kernel/cgroup/delegate does not list cgroup.kill, so a delegated
+// directory keeps it root's). runc 1.2 gives up there, and `delete --force`
+// then leaves the container behind.
+inline bool kill_file_unusable(int err) { return err == ENOENT || err == EACCES || err == EPERM; }
 
 // Sleeps with back-off until pred() or ~timeout; returns pred().
 bool wait_until(const std::function<bool()>& pred, int timeout_ms);

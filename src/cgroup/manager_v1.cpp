@@ -209,7 +209,7 @@ public:
         // hierarchies is signalled as well (SIGKILL needs no freezing).
         if (sig == SIGKILL && !unified_.empty()) {
             int err = write_file_errno(unified_ + "/cgroup.kill", "1");
-            if (err != 0 && err != ENOENT) throw SysError("write " + unified_ + "/cgroup.kill = 1", err);
+            if (err != 0 && !kill_file_unusable(err)) throw SysError("write " + unified_ + "/cgroup.kill = 1", err);
             if (err == 0) {
                 for (pid_t p : pids()) ::kill(p, SIGKILL);  // ESRCH: already gone
                 return;

@@ -117,7 +117,7 @@ public:
         if (sig == SIGKILL) {  // cgroup.kill: Linux 5.14
             int err = write_file_errno(dir_ + "/cgroup.kill", "1");
             if (err == 0) return;
-            if (err != ENOENT) throw SysError("write " + dir_ + "/cgroup.kill = 1", err);
+            if (!kill_file_unusable(err)) throw SysError("write " + dir_ + "/cgroup.kill = 1", err);
         }
         bool froze = false;
         try {

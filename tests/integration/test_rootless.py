@@ -336,6 +336,100 @@ def test_delegated_cgroup_v2_subtree_limits_pause_delete(delegated, rl, bundle):
 
 
 # ---------------------------------------------------------------------------
+# cgroups an administrator made for the user on this hybrid host, joined by
+# a rootless container: in each v1 hierarchy the directory and its
+# cgroup.procs are the user's, `tasks` stays root's (v1 moves a process
+# through either file); in the unified hierarchy the same, with the user's
+# ucrun started from a leaf of its own (<name>/launch: cgroup-v2.rst
+# "Delegation Containment", a move needs write access to the common
+# ancestor's cgroup.procs). cgroup.kill stays root's too (not in
+# /sys/kernel/cgroup/delegate).
+
+def v1_hierarchies():
+    """The v1 mounts under /sys/fs/cgroup (a `tasks` file at the top)."""
+    root = Path("/sys/fs/cgroup")
+    return sorted(d for d in root.iterdir() if (d / "tasks").exists()) if root.is_dir() else []
+
+
+@pytest.fixture
+def joined_v1(user, tmp_base):
+    """(runner, name, dirs): /<name>/c made by root in every v1 hierarchy
+    and in the unified one (dirs), given to the user as above; the runner
+    runs ucrun as the user from <name>/launch of the unified hierarchy."""
+    if not v1_hierarchies() or not (UNIFIED / "cgroup.procs").exists():
+        pytest.skip("needs a hybrid cgroup host (this machine's)")
+    name = f"ucrun-rl1-{os.getpid()}"
+    dirs = [h / name / "c" for h in v1_hierarchies()] + [UNIFIED / name / "c"]
+    made = []
+    try:
+        for d in dirs + [UNIFIED / name / "launch"]:
+            d.mkdir(parents=True)
+            made += [d.parent, d] if d.parent not in made else [d]
+            for p in (d.parent, d.parent / "cgroup.procs", d, d / "cgroup.procs"):
+                os.chown(p, user["uid"], user["gid"])
+            if d.parent.parent.name == "cpuset":  # an empty cpuset takes no process, nor child cpus
+                for f in ("cpuset.cpus", "cpuset.mems"):
+                    for level in (d.parent, d):
+                        (level / f).write_text((d.parent.parent / f).read_text())
+        binary, xdg = user_files(user, tmp_base, "xdg-v1")
+
+        def run(*args, check=True):
+            argv = argv_of(args)
+            script = (f"echo $$ > {UNIFIED}/{name}/launch/cgroup.procs && "
+                      f"exec setpriv --reuid {user['uid']} --regid {user['gid']} --clear-groups "
+                      f"env XDG_RUNTIME_DIR={xdg} PATH=/usr/bin:/bin {binary} \"$@\"")
+            cp = run_to_files(["sh", "-c", script, "ucrun", *argv], tmp_base, timeout=30)
+            if check and cp.returncode != 0:
+                raise AssertionError(f"{argv}: exit {cp.returncode}\n{cp.stdout}\n{cp.stderr}")
+            return cp
+
+        run.xdg = xdg
+        yield run, name, dirs
+        left = state_left(xdg / "ucrun") if (xdg / "ucrun").exists() else []
+        for n in left:
+            run("delete", "--force", n, check=False)
+        assert not left, f"left in {xdg}: {left}"
+    finally:
+        # A failed delete leaves the test's container in them: its processes
+        # (pids of this test's cgroups only) go first.
+        for d in reversed(made):
+            for pid in (d / "cgroup.procs").read_text().split() if d.exists() else []:
+                try:
+                    os.kill(int(pid), 9)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + 5
+            while d.exists() and (d / "cgroup.procs").read_text().strip() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if d.exists():
+                d.rmdir()
+
+
+def test_joining_cgroups_made_for_the_user_through_cgroup_procs(joined_v1, rl, bundle):
+    """The init joins each v1 hierarchy through cgroup.procs when `tasks` is
+    not the user's, and `delete --force` kills it although cgroup.kill is
+    not writable (each pid signalled instead), leaving nothing behind."""
+    run, name, dirs = joined_v1
+    b = rootless_bundle(rl, bundle)
+    b.linux["cgroupsPath"] = f"/{name}/c"
+    b.args("sleep", "100")
+    for d in dirs[:-1]:
+        assert (d / "tasks").stat().st_uid == 0  # what makes the init use cgroup.procs
+    assert (dirs[-1] / "cgroup.kill").stat().st_uid == 0
+    run("create", "-b", b, "c9")
+    init = json.loads(run("state", "c9").stdout)["pid"]
+    for d in dirs:
+        assert str(init) in (d / "cgroup.procs").read_text().split(), d
+    run("start", "c9")
+    assert json.loads(run("state", "c9").stdout)["status"] == "running"
+    cp = run("delete", "--force", "c9", check=False)
+    assert cp.returncode == 0, cp.stderr
+    assert not proc_alive(init)
+    assert not state_left(run.xdg / "ucrun")
+    assert "container c9 does not exist" in run("state", "c9", check=False).stderr
+
+
+# ---------------------------------------------------------------------------
 # rootless podman: the engine runs ucrun inside its own user namespace, as
 # root there, with no --root (state under XDG_RUNTIME_DIR, runc's rule).
 # Last in the file: podman's pause process lives until the module's
