@@ -245,7 +245,8 @@ public:
             try {
                 remove_cgroup(d);
             } catch (const SysError& e) {
-                if (!first) first = e;
+                const bool made = std::find(created_.begin(), created_.end(), d) != created_.end();
+                if (!first && !joined_and_not_ours(e.code(), made)) first = e;
             }
         };
         if (!leaves_removed_) {

@@ -146,7 +146,14 @@ public:
 
     void destroy() override {
         fd_.reset();
-        if (!leaf_removed_) remove_cgroup(dir_);
+        if (!leaf_removed_) {
+            try {
+                remove_cgroup(dir_);
+            } catch (const SysError& e) {
+                const bool made = std::find(created_.begin(), created_.end(), dir_) != created_.end();
+                if (!joined_and_not_ours(e.code(), made)) throw;
+            }
+        }
         for (auto it = created_.rbegin(); it != created_.rend(); ++it)
             if (*it != dir_) ::rmdir(it->c_str());  // the parents it made, if empty
         created_.clear();

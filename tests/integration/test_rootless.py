@@ -343,7 +343,8 @@ def test_delegated_cgroup_v2_subtree_limits_pause_delete(delegated, rl, bundle):
 # ucrun started from a leaf of its own (<name>/launch: cgroup-v2.rst
 # "Delegation Containment", a move needs write access to the common
 # ancestor's cgroup.procs). cgroup.kill stays root's too (not in
-# /sys/kernel/cgroup/delegate).
+# /sys/kernel/cgroup/delegate). And the same in the unified hierarchy
+# alone, seen as pure v2.
 
 def v1_hierarchies():
     """The v1 mounts under /sys/fs/cgroup (a `tasks` file at the top)."""
@@ -351,40 +352,47 @@ def v1_hierarchies():
     return sorted(d for d in root.iterdir() if (d / "tasks").exists()) if root.is_dir() else []
 
 
-@pytest.fixture
-def joined_v1(user, tmp_base):
-    """(runner, name, dirs): /<name>/c made by root in every v1 hierarchy
-    and in the unified one (dirs), given to the user as above; the runner
-    runs ucrun as the user from <name>/launch of the unified hierarchy."""
+@pytest.fixture(params=[("hybrid", True), ("hybrid", False), ("v2", False)],
+                ids=["hybrid-parent-the-users", "hybrid-parent-roots", "v2-parent-roots"])
+def joined(request, user, tmp_base):
+    """(runner, name, dirs, parent_owned): /<name>/c made by root in every
+    v1 hierarchy and in the unified one (dirs; "v2": the unified one only,
+    seen as pure v2 in a private mount namespace as in `delegated`), given
+    to the user as above, with /<name> itself the user's or root's (then c
+    cannot be removed by the user); the runner runs ucrun as the user from
+    <name>/launch of the unified hierarchy."""
+    layout, parent_owned = request.param
     if not v1_hierarchies() or not (UNIFIED / "cgroup.procs").exists():
         pytest.skip("needs a hybrid cgroup host (this machine's)")
     name = f"ucrun-rl1-{os.getpid()}"
-    dirs = [h / name / "c" for h in v1_hierarchies()] + [UNIFIED / name / "c"]
+    dirs = ([h / name / "c" for h in v1_hierarchies()] if layout == "hybrid" else []) + [UNIFIED / name / "c"]
     made = []
     try:
         for d in dirs + [UNIFIED / name / "launch"]:
             d.mkdir(parents=True)
             made += [d.parent, d] if d.parent not in made else [d]
-            for p in (d.parent, d.parent / "cgroup.procs", d, d / "cgroup.procs"):
+            for p in ([d.parent] if parent_owned else []) + [d.parent / "cgroup.procs", d, d / "cgroup.procs"]:
                 os.chown(p, user["uid"], user["gid"])
             if d.parent.parent.name == "cpuset":  # an empty cpuset takes no process, nor child cpus
                 for f in ("cpuset.cpus", "cpuset.mems"):
                     for level in (d.parent, d):
                         (level / f).write_text((d.parent.parent / f).read_text())
-        binary, xdg = user_files(user, tmp_base, "xdg-v1")
+        binary, xdg = user_files(user, tmp_base, "xdg-joined")
 
         def run(*args, check=True):
             argv = argv_of(args)
-            script = (f"echo $$ > {UNIFIED}/{name}/launch/cgroup.procs && "
+            v2 = "mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup && "
+            script = ((v2 if layout == "v2" else "") +
+                      f"echo $$ > {UNIFIED if layout == 'hybrid' else '/sys/fs/cgroup'}/{name}/launch/cgroup.procs && "
                       f"exec setpriv --reuid {user['uid']} --regid {user['gid']} --clear-groups "
                       f"env XDG_RUNTIME_DIR={xdg} PATH=/usr/bin:/bin {binary} \"$@\"")
-            cp = run_to_files(["sh", "-c", script, "ucrun", *argv], tmp_base, timeout=30)
+            cp = run_to_files(["unshare", "-m", "sh", "-c", script, "ucrun", *argv], tmp_base, timeout=30)
             if check and cp.returncode != 0:
                 raise AssertionError(f"{argv}: exit {cp.returncode}\n{cp.stdout}\n{cp.stderr}")
             return cp
 
         run.xdg = xdg
-        yield run, name, dirs
+        yield run, name, dirs, parent_owned
         left = state_left(xdg / "ucrun") if (xdg / "ucrun").exists() else []
         for n in left:
             run("delete", "--force", n, check=False)
@@ -405,11 +413,14 @@ def joined_v1(user, tmp_base):
                 d.rmdir()
 
 
-def test_joining_cgroups_made_for_the_user_through_cgroup_procs(joined_v1, rl, bundle):
+def test_joining_cgroups_made_for_the_user(joined, rl, bundle):
     """The init joins each v1 hierarchy through cgroup.procs when `tasks` is
-    not the user's, and `delete --force` kills it although cgroup.kill is
-    not writable (each pid signalled instead), leaving nothing behind."""
-    run, name, dirs = joined_v1
+    not the user's (hybrid), and `delete --force` kills it although cgroup.kill is
+    not writable (each pid signalled instead), leaving no state behind. The
+    cgroups are removed as runc does when the user may; when it may not,
+    they stay (empty) and the delete still succeeds: they were not made by
+    the container."""
+    run, name, dirs, parent_owned = joined
     b = rootless_bundle(rl, bundle)
     b.linux["cgroupsPath"] = f"/{name}/c"
     b.args("sleep", "100")
@@ -427,6 +438,11 @@ def test_joining_cgroups_made_for_the_user_through_cgroup_procs(joined_v1, rl, b
     assert not proc_alive(init)
     assert not state_left(run.xdg / "ucrun")
     assert "container c9 does not exist" in run("state", "c9", check=False).stderr
+    for d in dirs:
+        if parent_owned:
+            assert not d.exists(), d
+        else:
+            assert d.exists() and not (d / "cgroup.procs").read_text().strip(), d
 
 
 # ---------------------------------------------------------------------------
