@@ -49,6 +49,12 @@ sys.path.insert(0, str(HERE))
 import bench  # noqa: E402  (make_bundle, USERNS_MAP)
 
 TRACEFS = Path("/sys/kernel/tracing")
+# A trace instance of this tool's own (tracefs "instances"): its buffer
+# holds the probes' hits and nothing else, whatever events another tool
+# has left enabled in the top-level one (a system-call event there once
+# flooded the buffer, each read of it making more, and the first hits, the
+# order's head, were overwritten).
+INSTANCE = TRACEFS / "instances" / "ucrunorder"
 GROUP = "ucrunorder"
 # glibc's CPU-specific string functions (the IFUNC targets) are not probed:
 # a uprobe on them derails the run (a formatted path comes out wrong, a JSON
@@ -129,21 +135,25 @@ class Probes:
     def __enter__(self):
         # Nothing is recorded while tracing is off (another tool may have
         # left it so); it is put back as found.
-        self.was_on = (TRACEFS / "tracing_on").read_text().strip()
-        (TRACEFS / "tracing_on").write_text("1")
-        (TRACEFS / "trace").write_text("")
-        (TRACEFS / "buffer_size_kb").write_text("65536")
-        (TRACEFS / "events" / GROUP / "enable").write_text("1")
+        if INSTANCE.exists():
+            INSTANCE.rmdir()  # left by an interrupted run
+        INSTANCE.mkdir()
+        (INSTANCE / "buffer_size_kb").write_text("65536")
+        (INSTANCE / "events" / GROUP / "enable").write_text("1")
+        (INSTANCE / "tracing_on").write_text("1")
         return self
 
     def __exit__(self, *exc):
         self.clear()
-        (TRACEFS / "tracing_on").write_text(self.was_on)
 
     def clear(self):
         """Removes this tool's probes (a left-over group too), no one else's."""
         try:
-            (TRACEFS / "events" / GROUP / "enable").write_text("0")
+            (INSTANCE / "events" / GROUP / "enable").write_text("0")
+        except OSError:
+            pass
+        try:
+            INSTANCE.rmdir()  # its events go with it; the probes can then be removed
         except OSError:
             pass
         ours = [line.split()[0][2:] for line in (TRACEFS / "uprobe_events").read_text().splitlines()
@@ -159,15 +169,15 @@ class Probes:
 
     def resume(self):
         """Records again, from an empty trace, after hits()."""
-        (TRACEFS / "trace").write_text("")
-        (TRACEFS / "events" / GROUP / "enable").write_text("1")
+        (INSTANCE / "trace").write_text("")
+        (INSTANCE / "events" / GROUP / "enable").write_text("1")
 
     def hits(self):
         """[(pid, event)] in trace order."""
-        (TRACEFS / "events" / GROUP / "enable").write_text("0")
+        (INSTANCE / "events" / GROUP / "enable").write_text("0")
         line_re = re.compile(r"-(\d+)\s+\[\d+\].*?:\s+(f\d+):")
         out = []
-        with open(TRACEFS / "trace") as f:
+        with open(INSTANCE / "trace") as f:
             for line in f:
                 m = line_re.search(line)
                 if m:

@@ -28,7 +28,7 @@ and prints the medians over interleaved rounds. --exec: `ucrun exec` into a
 running container against `floor -e`, the same phases (setup: the child's
 joining, up to its first exec). Not a pass/fail test and
 not in the CI: a tool for the profile in PERFORMANCE.md. Needs tracefs at
-/sys/kernel/tracing (it is left as found: events off, buffer emptied).
+/sys/kernel/tracing (it records in a trace instance of its own, removed at the end).
 
 Python 3 standard library only; builds its bundle and the floor as
 bench.py does (it imports it), in a private mount namespace with the state
@@ -62,35 +62,33 @@ def load_bench():
     return mod
 
 
-def tracefs_write(name, text):
-    (TRACE / name).write_text(text)
-
-
 def trace(commands):
     """Runs each command once, with the process tracepoints on; returns the
-    trace's lines. tracing_on is left as it was found (order.py's uprobes
-    record nothing while it is 0)."""
-    was_on = (TRACE / "tracing_on").read_text().strip()
-    tracefs_write("tracing_on", "0")
-    tracefs_write("trace", "")
-    tracefs_write("set_event", "")
-    fd = os.open(TRACE / "set_event", os.O_WRONLY | os.O_APPEND)
+    trace's lines. In a trace instance of its own (tracefs "instances"):
+    nothing another tool has enabled in the top-level buffer (order.py's
+    uprobes, a system-call event) reaches this one, and nothing of theirs is
+    turned off."""
+    inst = TRACE / "instances" / "ucrunphases"
+    if inst.exists():
+        inst.rmdir()  # left by an interrupted run
+    inst.mkdir()
     try:
-        for e in EVENTS:
-            os.write(fd, (e + "\n").encode())
-    finally:
-        os.close(fd)
-    try:
-        tracefs_write("tracing_on", "1")
+        fd = os.open(inst / "set_event", os.O_WRONLY | os.O_APPEND)
+        try:
+            for e in EVENTS:
+                os.write(fd, (e + "\n").encode())
+        finally:
+            os.close(fd)
+        (inst / "tracing_on").write_text("1")
         for cmd in commands:
             if subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode != 0:
                 sys.exit(f"phases: failed: {' '.join(map(str, cmd))}")
-        tracefs_write("tracing_on", "0")
-        return (TRACE / "trace").read_text().splitlines()
+        (inst / "tracing_on").write_text("0")
+        return (inst / "trace").read_text().splitlines()
     finally:
-        tracefs_write("set_event", "")
-        tracefs_write("trace", "")
-        tracefs_write("tracing_on", was_on)
+        (inst / "tracing_on").write_text("0")
+        (inst / "set_event").write_text("")
+        inst.rmdir()
 
 
 def split(lines, runtime_path):
