@@ -95,6 +95,10 @@ std::vector<pid_t> pids_recursive(const std::string& dir) {
     return out;
 }
 
+bool joined_and_not_ours(int err, bool made, const std::string& dir) {
+    return !made && (err == EACCES || err == EPERM) && child_dirs(dir).empty() && pids_recursive(dir).empty();
+}
+
 bool wait_until(const std::function<bool()>& pred, int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     auto delay = std::chrono::microseconds(100);

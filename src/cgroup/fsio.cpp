@@ -114,7 +114,9 @@ void remove_cgroup(const std::string& dir) {
     // have made some) and remove them first; an empty cgroup costs one
     // system call instead of a directory listing (issue 17).
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
-    if (errno != EBUSY && errno != ENOTEMPTY) throw SysError("rmdir " + dir, errno);
+    // EACCES, EPERM: not ours to remove (impl.hpp joined_and_not_ours), but
+    // the child cgroups the container made in it are.
+    if (errno != EBUSY && errno != ENOTEMPTY && errno != EACCES && errno != EPERM) throw SysError("rmdir " + dir, errno);
     for (const auto& s : child_dirs(dir)) remove_cgroup(s);
     // runc RemovePath: retry a few times, doubling the delay (tasks that
     // are still exiting keep a cgroup busy for a moment).

@@ -36,7 +36,8 @@ std::vector<std::string> mkdir_p(const std::string& dir);
 std::vector<std::string> child_dirs(const std::string& dir);
 // Removes a cgroup directory and its child cgroups (depth first), retrying
 // EBUSY a few times (processes may still be exiting). ENOENT is success.
-// Throws SysError("rmdir <dir>") on failure.
+// Throws SysError("rmdir <dir>") on failure; where the directory itself
+// may not be removed (EACCES, EPERM), after its children are.
 void remove_cgroup(const std::string& dir);
 
 std::string trim(const std::string&);

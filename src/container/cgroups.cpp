@@ -217,7 +217,14 @@ void kill_leftovers(cgroup::Manager& cg) {
     }
     cg.kill_all(SIGKILL);
     if (cg.frozen()) cg.thaw();
-    for (int i = 0; i < 1000 && !cg.pids().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    // Without cgroup.kill and a freezer the container may write to (a
+    // rootless caller in a cgroup made for it) the pids are killed one by
+    // one from a list read once: a process forked meanwhile is not in it.
+    // Again, then, every 50 ms while any is left.
+    for (int i = 0; i < 1000 && !cg.pids().empty(); ++i) {
+        if (i % 25 == 24) cg.kill_all(SIGKILL);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
 }
 }  // namespace
 

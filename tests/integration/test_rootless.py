@@ -398,19 +398,21 @@ def joined(request, user, tmp_base):
             run("delete", "--force", n, check=False)
         assert not left, f"left in {xdg}: {left}"
     finally:
-        # A failed delete leaves the test's container in them: its processes
-        # (pids of this test's cgroups only) go first.
+        # A failed delete leaves the test's container in them, perhaps in
+        # child cgroups of its own: their processes (pids of this test's
+        # cgroups only) go first, then the directories, deepest first.
         for d in reversed(made):
-            for pid in (d / "cgroup.procs").read_text().split() if d.exists() else []:
-                try:
-                    os.kill(int(pid), 9)
-                except ProcessLookupError:
-                    pass
-            deadline = time.monotonic() + 5
-            while d.exists() and (d / "cgroup.procs").read_text().strip() and time.monotonic() < deadline:
-                time.sleep(0.02)
-            if d.exists():
-                d.rmdir()
+            for sub in sorted((p for p in d.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)) + [d]:
+                deadline = time.monotonic() + 5
+                while sub.exists() and (sub / "cgroup.procs").read_text().split() and time.monotonic() < deadline:
+                    for pid in (sub / "cgroup.procs").read_text().split():
+                        try:
+                            os.kill(int(pid), 9)
+                        except ProcessLookupError:
+                            pass
+                    time.sleep(0.02)
+                if sub.exists():
+                    sub.rmdir()
 
 
 def test_joining_cgroups_made_for_the_user(joined, rl, bundle):
@@ -443,6 +445,64 @@ def test_joining_cgroups_made_for_the_user(joined, rl, bundle):
             assert not d.exists(), d
         else:
             assert d.exists() and not (d / "cgroup.procs").read_text().strip(), d
+
+
+def test_a_joined_cgroup_with_a_process_the_user_cannot_kill_keeps_the_container(joined, rl, bundle):
+    """A process in the cgroup that the user's ucrun cannot signal (root's,
+    as a set-uid program started from there would be): the cgroup is not
+    empty after the kill, so delete fails and the state stays, also where
+    the cgroup itself is not the user's to remove; once it is gone, delete
+    succeeds."""
+    run, name, dirs, parent_owned = joined
+    b = rootless_bundle(rl, bundle)
+    b.linux["cgroupsPath"] = f"/{name}/c"
+    b.args("sleep", "100")
+    run("run", "-d", "-b", b, "c11")
+    foreign = subprocess.Popen(["sleep", "100"])
+    try:
+        for d in dirs:
+            (d / "cgroup.procs").write_text(str(foreign.pid))
+        cp = run("delete", "--force", "c11", check=False)
+        assert cp.returncode != 0 and "rmdir" in cp.stderr, cp.stderr
+        assert state_left(run.xdg / "ucrun") == ["c11"]
+        assert foreign.poll() is None
+    finally:
+        foreign.kill()
+        foreign.wait()
+    run("delete", "--force", "c11")
+    assert not state_left(run.xdg / "ucrun")
+
+
+def test_a_joined_cgroup_without_a_pid_namespace_is_emptied_pid_by_pid(joined, rl, bundle):
+    """Without a pid namespace the init's death takes nothing with it, and
+    without a writable cgroup.kill or freezer every process is signalled
+    from cgroup.procs: the init's background child too. And a child cgroup
+    the container made goes, also where the joined one stays."""
+    run, name, dirs, parent_owned = joined
+    b = rootless_bundle(rl, bundle)
+    b.linux["namespaces"] = [n for n in b.linux["namespaces"] if n["type"] != "pid"]
+    # procfs of a pid namespace the user namespace does not own: not mountable
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+    b.linux["cgroupsPath"] = f"/{name}/c"
+    b.args("sh", "-c", "sleep 100 & exec sleep 100")
+    run("run", "-d", "-b", b, "c10")
+    unified = dirs[-1]
+    deadline = time.monotonic() + 10
+    while len((unified / "cgroup.procs").read_text().split()) < 2:
+        assert time.monotonic() < deadline, (unified / "cgroup.procs").read_text()
+        time.sleep(0.02)
+    pids = [int(p) for p in (unified / "cgroup.procs").read_text().split()]
+    # a child cgroup of the container's (the user owns c): made as that user
+    sub = unified / "sub"
+    subprocess.run(["setpriv", "--reuid", str(rl.user["uid"]), "--regid", str(rl.user["gid"]), "--clear-groups",
+                    "mkdir", str(sub)], check=True)
+    cp = run("delete", "--force", "c10", check=False)
+    assert cp.returncode == 0, cp.stderr
+    assert not [p for p in pids if proc_alive(p)], pids
+    assert not sub.exists()
+    assert not state_left(run.xdg / "ucrun")
+    for d in dirs:
+        assert not d.exists() if parent_owned else not (d / "cgroup.procs").read_text().strip(), d
 
 
 # ---------------------------------------------------------------------------
