@@ -1,5 +1,6 @@
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <thread>
@@ -95,8 +96,9 @@ std::vector<pid_t> pids_recursive(const std::string& dir) {
     return out;
 }
 
-bool joined_and_not_ours(int err, bool made, const std::string& dir) {
-    return !made && (err == EACCES || err == EPERM) && child_dirs(dir).empty() && pids_recursive(dir).empty();
+bool joined_and_not_ours(int err, const std::vector<std::string>& created, const std::string& dir) {
+    return (err == EACCES || err == EPERM) && std::find(created.begin(), created.end(), dir) == created.end() &&
+           child_dirs(dir).empty() && pids_recursive(dir).empty();
 }
 
 bool wait_until(const std::function<bool()>& pred, int timeout_ms) {

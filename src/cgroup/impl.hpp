@@ -55,14 +55,14 @@ inline bool kill_file_unusable(int err) { return err == ENOENT || err == EACCES 
 
 // Removing a container's own cgroup directory `dir` failed with `err`, and
 // the container did not make it (it existed when the container joined it,
-// so it is not in the record's `created`): EACCES or EPERM mean it is not
+// so it is not in `created`, the record's list of what it made): EACCES or EPERM mean it is not
 // ours to remove either (a rootless caller in a cgroup an administrator
 // made for it). It then stays, instead of failing `delete` for good, but
 // only bare: no process left in it and no child cgroup (the rmdir is
 // refused before the kernel looks at either). Otherwise the error stands,
 // and the state with it: the container is not gone. A directory the
 // container made must go, or the error stands.
-bool joined_and_not_ours(int err, bool made, const std::string& dir);
+bool joined_and_not_ours(int err, const std::vector<std::string>& created, const std::string& dir);
 
 // Sleeps with back-off until pred() or ~timeout; returns pred().
 bool wait_until(const std::function<bool()>& pred, int timeout_ms);

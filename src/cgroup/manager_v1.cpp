@@ -245,8 +245,7 @@ public:
             try {
                 remove_cgroup(d);
             } catch (const SysError& e) {
-                const bool made = std::find(created_.begin(), created_.end(), d) != created_.end();
-                if (!first && !joined_and_not_ours(e.code(), made, d)) first = e;
+                if (!first && !joined_and_not_ours(e.code(), created_, d)) first = e;
             }
         };
         if (!leaves_removed_) {

@@ -150,8 +150,7 @@ public:
             try {
                 remove_cgroup(dir_);
             } catch (const SysError& e) {
-                const bool made = std::find(created_.begin(), created_.end(), dir_) != created_.end();
-                if (!joined_and_not_ours(e.code(), made, dir_)) throw;
+                if (!joined_and_not_ours(e.code(), created_, dir_)) throw;
             }
         }
         for (auto it = created_.rbegin(); it != created_.rend(); ++it)

@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "cgroup/fsio.hpp"
-#include "sys/error.hpp"
 #include "oci/path.hpp"
+#include "sys/error.hpp"
 
 namespace ucrun::cgroup {
 

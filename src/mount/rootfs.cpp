@@ -20,11 +20,11 @@
 #include "mount/options.hpp"
 #include "mount/path.hpp"
 #include "oci/error.hpp"
+#include "oci/path.hpp"
 #include "sys/dir.hpp"
 #include "sys/error.hpp"
 #include "sys/io.hpp"
 #include "sys/mountinfo.hpp"
-#include "oci/path.hpp"
 
 namespace ucrun::mount {
 

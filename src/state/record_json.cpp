@@ -10,8 +10,8 @@
 #include "oci/error.hpp"
 #include "oci/limits.hpp"
 #include "oci/parse.hpp"
-#include "sys/mountinfo.hpp"
 #include "oci/path.hpp"
+#include "sys/mountinfo.hpp"
 
 namespace ucrun::state {
 
